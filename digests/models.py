@@ -1,0 +1,102 @@
+"""The typed surface of the engine: what a digest of one article contains.
+
+Every character offset in a `Digest` refers to `Digest.article.text`, the cleaned article text, so a
+consumer can always show where a quote or an implication comes from. Other tools (the store, the
+slash commands, the evaluation batch interface) rely on these field names.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Span(_Model):
+    """A stretch of the article text: `text == article.text[start:end]`."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class ArticleMeta(_Model):
+    """Facts about the article that a caller knows before the engine reads it."""
+
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    published: str | None = Field(default=None, description="ISO date (YYYY-MM-DD) when known")
+
+
+class Article(_Model):
+    id: str = Field(description="Stable id: a hash of the cleaned text")
+    title: str | None
+    published: str | None = Field(description="ISO date (YYYY-MM-DD) or null")
+    url: str | None
+    source: str | None
+    author: str | None = None
+    word_count: int
+    text: str = Field(description="The cleaned article text every offset in the digest refers to")
+    sections: list[Span] = Field(default_factory=list, description="Section headings")
+
+
+class Speaker(_Model):
+    name: str
+    role: str | None = None
+    org: str | None = None
+    kind: Literal["person", "organisation", "document", "nominal"] = "person"
+
+
+class Quote(_Model):
+    text: str = Field(description="Exactly article.text[start:end], quote marks excluded")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    speaker: Speaker | None = Field(description="Null when the text does not support a speaker")
+    cue: str | None = Field(default=None, description='The attribution words, e.g. "told Wired"')
+    kind: Literal["direct", "partial"]
+    confidence: float = Field(ge=0.0, le=1.0, description="How sure the engine is of the speaker")
+
+
+class Implication(_Model):
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    label: str | None = Field(default=None, description='The bullet label, e.g. "Protecting IP"')
+
+
+class Party(_Model):
+    name: str
+    position: str | None = Field(description="What this party says, in the article's words")
+    quotes: list[Quote] = Field(default_factory=list)
+
+
+class Dispute(_Model):
+    headline: str
+    parties: list[Party]
+    allegation: str | None
+    actions: list[str] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
+
+
+class Entity(_Model):
+    name: str
+    kind: Literal["person", "organisation", "product"]
+    role: str | None = None
+    org: str | None = None
+    mentions: int = 1
+
+
+class Digest(_Model):
+    article: Article
+    tldr: list[str] = Field(min_length=1, max_length=3, description="1-3 sentences of the article")
+    quotes: list[Quote] = Field(default_factory=list)
+    implications: list[Implication] = Field(default_factory=list)
+    dispute: Dispute | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    engine: str = Field(description="Engine name and version that made this digest")

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from .parsed import ParsedArticle
+
+
+def make_tldr(parsed: ParsedArticle) -> list[str]:
+    raise NotImplementedError
