@@ -1,0 +1,586 @@
+"""Put a speaker on each quotation the way an editor reads the article.
+
+For every quote, look at the words around it in its own sentence (outside any quote marks): a
+speech verb there ("said", "told Wired", "according to") and that verb's grammatical subject give the
+speaker mention. A mention is then turned into a person or organisation:
+
+- a name with its title and organisation ("Anthropic spokesperson Christopher Nulty", "Jane Doe, a
+  spokeswoman for Acme") is split into name, role and org;
+- a surname or "Mr. Doe" is resolved to the full name used earlier in the article;
+- a pronoun is resolved to the most recent compatible named speaker or person;
+- a documents ("the company's terms") speaks for its owner;
+- a nominal ("a spokeswoman") stays as the text gives it, with low confidence.
+
+A quote with no frame of its own inherits the speaker of the quote it continues (same paragraph, or
+a paragraph that opens with a quote after one left open). Where nothing in the text supports a
+speaker, the quote stays unattributed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from spacy.tokens import Doc, Span, Token
+
+from .models import Quote, Speaker
+from .parsed import ParsedArticle
+from .quotes import QuoteSpan
+
+SPEECH_VERBS = frozenset("""
+say tell add state write explain ask note argue claim insist declare warn accuse reply respond answer
+continue recall predict suggest clarify announce acknowledge admit complain conclude confirm contend
+counter describe emphasize emphasise estimate joke maintain observe promise remark report stress testify
+tweet post vow call caution concede deny assert allege charge boast brag lament quip muse recount reveal
+scoff shout yell whisper mutter agree disagree demand urge plead pledge proclaim retort snap tout
+concur criticize criticise praise thank blast slam rip chide mock lash dismiss describe characterize
+prohibit forbid require stipulate read say-so wonder question predict told comment
+""".split())
+DOCUMENT_NOUNS = frozenset("""
+terms policy policies statement report letter filing lawsuit complaint document memo email e-mail
+release announcement study survey poll guidelines rules agreement contract law bill order ruling
+website post tweet message note notice
+""".split())
+PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f",
+            "they": "p", "them": "p", "it": "n", "we": "p", "i": "s"}
+HONORIFIC_GENDER = {"mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "ms.": "f", "miss": "f"}
+HONORIFICS = frozenset("""
+mr mr. mrs mrs. ms ms. miss dr dr. sen sen. senator rep rep. representative gov gov. governor
+president prof prof. professor gen gen. general secretary rev rev. judge justice mayor lt. col. sgt.
+""".split())
+ROLE_WORDS = frozenset("""
+chief officer spokesperson spokesman spokeswoman president vice director executive ceo cto cfo coo
+founder co-founder cofounder chairman chairwoman chair secretary senator representative governor mayor
+minister manager head lead leader analyst researcher professor attorney lawyer counsel general
+communications science technology policy press deputy senior adviser advisor strategist aide
+spokespeople candidate nominee commissioner ambassador editor correspondent economist official
+""".split())
+QUOTE_NOUNS = frozenset("quote remark comment statement word message line".split())
+# Words that end the sentence a quote sits in, outside quote marks.
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+@dataclass
+class Person:
+    name: str
+    role: str | None = None
+    org: str | None = None
+    gender: str | None = None  # "m", "f", "n" (organisation) or None
+    kind: str = "person"
+
+    def speaker(self) -> Speaker:
+        return Speaker(name=self.name, role=self.role, org=self.org, kind=self.kind)  # type: ignore[arg-type]
+
+
+@dataclass
+class Attribution:
+    person: Person | None
+    cue: str | None
+    confidence: float
+    mention_end: int = -1  # where the mention was, to order pronoun candidates
+
+
+@dataclass
+class Registry:
+    """People and organisations named so far in the article, for surnames and pronouns."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def add(self, person: Person) -> Person:
+        known = self.people.get(person.name)
+        if known is None:
+            self.people[person.name] = person
+            return person
+        known.role = known.role or person.role
+        known.org = known.org or person.org
+        known.gender = known.gender or person.gender
+        return known
+
+    def full_name(self, name: str) -> Person | None:
+        """The person earlier named in full whose surname (or full name) this is."""
+        last = name.split()[-1].lower()
+        matches = [p for p in self.people.values() if p.kind == "person" and p.name.split()[-1].lower() == last
+                   and len(p.name.split()) > len(name.split())]
+        return matches[-1] if matches else None
+
+
+_GENDER_NOUNS = {"woman": "f", "women": "f", "actress": "f", "mother": "f", "wife": "f", "daughter": "f",
+                 "sister": "f", "girl": "f", "chairwoman": "f", "spokeswoman": "f", "congresswoman": "f",
+                 "man": "m", "actor": "m", "father": "m", "husband": "m", "son": "m", "brother": "m",
+                 "boy": "m", "chairman": "m", "spokesman": "m", "congressman": "m"}
+
+
+@lru_cache(maxsize=1)
+def _first_names() -> dict[str, str]:
+    data = json.loads(resources.files("digests").joinpath("data/first_names.json").read_text("utf-8"))
+    return {name.lower(): gender for gender, names in data.items() if gender in {"m", "f"} for name in names}
+
+
+def first_name_gender(name: str) -> str | None:
+    """Gender a common English first name suggests; pronouns and honorifics in the text win."""
+    first = name.split()[0].lower()
+    return _first_names().get(first)
+
+
+def _gender_near(ent: Span) -> str | None:
+    """Gender the text states next to a name: an honorific, or a noun in apposition ("One local
+    woman, Karen Doe", "Jane Doe, the actress")."""
+    doc = ent.doc
+    if ent.start > 0 and doc[ent.start - 1].lower_ in HONORIFIC_GENDER:
+        return HONORIFIC_GENDER[doc[ent.start - 1].lower_]
+    if ent[0].lower_ in HONORIFIC_GENDER:
+        return HONORIFIC_GENDER[ent[0].lower_]
+    window = list(doc[max(0, ent.start - 4):ent.start]) + list(doc[ent.end:min(len(doc), ent.end + 4)])
+    for t in window:
+        if t.lower_ in _GENDER_NOUNS:
+            return _GENDER_NOUNS[t.lower_]
+    return None
+
+
+def _inside_quote(idx: int, spans: list[QuoteSpan]) -> bool:
+    return any(s.open <= idx < s.close + 1 for s in spans)
+
+
+def _frame(text: str, span: QuoteSpan, block_spans: list[QuoteSpan], block_start: int, block_end: int
+           ) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The character ranges before and after the quote that belong to its sentence and lie outside
+    any quote marks."""
+    before_start = block_start
+    for other in block_spans:
+        if other.close < span.open:
+            before_start = max(before_start, other.close + 1)
+    segment = text[before_start:span.open]
+    ends = list(_SENTENCE_END.finditer(segment))
+    if ends:
+        before_start = before_start + ends[-1].end()
+    after_end = block_end
+    for other in block_spans:
+        if other.open > span.close:
+            after_end = min(after_end, other.open)
+            break
+    inner = text[span.start:span.end].rstrip()
+    after_start = min(span.close + 1, block_end)
+    tail = text[after_start:after_end]
+    if inner.endswith(".") and not re.match(r"\s*[a-z]", tail):
+        after_end = after_start  # the quote closed its own sentence
+    else:
+        match = _SENTENCE_END.search(tail)
+        if match:
+            after_end = after_start + match.end()
+    return (before_start, span.open), (after_start, after_end)
+
+
+def _tokens_in(doc: Doc, start: int, end: int) -> list[Token]:
+    if end <= start:
+        return []
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return []
+    return [t for t in span if start <= t.idx < end]
+
+
+def _is_speech_verb(token: Token) -> bool:
+    return token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS or \
+        (token.lower_ in {"said", "says", "told", "added", "wrote", "asked"})
+
+
+def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in {"nsubj", "nsubjpass"} and child.i in allowed:
+            return child
+    if depth >= 3 or verb.head.i == verb.i or verb.head.i not in allowed:
+        return None
+    # "X, who said": the relative clause's head speaks.
+    if verb.dep_ == "relcl" and verb.head.pos_ in {"PROPN", "NOUN"}:
+        return verb.head
+    # "X smiled and said", "X bristled, saying", "with X stating": the governing clause's subject.
+    if verb.dep_ in {"conj", "advcl", "xcomp", "pcomp"}:
+        return _subject(verb.head, allowed, depth + 1)
+    return None
+
+
+def _cue(verb: Token, allowed: set[int]) -> str:
+    words = [verb]
+    for child in verb.children:
+        if child.i in allowed and child.dep_ in {"dative", "dobj", "prt", "iobj"} and child.i > verb.i \
+                and child.pos_ in {"PROPN", "PRON", "NOUN", "ADP"}:
+            words.extend(t for t in child.subtree if t.i in allowed)
+            break
+    words.sort(key=lambda t: t.i)
+    return " ".join(t.text for t in words)
+
+
+def _ent_of(token: Token) -> Span | None:
+    doc = token.doc
+    for ent in doc.ents:
+        if ent.start <= token.i < ent.end:
+            return ent
+    return None
+
+
+def _strip_possessive(text: str) -> str:
+    return re.sub(r"(?:'s|\u2019s|'|\u2019)$", "", text).strip()
+
+
+def _person_from_proper(head: Token, allowed: set[int]) -> Person:
+    """Split "Anthropic's Chief Science Officer Jared Kaplan" into name, role and org."""
+    doc = head.doc
+    ent = _ent_of(head)
+    if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", "GPE"}:
+        name_tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        # NER sometimes folds a title into the name ("Officer Hannah Wong").
+        while len(name_tokens) > 1 and name_tokens[0].lower_ in ROLE_WORDS:
+            name_tokens = name_tokens[1:]
+        name = _strip_possessive(doc[name_tokens[0].i:name_tokens[-1].i + 1].text) if name_tokens else ent.text
+        kind = "person" if ent.label_ == "PERSON" else "organisation"
+        first = ent.start
+    else:
+        chain = [c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i in allowed
+                 and c.lower_ not in ROLE_WORDS and c.lower_.rstrip(".") not in HONORIFICS]
+        chain = chain[-2:] + [head]
+        name = _strip_possessive(" ".join(t.text for t in chain))
+        first = chain[0].i
+        kind = "person"
+    gender = None
+    role_words: list[str] = []
+    org: str | None = None
+    for t in sorted(head.subtree, key=lambda t: t.i):
+        if t.i >= first or t.i not in allowed:
+            continue
+        t_ent = _ent_of(t)
+        if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"} and t_ent.end <= first:
+            org = org or _strip_possessive(t_ent.text)
+            continue
+        if t.lower_.rstrip(".") in HONORIFICS:
+            gender = HONORIFIC_GENDER.get(t.lower_.rstrip(".") + ".", HONORIFIC_GENDER.get(t.lower_))
+            if t.lower_.rstrip(".") in {"senator", "sen", "gov", "governor", "rep", "president", "secretary", "judge", "mayor"}:
+                role_words.append(t.text)
+            continue
+        if t.pos_ in {"NOUN", "PROPN", "ADJ"} and t.tag_ != "POS" and t.dep_ != "det":
+            role_words.append(t.text)
+    for t in doc[first:head.i]:
+        if t.lower_.rstrip(".") in HONORIFICS:
+            gender = gender or HONORIFIC_GENDER.get(t.lower_.rstrip(".") + ".")
+    role = " ".join(role_words) or None
+    appos_role, appos_org = _appositive(head, allowed)
+    return Person(name=name, role=role or appos_role, org=org or appos_org, gender=gender if kind == "person" else "n",
+                  kind=kind)
+
+
+def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]:
+    """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme")."""
+    for child in head.children:
+        if child.dep_ != "appos" or child.i not in allowed:
+            continue
+        org = None
+        role_words = []
+        for t in sorted(child.subtree, key=lambda t: t.i):
+            if t.i not in allowed:
+                break
+            t_ent = _ent_of(t)
+            if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
+                org = org or _strip_possessive(t_ent.text)
+                continue
+            if t.pos_ in {"NOUN", "PROPN", "ADJ"} and t.tag_ != "POS" and (t.i <= child.i or t.dep_ == "compound"):
+                role_words.append(t.text)
+        return (" ".join(role_words) or None), org
+    return None, None
+
+
+def _nominal(head: Token, allowed: set[int]) -> Person:
+    words = [t for t in sorted(head.subtree, key=lambda t: t.i) if t.i in allowed and t.dep_ not in {"relcl", "punct"}]
+    # Stop the phrase at a relative clause or a comma.
+    phrase = " ".join(t.text for t in words[:8])
+    org = None
+    for t in words:
+        t_ent = _ent_of(t)
+        if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
+            org = _strip_possessive(t_ent.text)
+            break
+    return Person(name=phrase, role=head.text, org=org, kind="nominal")
+
+
+class _Resolver:
+    """Turns a speaker mention into a Person, using what the article said before it."""
+
+    def __init__(self, parsed: ParsedArticle, spans: list[QuoteSpan]) -> None:
+        self.doc = parsed.doc
+        self.blocks = parsed.layout.blocks
+        self.spans = spans
+        self.registry = Registry()
+        # (offset, person, salient) of people mentioned so far, outside quotes; salient mentions are
+        # grammatical subjects and speakers, which pronouns refer back to first.
+        self.history: list[tuple[int, Person, bool]] = []
+        self._seen_ents_upto = 0
+
+    def note_entities_before(self, offset: int) -> None:
+        """Register every person named before `offset`, outside quotes, in order."""
+        for ent in self.doc.ents:
+            if not (self._seen_ents_upto <= ent.start_char < offset) or ent.label_ != "PERSON":
+                continue
+            if _inside_quote(ent.start_char, self.spans):
+                continue
+            tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+            if not tokens:
+                continue
+            name = _strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
+            gender = _gender_near(ent)
+            person = self._canonical(Person(name=name, gender=gender))
+            salient = ent.root.dep_ in {"nsubj", "nsubjpass"}
+            self.history.append((ent.end_char, person, salient))
+        self._seen_ents_upto = max(self._seen_ents_upto, offset)
+
+    def spoke(self, offset: int, person: Person) -> None:
+        self.history.append((offset, person, True))
+
+    def _canonical(self, person: Person) -> Person:
+        if person.kind == "person" and len(person.name.split()) == 1:
+            full = self.registry.full_name(person.name)
+            if full is not None:
+                full.role = full.role or person.role
+                full.org = full.org or person.org
+                full.gender = full.gender or person.gender
+                return full
+        if person.kind == "person" and person.gender is None:
+            person.gender = first_name_gender(person.name)
+        return self.registry.add(person)
+
+    def resolve(self, head: Token, allowed: set[int]) -> tuple[Person | None, float]:
+        lower = head.lower_
+        if head.pos_ == "PRON" or lower in PRONOUNS:
+            return self._pronoun(head)
+        if head.pos_ == "PROPN" or (head.ent_type_ in {"PERSON", "ORG"}):
+            person = _person_from_proper(head, allowed)
+            was_short = len(person.name.split()) == 1
+            person = self._canonical(person)
+            self.history.append((head.idx, person, True))
+            return person, (0.85 if was_short and len(person.name.split()) > 1 else 0.9)
+        # A noun phrase: an appositive name ("the spokesman, John Smith"), a document, or a nominal.
+        for child in head.children:
+            if child.dep_ == "appos" and child.pos_ == "PROPN" and child.i in allowed:
+                person = _person_from_proper(child, allowed)
+                person.role = person.role or head.text
+                person = self._canonical(person)
+                self.history.append((child.idx, person, True))
+                return person, 0.85
+        compound_names = [c for c in head.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"]
+        if compound_names:
+            person = self._canonical(_person_from_proper(compound_names[-1], allowed))
+            return person, 0.7
+        owner = next((c for c in head.children if c.dep_ in {"poss", "compound"} and c.ent_type_ in {"ORG", "GPE", "NORP"}), None)
+        if lower in DOCUMENT_NOUNS and owner is not None:
+            ent = _ent_of(owner)
+            name = _strip_possessive(ent.text if ent is not None else owner.text)
+            modifiers = [t.text for t in head.lefts if t.dep_ in {"amod", "compound"} and t.i != owner.i and t.i in allowed]
+            person = Person(name=name, role=" ".join(modifiers + [head.text]), kind="document", gender="n")
+            return person, 0.7
+        return _nominal(head, allowed), 0.3
+
+    def _pronoun(self, head: Token) -> tuple[Person | None, float]:
+        gender = PRONOUNS.get(head.lower_)
+        if gender in {"s", None}:
+            return None, 0.0
+        self.note_entities_before(head.idx)
+        # Look back over this paragraph and the two before it: a subject or speaker first, then
+        # any mention.
+        block = next((n for n, b in enumerate(self.blocks) if b.start <= head.idx < b.end + 1), 0)
+        window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
+
+        def fits(person: Person) -> bool:
+            if gender in {"m", "f"}:
+                return person.kind == "person" and person.gender in {None, gender}
+            return person.kind in {"organisation", "document"}
+
+        earlier = [(o, p, sal) for o, p, sal in self.history if o <= head.idx]
+        for salient_only in (True, False):
+            for offset, person, salient in reversed(earlier):
+                if offset < window_start:
+                    break
+                if (salient or not salient_only) and fits(person):
+                    if gender in {"m", "f"} and person.gender is None:
+                        person.gender = gender
+                    self.history.append((head.idx, person, True))
+                    return person, 0.65 if salient else 0.55
+        for offset, person, _ in reversed(earlier):
+            if fits(person):
+                return person, 0.4
+        return None, 0.0
+
+
+def _according_to(tokens: list[Token]) -> Token | None:
+    for t in tokens:
+        if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
+            for child in t.doc[t.i + 1].children:
+                if child.dep_ == "pobj":
+                    return child
+    return None
+
+
+def _quote_from(tokens: list[Token]) -> Token | None:
+    """ "That quote from Alabama's commissioner Jane Doe", "remarks by the senator"."""
+    for t in tokens:
+        if t.lemma_.lower() in QUOTE_NOUNS:
+            for prep in t.children:
+                if prep.dep_ == "prep" and prep.lower_ in {"from", "by"}:
+                    target = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                    if target is not None:
+                        return target
+    return None
+
+
+def _speaker_label(text: str, block_start: int, span: QuoteSpan) -> bool:
+    """ "TRUMP: “…” " — a transcript label right before the quote."""
+    prefix = text[block_start:span.open].strip()
+    return bool(re.fullmatch(r"[A-Z][A-Za-z.' -]{1,40}:", prefix))
+
+
+def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int]) -> list[Token]:
+    """Speech verbs outside the quote that the quoted words hang from in the parse ("X told
+    reporters that Y “may have violated the law”" → told), nearest first."""
+    inside = _tokens_in(doc, span.start, span.end)
+    found: list[Token] = []
+    for token in inside:
+        head, steps = token.head, 0
+        if token.head.i in {t.i for t in inside}:
+            continue
+        while steps < 5 and head.i in allowed:
+            if _is_speech_verb(head) and head not in found:
+                found.append(head)
+                break
+            if head.head.i == head.i:
+                break
+            head, steps = head.head, steps + 1
+    return found
+
+
+def _verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
+    """ "…, he demurred: “…”": any verb that introduces the quote with a colon speaks it."""
+    if len(tokens) < 2 or tokens[-1].text != ":" or tokens[-1].idx + 3 < span.open:
+        return None
+    verb = tokens[-2] if tokens[-2].pos_ in {"VERB", "AUX"} else tokens[-2].head
+    return verb if verb.pos_ in {"VERB", "AUX"} else None
+
+
+def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
+    """ "“…,” said the senator, Jane Doe": the name right after a verb that follows the quote."""
+    nxt = next((t for t in tokens if t.i > verb.i), None)
+    while nxt is not None and (nxt.dep_ in {"det", "compound", "amod", "poss"} or nxt.tag_ == "POS") \
+            and nxt.head.i > nxt.i:
+        nxt = nxt.head
+    if nxt is None or nxt.pos_ not in {"PROPN", "NOUN"}:
+        return None
+    ent = _ent_of(nxt)
+    return ent.root if ent is not None else nxt
+
+
+class _Frame:
+    """Where to look for the speaker of one quote, nearest first."""
+
+    def __init__(self, parsed: ParsedArticle, span: QuoteSpan, spans: list[QuoteSpan]) -> None:
+        text, doc = parsed.text, parsed.doc
+        block = parsed.layout.blocks[span.block]
+        block_spans = [s for s in spans if s.block == span.block]
+        (b0, b1), (a0, a1) = _frame(text, span, block_spans, block.start, block.end)
+        outside = [t for t in _tokens_in(doc, block.start, block.end) if not _inside_quote(t.idx, block_spans)]
+        self.allowed = {t.i for t in outside}
+        self.before = [t for t in outside if b0 <= t.idx < b1]
+        self.after = [t for t in outside if a0 <= t.idx < a1]
+        self.empty = not text[b0:b1].strip(" ,.;:\u2014-") and not text[a0:a1].strip(" ,.;:\u2014-")
+        self.sentence = [t for t in outside if b0 <= t.idx < max(a1, b1)]
+
+
+def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+    allowed = frame.allowed
+    candidates: list[tuple[Token, bool]] = []  # (verb, may take an inverted subject)
+    candidates += [(v, False) for v in _governing_verbs(parsed.doc, span, allowed)]
+    after_verbs = [t for t in frame.after if _is_speech_verb(t)]
+    candidates += [(v, n == 0 and v.idx - span.close <= 4) for n, v in enumerate(after_verbs)]
+    colon = _verb_before_colon(frame.before, span)
+    if colon is not None:
+        candidates.append((colon, False))
+    candidates += [(v, False) for v in reversed([t for t in frame.before if _is_speech_verb(t)])]
+    fallback: Attribution | None = None
+    for verb, may_invert in candidates:
+        subject = _subject(verb, allowed)
+        if subject is None and may_invert:
+            subject = _inverted_subject(verb, frame.after)
+        if subject is None:
+            continue
+        person, confidence = resolver.resolve(subject, allowed)
+        if person is None:
+            continue
+        attribution = Attribution(person, _cue(verb, allowed), confidence)
+        if person.kind != "nominal":
+            return attribution
+        fallback = fallback or attribution
+    for finder, cue in ((_according_to, "according to"), (_quote_from, None)):
+        target = finder(frame.sentence)
+        if target is not None:
+            person, confidence = resolver.resolve(target, allowed)
+            if person is not None and (fallback is None or person.kind != "nominal"):
+                return Attribution(person, cue, min(confidence, 0.85))
+    return fallback
+
+
+def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
+    text = parsed.text
+    doc = parsed.doc
+    resolver = _Resolver(parsed, spans)
+    blocks = parsed.layout.blocks
+    results: list[Quote] = []
+    previous: Attribution | None = None
+    previous_block = -1
+    for span in spans:
+        block = blocks[span.block]
+        resolver.note_entities_before(span.open)
+        frame = _Frame(parsed, span, spans)
+        found = _find(resolver, parsed, span, frame)
+        if found is None and _speaker_label(text, block.start, span):
+            label_tokens = [t for t in _tokens_in(doc, block.start, span.open) if t.pos_ == "PROPN"]
+            if label_tokens:
+                person, confidence = resolver.resolve(label_tokens[-1], {t.i for t in label_tokens})
+                if person is not None:
+                    found = Attribution(person, None, min(confidence, 0.7))
+        if found is None and previous is not None and previous.person is not None and frame.empty:
+            if previous_block == span.block:
+                found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.8))
+            elif span.continues or (previous_block == span.block - 1 and span.open == block.start):
+                found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.6))
+        quote_text = text[span.start:span.end]
+        kind = "direct" if _is_direct(text, span, block.start) else "partial"
+        if found is None or found.person is None:
+            results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=None, cue=None,
+                                 kind=kind, confidence=0.0))
+            continue
+        previous, previous_block = found, span.block
+        resolver.spoke(span.open, found.person)
+        results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=found.person.speaker(),
+                             cue=found.cue, kind=kind, confidence=round(found.confidence, 2)))
+    return _fill_roles(results, resolver.registry)
+
+
+def _fill_roles(quotes: list[Quote], registry: Registry) -> list[Quote]:
+    """A later mention ("Anthropic's Nulty") carries the role and organisation given earlier."""
+    out = []
+    for quote in quotes:
+        speaker = quote.speaker
+        if speaker is not None and speaker.kind == "person":
+            known = registry.people.get(speaker.name)
+            if known is not None and (known.role != speaker.role or known.org != speaker.org):
+                speaker = speaker.model_copy(update={"role": speaker.role or known.role, "org": speaker.org or known.org})
+                quote = quote.model_copy(update={"speaker": speaker})
+        out.append(quote)
+    return out
+
+
+def _is_direct(text: str, span: QuoteSpan, block_start: int) -> bool:
+    """A direct quote is a whole utterance: it opens with a capital or stands alone; a partial one is
+    a phrase woven into the writer's own sentence."""
+    inner = text[span.start:span.end]
+    before = text[block_start:span.open].rstrip()
+    opens_capital = inner[:1].isupper() or inner[:1].isdigit()
+    introduced = before == "" or before.endswith((":", ",")) or span.continues
+    return opens_capital and (introduced or len(inner.split()) >= 8)
