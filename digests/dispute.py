@@ -1,8 +1,198 @@
+"""Dispute: when the article reports a conflict, who is against whom, over what, and what each says.
+
+A dispute needs evidence in the text: at least one strong conflict word (cut off, sued, accused,
+violation, breach...) and two distinct parties. The parties are the people and organisations that
+are arguments of the conflict words (their subject or object) most often; a person who speaks for an
+organisation counts for the organisation. Without that evidence the answer is None: never invent one.
+"""
+
 from __future__ import annotations
 
-from .models import Dispute, Quote
+import re
+from collections import Counter
+
+from spacy.tokens import Doc, Token
+
+from .entities import Mention, mentions, same_person, speaker_for
+from .models import Dispute, Party, Quote
 from .parsed import ParsedArticle
+from .tldr import Sentence, body_sentences, quoted_regions, quoted_share
+
+_STRONG = re.compile(
+    r"\b(?:cut(?:s|ting)? off|revok(?:e|ed|es|ing)|revocation|ban(?:s|ned|ning)?|su(?:ed|es|ing)|lawsuits?"
+    r"|accus(?:e|ed|es|ing|ations?)|alleg(?:e|ed|edly|es|ing|ations?)|violat(?:e|ed|es|ing|ions?)"
+    r"|breach(?:ed|es|ing)?|block(?:ed|s|ing)|suspend(?:ed|s|ing)|fired|terminat(?:ed|es|ing)"
+    r"|disput(?:e|es|ed|ing)|cease[- ]and[- ]desist|legal action|infring(?:e|ed|es|ing|ement))\b",
+    re.IGNORECASE,
+)
+_WEAK = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|critici[sz](?:e|es|ed|ing|m)|restrict(?:s|ed|ing)?"
+    r"|condemn(?:s|ed|ing)?|feud|clash(?:es|ed)?|rift|slam(?:s|med)|retaliat\w*|defend(?:s|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+_ACTION = re.compile(
+    r"\b(?:cut(?:s|ting)? off|revok(?:ed|es|ing)|ban(?:s|ned)|su(?:ed|es|ing)|filed (?:a )?(?:lawsuit|suit|complaint)"
+    r"|suspend(?:ed|s|ing)|fired|block(?:ed|s|ing)|terminat(?:ed|es))\b",
+    re.IGNORECASE,
+)
+_ALLEGING = re.compile(r"\b(?:alleg\w*|accus\w*|claims? that)\b", re.IGNORECASE)
+_FAULT = re.compile(r"\b(?:violat\w*|breach\w*|infring\w*)\b", re.IGNORECASE)
+_OPEN = re.compile(
+    r"\b(?:remains? to be seen|(?:is|remains|was) (?:still )?unclear|not (?:yet )?clear|outcomes? of|not yet"
+    r"|did not (?:immediately )?respond|has not responded|declined to comment|could not be reached"
+    r"|whether|raises? questions|unanswered|could)\b",
+    re.IGNORECASE,
+)
+_FUTURE = re.compile(r"\bwill\b", re.IGNORECASE)
+# An event from before this story is background, not an action in this dispute.
+_BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|last year|years ago)\b", re.IGNORECASE)
+_ACCORDING = re.compile(r"^According to [^,]{1,80},\s+")
+_ARG_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "poss", "agent", "dative", "iobj", "compound", "appos", "conj"}
+MAX_OPEN_QUESTIONS = 4
+
+
+def _token_at(doc: Doc, offset: int) -> Token | None:
+    span = doc.char_span(offset, offset + 1, alignment_mode="expand")
+    return span[0] if span is not None and len(span) else None
+
+
+def _governor(token: Token) -> Token:
+    """The verb a conflict word belongs to: the word itself or its nearest verb above."""
+    while token.pos_ not in {"VERB", "AUX"} and token.head is not token:
+        token = token.head
+    return token
+
+
+def _is_argument(doc: Doc, mention: Mention, verb: Token) -> bool:
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return False
+    root = span.root
+    return (root is verb or verb in root.ancestors) and root.dep_ in _ARG_DEPS
+
+
+def _party_of(mention: Mention, quotes: list[Quote]) -> str:
+    """A person who speaks for an organisation counts for it."""
+    if mention.kind == "person":
+        speaker = speaker_for(mention.name, quotes)
+        if speaker is not None and speaker.org:
+            return speaker.org
+    return mention.name
+
+
+def _mentions_in(found: list[Mention], sentence: Sentence) -> list[Mention]:
+    return [m for m in found if sentence.start <= m.start and m.end <= sentence.end
+            and m.kind in {"person", "organisation"}]
+
+
+def _score_parties(parsed: ParsedArticle, conflict: list[Sentence], found: list[Mention],
+                   quotes: list[Quote]) -> tuple[Counter[str], dict[str, int]]:
+    scores: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for sentence in conflict:
+        verbs = []
+        for pattern in (_STRONG, _WEAK):
+            for match in pattern.finditer(sentence.text):
+                token = _token_at(parsed.doc, sentence.start + match.start())
+                if token is not None:
+                    verbs.append(_governor(token))
+        for mention in _mentions_in(found, sentence):
+            party = _party_of(mention, quotes)
+            argument = any(_is_argument(parsed.doc, mention, verb) for verb in verbs)
+            scores[party] += 3 if argument else 1
+            first.setdefault(party, mention.start)
+    return scores, first
+
+
+def _names_party(sentence: Sentence, found: list[Mention], party: str, quotes: list[Quote]) -> bool:
+    return any(_party_of(m, quotes) == party for m in _mentions_in(found, sentence))
+
+
+def _trim(text: str) -> str:
+    """Drop a leading "According to X," attribution: the allegation is what follows it."""
+    trimmed = _ACCORDING.sub("", text)
+    return trimmed[:1].upper() + trimmed[1:] if trimmed != text else text
+
+
+def _position(party: str, quotes: list[Quote]) -> list[Quote]:
+    own = []
+    for quote in quotes:
+        speaker = quote.speaker
+        if speaker is None:
+            continue
+        if (speaker.org and speaker.org.casefold() == party.casefold()) or same_person(speaker.name, party) \
+                or speaker.name.casefold() == party.casefold():
+            own.append(quote)
+    return sorted(own, key=lambda q: q.start)
+
+
+def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mention],
+                   quotes: list[Quote], parties: list[str]) -> str | None:
+    """"Acme cut off Globex's access": subject, verb and object of the action, when a party is its subject."""
+    match = _ACTION.search(sentence.text)
+    token = _token_at(parsed.doc, sentence.start + match.start()) if match else None
+    if token is None or token.pos_ not in {"VERB", "AUX"}:
+        return None
+    subject = next((c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    obj = next((c for c in token.children if c.dep_ == "dobj"), None)
+    if subject is None or obj is None:
+        return None
+    actor = next((_party_of(m, quotes) for m in _mentions_in(found, sentence)
+                  if m.start <= subject.idx < m.end), None)
+    if actor not in parties:
+        return None
+    particles = " ".join(c.text for c in token.children if c.dep_ == "prt")
+    words = parsed.doc[obj.left_edge.i:obj.i + 1].text.split()[:10]
+    return " ".join(w for w in [actor, token.text, particles, " ".join(words)] if w)
 
 
 def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
-    raise NotImplementedError
+    sentences = body_sentences(parsed)
+    strong = [s for s in sentences if _STRONG.search(s.text)]
+    if not strong:
+        return None
+    conflict = [s for s in sentences if s in strong or _WEAK.search(s.text)]
+    found = mentions(parsed)
+    scores, first = _score_parties(parsed, conflict, found, quotes)
+    ranked = sorted(scores, key=lambda p: (-scores[p], first[p]))[:2]
+    if len(ranked) < 2:
+        return None
+    # A strong conflict word must sit next to a party, not only somewhere in the article.
+    if not any(_names_party(s, found, p, quotes) for s in strong for p in ranked):
+        return None
+
+    regions = quoted_regions(parsed.text) + [(q.start, q.end) for q in quotes]
+    narrated = [s for s in sentences if quoted_share(regions, s.start, s.end) < 0.5]
+
+    def involvement(s: Sentence) -> int:
+        return sum(_names_party(s, found, p, quotes) for p in ranked)
+
+    alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s)]
+    allegation = max(alleging, key=lambda s: (2 * involvement(s) + 2 * bool(_ALLEGING.search(s.text))
+                                              + bool(_FAULT.search(s.text)), -s.start), default=None)
+
+    actions = [s for s in narrated if _ACTION.search(s.text) and involvement(s) and not _BACKGROUND.search(s.text)]
+    # An action against a third party is another story: keep those between these parties only.
+    actions = [s for s in actions if involvement(s) == 2
+               or not {_party_of(m, quotes) for m in _mentions_in(found, s)} - set(ranked)]
+
+    taken = {s.start for s in actions} | ({allegation.start} if allegation else set())
+    open_questions = [s for s in narrated if s.start not in taken
+                      and (_OPEN.search(s.text) or (_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
+
+    summary = next((p for s in actions if (p := _action_phrase(parsed, s, found, quotes, ranked))), None)
+    headline = f"{ranked[0]} vs {ranked[1]}"
+    if summary or parsed.layout.title:
+        headline += f": {summary or parsed.layout.title}"
+
+    parties = []
+    for name in ranked:
+        own = _position(name, quotes)
+        parties.append(Party(name=name, position=" ".join(q.text for q in own) or None, quotes=own))
+    return Dispute(
+        headline=headline,
+        parties=parties,
+        allegation=_trim(allegation.text) if allegation else None,
+        actions=[s.text for s in actions],
+        open_questions=[s.text for s in open_questions],
+    )

@@ -35,10 +35,6 @@ class QuoteSpan:
     closed: bool
     continues: bool = False  # opens a paragraph right after a quote left open
 
-    @property
-    def words(self) -> int:
-        return 0  # filled by callers that need it; kept for a uniform surface
-
 
 def _pair_marks(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     """(open, close, closed) mark positions in one paragraph."""
@@ -93,6 +89,27 @@ def is_not_a_quotation(text: str, span: QuoteSpan) -> bool:
     if " " not in inner and inner[:1].islower() is False and inner.isalnum() and any(ch.isdigit() for ch in inner):
         return True
     return False
+
+
+_FUNCTION_WORDS = frozenset("a an the of and or in on at to for with from by is are was be as vs via de la".split())
+
+
+def looks_like_title(inner: str) -> bool:
+    """ “Orange Is the New Black”, “Fox & Friends”, “Apollo 13”: a title of a work, show or event,
+    every content word capitalised, no sentence inside."""
+    words = re.findall(r"[\w'\u2019&-]+", inner)
+    if not words or len(words) > 8:
+        return False
+    if re.search(r"[.!?]\s+\S", inner):
+        return False
+    content = [w for w in words[1:] if w.lower() not in _FUNCTION_WORDS] + [words[0]]
+    return all(w[:1].isupper() or w[:1].isdigit() or w in {"&"} for w in content)
+
+
+def looks_like_scare_quote(inner: str) -> bool:
+    """A word or two set off by the writer ("so-called “rebels”"), not anyone's sentence."""
+    words = inner.strip(" ,.;:").split()
+    return 0 < len(words) <= 3 and not inner[:1].isupper()
 
 
 def find_quotes(parsed: ParsedArticle) -> list[Quote]:

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .models import Quote, Speaker
 from .parsed import ParsedArticle
-from .quotes import QuoteSpan
+from .quotes import QuoteSpan, looks_like_scare_quote, looks_like_title
 
 SPEECH_VERBS = frozenset("""
 say tell add state write explain ask note argue claim insist declare warn accuse reply respond answer
@@ -329,7 +329,8 @@ class _Resolver:
             name = _strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
             gender = _gender_near(ent)
             person = self._canonical(Person(name=name, gender=gender))
-            salient = ent.root.dep_ in {"nsubj", "nsubjpass"}
+            root = ent.root
+            salient = root.dep_ in {"nsubj", "nsubjpass"} or (root.dep_ == "appos" and root.head.dep_ in {"nsubj", "nsubjpass"})
             self.history.append((ent.end_char, person, salient))
         self._seen_ents_upto = max(self._seen_ents_upto, offset)
 
@@ -550,6 +551,9 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
             elif span.continues or (previous_block == span.block - 1 and span.open == block.start):
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.6))
         quote_text = text[span.start:span.end]
+        unsupported = found is None or found.person is None or found.person.kind == "nominal"
+        if unsupported and (looks_like_title(quote_text) or (found is None and looks_like_scare_quote(quote_text))):
+            continue  # a title or a scare quote: not anyone's words
         kind = "direct" if _is_direct(text, span, block.start) else "partial"
         if found is None or found.person is None:
             results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=None, cue=None,
