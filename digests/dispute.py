@@ -126,9 +126,16 @@ def _position(party: str, quotes: list[Quote]) -> list[Quote]:
     return sorted(own, key=lambda q: q.start)
 
 
+def _join(quotes: list[Quote]) -> str | None:
+    """The party's quoted words, one after another; a quote cut at its attribution comma ends there."""
+    parts = [q.text.strip() for q in quotes if q.text.strip()]
+    return " ".join(p[:-1] + "." if p.endswith(",") else p for p in parts) or None
+
+
 def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mention],
-                   quotes: list[Quote], parties: list[str]) -> str | None:
-    """"Acme cut off Globex's access": subject, verb and object of the action, when a party is its subject."""
+                   quotes: list[Quote], parties: list[str]) -> tuple[str, str] | None:
+    """The acting party and "Acme cut off Globex's access": subject, verb and object of the action,
+    when a party is its subject."""
     match = _ACTION.search(sentence.text)
     token = _token_at(parsed.doc, sentence.start + match.start()) if match else None
     if token is None or token.pos_ not in {"VERB", "AUX"}:
@@ -143,7 +150,7 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
         return None
     particles = " ".join(c.text for c in token.children if c.dep_ == "prt")
     words = parsed.doc[obj.left_edge.i:obj.i + 1].text.split()[:10]
-    return " ".join(w for w in [actor, token.text, particles, " ".join(words)] if w)
+    return actor, " ".join(w for w in [actor, token.text, particles, " ".join(words)] if w)
 
 
 def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
@@ -180,15 +187,16 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
     open_questions = [s for s in narrated if s.start not in taken
                       and (_OPEN.search(s.text) or (_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
 
-    summary = next((p for s in actions if (p := _action_phrase(parsed, s, found, quotes, ranked))), None)
-    headline = f"{ranked[0]} vs {ranked[1]}"
-    if summary or parsed.layout.title:
-        headline += f": {summary or parsed.layout.title}"
+    acted = next((a for s in actions if (a := _action_phrase(parsed, s, found, quotes, ranked))), None)
+    if acted is not None and acted[0] != ranked[0]:
+        ranked.reverse()  # the party that acted is named first: "Acme vs Globex: Acme sued Globex"
+    summary = acted[1] if acted else parsed.layout.title
+    headline = f"{ranked[0]} vs {ranked[1]}" + (f": {summary}" if summary else "")
 
     parties = []
     for name in ranked:
         own = _position(name, quotes)
-        parties.append(Party(name=name, position=" ".join(q.text for q in own) or None, quotes=own))
+        parties.append(Party(name=name, position=_join(own), quotes=own))
     return Dispute(
         headline=headline,
         parties=parties,

@@ -26,7 +26,7 @@ _SECTION = re.compile(
 _CONSEQUENCE = re.compile(
     r"\b(?:highlight(?:s|ed)?|underscor(?:es|ed|e)|signal(?:s|s that|led|ed)?|could|means? that"
     r"|(?:is|are|was|were) likely to|raises? (?:questions|concerns|the (?:question|prospect))"
-    r"|suggests? that|a sign that|paves? the way|sets? a precedent"
+    r"|a sign that|paves? the way|sets? a precedent"
     r"|will\b[^.;]{0,60}?\b(?:shape|reshape|change|define|determine|affect|influence|transform|decide))\b",
     re.IGNORECASE,
 )

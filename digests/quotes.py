@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.tokens import Token
+
 from .models import Quote
 from .parsed import ParsedArticle
 
@@ -106,10 +108,14 @@ def looks_like_title(inner: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w in {"&"} for w in content)
 
 
-def looks_like_scare_quote(inner: str) -> bool:
-    """A word or two set off by the writer ("so-called “rebels”"), not anyone's sentence."""
+def looks_like_scare_quote(inner: str, word_before: Token | None = None) -> bool:
+    """A word or three set off by the writer ("so-called “rebels”", "the emerging “API access
+    wars”"), not anyone's sentence."""
     words = inner.strip(" ,.;:").split()
-    return 0 < len(words) <= 3 and not inner[:1].isupper()
+    if not 0 < len(words) <= 3:
+        return False
+    modifies_noun = word_before is not None and (word_before.pos_ in {"DET", "ADJ", "ADP"} or word_before.dep_ in {"amod", "poss"})
+    return not inner[:1].isupper() or modifies_noun
 
 
 def find_quotes(parsed: ParsedArticle) -> list[Quote]:

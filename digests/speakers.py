@@ -439,22 +439,40 @@ def _speaker_label(text: str, block_start: int, span: QuoteSpan) -> bool:
 
 
 def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int]) -> list[Token]:
-    """Speech verbs outside the quote that the quoted words hang from in the parse ("X told
-    reporters that Y “may have violated the law”" → told), nearest first."""
-    inside = _tokens_in(doc, span.start, span.end)
+    """Speech verbs outside quotes that the quoted words hang from in the parse ("X told reporters
+    that Y “may have violated the law”" → told). The walk may pass through another quote
+    ("prohibit customers from using it to “build …” or “duplicate” it"), never stop on one."""
+    inside = {t.i for t in _tokens_in(doc, span.start, span.end)}
     found: list[Token] = []
-    for token in inside:
-        head, steps = token.head, 0
-        if token.head.i in {t.i for t in inside}:
+    for i in sorted(inside):
+        token = doc[i]
+        if token.head.i in inside:
             continue
-        while steps < 5 and head.i in allowed:
-            if _is_speech_verb(head) and head not in found:
-                found.append(head)
+        head = token.head
+        for _ in range(8):
+            if head.i in allowed and _is_speech_verb(head):
+                if head not in found:
+                    found.append(head)
                 break
             if head.head.i == head.i:
                 break
-            head, steps = head.head, steps + 1
+            head = head.head
     return found
+
+
+def _clause_org(verb: Token) -> str | None:
+    """ "Acme has defended itself, with its chief Jane Doe stating …": the organisation whose
+    clause the speech hangs from."""
+    head = verb
+    for _ in range(4):
+        for child in head.children:
+            if child.dep_ in {"nsubj", "nsubjpass"} and child.ent_type_ == "ORG":
+                ent = _ent_of(child)
+                return _strip_possessive(ent.text) if ent is not None else child.text
+        if head.head.i == head.i:
+            break
+        head = head.head
+    return None
 
 
 def _verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
@@ -513,6 +531,8 @@ def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: 
         person, confidence = resolver.resolve(subject, allowed)
         if person is None:
             continue
+        if person.kind == "person" and person.org is None:
+            person.org = _clause_org(verb)
         attribution = Attribution(person, _cue(verb, allowed), confidence)
         if person.kind != "nominal":
             return attribution
@@ -552,7 +572,8 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.6))
         quote_text = text[span.start:span.end]
         unsupported = found is None or found.person is None or found.person.kind == "nominal"
-        if unsupported and (looks_like_title(quote_text) or (found is None and looks_like_scare_quote(quote_text))):
+        if unsupported and (looks_like_title(quote_text) or (found is None and looks_like_scare_quote(
+                quote_text, _word_before(doc, span.open)))):
             continue  # a title or a scare quote: not anyone's words
         kind = "direct" if _is_direct(text, span, block.start) else "partial"
         if found is None or found.person is None:
@@ -564,6 +585,11 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=found.person.speaker(),
                              cue=found.cue, kind=kind, confidence=round(found.confidence, 2)))
     return _fill_roles(results, resolver.registry)
+
+
+def _word_before(doc: Doc, offset: int) -> Token | None:
+    tokens = _tokens_in(doc, max(0, offset - 40), offset)
+    return tokens[-1] if tokens else None
 
 
 def _fill_roles(quotes: list[Quote], registry: Registry) -> list[Quote]:

@@ -25,6 +25,7 @@ from .segment import _BULLET_MARK, Block
 
 MAX_SENTENCES = 3
 WORD_BUDGET = 80
+RELATIVE_FLOOR = 0.5
 MIN_WORDS = 6  # shorter pieces are datelines, captions or chrome, not summary sentences
 
 # Filler that opens a feature without saying anything the reader can use.
@@ -39,6 +40,7 @@ _SPECIFIC = {"PERSON", "ORG", "PRODUCT", "GPE", "NORP", "EVENT", "LAW", "FAC", "
              "MONEY", "PERCENT", "CARDINAL", "DATE", "QUANTITY", "TIME"}
 _QUOTED = re.compile(r'"[^"\n]{1,3000}"|“[^”\n]{1,3000}”')
 _WORD = re.compile(r"[\w’'-]+")
+_BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|years ago|last (?:year|month))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def _norm(word: str) -> str:
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
-    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _keywords(parsed: ParsedArticle, sentences: list[Sentence]) -> tuple[set[str], set[str], set[str]]:
@@ -148,12 +150,21 @@ def _keywords(parsed: ParsedArticle, sentences: list[Sentence]) -> tuple[set[str
     return title, top_names, top_nouns
 
 
-def _score(span: Span, index: int, keys: tuple[set[str], set[str], set[str]], quoted: float) -> float:
+def _score(span: Span, index: int, keys: tuple[set[str], set[str], set[str]], quoted: float, bullet: bool) -> float:
     title, names, nouns = keys
     words = {_norm(t.text) for t in span if not t.is_punct and not t.is_stop}
     overlap = 2.0 * len(words & title) + 1.5 * len(words & names) + 0.5 * len(words & nouns)
     # Longer sentences share more words by chance; earlier ones carry the news.
-    return overlap / math.sqrt(max(len(span), 1)) / (1.0 + 0.15 * index) * (1.0 - 0.6 * quoted)
+    score = overlap / math.sqrt(max(len(span), 1)) / (1.0 + 0.15 * index) * (1.0 - 0.6 * quoted)
+    # Out of its paragraph a sentence opening on "it"/"they" loses its referent; bullets are
+    # detail; "earlier"/"previously" is background, not the news.
+    if span[0].pos_ == "PRON" or (span[0].is_punct and len(span) > 1 and span[1].pos_ == "PRON"):
+        score *= 0.5
+    if bullet:
+        score *= 0.6
+    if _BACKGROUND.search(span.text):
+        score *= 0.5
+    return score
 
 
 def _words(text: str) -> int:
@@ -175,13 +186,15 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
 
     lead, rest = candidates[0], candidates[1:]
     keys = _keywords(parsed, sentences)
-    scored = [(_score(span_of(parsed, s), i, keys, quoted_share(regions, s.start, s.end)), s)
+    scored = [(_score(span_of(parsed, s), i, keys, quoted_share(regions, s.start, s.end), s.block.kind == "bullet"), s)
               for i, s in enumerate(rest, start=1)]
     ranked = sorted(scored, key=lambda pair: -pair[0])  # stable: ties keep article order
     chosen = [lead]
     budget = WORD_BUDGET - _words(lead.text)
+    # Only sentences about as central as the best one: a weak third sentence dilutes the summary.
+    floor = RELATIVE_FLOOR * ranked[0][0] if ranked else 0.0
     for score, sentence in ranked:
-        if len(chosen) == MAX_SENTENCES:
+        if len(chosen) == MAX_SENTENCES or score < floor:
             break
         if score > 0 and _words(sentence.text) <= budget:
             chosen.append(sentence)
