@@ -1,0 +1,102 @@
+"""Digests for people at a terminal: coloured text (rich), Markdown, or JSON."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from digests.models import Digest, Quote, Speaker
+
+
+def speaker_label(speaker: Speaker | None) -> str:
+    """ "Christopher Nulty (spokesperson, Anthropic)", or "unattributed"."""
+    if speaker is None:
+        return "unattributed"
+    details = ", ".join(part for part in (speaker.role, speaker.org) if part and part != speaker.name)
+    return f"{speaker.name} ({details})" if details else speaker.name
+
+
+def _confidence_note(quote: Quote) -> str:
+    if quote.speaker is None:
+        return ""
+    if quote.confidence < 0.5:
+        return " [low confidence]"
+    if quote.confidence < 0.7:
+        return " [likely]"
+    return ""
+
+
+def attributed(digest: Digest) -> list[Quote]:
+    return [q for q in digest.quotes if q.speaker is not None]
+
+
+def to_markdown(digest: Digest) -> str:
+    a = digest.article
+    lines = [f"# {a.title or 'Untitled article'}", ""]
+    meta = " · ".join(x for x in (a.published, a.source, a.url) if x)
+    if meta:
+        lines += [f"_{meta}_", ""]
+    lines += ["## TL;DR", "", " ".join(digest.tldr), ""]
+    if digest.quotes:
+        lines += ["## Key quotes", ""]
+        for q in digest.quotes:
+            lines.append(f"- “{q.text}” — {speaker_label(q.speaker)}{_confidence_note(q)}")
+        lines.append("")
+    if digest.implications:
+        lines += ["## Implications", ""]
+        for imp in digest.implications:
+            lines.append(f"- **{imp.label}:** {imp.text}" if imp.label else f"- {imp.text}")
+        lines.append("")
+    if digest.dispute:
+        d = digest.dispute
+        lines += ["## Dispute", "", f"**{d.headline}**", ""]
+        if d.allegation:
+            lines.append(f"- **Allegation:** {d.allegation}")
+        for action in d.actions:
+            lines.append(f"- **Action:** {action}")
+        for party in d.parties:
+            lines.append(f"- **{party.name}:** {party.position or 'no stated position'}")
+        for question in d.open_questions:
+            lines.append(f"- **Open:** {question}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def print_digest(digest: Digest, console: Console) -> None:
+    a = digest.article
+    parts: list = []
+    meta = " · ".join(x for x in (a.published, a.source, a.url) if x)
+    if meta:
+        parts.append(Text(meta, style="dim"))
+    parts += [Text("\nTL;DR", style="bold cyan"), Text(" ".join(digest.tldr))]
+    if digest.quotes:
+        parts.append(Text("\nKey quotes", style="bold cyan"))
+        for q in digest.quotes:
+            line = Text("• “", style="default")
+            line.append(q.text, style="italic")
+            line.append("” — ")
+            line.append(speaker_label(q.speaker), style="bold" if q.speaker else "dim")
+            line.append(_confidence_note(q), style="yellow")
+            parts.append(line)
+    if digest.implications:
+        parts.append(Text("\nImplications", style="bold cyan"))
+        for imp in digest.implications:
+            line = Text("• ")
+            if imp.label:
+                line.append(f"{imp.label}: ", style="bold")
+            line.append(imp.text)
+            parts.append(line)
+    if digest.dispute:
+        d = digest.dispute
+        parts.append(Text("\nDispute: ", style="bold red") + Text(d.headline, style="bold"))
+        if d.allegation:
+            parts.append(Text("Allegation: ", style="bold") + Text(d.allegation))
+        for action in d.actions:
+            parts.append(Text("Action: ", style="bold") + Text(action))
+        for party in d.parties:
+            parts.append(Text(f"{party.name}: ", style="bold") + Text(party.position or "no stated position", style="default" if party.position else "dim"))
+        for question in d.open_questions:
+            parts.append(Text("Open: ", style="bold") + Text(question))
+    console.print(Panel(Group(*parts), title=escape(a.title or "Untitled article"), title_align="left", expand=True))
