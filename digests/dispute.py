@@ -175,10 +175,14 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
         return sum(_names_party(s, found, p, quotes) for p in ranked)
 
     alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s)]
-    allegation = max(alleging, key=lambda s: (2 * involvement(s) + 2 * bool(_ALLEGING.search(s.text))
-                                              + bool(_FAULT.search(s.text)), -s.start), default=None)
-
     actions = [s for s in narrated if _ACTION.search(s.text) and involvement(s) and not _BACKGROUND.search(s.text)]
+
+    # The allegation says who did what to whom; a sentence that is already the action says less.
+    def weight(s: Sentence) -> tuple[int, int]:
+        score = 2 * involvement(s) + 2 * bool(_ALLEGING.search(s.text)) + bool(_FAULT.search(s.text))
+        return score - (s in actions), -s.start
+
+    allegation = max(alleging, key=weight, default=None)
     # An action against a third party is another story: keep those between these parties only.
     actions = [s for s in actions if involvement(s) == 2
                or not {_party_of(m, quotes) for m in _mentions_in(found, s)} - set(ranked)]

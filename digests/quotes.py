@@ -108,14 +108,16 @@ def looks_like_title(inner: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w in {"&"} for w in content)
 
 
-def looks_like_scare_quote(inner: str, word_before: Token | None = None) -> bool:
+def looks_like_scare_quote(inner: str, word_before: Token | None = None, strict: bool = False) -> bool:
     """A word or three set off by the writer ("so-called “rebels”", "the emerging “API access
-    wars”"), not anyone's sentence."""
+    wars”"), not anyone's sentence. `strict` asks for the stronger sign, a modifier right before
+    the marks, where the sentence does name someone who might have said the words."""
     words = inner.strip(" ,.;:").split()
     if not 0 < len(words) <= 3:
         return False
-    modifies_noun = word_before is not None and (word_before.pos_ in {"DET", "ADJ", "ADP"} or word_before.dep_ in {"amod", "poss"})
-    return not inner[:1].isupper() or modifies_noun
+    modifies_noun = word_before is not None and (
+        word_before.pos_ in {"DET", "ADJ"} or word_before.dep_ in {"amod", "poss"} or word_before.lower_ == "so-called")
+    return modifies_noun if strict else (not inner[:1].isupper() or modifies_noun)
 
 
 def find_quotes(parsed: ParsedArticle) -> list[Quote]:

@@ -572,8 +572,9 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.6))
         quote_text = text[span.start:span.end]
         unsupported = found is None or found.person is None or found.person.kind == "nominal"
-        if unsupported and (looks_like_title(quote_text) or (found is None and looks_like_scare_quote(
-                quote_text, _word_before(doc, span.open)))):
+        before = _word_before(doc, span.open)
+        scare = looks_like_scare_quote(quote_text, before, strict=found is not None)
+        if unsupported and (looks_like_title(quote_text) or scare):
             continue  # a title or a scare quote: not anyone's words
         kind = "direct" if _is_direct(text, span, block.start) else "partial"
         if found is None or found.person is None:
