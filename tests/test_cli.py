@@ -1,0 +1,184 @@
+"""The installed `newsdigest` command, run as a person runs it: a separate process, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
+CLI = Path(sys.executable).parent / "newsdigest"
+
+
+def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    assert CLI.exists(), f"the console script is not installed at {CLI}"
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([str(CLI), *args], input=stdin, capture_output=True, timeout=timeout, env=full_env)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> str:
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode != 0
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {stderr!r}"
+    for word in words:
+        assert word.lower() in lines[0].lower(), lines[0]
+    assert result.stdout == b""
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def seed_digest() -> dict:
+    result = run("digest", str(SEED), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stdout)
+
+
+def test_seed_article_metadata_and_clean_text(seed_digest):
+    article = seed_digest["article"]
+    assert article["title"].startswith("AI Rivalry Heats Up: Anthropic Cuts OpenAI Out of Access")
+    assert article["published"] == "2025-08-03"
+    everything = json.dumps(seed_digest, ensure_ascii=False)
+    for chrome in ("18 views", "0 comments", "Related Posts", "Leave a Comment", "\u0111", "\u0166"):
+        assert chrome not in everything, chrome
+
+
+def _quote(digest: dict, fragment: str) -> dict:
+    found = [q for q in digest["quotes"] if fragment in q["text"]]
+    assert len(found) == 1, [q["text"] for q in digest["quotes"]]
+    return found[0]
+
+
+def test_seed_quotes_and_speakers(seed_digest):
+    text = seed_digest["article"]["text"]
+    for q in seed_digest["quotes"]:
+        assert q["text"] == text[q["start"]:q["end"]]
+    nulty = {"name": "Christopher Nulty", "role": "spokesperson", "org": "Anthropic"}
+    for fragment in ("Claude Code has become the go-to choice", "Unfortunately, this is a direct violation of our terms of service."):
+        speaker = _quote(seed_digest, fragment)["speaker"]
+        assert {k: speaker[k] for k in nulty} == nulty
+    partial = _quote(seed_digest, "benchmarking and safety evaluations")
+    assert partial["kind"] == "partial" and partial["speaker"]["name"] == "Christopher Nulty"
+    wong = _quote(seed_digest, "It's industry standard to evaluate other AI systems")["speaker"]
+    assert (wong["name"], wong["role"], wong["org"]) == ("Hannah Wong", "Chief Communications Officer", "OpenAI")
+    kaplan = _quote(seed_digest, "I think it would be odd for us to be selling Claude to OpenAI.")["speaker"]
+    assert (kaplan["name"], kaplan["role"], kaplan["org"]) == ("Jared Kaplan", "Chief Science Officer", "Anthropic")
+    terms = _quote(seed_digest, "build a competing product or service")["speaker"]
+    assert terms["name"] == "Anthropic" and terms["kind"] == "document"
+
+
+def test_seed_implications_and_dispute(seed_digest):
+    labels = {i["label"] for i in seed_digest["implications"]}
+    assert {"Protecting IP", "Benchmarking vs. Training", "Competitive Tensions", "Capacity Constraints"} <= labels
+    dispute = seed_digest["dispute"]
+    assert dispute is not None
+    parties = {p["name"]: p for p in dispute["parties"]}
+    assert set(parties) >= {"Anthropic", "OpenAI"}
+    assert "GPT-5" in dispute["allegation"] or "terms of service" in dispute["allegation"]
+    assert any("cut off" in action for action in dispute["actions"])
+    openai_position = parties["OpenAI"]["position"] or ""
+    assert "industry standard" in openai_position.lower() and "disappointing" in openai_position.lower()
+    assert 1 <= len(seed_digest["tldr"]) <= 3
+
+
+def test_text_and_markdown_formats(seed_digest):
+    text = run("digest", str(SEED))
+    assert text.returncode == 0
+    out = text.stdout.decode()
+    assert "TL;DR" in out and "Christopher Nulty" in out and "Hannah Wong" in out
+    md = run("digest", str(SEED), "--format", "markdown").stdout.decode()
+    assert md.startswith("# AI Rivalry Heats Up")
+    assert "## Key quotes" in md and "## Dispute" in md
+
+
+def test_stdin_source():
+    result = run("digest", "-", "--format", "json", stdin=SEED.read_bytes())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["article"]["published"] == "2025-08-03"
+
+
+def test_schema_lists_the_digest_fields():
+    result = run("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert {"article", "tldr", "quotes", "implications", "dispute", "entities"} <= set(schema["properties"])
+
+
+def test_quotes_batch_interface(tmp_path):
+    batch = tmp_path / "in.jsonl"
+    texts = {
+        "a": "The vote failed on Tuesday.\n\n“We will try again next month,” Senator Robert Hale said.",
+        "b": "No one was quoted in this short but complete news item about the weather today in town.",
+    }
+    batch.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in texts.items()), encoding="utf-8")
+    result = run("quotes", "--jsonl", str(batch))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    (quote,) = rows[0]["quotes"]
+    assert texts["a"][quote["start"]:quote["end"]] == quote["text"]
+    assert quote["speaker"] == "Robert Hale"
+    assert rows[1]["quotes"] == []
+
+
+def test_missing_file():
+    assert_one_line_error(run("digest", "/no/such/article.txt"), "no such file")
+
+
+def test_empty_file(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert_one_line_error(run("digest", str(empty)), "empty")
+
+
+def test_binary_file(tmp_path):
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    assert_one_line_error(run("digest", str(binary)), "not text")
+
+
+def test_twenty_megabyte_file(tmp_path):
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"All work and no play makes a dull article. " * (20 * 1024 * 1024 // 43 + 1))
+    assert_one_line_error(run("digest", str(huge)), "limit")
+
+
+def test_invalid_utf8(tmp_path):
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(bytes([0x80, 0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xC0, 0xC1, 0xF5, 0xFF] * 300))
+    assert_one_line_error(run("digest", str(broken)), "text")
+
+
+def test_html_without_an_article(tmp_path):
+    page = tmp_path / "nav.html"
+    page.write_text("<html><head><title>Home</title></head><body><nav><a href='/'>Home</a></nav></body></html>")
+    assert_one_line_error(run("digest", str(page)), "no article")
+
+
+def test_text_too_short_to_digest(tmp_path):
+    short = tmp_path / "short.txt"
+    short.write_text("Just a headline.\n")
+    assert_one_line_error(run("digest", str(short)), "too short")
+
+
+def test_private_url_is_refused():
+    assert_one_line_error(run("digest", "http://127.0.0.1:9/article"), "private")
+
+
+def test_unreachable_url():
+    # Allowed to try loopback, but nothing listens on the discard port.
+    result = run("digest", "http://127.0.0.1:9/article", env={"NEWSDIGEST_ALLOW_PRIVATE_URLS": "1"})
+    assert_one_line_error(result, "could not fetch")
+
+
+def test_unknown_command_is_a_usage_error():
+    result = run("summarise", str(SEED))
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert b"invalid choice" in result.stderr
