@@ -1,0 +1,55 @@
+"""Configuration: `NEWSDIGEST_*` environment variables, optionally a `.env` file in the working directory.
+
+Every setting has a safe default, so the bot runs with no configuration at all. Later features (Slack and
+Discord tokens, schedules) add their fields here rather than reading the environment themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, IPvAnyNetwork, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+USER_AGENT = "newsdigest/0.1 (news digest bot)"
+
+
+def _default_data_dir() -> Path:
+    # Follow the XDG convention so that packagers and containers can relocate it with one variable.
+    base = os.environ.get("XDG_DATA_HOME") or "~/.local/share"
+    return Path(base).expanduser() / "newsdigest"
+
+
+class Settings(BaseSettings):
+    """All settings; each can be set as `NEWSDIGEST_<FIELD NAME>` (e.g. `NEWSDIGEST_FETCH_TIMEOUT=5`)."""
+
+    # A missing `.env` is fine; explicit arguments win over the environment, which wins over the file.
+    model_config = SettingsConfigDict(env_prefix="NEWSDIGEST_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; None means a SQLite file in data_dir")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where the bot keeps its files")
+
+    # Fetching. Private addresses are refused by default so that a URL posted in a chat cannot make the
+    # bot read internal services (cloud metadata, admin pages): server-side request forgery.
+    allow_private_urls: bool = Field(default=False, description="Allow fetching private, loopback and other non-public addresses")
+    allowed_private_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description='Non-public networks that may be fetched anyway, e.g. ["10.1.0.0/16"] for an intranet news server',
+    )
+    fetch_timeout: float = Field(default=10.0, gt=0, description="Seconds a whole fetch may take, redirects included")
+    max_fetch_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Largest web page body read")
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Largest local file or stdin read")
+    user_agent: str = Field(default=USER_AGENT, description="User-Agent header sent when fetching")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. `get_settings.cache_clear()` makes the next call re-read them."""
+    return Settings()
