@@ -64,6 +64,20 @@ def _cmd_quotes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval_quotes(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.evaluation import evaluate, newsdigest_predictor, read_gold, report, textacy_predictor
+    from bot.service import DigestService
+
+    service = DigestService()
+    gold = read_gold(Path(args.gold))
+    print(report("newsdigest", evaluate(gold, newsdigest_predictor(service)), show_errors=not args.no_errors))
+    if args.baseline == "textacy":
+        print(report("textacy direct_quotations (baseline)", evaluate(gold, textacy_predictor(service)), show_errors=False))
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from digests.models import Digest
 
@@ -88,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quotes", help="quotes and speakers for a batch of texts (JSON lines)")
     p.add_argument("--jsonl", required=True, metavar="IN.jsonl", help='lines {"id", "text"}; - for standard input')
     p.set_defaults(run=_cmd_quotes)
+
+    p = sub.add_parser("eval", help="measure the engine against gold data")
+    eval_sub = p.add_subparsers(dest="what", metavar="WHAT")
+    eval_sub.required = True
+    q = eval_sub.add_parser("quotes", help="quote spans and speakers against a gold JSONL file")
+    q.add_argument("gold", metavar="GOLD.jsonl")
+    q.add_argument("--baseline", choices=["none", "textacy"], default="none",
+                   help="also score textacy's direct_quotations on the same data (needs the [eval] extra)")
+    q.add_argument("--no-errors", action="store_true", help="print the figures only")
+    q.set_defaults(run=_cmd_eval_quotes)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a digest")
     p.set_defaults(run=_cmd_schema)
