@@ -1,0 +1,67 @@
+"""The evaluation scorer on gold data the test writes, and the `eval quotes` command on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.evaluation import Predicted, evaluate, same_speaker
+
+TEXT = ("“We will appeal,” said Jane Doe. The mayor called it a “so-called reform.” "
+        "“Nothing changes,” he said.")
+
+
+def gold_row() -> dict:
+    def span(fragment: str) -> tuple[int, int]:
+        start = TEXT.index(fragment)
+        return start, start + len(fragment)
+
+    a, b = span("We will appeal,"), span("Nothing changes,")
+    return {"id": "t1", "text": TEXT, "ignore_spans": [], "quotes": [
+        {"start": a[0], "end": a[1], "quote": TEXT[a[0]:a[1]], "speaker": "Jane Doe",
+         "speaker_mention": {"text": "Jane Doe"}, "speaker_confidence": "high"},
+        {"start": b[0], "end": b[1], "quote": TEXT[b[0]:b[1]], "speaker": "John Roe",
+         "speaker_mention": {"text": "he"}, "speaker_confidence": "medium"},
+    ]}
+
+
+def test_lenient_name_matching():
+    gold = {"speaker": "Hillary Clinton", "speaker_mention": {"text": "Mrs. Clinton"}}
+    assert same_speaker("Clinton", gold)
+    assert same_speaker("Sen. Hillary Clinton", gold)
+    assert not same_speaker("Bill Smith", gold)
+    assert not same_speaker(None, gold)
+
+
+def test_scores_spans_speakers_bands_and_error_types():
+    row = gold_row()
+    a, b = row["quotes"]
+
+    def predict(text: str) -> list[Predicted]:
+        spurious = text.index("so-called reform.")
+        return [
+            Predicted(start=a["start"] - 1, end=a["end"] + 1, speaker="Doe", confidence=0.9),  # marks trimmed
+            Predicted(start=b["start"], end=b["end"], speaker="Jane Doe", confidence=0.5),       # wrong speaker
+            Predicted(start=spurious, end=spurious + 16, speaker=None),                       # not a gold quote
+        ]
+
+    f = evaluate([row], predict)
+    assert (f.gold_quotes, f.predicted_quotes) == (2, 3)
+    assert f.quote_recall == 1.0 and round(f.quote_precision, 3) == 0.667
+    assert f.speaker_accuracy == 0.5
+    assert f.attributed_precision == 0.5 and f.attributed_recall == 0.5
+    assert f.bands["high (>= 0.8)"] == (1, 1)
+    assert f.bands["low (< 0.6)"] == (0, 1)
+    assert f.errors == {"wrong speaker (pronoun in gold)": 1, "spurious quote": 1}
+
+
+def test_eval_command_runs_the_engine(tmp_path: Path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(gold_row()) + "\n", encoding="utf-8")
+    cli = Path(sys.executable).parent / "newsdigest"
+    result = subprocess.run([str(cli), "eval", "quotes", str(gold)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "quote spans: P" in result.stdout
+    assert "speaker accuracy on matched high/medium quotes: 0.500 (2 of 2 scored quotes matched)" in result.stdout
