@@ -8,6 +8,7 @@ organisation counts for the organisation. Without that evidence the answer is No
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -81,8 +82,15 @@ def _party_of(mention: Mention, quotes: list[Quote]) -> str:
 
 
 def _mentions_in(found: list[Mention], sentence: Sentence) -> list[Mention]:
-    return [m for m in found if sentence.start <= m.start and m.end <= sentence.end
-            and m.kind in {"person", "organisation"}]
+    """People and organisations named in the sentence; `found` is in article order."""
+    first = bisect.bisect_left(found, sentence.start, key=lambda m: m.start)
+    out = []
+    for m in found[first:]:
+        if m.start >= sentence.end:
+            break
+        if m.end <= sentence.end and m.kind in {"person", "organisation"}:
+            out.append(m)
+    return out
 
 
 def _score_parties(parsed: ParsedArticle, conflict: list[Sentence], found: list[Mention],
@@ -114,14 +122,15 @@ def _trim(text: str) -> str:
     return trimmed[:1].upper() + trimmed[1:] if trimmed != text else text
 
 
-def _position(party: str, quotes: list[Quote]) -> list[Quote]:
+def _own_quotes(party: str, is_person: bool, quotes: list[Quote]) -> list[Quote]:
+    """The quotes a party said: by its people (speaker.org), by itself, or, for a person, by name."""
     own = []
     for quote in quotes:
         speaker = quote.speaker
         if speaker is None:
             continue
-        if (speaker.org and speaker.org.casefold() == party.casefold()) or same_person(speaker.name, party) \
-                or speaker.name.casefold() == party.casefold():
+        if (speaker.org or "").casefold() == party.casefold() or speaker.name.casefold() == party.casefold() \
+                or (is_person and same_person(speaker.name, party)):
             own.append(quote)
     return sorted(own, key=lambda q: q.start)
 
@@ -168,7 +177,7 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
     if not any(_names_party(s, found, p, quotes) for s in strong for p in ranked):
         return None
 
-    regions = quoted_regions(parsed.text) + [(q.start, q.end) for q in quotes]
+    regions = quoted_regions(parsed.text, ((q.start, q.end) for q in quotes))
     narrated = [s for s in sentences if quoted_share(regions, s.start, s.end) < 0.5]
 
     def involvement(s: Sentence) -> int:
@@ -197,9 +206,10 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
     summary = acted[1] if acted else parsed.layout.title
     headline = f"{ranked[0]} vs {ranked[1]}" + (f": {summary}" if summary else "")
 
+    people = {m.name for m in found if m.kind == "person"}
     parties = []
     for name in ranked:
-        own = _position(name, quotes)
+        own = _own_quotes(name, name in people, quotes)
         parties.append(Party(name=name, position=_join(own), quotes=own))
     return Dispute(
         headline=headline,

@@ -59,8 +59,8 @@ def _section_blocks(parsed: ParsedArticle) -> list[Block]:
 def _label(text: str, block: Block) -> str | None:
     if block.label_end is None:
         return None
-    mark = _BULLET_MARK.match(text, block.start, block.end)
-    return text[mark.end() if mark else block.start:block.label_end].strip() or None
+    mark = _BULLET_MARK.match(text[block.start:block.end])
+    return text[block.start + (mark.end() if mark else 0):block.label_end].strip() or None
 
 
 def find_implications(parsed: ParsedArticle) -> list[Implication]:
@@ -80,9 +80,9 @@ def find_implications(parsed: ParsedArticle) -> list[Implication]:
         if sentence.block.kind == "bullet" and sentence.block in in_section:
             continue  # already taken whole, with its label
         # A consequence in someone's quoted words is their claim, not the article's reading.
-        if quoted_share(regions, sentence.start, sentence.end) >= 0.5:
-            continue
-        if _CONSEQUENCE.search(sentence.text):
+        signalled = any(quoted_share(regions, sentence.start + m.start(), sentence.start + m.end()) == 0
+                        for m in _CONSEQUENCE.finditer(sentence.text))
+        if signalled:
             candidates.append(_Candidate(_SIGNALLED, sentence.start, sentence.end, None))
         elif sentence.block in in_section:
             candidates.append(_Candidate(_SECTION_TEXT, sentence.start, sentence.end, None))

@@ -14,6 +14,7 @@ import bisect
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -56,9 +57,10 @@ class Sentence:
 def content_start(text: str, block: Block) -> int:
     """Where a block's own words begin: after a bullet mark and after a "Label:" prefix."""
     start = block.start
-    mark = _BULLET_MARK.match(text, start, block.end)
+    # Match on the block itself: a compiled pattern's "^" ignores a start position.
+    mark = _BULLET_MARK.match(text[block.start:block.end])
     if mark:
-        start = mark.end()
+        start += mark.end()
     if block.label_end is not None and block.label_end > start:
         start = block.label_end
         while start < block.end and (text[start] == ":" or text[start].isspace()):
@@ -102,17 +104,43 @@ def body_sentences(parsed: ParsedArticle) -> list[Sentence]:
     return out
 
 
-def quoted_regions(text: str) -> list[tuple[int, int]]:
-    """Stretches inside quote marks (within one paragraph), marks included."""
-    return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+def quoted_regions(text: str, extra: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Stretches inside quote marks (within one paragraph), marks included, plus `extra` spans
+    (known quotes): sorted and merged, as `quoted_share` needs them."""
+    spans = sorted([(m.start(), m.end()) for m in _QUOTED.finditer(text)] + list(extra))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def quoted_share(regions: list[tuple[int, int]], start: int, end: int) -> float:
-    """How much of [start, end) lies inside the given quoted regions (0..1)."""
+    """How much of [start, end) lies inside the quoted regions (0..1)."""
     if end <= start:
         return 0.0
-    covered = sum(max(0, min(end, r_end) - max(start, r_start)) for r_start, r_end in regions)
+    covered = 0
+    # Only the region that may straddle `start` and those after it can overlap.
+    for r_start, r_end in regions[max(0, bisect.bisect_right(regions, (start, -1)) - 1):]:
+        if r_start >= end:
+            break
+        covered += max(0, min(end, r_end) - max(start, r_start))
     return min(1.0, covered / (end - start))
+
+
+def entities_in(ents: list[Span], start: int, end: int) -> list[Span]:
+    """The entities inside [start, end) of `ents`, a doc's entities in order. (Span.ents rebuilds
+    the whole doc's entity list on every call: too slow to ask per sentence.)"""
+    first = bisect.bisect_left(ents, start, key=lambda ent: ent.start_char)
+    out = []
+    for ent in ents[first:]:
+        if ent.start_char >= end:
+            break
+        if ent.end_char <= end:
+            out.append(ent)
+    return out
 
 
 def span_of(parsed: ParsedArticle, sentence: Sentence) -> Span:
@@ -121,11 +149,11 @@ def span_of(parsed: ParsedArticle, sentence: Sentence) -> Span:
     return span
 
 
-def is_generic(span: Span) -> bool:
-    """A sentence that names no one and states no fact, or opens with stock filler."""
-    if _GENERIC.search(span.text):
+def is_generic(text: str, ents: list[Span]) -> bool:
+    """A sentence (with its entities) that names no one and states no fact, or opens with stock filler."""
+    if _GENERIC.search(text):
         return True
-    return not any(ent.label_ in _SPECIFIC for ent in span.ents) and not any(ch.isdigit() for ch in span.text)
+    return not any(ent.label_ in _SPECIFIC for ent in ents) and not any(ch.isdigit() for ch in text)
 
 
 def _norm(word: str) -> str:
@@ -136,14 +164,16 @@ def _norm(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _keywords(parsed: ParsedArticle, sentences: list[Sentence]) -> tuple[set[str], set[str], set[str]]:
+def _keywords(parsed: ParsedArticle, sentences: list[Sentence], ents: list[Span]
+              ) -> tuple[set[str], set[str], set[str]]:
     """Title words, the most mentioned names and the most used nouns of the body."""
     title = {_norm(w) for w in _WORD.findall(parsed.layout.title or "") if w.lower() not in STOP_WORDS}
     names: Counter[str] = Counter()
     nouns: Counter[str] = Counter()
     for sentence in sentences:
         span = span_of(parsed, sentence)
-        names.update(ent.text for ent in span.ents if ent.label_ in {"PERSON", "ORG", "PRODUCT", "GPE", "NORP"})
+        names.update(ent.text for ent in entities_in(ents, sentence.start, sentence.end)
+                     if ent.label_ in {"PERSON", "ORG", "PRODUCT", "GPE", "NORP"})
         nouns.update(_norm(t.lemma_) for t in span if t.pos_ in {"NOUN", "PROPN"} and not t.is_stop)
     top_names = {_norm(w) for name, count in names.most_common(5) if count >= 2 for w in _WORD.findall(name)}
     top_nouns = {noun for noun, count in nouns.most_common(10) if count >= 2}
@@ -174,8 +204,9 @@ def _words(text: str) -> int:
 def make_tldr(parsed: ParsedArticle) -> list[str]:
     sentences = body_sentences(parsed)
     regions = quoted_regions(parsed.text)
+    ents = list(parsed.doc.ents)
     usable = [s for s in sentences if _words(s.text) >= MIN_WORDS and not is_chrome(s.text)]
-    candidates = [s for s in usable if not is_generic(span_of(parsed, s))
+    candidates = [s for s in usable if not is_generic(s.text, entities_in(ents, s.start, s.end))
                   and quoted_share(regions, s.start, s.end) < 0.5]
     if not candidates:
         # Nothing specific to say: fall back to the first real sentence rather than to nothing.
@@ -185,7 +216,7 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
         return [s.text.strip() for s in parsed.doc.sents if s.text.strip()][:1]
 
     lead, rest = candidates[0], candidates[1:]
-    keys = _keywords(parsed, sentences)
+    keys = _keywords(parsed, sentences, ents)
     scored = [(_score(span_of(parsed, s), i, keys, quoted_share(regions, s.start, s.end), s.block.kind == "bullet"), s)
               for i, s in enumerate(rest, start=1)]
     ranked = sorted(scored, key=lambda pair: -pair[0])  # stable: ties keep article order

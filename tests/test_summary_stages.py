@@ -16,7 +16,7 @@ from digests.models import Implication, Quote, Speaker
 from digests.nlp import load_nlp
 from digests.parsed import ParsedArticle
 from digests.segment import segment
-from digests.tldr import make_tldr
+from digests.tldr import body_sentences, make_tldr
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "anthropic-cuts-openai-claude-access.txt"
 
@@ -148,6 +148,7 @@ Intel opened its new chip factory in Ohio on Thursday after three years of const
 The plant employs 3,000 people and cost $20 billion to build.
 The opening underscores how far the company has moved toward making its own chips again.
 Analysts said the factory could lower Intel's costs within two years.
+"This could change everything for us," said Intel chief executive Pat Gelsinger.
 The site covers 1,000 acres east of Columbus.""")
     found = find_implications(parsed)
     assert_verbatim(parsed, found)
@@ -155,14 +156,14 @@ The site covers 1,000 acres east of Columbus.""")
         "The opening underscores how far the company has moved toward making its own chips again.",
         "Analysts said the factory could lower Intel's costs within two years.",
     ]
-    assert all(item.label is None for item in found)
+    assert all(item.label is None for item in found)  # the quoted "could" is Gelsinger's claim
 
 
 # --- Dispute -----------------------------------------------------------------------------------
 
 DISPUTE_ARTICLE = """Oracle Sues Salesforce Over Database Code
 Oracle sued Salesforce on Monday, accusing the company of copying code from its database software.
-The lawsuit, filed in federal court in California, says Salesforce engineers allegedly copied more than 10,000 lines of Oracle code into a rival product.
+The lawsuit, filed in California, says Salesforce engineers allegedly copied 10,000 lines of Oracle code.
 "We will defend our intellectual property vigorously," Oracle spokesperson Deborah Hellinger said.
 Salesforce denied the claims. "These claims are without merit," said Salesforce spokesperson Ari Kaplan.
 Oracle previously sued Salesforce in 2019 over a patent on database indexes.
@@ -180,10 +181,37 @@ def test_dispute_parties_allegation_actions_positions(nlp: Language) -> None:
     assert dispute.headline.startswith("Oracle vs Salesforce")
     assert dispute.allegation is not None and "allegedly copied" in dispute.allegation
     # The 2019 lawsuit is background, not an action in this dispute.
-    assert dispute.actions == ["Oracle sued Salesforce on Monday, accusing the company of copying code from its database software."]
+    assert dispute.actions == [
+        "Oracle sued Salesforce on Monday, accusing the company of copying code from its database software."]
     assert dispute.parties[0].quotes == [oracle] and dispute.parties[1].quotes == [salesforce]
     assert dispute.parties[1].position is not None and "without merit" in dispute.parties[1].position
     assert dispute.open_questions == ["It remains unclear whether the case will go to trial before 2026."]
+
+
+def test_dispute_parties_are_the_ones_in_conflict_not_the_reporters(nlp: Language) -> None:
+    # The newspaper is named in as many conflict sentences as either company, but it is never the
+    # subject or object of a conflict word.
+    parsed = parse(nlp, """Oracle Takes Salesforce to Court
+Oracle sued Salesforce on Monday, the Financial Times reported.
+The Financial Times said Salesforce allegedly copied code from a database.
+The Financial Times also said the lawsuit was filed in California.
+Salesforce denied Oracle's claims in a short statement on Tuesday.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Oracle", "Salesforce"]
+
+
+def test_a_spokesperson_counts_for_their_organisation(nlp: Language) -> None:
+    parsed = parse(nlp, """Oracle Takes Salesforce to Court
+Oracle spokesperson Deborah Hellinger announced the lawsuit against Salesforce on Monday.
+Hellinger said the breach was deliberate and had gone on for years.
+Hellinger said the violation had cost Oracle customers money.
+Hellinger accused the company of copying code from a database.""")
+    said = quote(parsed, "the breach was deliberate", "Deborah Hellinger", "Oracle", "spokesperson")
+    dispute = find_dispute(parsed, [said])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Oracle", "Salesforce"]
+    assert dispute.parties[0].quotes == [said]
 
 
 def test_no_conflict_gives_no_dispute(nlp: Language) -> None:
@@ -193,7 +221,16 @@ The two companies said the first chips would ship in 2026.
 Apple rejected the idea that the deal gives Nvidia control over the design of its chips.
 "This is an exciting step for both of us," said Apple chief executive Tim Cook.
 Nvidia shares rose 3 percent after the announcement.""")
-    assert find_dispute(parsed, [quote(parsed, "This is an exciting step for both of us,", "Tim Cook", "Apple")]) is None
+    cook = quote(parsed, "This is an exciting step for both of us,", "Tim Cook", "Apple")
+    assert find_dispute(parsed, [cook]) is None
+
+
+def test_a_conflict_word_about_someone_else_gives_no_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Apple and Nvidia Announce Chip Partnership
+Apple and Nvidia announced on Tuesday a partnership to design chips for Apple's data centers.
+Apple rejected the idea that the deal gives Nvidia control over the design of its chips.
+Separately, the European Union banned the sale of older phone chargers on Tuesday.""")
+    assert find_dispute(parsed, []) is None
 
 
 def test_a_conflict_word_with_one_party_gives_no_dispute(nlp: Language) -> None:
@@ -219,6 +256,16 @@ Before joining, Gonzalez spent a decade at Deloitte as a partner in its London o
     assert entities["Microsoft"].kind == "organisation"
 
 
+def test_entities_keep_a_quoted_person_the_model_missed(nlp: Language) -> None:
+    parsed = parse(nlp, """Globex Names Product Chief
+Globex named Tova Quill as its product chief on Monday after a long search.
+"We will ship the new phone in June," Tova Quill said at the company's offices in Denver.""")
+    parsed.doc.ents = [ent for ent in parsed.doc.ents if ent.label_ != "PERSON"]  # as if NER had missed her
+    said = quote(parsed, "We will ship the new phone in June,", "Tova Quill", "Globex", "product chief")
+    person = next(e for e in find_entities(parsed, [said]) if e.name == "Tova Quill")
+    assert (person.kind, person.mentions, person.role) == ("person", 2, "product chief")
+
+
 # --- The seed article end to end ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -236,6 +283,13 @@ def seed_quotes(seed: ParsedArticle) -> list[Quote]:
         quote(seed, "I think it would be odd for us to be selling Claude to OpenAI.", "Jared Kaplan", "Anthropic",
               "Chief Science Officer"),
     ]
+
+
+def test_seed_sentences_keep_their_closing_quote_mark(seed: ParsedArticle) -> None:
+    texts = [sentence.text for sentence in body_sentences(seed)]
+    assert '"Unfortunately, this is a direct violation of our terms of service."' in texts
+    assert not any(text[0] in "\"”" and not any(ch.isalnum() for ch in text) for text in texts)
+    assert not any("The Allegations" in text or "Broader Implications" in text for text in texts)
 
 
 def test_seed_tldr_is_clean_article_text(seed: ParsedArticle) -> None:
