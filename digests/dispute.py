@@ -44,7 +44,8 @@ _OPEN = re.compile(
     r"|whether|raises? questions|unanswered|could)\b",
     re.IGNORECASE,
 )
-_FUTURE = re.compile(r"\bwill\b", re.IGNORECASE)
+# A party's claim about what will happen is still open; the writer's own "will" is not.
+_CLAIMED_FUTURE = re.compile(r"\b(?:maintains?|insists?|claims?|says?|expects?|hopes?|promis\w*)\b.*\bwill\b", re.IGNORECASE)
 # An event from before this story is background, not an action in this dispute.
 _BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|last year|years ago)\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"^According to [^,]{1,80},\s+")
@@ -135,10 +136,18 @@ def _own_quotes(party: str, is_person: bool, quotes: list[Quote]) -> list[Quote]
     return sorted(own, key=lambda q: q.start)
 
 
-def _join(quotes: list[Quote]) -> str | None:
-    """The party's quoted words, one after another; a quote cut at its attribution comma ends there."""
-    parts = [q.text.strip() for q in quotes if q.text.strip()]
-    return " ".join(p[:-1] + "." if p.endswith(",") else p for p in parts) or None
+def _position(parsed: ParsedArticle, quotes: list[Quote]) -> str | None:
+    """The party's stand in its own words: what its people said outright about this story, before
+    phrases lifted from documents or remarks from the past ("previously stated")."""
+    def current(q: Quote) -> bool:
+        block = parsed.layout.block_at(q.start)
+        context = parsed.text[block.start:q.start] if block is not None else ""
+        return not _BACKGROUND.search(context[-120:])
+
+    said = [q for q in quotes if q.kind == "direct" and q.speaker is not None and q.speaker.kind != "document"]
+    chosen = [q for q in said if current(q)] or said or quotes
+    parts = [q.text.strip().rstrip(",;:").strip() for q in chosen[:3] if q.text.strip()]
+    return " ".join(p if p.endswith((".", "!", "?", "\u2026")) else p + "." for p in parts) or None
 
 
 def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mention],
@@ -198,7 +207,7 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
 
     taken = {s.start for s in actions} | ({allegation.start} if allegation else set())
     open_questions = [s for s in narrated if s.start not in taken
-                      and (_OPEN.search(s.text) or (_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
+                      and (_OPEN.search(s.text) or (_CLAIMED_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
 
     acted = next((a for s in actions if (a := _action_phrase(parsed, s, found, quotes, ranked))), None)
     if acted is not None and acted[0] != ranked[0]:
@@ -210,7 +219,7 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
     parties = []
     for name in ranked:
         own = _own_quotes(name, name in people, quotes)
-        parties.append(Party(name=name, position=_join(own), quotes=own))
+        parties.append(Party(name=name, position=_position(parsed, own), quotes=own))
     return Dispute(
         headline=headline,
         parties=parties,

@@ -73,7 +73,8 @@ def find_spans(parsed: ParsedArticle) -> list[QuoteSpan]:
             s, e = o + 1, c
             while s < e and text[s].isspace():
                 s += 1
-            while e > s and text[e - 1].isspace():
+            # The comma before an attribution ("…,” she said) is the writer's, not the speaker's.
+            while e > s and (text[e - 1].isspace() or text[e - 1] == ","):
                 e -= 1
             if e <= s:
                 continue
