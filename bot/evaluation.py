@@ -237,3 +237,21 @@ def textacy_predictor(service) -> Callable[[str], list[Predicted]]:
             out.append(Predicted(start=content.start_char, end=content.end_char, speaker=speaker))
         return out
     return predict
+
+
+def side_by_side(columns: dict[str, Figures]) -> str:
+    """The headline figures of several systems on the same data, one column each."""
+    rows = [
+        ("quote span precision", "quote_precision"), ("quote span recall", "quote_recall"),
+        ("quote span F1", "quote_f1"), ("speaker accuracy (matched)", "speaker_accuracy"),
+        ("attributed precision", "attributed_precision"), ("attributed recall", "attributed_recall"),
+        ("attributed F1", "attributed_f1"),
+    ]
+    names = list(columns)
+    width = max(12, *(len(n) for n in names))
+    lines = [f"{'':<28}" + "".join(f"{n:>{width + 2}}" for n in names)]
+    for label, field in rows:
+        lines.append(f"{label:<28}" + "".join(f"{getattr(columns[n], field):>{width + 2}.3f}" for n in names))
+    lines.append(f"{'scored matched / predicted':<28}" + "".join(
+        f"{f'{columns[n].scored_matched} / {columns[n].predicted_quotes}':>{width + 2}}" for n in names))
+    return "\n".join(lines)

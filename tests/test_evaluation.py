@@ -65,3 +65,16 @@ def test_eval_command_runs_the_engine(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert "quote spans: P" in result.stdout
     assert "speaker accuracy on matched high/medium quotes: 0.500 (2 of 2 scored quotes matched)" in result.stdout
+
+
+def test_side_by_side_puts_each_system_in_a_column():
+    from bot.evaluation import side_by_side
+
+    row = gold_row()
+    perfect = evaluate([row], lambda text: [Predicted(start=q["start"], end=q["end"], speaker=q["speaker"])
+                                            for q in row["quotes"]])
+    empty = evaluate([row], lambda text: [])
+    table = side_by_side({"ours": perfect, "baseline": empty}).splitlines()
+    assert table[0].split() == ["ours", "baseline"]
+    f1 = next(line for line in table if line.startswith("quote span F1"))
+    assert f1.split()[-2:] == ["1.000", "0.000"]

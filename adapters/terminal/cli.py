@@ -67,14 +67,17 @@ def _cmd_quotes(args: argparse.Namespace) -> int:
 def _cmd_eval_quotes(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.evaluation import evaluate, newsdigest_predictor, read_gold, report, textacy_predictor
+    from bot.evaluation import evaluate, newsdigest_predictor, read_gold, report, side_by_side, textacy_predictor
     from bot.service import DigestService
 
     service = DigestService()
     gold = read_gold(Path(args.gold))
-    print(report("newsdigest", evaluate(gold, newsdigest_predictor(service)), show_errors=not args.no_errors))
+    ours = evaluate(gold, newsdigest_predictor(service))
+    print(report("newsdigest", ours, show_errors=not args.no_errors))
     if args.baseline == "textacy":
-        print(report("textacy direct_quotations (baseline)", evaluate(gold, textacy_predictor(service)), show_errors=False))
+        theirs = evaluate(gold, textacy_predictor(service))
+        print()
+        print(side_by_side({"newsdigest": ours, "textacy": theirs}))
     return 0
 
 
