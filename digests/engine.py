@@ -90,5 +90,7 @@ class DigestEngine:
         batch interface the evaluation uses."""
         if not text.strip():
             return []
+        if len(text) > MAX_CHARS:
+            raise ArticleError(f"the text is too long ({len(text):,} characters; the limit is {MAX_CHARS:,})")
         doc = self.nlp(text)
         return find_quotes(ParsedArticle(layout=Layout(text=text, blocks=blocks_of(text)), doc=doc))

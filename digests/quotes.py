@@ -85,13 +85,11 @@ def find_spans(parsed: ParsedArticle) -> list[QuoteSpan]:
 
 
 def is_not_a_quotation(text: str, span: QuoteSpan) -> bool:
-    """Quoted identifiers (tweet ids, handles) and titles of works are not anyone's words."""
+    """Quoted identifiers (tweet ids, @handles, numbers) are not anyone's words."""
     inner = text[span.start:span.end].strip(" ,.;:")
-    if not _WORDISH.search(inner) or (_IDENTIFIER.match(inner) and not inner.isalpha()):
+    if not _WORDISH.search(inner):
         return True
-    if " " not in inner and inner[:1].islower() is False and inner.isalnum() and any(ch.isdigit() for ch in inner):
-        return True
-    return False
+    return " " not in inner and bool(_IDENTIFIER.match(inner)) and not inner.isalpha()
 
 
 _FUNCTION_WORDS = frozenset("a an the of and or in on at to for with from by is are was be as vs via de la".split())
