@@ -7,14 +7,17 @@ failure into an error whose message can be shown to a person as it is.
 from __future__ import annotations
 
 import logging
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from digests import ArticleError, DigestEngine, ModelError
+from digests.errors import ArticleError, ModelError
 from digests.models import ArticleMeta, Digest, Quote
 
 from .config import Settings, get_settings
 from .errors import SourceError
 from .sources import read_source
+
+if TYPE_CHECKING:
+    from digests.engine import DigestEngine
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ class DigestService:
     @property
     def engine(self) -> DigestEngine:
         if self._engine is None:
+            from digests.engine import DigestEngine  # loads spaCy: only when a digest is needed
+
             self._engine = DigestEngine()
         return self._engine
 

@@ -14,6 +14,7 @@ from spacy.language import Language
 from . import clean as cleaning
 from .dispute import find_dispute
 from .entities import find_entities
+from .errors import ArticleError
 from .implications import find_implications
 from .models import Article, ArticleMeta, Digest, Quote, Span
 from .nlp import MAX_CHARS, load_nlp
@@ -24,10 +25,6 @@ from .tldr import make_tldr
 
 ENGINE_NAME = "newsdigest-offline/0.1"
 MIN_WORDS = 20
-
-
-class ArticleError(ValueError):
-    """The text cannot be digested; the message says why in words a reader understands."""
 
 
 def article_id(text: str) -> str:

@@ -20,11 +20,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .errors import ModelError
+
 MAX_CHARS = 1_000_000  # spaCy's own default limit; ~150k words
-
-
-class ModelError(RuntimeError):
-    """The pinned spaCy model is missing or is not the file we expect."""
 
 
 def _manifest() -> dict:
