@@ -1,0 +1,34 @@
+"""The application object: settings, the store and the digest service, built once per process."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from .config import Settings, get_settings
+from .service import DigestService
+from .store import Store
+
+
+class Newsdigest:
+    """What every command and platform adapter is handed. The store opens (and migrates) on first
+    use, and the spaCy model loads only when something is digested."""
+
+    def __init__(self, settings: Settings | None = None, store: Store | None = None,
+                 service: DigestService | None = None) -> None:
+        self.settings = settings or get_settings()
+        if store is not None:
+            self.__dict__["store"] = store
+        if service is not None:
+            self.__dict__["service"] = service
+
+    @cached_property
+    def store(self) -> Store:
+        return Store.open(self.settings)
+
+    @cached_property
+    def service(self) -> DigestService:
+        return DigestService(self.settings)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

@@ -1,0 +1,261 @@
+"""The chat commands, independent of any platform: parsed arguments in, a `Reply` out.
+
+Slack, Discord and the terminal all call these. `handle_text` parses the text form a person types
+("/who-said \"go to choice\" --share"); platforms with typed options call the functions directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from digests.errors import ArticleError, ModelError
+from digests.models import Digest, Quote, Speaker
+
+from .app import Newsdigest
+from .errors import SourceError
+from .replies import Link, Reply, ReplyField, Section, error, usage
+from .store import ArticleSummary, StoreError
+from .whosaid import MAX_FRAGMENT, Match, who_said as find_who_said
+
+log = logging.getLogger(__name__)
+
+MIN_PASTED_WORDS = 20
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+    run: Callable[[Newsdigest, str], Reply]
+
+
+def speaker_text(speaker: Speaker | None) -> str:
+    """ "Christopher Nulty, spokesperson, Anthropic", or "unattributed"."""
+    if speaker is None:
+        return "unattributed"
+    details = [part for part in (speaker.role, speaker.org) if part and part != speaker.name]
+    return ", ".join([speaker.name, *details])
+
+
+def article_line(article: ArticleSummary) -> str:
+    return " · ".join(x for x in (article.title or "Untitled article", article.published, article.source) if x)
+
+
+def _confidence_word(confidence: float) -> str:
+    return "high" if confidence >= 0.8 else "medium" if confidence >= 0.6 else "low"
+
+
+# /who-said
+
+def who_said(app: Newsdigest, fragment: str, share: bool = False) -> Reply:
+    fragment = fragment.strip()
+    if not fragment.strip(" \"'\u201c\u201d\u2018\u2019"):
+        return usage("Who said it?", 'Give a few words of the quote: /who-said "go-to choice for coders"')
+    if len(fragment) > MAX_FRAGMENT:
+        return usage("That is a long fragment",
+                     f"Give a few words of the quote, up to {MAX_FRAGMENT} characters (this one has {len(fragment):,}).")
+    result = find_who_said(app.store, fragment)
+    visibility = "channel" if share else "private"
+    if not result.matches:
+        sections = [_match_section(m) for m in result.near]
+        text = (f"No stored quote matches “{result.fragment}”."
+                + (" The closest ones:" if result.near else " Ingest more articles, or try other words."))
+        return Reply(kind="not_found", title="No match", summary=text, sections=[Section(text=text), *sections],
+                     visibility=visibility)
+    speakers = {m.quote.speaker.name for m in result.matches if m.quote.speaker}
+    first = result.matches[0]
+    summary = f"“{first.quote.text}” — {speaker_text(first.quote.speaker)}"
+    if len(speakers) > 1:
+        summary = f"{len(speakers)} people said words like “{result.fragment}”: " + ", ".join(sorted(speakers))
+    return Reply(title=f"Who said “{result.fragment}”", summary=summary,
+                 sections=[_match_section(m) for m in result.matches],
+                 links=_unique_links(m.quote.article for m in result.matches), visibility=visibility)
+
+
+def _match_section(match: Match) -> Section:
+    q = match.quote
+    fields = [ReplyField(name="Said by", value=speaker_text(q.speaker)),
+              ReplyField(name="In", value=article_line(q.article)),
+              ReplyField(name="Match", value=f"{match.score:.0f}% · attribution confidence "
+                                             f"{_confidence_word(q.confidence)} ({q.confidence:.2f})")]
+    return Section(quote=q.text, fields=fields)
+
+
+def _unique_links(articles) -> list[Link]:  # noqa: ANN001 - any iterable of ArticleSummary
+    links, seen = [], set()
+    for a in articles:
+        if a.url and a.url not in seen:
+            seen.add(a.url)
+            links.append(Link(label=a.title or a.url, url=a.url))
+    return links
+
+
+# /dispute
+
+def dispute(app: Newsdigest, article: str | None = None) -> Reply:
+    ref = (article or "").strip()
+    summary = app.store.find_article(ref) if ref else app.store.latest_with_dispute()
+    if summary is None:
+        text = (f"No stored article matches “{ref}”." if ref
+                else "No stored article reports a dispute yet. Ingest articles, or name one: /dispute <title words|URL|id>")
+        return Reply(kind="not_found", title="No dispute found", summary=text, sections=[Section(text=text)],
+                     visibility="private")
+    digest = app.store.get_digest(summary.id)
+    if digest is None or digest.dispute is None:
+        text = f"“{summary.title or summary.id}” does not report a dispute."
+        return Reply(kind="not_found", title="No dispute in this article", summary=text,
+                     sections=[Section(text=text)], links=_unique_links([summary]), visibility="private")
+    return dispute_reply(digest, summary)
+
+
+def dispute_reply(digest: Digest, summary: ArticleSummary) -> Reply:
+    d = digest.dispute
+    assert d is not None
+    sections = [Section(title=d.headline, text=d.allegation and f"Allegation: {d.allegation}")]
+    if d.actions:
+        sections.append(Section(title="What was done", text="\n".join(f"• {a}" for a in d.actions)))
+    for party in d.parties:
+        speakers = sorted({speaker_text(q.speaker) for q in party.quotes if q.speaker})
+        fields = [ReplyField(name="Quoted", value="; ".join(speakers[:3]), inline=False)] if speakers else []
+        sections.append(Section(title=party.name, quote=party.position,
+                                text=None if party.position else "No stated position in the article.", fields=fields))
+    if d.open_questions:
+        sections.append(Section(title="Still open", text="\n".join(f"• {q}" for q in d.open_questions)))
+    sections.append(Section(fields=[ReplyField(name="Article", value=article_line(summary)),
+                                    ReplyField(name="Id", value=summary.id)]))
+    return Reply(title=d.headline, summary=f"{d.headline}. {d.allegation or ''}".strip(), sections=sections,
+                 links=_unique_links([summary]))
+
+
+# /digest
+
+def digest(app: Newsdigest, source: str | None = None) -> Reply:
+    ref = (source or "").strip()
+    if not ref:
+        recent = app.store.recent_articles(limit=1)
+        if not recent:
+            return usage("Nothing stored yet", "Digest an article: /digest <URL>, or paste the article's text after /digest.")
+        summary = recent[0]
+    elif re.match(r"https?://", ref) and " " not in ref:
+        summary = app.store.find_article(ref)
+        if summary is None:
+            saved = app.store.save_digest(app.service.digest_source(ref))
+            summary = app.store.find_article(saved.article_id)
+    else:
+        summary = app.store.find_article(ref)
+        if summary is None and len(ref.split()) >= MIN_PASTED_WORDS:
+            saved = app.store.save_digest(app.service.digest_text(ref))
+            summary = app.store.find_article(saved.article_id)
+        if summary is None:
+            recent = app.store.recent_articles(limit=5)
+            text = (f"No stored article matches “{ref[:80]}”. Give a URL, paste the whole article "
+                    f"(at least {MIN_PASTED_WORDS} words), or pick a recent one:")
+            return Reply(kind="not_found", title="No such article", summary=text,
+                         sections=[Section(text=text), *[Section(text=article_line(a), fields=[ReplyField(name="Id", value=a.id)]) for a in recent]],
+                         visibility="private")
+    assert summary is not None
+    stored = app.store.get_digest(summary.id)
+    if stored is None:
+        return error(f"The digest of “{summary.title or summary.id}” is missing from the store.")
+    return digest_reply(stored, summary)
+
+
+def _quote_line(q: Quote) -> str:
+    note = "" if q.confidence >= 0.6 else " (low confidence)"
+    return f"“{q.text}” — {speaker_text(q.speaker)}{note}"
+
+
+def digest_reply(d: Digest, summary: ArticleSummary) -> Reply:
+    a = d.article
+    sections = [Section(title="TL;DR", text=" ".join(d.tldr))]
+    quotes = [q for q in d.quotes if q.speaker is not None]
+    if quotes:
+        sections.append(Section(title="Key quotes", text="\n".join(_quote_line(q) for q in quotes)))
+    if d.implications:
+        sections.append(Section(title="Implications", text="\n".join(
+            f"• {i.label}: {i.text}" if i.label else f"• {i.text}" for i in d.implications)))
+    if d.dispute:
+        sections.append(Section(title="Dispute", text=f"{d.dispute.headline}. {d.dispute.allegation or ''}".strip()))
+    sections.append(Section(fields=[ReplyField(name="Article", value=article_line(summary)),
+                                    ReplyField(name="Id", value=summary.id)]))
+    return Reply(title=a.title or "Untitled article", summary=" ".join(d.tldr), sections=sections,
+                 links=_unique_links([summary]), digest=d)
+
+
+# /help and dispatch
+
+def help_reply(app: Newsdigest | None = None, args: str = "") -> Reply:
+    lines = [f"{c.usage} — {c.help}" for c in COMMANDS.values()]
+    return Reply(kind="usage", title="newsdigest commands", summary="Commands: " + ", ".join(COMMANDS),
+                 sections=[Section(text="\n".join(lines))], visibility="private")
+
+
+def _who_said_text(app: Newsdigest, args: str) -> Reply:
+    share = False
+    for flag in ("--share", "share"):
+        if args.rstrip().endswith(" " + flag) or args.strip() == flag:
+            share, args = True, args.rstrip()[: -len(flag)]
+            break
+    return who_said(app, args, share=share)
+
+
+COMMANDS: dict[str, Command] = {c.name: c for c in [
+    Command("/digest", "/digest [title words | URL | id | pasted text]",
+            "the digest of a stored article, or of a new one fetched or pasted now", lambda app, a: digest(app, a)),
+    Command("/dispute", "/dispute [title words | URL | id]",
+            "the dispute of the latest article that reports one, or of the one named", lambda app, a: dispute(app, a)),
+    Command("/who-said", '/who-said "a few words of a quote" [--share]',
+            "who said it, in which article (only you see the answer unless you --share)", _who_said_text),
+    Command("/help", "/help", "this list", help_reply),
+]}
+
+
+def parse(text: str) -> tuple[str, str]:
+    """ "/Who-Said  \"x\"" → ("/who-said", "\"x\""). The name is lower-cased; the rest is kept."""
+    text = text.strip()
+    name, _, args = text.partition(" ")
+    name = name.lower()
+    if not name.startswith("/"):
+        name = "/" + name
+    return name, args.strip()
+
+
+def handle_text(app: Newsdigest, text: str) -> Reply:
+    """Run a command typed as text. Never raises: every failure becomes a reply for the person,
+    and what the operator needs goes to the log."""
+    name, args = parse(text)
+    command = COMMANDS.get(name)
+    if command is None:
+        reply = help_reply(app)
+        known = ", ".join(COMMANDS)
+        return usage(f"Unknown command {name}", f"There is no {name} command. Try one of: {known}.\n" + (reply.sections[0].text or ""))
+    return run_safely(lambda: command.run(app, args), name)
+
+
+def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:
+    try:
+        return call()
+    except (SourceError, ArticleError) as exc:
+        return error(str(exc))
+    except ModelError as exc:
+        log.error("%s: language model unavailable: %s", name, exc)
+        return error("The bot cannot digest articles right now (its language model is not installed). The operator has been told.")
+    except StoreError as exc:
+        log.error("%s: store unavailable: %s", name, exc)
+        return error("The bot's database is unavailable right now. The operator has been told; nothing was lost.")
+    except Exception:
+        log.exception("%s failed", name)
+        return error("Something went wrong on the bot's side. The operator has been told.")
+
+
+def split_args(args: str) -> list[str]:
+    """Shell-like words, tolerant of an unbalanced quote mark."""
+    try:
+        return shlex.split(args)
+    except ValueError:
+        return args.split()

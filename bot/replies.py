@@ -1,0 +1,60 @@
+"""Platform-neutral replies: what a command answers, before any platform renders it.
+
+Adapters turn a `Reply` into Block Kit, an embed or terminal text; nothing here knows which. Text
+fields hold the article's words as they are: escaping is the renderer's job, since each platform
+escapes differently.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from digests.models import Digest
+
+Visibility = Literal["private", "channel"]
+ReplyKind = Literal["answer", "not_found", "usage", "error"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ReplyField(_Model):
+    name: str
+    value: str
+    inline: bool = True
+
+
+class Link(_Model):
+    label: str
+    url: str
+
+
+class Section(_Model):
+    title: str | None = None
+    text: str | None = None
+    quote: str | None = Field(default=None, description="A quotation, shown as the platform shows quotes")
+    fields: list[ReplyField] = Field(default_factory=list)
+
+
+class Reply(_Model):
+    kind: ReplyKind = "answer"
+    title: str
+    summary: str = Field(description="One plain line: the notification text and the fallback for rich layouts")
+    sections: list[Section] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    visibility: Visibility = "channel"
+    digest: Digest | None = Field(default=None, description="The whole digest, for platforms that lay one out")
+
+
+def usage(title: str, text: str) -> Reply:
+    """A reply that teaches the right form of a command; only the asker sees it."""
+    return Reply(kind="usage", title=title, summary=text.splitlines()[0], sections=[Section(text=text)],
+                 visibility="private")
+
+
+def error(text: str) -> Reply:
+    return Reply(kind="error", title="Something went wrong", summary=text, sections=[Section(text=text)],
+                 visibility="private")

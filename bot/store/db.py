@@ -1,0 +1,98 @@
+"""Open the database named by the settings, bring its schema up to date, and explain failures.
+
+A SQLite file in the data directory is the embedded default; `NEWSDIGEST_DATABASE_URL` names any
+other database (PostgreSQL: `postgresql://user@host:5432/name`). A database that cannot be opened
+is never recreated or overwritten: the error says what is wrong and leaves the file as it is.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+
+from ..config import Settings
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says why in one line, with no password in it."""
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url:
+        url = make_url(settings.database_url)
+        # Plain "postgresql://" means psycopg2 to SQLAlchemy; the project ships psycopg 3.
+        if url.drivername in {"postgresql", "postgres"}:
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    path = Path(settings.data_dir) / "newsdigest.db"
+    return f"sqlite:///{path}"
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    # WAL lets the poller write while a command reads; foreign keys make deletes cascade.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("bot.store").joinpath("migrations")))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    try:
+        with engine.begin() as connection:
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except (DatabaseError, OperationalError) as exc:
+        raise StoreError(explain(exc, str(engine.url))) from None
+
+
+def explain(exc: SQLAlchemyError, url: str) -> str:
+    where = describe(url)
+    original = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else ""
+    if "file is not a database" in original or "malformed" in original:
+        return f"the database file {where} is damaged or is not a SQLite database; it was left untouched"
+    if "unable to open database file" in original:
+        return f"cannot open the database file {where}: check the path and its permissions"
+    if isinstance(exc, OperationalError) and not make_url(url).drivername.startswith("sqlite"):
+        return f"cannot connect to the database at {where}: {original}"
+    return f"database error on {where}: {original}"
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

@@ -1,0 +1,229 @@
+"""The store: articles with their digests and quotes, searchable, on SQLite or PostgreSQL.
+
+Everything the commands need from the database goes through `Store`, whose methods take and return
+pydantic models, never ORM rows: a caller cannot hold a row past its session by mistake.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from digests.models import Digest, Speaker
+
+from ..config import Settings
+from ..urls import canonical_url
+from .db import StoreError, database_url, explain, migrate, open_engine
+from .schema import ArticleRow, DigestRow, QuoteRow
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class ArticleSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str | None
+    published: str | None
+    url: str | None
+    source: str | None
+
+
+class StoredQuote(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    text: str
+    speaker: Speaker | None
+    cue: str | None
+    kind: str
+    confidence: float
+    article: ArticleSummary
+
+
+class SaveResult(BaseModel):
+    article_id: str
+    status: str  # "created", "updated" or "unchanged"
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _summary(row: ArticleRow) -> ArticleSummary:
+    return ArticleSummary(id=row.id, title=row.title, published=row.published, url=row.canonical_url, source=row.source)
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = open_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.dialect = self.engine.dialect.name
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Store":
+        """Open the configured database and bring its schema up to date."""
+        store = cls(database_url(settings))
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction; database failures come out as StoreError with a readable message."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except (OperationalError, DatabaseError) as exc:
+            session.rollback()
+            raise StoreError(explain(exc, self.url)) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # Articles and digests
+
+    def save_digest(self, digest: Digest) -> SaveResult:
+        """Store an article's digest. The same article (same canonical URL, or the same cleaned text)
+        is updated in place, never stored twice."""
+        try:
+            return self._save(digest)
+        except IntegrityError:
+            # Another process stored the same article between our look-up and insert: update it.
+            return self._save(digest)
+
+    def _save(self, digest: Digest) -> SaveResult:
+        article = digest.article
+        url = canonical_url(article.url) if article.url else None
+        digest_hash = content_hash(article.text)
+        with self.session() as s:
+            row = None
+            if url:
+                row = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == url))
+            if row is None:
+                row = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest_hash))
+            stored = digest.model_copy(update={"article": article.model_copy(update={"url": url or (row.canonical_url if row else None)})})
+            if row is not None:
+                old = s.get(DigestRow, row.id)
+                if row.content_hash == digest_hash and old is not None and old.engine == digest.engine:
+                    return SaveResult(article_id=row.id, status="unchanged")
+                status = "updated"
+            else:
+                row = ArticleRow(id=article.id, content_hash=digest_hash, text=article.text, word_count=article.word_count)
+                s.add(row)
+                status = "created"
+            stored = stored.model_copy(update={"article": stored.article.model_copy(update={"id": row.id})})
+            row.canonical_url = url or row.canonical_url
+            row.content_hash = digest_hash
+            row.title = article.title
+            row.published = article.published
+            row.source = article.source
+            row.author = article.author
+            row.text = article.text
+            row.word_count = article.word_count
+            row.has_dispute = digest.dispute is not None
+            row.updated_at = _now()
+            s.flush()
+            s.execute(delete(QuoteRow).where(QuoteRow.article_id == row.id))
+            s.merge(DigestRow(article_id=row.id, engine=digest.engine, body=stored.model_dump_json()))
+            s.add_all(QuoteRow(
+                article_id=row.id, position=n, text=q.text, start=q.start, end=q.end,
+                speaker_name=q.speaker.name if q.speaker else None, speaker_role=q.speaker.role if q.speaker else None,
+                speaker_org=q.speaker.org if q.speaker else None, speaker_kind=q.speaker.kind if q.speaker else None,
+                cue=q.cue, kind=q.kind, confidence=q.confidence,
+            ) for n, q in enumerate(digest.quotes))
+            return SaveResult(article_id=row.id, status=status)
+
+    def get_digest(self, article_id: str) -> Digest | None:
+        with self.session() as s:
+            row = s.get(DigestRow, article_id)
+            return Digest.model_validate_json(row.body) if row is not None else None
+
+    def find_article(self, ref: str) -> ArticleSummary | None:
+        """An article by id, by URL, or by words of its title (the most recent match)."""
+        ref = ref.strip()
+        if not ref:
+            return None
+        with self.session() as s:
+            row = s.get(ArticleRow, ref)
+            if row is None and re.match(r"https?://", ref):
+                row = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canonical_url(ref)))
+            if row is None:
+                words = _WORD.findall(ref.lower())
+                if words:
+                    query = select(ArticleRow)
+                    for word in words[:8]:
+                        query = query.where(func.lower(ArticleRow.title).contains(word, autoescape=True))
+                    row = s.scalar(query.order_by(ArticleRow.updated_at.desc()).limit(1))
+            return _summary(row) if row is not None else None
+
+    def latest_with_dispute(self) -> ArticleSummary | None:
+        with self.session() as s:
+            row = s.scalar(select(ArticleRow).where(ArticleRow.has_dispute.is_(True))
+                           .order_by(ArticleRow.updated_at.desc()).limit(1))
+            return _summary(row) if row is not None else None
+
+    def recent_articles(self, limit: int = 25, prefix: str = "") -> list[ArticleSummary]:
+        """Recent titles, optionally those containing `prefix` (for autocomplete)."""
+        with self.session() as s:
+            query = select(ArticleRow).order_by(ArticleRow.updated_at.desc()).limit(limit)
+            if prefix.strip():
+                query = query.where(func.lower(ArticleRow.title).contains(prefix.strip().lower(), autoescape=True))
+            return [_summary(r) for r in s.scalars(query)]
+
+    def counts(self) -> dict[str, int]:
+        with self.session() as s:
+            return {"articles": s.scalar(select(func.count()).select_from(ArticleRow)) or 0,
+                    "quotes": s.scalar(select(func.count()).select_from(QuoteRow)) or 0}
+
+    # Quote search
+
+    def quote_candidates(self, words: list[str], prefix: bool = False, limit: int = 50) -> list[StoredQuote]:
+        """Attributed quotes containing any of `words` (or words starting with them), best first by
+        the database's full-text rank. Words are plain `\\w+` tokens, so no query syntax gets through."""
+        words = [w for w in (w.lower() for w in words) if _WORD.fullmatch(w)]
+        if not words:
+            return []
+        if self.dialect == "sqlite":
+            match = " OR ".join(f'"{w}"' + ("*" if prefix else "") for w in words)
+            ids_sql = text("SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH :m ORDER BY rank LIMIT :n")
+            params = {"m": match, "n": limit * 4}
+        else:
+            query = " | ".join(w + (":*" if prefix else "") for w in words)
+            ids_sql = text("SELECT id FROM quotes WHERE search @@ to_tsquery('simple', :q) "
+                           "ORDER BY ts_rank_cd(search, to_tsquery('simple', :q)) DESC LIMIT :n")
+            params = {"q": query, "n": limit * 4}
+        with self.session() as s:
+            ids = [r[0] for r in s.execute(ids_sql, params)]
+            if not ids:
+                return []
+            rows = s.execute(select(QuoteRow, ArticleRow).join(ArticleRow, ArticleRow.id == QuoteRow.article_id)
+                             .where(QuoteRow.id.in_(ids), QuoteRow.speaker_name.is_not(None))).all()
+        order = {quote_id: n for n, quote_id in enumerate(ids)}
+        found = sorted(rows, key=lambda pair: order[pair[0].id])[:limit]
+        return [StoredQuote(
+            id=q.id, text=q.text, cue=q.cue, kind=q.kind, confidence=q.confidence,
+            speaker=Speaker(name=q.speaker_name, role=q.speaker_role, org=q.speaker_org,
+                            kind=q.speaker_kind or "person") if q.speaker_name else None,
+            article=_summary(a)) for q, a in found]
