@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .config import Settings, get_settings
-from .service import DigestService
 from .store import Store
+
+if TYPE_CHECKING:
+    from .service import DigestService
 
 
 class Newsdigest:
@@ -27,6 +30,9 @@ class Newsdigest:
 
     @cached_property
     def service(self) -> DigestService:
+        # Imported here: reading sources pulls in trafilatura and httpx, which /who-said never needs.
+        from .service import DigestService
+
         return DigestService(self.settings)
 
     def close(self) -> None:

@@ -48,12 +48,21 @@ def normalise(fragment: str) -> str:
     return fragment.strip(" \"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e`")
 
 
-def query_words(fragment: str) -> list[str]:
-    words = [w for w in _WORD.findall(fragment.lower()) if len(w) > 1]
-    content = [w for w in words if w not in _STOPWORDS]
-    chosen = content or words
-    # The rarest words are the longest as a rule; a dozen is plenty to find candidates.
-    return sorted(set(chosen), key=lambda w: (-len(w), w))[:12]
+def fragment_words(fragment: str) -> list[str]:
+    return [w for w in _WORD.findall(fragment.lower())][:40]
+
+
+def content_words(words: list[str]) -> list[str]:
+    """The words that say something (not stop words), longest (rarest, as a rule) first."""
+    content = {w for w in words if w not in _STOPWORDS and len(w) > 1}
+    return sorted(content, key=lambda w: (-len(w), w))[:6]
+
+
+def word_pairs(words: list[str]) -> list[list[str]]:
+    """Neighbouring words of the fragment, each pair holding at least one content word: a typo or
+    a dropped word breaks one or two pairs and leaves the rest to find the quote."""
+    pairs = [[a, b] for a, b in zip(words, words[1:]) if a not in _STOPWORDS or b not in _STOPWORDS]
+    return pairs[:16]
 
 
 def score(fragment: str, quote: str) -> float:
@@ -76,16 +85,49 @@ def _rank(fragment: str, candidates: list[StoredQuote]) -> list[Match]:
     return sorted(ranked, key=lambda m: (-m.score, -m.quote.confidence, m.quote.id))
 
 
+def candidate_queries(fragment: str) -> list[dict]:
+    """Full-text look-ups for a fragment, most selective first; each tolerates a typo or a missing
+    word in a different way, and all are intersections, never a scan of a common word's quotes:
+
+    1. neighbouring words side by side (a typo or a dropped word breaks only the pairs it touches);
+    2. all the content words but one, for each one (one of them misspelt anywhere);
+    3. the other content words and the first three letters of each in turn (a typo usually keeps
+       the start of a word);
+    4. the first three letters of every content word (each of them misspelt: "industy standrd").
+    A fragment of stop words only ("it is what it is") is looked up as one phrase."""
+    words = fragment_words(fragment)
+    content = content_words(words)
+    if not content:
+        return [dict(groups=[words[:12]], phrase=True)] if words else []
+    queries = [dict(groups=word_pairs(words), phrase=True)]
+    if len(content) >= 3:
+        queries.append(dict(groups=[[w for w in content if w != left_out] for left_out in content]))
+    if len(content) == 1:
+        # One content word: beside its neighbours, by its first three letters.
+        word = content[0]
+        at = words.index(word)
+        near = [[words[at - 1], word[:3] + "*"]] if at > 0 else []
+        near += [[word[:3] + "*", words[at + 1]]] if at + 1 < len(words) else []
+        queries.append(dict(groups=near or [[word[:3] + "*"]], phrase=bool(near)))
+    else:
+        queries.append(dict(groups=[[*(o for o in content if o != w), w[:3] + "*"] for w in content if len(w) >= 4]))
+        queries.append(dict(groups=[[w[:3] + "*" for w in content]]))
+    return [q for q in queries if q["groups"]]
+
+
 def who_said(store: Store, fragment: str) -> WhoSaid:
     """Answers (quotes the fragment comes from, best first) and, failing those, the nearest quotes.
-    The fragment must already be checked for length (see `MAX_FRAGMENT`)."""
+    The fragment must already be checked for length (see `MAX_FRAGMENT`). The look-ups of
+    `candidate_queries` run in order until one yields an answer."""
     fragment = normalise(fragment)
-    words = query_words(fragment)
-    ranked = _rank(fragment, store.quote_candidates(words))
-    if not ranked or ranked[0].score < MATCH:
-        prefixes = sorted({w[:4] for w in words if len(w) >= 4} | {w for w in words if len(w) < 4})
-        ranked = _rank(fragment, [m.quote for m in ranked] + store.quote_candidates(prefixes, prefix=True))
+    candidates: list[StoredQuote] = []
+    ranked: list[Match] = []
+    for query in candidate_queries(fragment):
+        candidates += store.quote_candidates(**query)
+        ranked = _rank(fragment, candidates)
+        if ranked and ranked[0].score >= MATCH:
+            break
     best = ranked[0].score if ranked else 0.0
     matches = [m for m in ranked if m.score >= max(MATCH, best - TIE)][:MAX_ANSWERS]
-    near = [m for m in ranked if m not in matches and m.score >= NEAR][:3] if not matches else []
+    near = [m for m in ranked if m.score >= NEAR][:3] if not matches else []
     return WhoSaid(fragment=fragment, matches=matches, near=near)

@@ -42,7 +42,13 @@ def describe(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    # SQLite's own lower() folds ASCII letters only; title searches must ignore case in any script.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     # WAL lets the poller write while a command reads; foreign keys make deletes cascade.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -59,7 +65,10 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    if parsed.drivername in {"postgresql", "postgres"}:
+        # Plain "postgresql://" means psycopg2 to SQLAlchemy 2.0; the project ships psycopg 3.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 def _alembic_config() -> Config:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from .db import StoreError, database_url, explain, migrate, open_engine
 from .schema import ArticleRow, DigestRow, QuoteRow
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_TERM = re.compile(r"\w+\*?", re.UNICODE)  # a word, or a word prefix ending in *
 
 
 class ArticleSummary(BaseModel):
@@ -93,6 +95,11 @@ class Store:
         try:
             yield session
             session.commit()
+        except IntegrityError:
+            # A unique key another writer took meanwhile: left as it is for the caller to retry
+            # (see save_digest); it is a DatabaseError too, so it must be caught before those.
+            session.rollback()
+            raise
         except (OperationalError, DatabaseError) as exc:
             session.rollback()
             raise StoreError(explain(exc, self.url)) from None
@@ -111,18 +118,23 @@ class Store:
             return self._save(digest)
         except IntegrityError:
             # Another process stored the same article between our look-up and insert: update it.
-            return self._save(digest)
+            try:
+                return self._save(digest)
+            except IntegrityError as exc:
+                raise StoreError(explain(exc, self.url)) from None
 
     def _save(self, digest: Digest) -> SaveResult:
         article = digest.article
         url = canonical_url(article.url) if article.url else None
         digest_hash = content_hash(article.text)
         with self.session() as s:
-            row = None
-            if url:
-                row = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == url))
-            if row is None:
-                row = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest_hash))
+            row = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == url)) if url else None
+            same_text = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest_hash))
+            if same_text is not None and same_text is not row:
+                # The text is stored already, under another address or none: one text, one article,
+                # which keeps its address (or takes this one if it had none and no article holds it).
+                url = same_text.canonical_url or (url if row is None else None)
+                row = same_text
             stored = digest.model_copy(update={"article": article.model_copy(update={"url": url or (row.canonical_url if row else None)})})
             if row is not None:
                 old = s.get(DigestRow, row.id)
@@ -130,7 +142,10 @@ class Store:
                     return SaveResult(article_id=row.id, status="unchanged")
                 status = "updated"
             else:
-                row = ArticleRow(id=article.id, content_hash=digest_hash, text=article.text, word_count=article.word_count)
+                # The id is a hash of the text, but an article keeps its id when its text changes: that
+                # text's own hash may already name it.
+                new_id = article.id if s.get(ArticleRow, article.id) is None else uuid.uuid4().hex[:16]
+                row = ArticleRow(id=new_id, content_hash=digest_hash, text=article.text, word_count=article.word_count)
                 s.add(row)
                 status = "created"
             stored = stored.model_copy(update={"article": stored.article.model_copy(update={"id": row.id})})
@@ -199,19 +214,29 @@ class Store:
 
     # Quote search
 
-    def quote_candidates(self, words: list[str], prefix: bool = False, limit: int = 50) -> list[StoredQuote]:
-        """Attributed quotes containing any of `words` (or words starting with them), best first by
-        the database's full-text rank. Words are plain `\\w+` tokens, so no query syntax gets through."""
-        words = [w for w in (w.lower() for w in words) if _WORD.fullmatch(w)]
-        if not words:
+    def quote_candidates(self, groups: list[list[str]], phrase: bool = False, limit: int = 50) -> list[StoredQuote]:
+        """Attributed quotes that hold any one of the word `groups`, best first by the database's
+        full-text rank. A group matches when a quote holds all its words (with `phrase`, side by
+        side in that order). A word ending in `*` matches any word starting with it. Words are
+        plain `\\w+` tokens, so no query syntax gets through."""
+        clean = [[w.lower() for w in g if _TERM.fullmatch(w)] for g in groups]
+        clean = list(dict.fromkeys(tuple(g) for g in clean if g))
+        if not clean:
             return []
         if self.dialect == "sqlite":
-            match = " OR ".join(f'"{w}"' + ("*" if prefix else "") for w in words)
-            ids_sql = text("SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH :m ORDER BY rank LIMIT :n")
+            def term(w: str) -> str:
+                return f'"{w[:-1]}"*' if w.endswith("*") else f'"{w}"'
+            match = " OR ".join("(" + (" + " if phrase else " AND ").join(term(w) for w in g) + ")" for g in clean)
+            # Unattributed quotes are left out here, before the LIMIT, not after it: many of them
+            # must not crowd the attributed ones out of the candidates.
+            ids_sql = text("SELECT quotes_fts.rowid FROM quotes_fts JOIN quotes ON quotes.id = quotes_fts.rowid "
+                           "WHERE quotes_fts MATCH :m AND quotes.speaker_name IS NOT NULL "
+                           "ORDER BY quotes_fts.rank LIMIT :n")
             params = {"m": match, "n": limit * 4}
         else:
-            query = " | ".join(w + (":*" if prefix else "") for w in words)
-            ids_sql = text("SELECT id FROM quotes WHERE search @@ to_tsquery('simple', :q) "
+            joiner = " <-> " if phrase else " & "
+            query = " | ".join("(" + joiner.join(w[:-1] + ":*" if w.endswith("*") else w for w in g) + ")" for g in clean)
+            ids_sql = text("SELECT id FROM quotes WHERE search @@ to_tsquery('simple', :q) AND speaker_name IS NOT NULL "
                            "ORDER BY ts_rank_cd(search, to_tsquery('simple', :q)) DESC LIMIT :n")
             params = {"q": query, "n": limit * 4}
         with self.session() as s:
