@@ -1,8 +1,8 @@
 """The `newsdigest` command line: the terminal is a platform like Slack and Discord.
 
-Every failure a person can cause (a missing file, a private URL, an empty article) ends with exit
-status 1 and one line on stderr; a bug in the bot ends with status 70 and one line too, the details
-going to the log (`--verbose` shows them).
+Every failure a person can cause (a missing file, a private URL, an empty article, a database that
+cannot be opened) ends with exit status 1 and one line on stderr; a bug in the bot ends with status
+70 and one line too, the details going to the log (`--verbose` shows them).
 """
 
 from __future__ import annotations
@@ -81,6 +81,157 @@ def _cmd_eval_quotes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _skip_reason(source: str, error: str) -> str:
+    """ "cannot read a.txt: it is empty" → "it is empty" (the line already names the source)."""
+    for verb in ("cannot read", "cannot digest", "could not fetch"):
+        prefix = f"{verb} {source}: "
+        if error.startswith(prefix):
+            return error[len(prefix):]
+    return error
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Column
+
+    from bot.app import Newsdigest
+    from bot.ingest import IngestItem, expand_sources, ingest
+
+    app = Newsdigest()
+    try:
+        sources = expand_sources(args.sources)
+        err = Console(stderr=True, highlight=False)
+        if len(sources) > 1:
+            progress = Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("{task.fields[last]}", markup=False,
+                                           table_column=Column(no_wrap=True, overflow="ellipsis", max_width=40)),
+                                console=err, transient=True,
+                                disable=not err.is_interactive)
+            with progress:
+                task = progress.add_task("ingest", total=len(sources), last="")
+
+                def advance(item: IngestItem) -> None:
+                    progress.update(task, advance=1, last=Path(item.source).name or item.source)
+
+                report = ingest(app, sources, on_item=advance, stdin=sys.stdin.buffer)
+        else:
+            report = ingest(app, sources, stdin=sys.stdin.buffer)
+    finally:
+        app.close()
+    c = report.counts
+    print(f"{c['created']} stored, {c['updated']} updated, {c['unchanged']} unchanged, {c['failed']} failed")
+    sys.stdout.flush()
+    for item in report.failed:
+        print(f"skipped {item.source}: {_skip_reason(item.source, item.error or 'unknown error')}", file=sys.stderr)
+    return 0 if report.ok else EXIT_USER_ERROR
+
+
+def _print_reply(reply, as_json: bool) -> int:  # noqa: ANN001 - a bot.replies.Reply
+    """Print a one-shot command's reply; the exit status says what kind it was: 0 an answer, 1 not
+    found or an error, 2 a usage mistake."""
+    from rich.console import Console
+
+    from .render import print_reply
+
+    if as_json:
+        sys.stdout.write(reply.model_dump_json(indent=2) + "\n")
+    elif reply.kind == "error":
+        print(f"newsdigest: {reply.summary}", file=sys.stderr)
+    else:
+        print_reply(reply, Console(highlight=False))
+    return {"answer": 0, "usage": EXIT_USAGE}.get(reply.kind, EXIT_USER_ERROR)
+
+
+def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) -> int:
+    from bot.app import Newsdigest
+    from bot.commands import run_safely
+
+    app = Newsdigest()
+    try:
+        # Open the store outside run_safely: at the terminal the person is the operator, so a database
+        # that cannot be opened ends the command with its own one-line reason (StoreError, exit 1).
+        app.store
+        reply = run_safely(lambda: call(app), name)
+    finally:
+        app.close()
+    return _print_reply(reply, args.json)
+
+
+def _cmd_who_said(args: argparse.Namespace) -> int:
+    from bot.commands import who_said
+
+    fragment = " ".join(args.fragment)
+    return _one_shot("/who-said", lambda app: who_said(app, fragment), args)
+
+
+def _cmd_dispute(args: argparse.Namespace) -> int:
+    from bot.commands import dispute
+
+    article = " ".join(args.article)
+    return _one_shot("/dispute", lambda app: dispute(app, article or None), args)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+QUIT = frozenset({"/quit", "/exit", "/q"})
+HINT = 'Commands start with /, e.g. /who-said "a few words of a quote". Type /help for the list, /quit to leave.'
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    """The embedded platform: the same commands as Slack and Discord, typed at a prompt. Reads lines
+    with input(), so a pipe works as well as a person (no prompt is shown when stdin is not a terminal)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from bot.app import Newsdigest
+    from bot.commands import handle_text
+    from bot.store.db import database_url, describe
+
+    from .render import print_reply
+
+    console = Console(highlight=False)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        try:
+            import readline  # noqa: F401 - line editing and history for input()
+        except ImportError:  # pragma: no cover - not on every platform
+            pass
+    app = Newsdigest()
+    try:
+        counts = app.store.counts()
+        where = describe(database_url(app.settings))
+        console.print(Text.assemble(
+            ("newsdigest chat", "bold"),
+            " — the embedded terminal platform, no tokens or server needed. ",
+            f"Store: {where} ({_plural(counts['articles'], 'article')}, {_plural(counts['quotes'], 'quote')}). ",
+            "Type /help for the commands, /quit or Ctrl-D to leave."))
+        while True:
+            try:
+                line = console.input(Text("newsdigest> ", style="bold green")) if interactive else input()
+            except EOFError:
+                if interactive:
+                    console.print()
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if line.split()[0].lower() in QUIT:
+                break
+            if not line.startswith("/"):
+                console.print(Text(HINT, style="yellow"))
+            else:
+                print_reply(handle_text(app, line), console)
+            console.print()
+    finally:
+        app.close()
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from digests.models import Digest
 
@@ -116,30 +267,72 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--no-errors", action="store_true", help="print the figures only")
     q.set_defaults(run=_cmd_eval_quotes)
 
+    p = sub.add_parser("ingest", help="digest articles (files, folders, URLs, -) and keep them in the store")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="a file, a folder (its .txt, .html, .htm and .md files, recursively), an http(s) URL, or -")
+    p.set_defaults(run=_cmd_ingest)
+
+    p = sub.add_parser("who-said", help="who said a quote, from the stored articles")
+    p.add_argument("fragment", nargs="+", help="a few words of the quote")
+    p.add_argument("--json", action="store_true", help="print the reply as JSON")
+    p.set_defaults(run=_cmd_who_said)
+
+    p = sub.add_parser("dispute", help="the dispute of the latest stored article that reports one, or of the one named")
+    p.add_argument("article", nargs="*", help="title words, URL or id of a stored article")
+    p.add_argument("--json", action="store_true", help="print the reply as JSON")
+    p.set_defaults(run=_cmd_dispute)
+
+    p = sub.add_parser("chat", help="type /digest, /dispute, /who-said at a prompt, as in Slack or Discord")
+    p.set_defaults(run=_cmd_chat)
+
     p = sub.add_parser("schema", help="print the JSON Schema of a digest")
     p.set_defaults(run=_cmd_schema)
     return parser
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log records without tracebacks: those are for --verbose."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text:
+            record = logging.makeLogRecord(record.__dict__)
+            record.exc_info, record.exc_text = None, None
+            record.msg = f"{record.msg} (run with --verbose for details)"
+        return super().format(record)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors written for the person who typed the command: bot.service.UserFacingError and the
+    store's StoreError, taken from their light modules so that `who-said` never loads trafilatura or
+    httpx, and `digest` never loads SQLAlchemy (a StoreError needs the store's module loaded first)."""
+    from bot.errors import SourceError
+    from digests.errors import ArticleError, ModelError
+
+    store = sys.modules.get("bot.store.db")
+    return (SourceError, ArticleError, ModelError) + ((store.StoreError,) if store is not None else ())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.service import UserFacingError
+    handler = logging.StreamHandler()
+    handler.setFormatter((logging.Formatter if args.verbose else _OneLineFormatter)(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
 
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except UserFacingError as exc:
-        print(f"newsdigest: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("newsdigest: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # a bug: one line for the person, the traceback for the operator's log
+    except Exception as exc:
+        if isinstance(exc, _user_errors()):
+            print(f"newsdigest: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        # A bug: one line for the person, the traceback for the operator's log.
         log.debug("internal error", exc_info=True)
         print(f"newsdigest: internal error ({type(exc).__name__}: {exc}); run with --verbose for details",
               file=sys.stderr)

@@ -1,4 +1,8 @@
-"""Digests for people at a terminal: coloured text (rich), Markdown, or JSON."""
+"""Digests and replies for people at a terminal: coloured text (rich), Markdown, or JSON.
+
+Article text is never put into rich markup: it goes into `Text` objects, so that "[bold]" or
+"[/]" in an article or a quote is printed as it is.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,12 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.replies import Reply, Section
 from digests.models import Digest, Quote, Speaker
+
+# How each kind of reply looks: the title's style and the marker before it.
+_KIND_STYLE = {"answer": ("bold cyan", ""), "not_found": ("bold yellow", "? "),
+               "usage": ("bold magenta", ""), "error": ("bold red", "✗ ")}
 
 
 def speaker_label(speaker: Speaker | None) -> str:
@@ -90,13 +99,50 @@ def print_digest(digest: Digest, console: Console) -> None:
             parts.append(line)
     if digest.dispute:
         d = digest.dispute
-        parts.append(Text("\nDispute: ", style="bold red") + Text(d.headline, style="bold"))
+        parts.append(Text.assemble(("\nDispute: ", "bold red"), (d.headline, "bold")))
         if d.allegation:
-            parts.append(Text("Allegation: ", style="bold") + Text(d.allegation))
+            parts.append(Text.assemble(("Allegation: ", "bold"), d.allegation))
         for action in d.actions:
-            parts.append(Text("Action: ", style="bold") + Text(action))
+            parts.append(Text.assemble(("Action: ", "bold"), action))
         for party in d.parties:
-            parts.append(Text(f"{party.name}: ", style="bold") + Text(party.position or "no stated position", style="default" if party.position else "dim"))
+            parts.append(Text.assemble((f"{party.name}: ", "bold"), (party.position or "no stated position", "" if party.position else "dim")))
         for question in d.open_questions:
-            parts.append(Text("Open: ", style="bold") + Text(question))
+            parts.append(Text.assemble(("Open: ", "bold"), question))
     console.print(Panel(Group(*parts), title=escape(a.title or "Untitled article"), title_align="left", expand=True))
+
+
+def _section_parts(section: Section, reply_title: str) -> list[Text]:
+    parts: list[Text] = []
+    if section.title and section.title != reply_title:  # a dispute's headline is also the reply's title
+        parts.append(Text(section.title, style="bold"))
+    if section.quote:
+        parts.append(Text(f"“{section.quote}”", style="italic"))
+    for field in section.fields:
+        parts.append(Text.assemble((f"{field.name}: ", "bold"), field.value))
+    if section.text:
+        parts.append(Text(section.text))
+    return parts
+
+
+def reply_text(reply: Reply) -> Group:
+    """A reply (without a digest) as rich renderables: title, sections, links."""
+    title_style, marker = _KIND_STYLE.get(reply.kind, _KIND_STYLE["answer"])
+    parts: list = [Text(marker + reply.title, style=title_style)]
+    for section in reply.sections:
+        lines = _section_parts(section, reply.title)
+        if lines:
+            parts.append(Text(""))
+            parts += lines
+    if reply.links:
+        parts.append(Text(""))
+        for link in reply.links:
+            parts.append(Text.assemble(("→ ", "dim"), link.label, (f" <{link.url}>", "blue")))
+    return Group(*parts)
+
+
+def print_reply(reply: Reply, console: Console) -> None:
+    """A command's reply at the terminal. A reply carrying a whole digest is laid out as a digest."""
+    if reply.digest is not None:
+        print_digest(reply.digest, console)
+        return
+    console.print(reply_text(reply))
