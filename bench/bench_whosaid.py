@@ -51,7 +51,11 @@ def vocabulary(rng: random.Random, size: int = 40_000) -> list[str]:
     words: set[str] = set()
     while len(words) < size:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
-    return sorted(words)
+    # Shuffled, so that how often a word is used does not follow its spelling (sorted, the most
+    # frequent made-up words would all start with "ax", which no language does).
+    ordered = sorted(words)
+    rng.shuffle(ordered)
+    return ordered
 
 
 class Sentences:

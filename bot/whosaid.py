@@ -9,6 +9,8 @@ usually keeps the start of a word).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
@@ -23,9 +25,14 @@ NEAR = 55.0  # below MATCH but at least this is offered as a "closest quote"
 # much the same thing are both shown.
 TIE = 6.0
 MAX_ANSWERS = 5
-_STOPWORDS = frozenset("""a an the and or but of to in on at for with by from as is are was were be been it its it's
-this that these those i we you he she they our your their his her my me us them not no so do does did has have
-had will would can could should there here what who which than then""".split())
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    text = resources.files("bot").joinpath("data/common_words.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 _WORD = re.compile(r"\w+")
 
 
@@ -54,14 +61,14 @@ def fragment_words(fragment: str) -> list[str]:
 
 def content_words(words: list[str]) -> list[str]:
     """The words that say something (not stop words), longest (rarest, as a rule) first."""
-    content = {w for w in words if w not in _STOPWORDS and len(w) > 1}
+    content = {w for w in words if w not in _common_words() and len(w) > 1}
     return sorted(content, key=lambda w: (-len(w), w))[:6]
 
 
 def word_pairs(words: list[str]) -> list[list[str]]:
     """Neighbouring words of the fragment, each pair holding at least one content word: a typo or
     a dropped word breaks one or two pairs and leaves the rest to find the quote."""
-    pairs = [[a, b] for a, b in zip(words, words[1:]) if a not in _STOPWORDS or b not in _STOPWORDS]
+    pairs = [[a, b] for a, b in zip(words, words[1:]) if a not in _common_words() or b not in _common_words()]
     return pairs[:16]
 
 
@@ -87,14 +94,15 @@ def _rank(fragment: str, candidates: list[StoredQuote]) -> list[Match]:
 
 def candidate_queries(fragment: str) -> list[dict]:
     """Full-text look-ups for a fragment, most selective first; each tolerates a typo or a missing
-    word in a different way, and all are intersections, never a scan of a common word's quotes:
+    word in its own way, and none has to go through the thousands of quotes a common word is in:
 
-    1. neighbouring words side by side (a typo or a dropped word breaks only the pairs it touches);
+    1. neighbouring words side by side, each pair holding a content word (a typo or a dropped word
+       breaks only the pairs it touches);
     2. all the content words but one, for each one (one of them misspelt anywhere);
-    3. the other content words and the first three letters of each in turn (a typo usually keeps
-       the start of a word);
-    4. the first three letters of every content word (each of them misspelt: "industy standrd").
-    A fragment of stop words only ("it is what it is") is looked up as one phrase."""
+    3. each content word by its first three letters after the word before it, with the other
+       content words (a typo usually keeps the start of a word);
+    4. every content word by its first letters ("industy standrd").
+    A fragment of common words only ("it is what it is") is looked up as one phrase."""
     words = fragment_words(fragment)
     content = content_words(words)
     if not content:
@@ -102,16 +110,15 @@ def candidate_queries(fragment: str) -> list[dict]:
     queries = [dict(groups=word_pairs(words), phrase=True)]
     if len(content) >= 3:
         queries.append(dict(groups=[[w for w in content if w != left_out] for left_out in content]))
-    if len(content) == 1:
-        # One content word: beside its neighbours, by its first three letters.
-        word = content[0]
-        at = words.index(word)
-        near = [[words[at - 1], word[:3] + "*"]] if at > 0 else []
-        near += [[word[:3] + "*", words[at + 1]]] if at + 1 < len(words) else []
-        queries.append(dict(groups=near or [[word[:3] + "*"]], phrase=bool(near)))
-    else:
-        queries.append(dict(groups=[[*(o for o in content if o != w), w[:3] + "*"] for w in content if len(w) >= 4]))
-        queries.append(dict(groups=[[w[:3] + "*" for w in content]]))
+    starts = []
+    for i, word in enumerate(words):
+        if word not in content or len(word) < 4:
+            continue
+        start = f"{words[i - 1]} {word[:3]}*" if i > 0 else (f"{word[:3]}* {words[1]}" if len(words) > 1 else f"{word[:3]}*")
+        starts.append([start, *(w for w in content if w != word)][:3])
+    queries.append(dict(groups=starts))
+    if len(content) >= 2:
+        queries.append(dict(groups=[[w[:4 if len(w) > 4 else 3] + "*" for w in content]]))
     return [q for q in queries if q["groups"]]
 
 

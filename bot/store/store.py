@@ -26,7 +26,29 @@ from .db import StoreError, database_url, explain, migrate, open_engine
 from .schema import ArticleRow, DigestRow, QuoteRow
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+RANK_POOL = 2000
 _TERM = re.compile(r"\w+\*?", re.UNICODE)  # a word, or a word prefix ending in *
+
+
+def _pg_term(phrase: list[str]) -> str:
+    """One tsquery term for a word or a phrase. A phrase is looked up by its neighbouring-word pair
+    terms ("go_to", see the migration), which the GIN index answers without reading rows; the
+    lexemes are quoted and the query is cast, not parsed, since the text parser would split a pair
+    term at its underscore (words are \\w+, so they never hold a quote)."""
+    def lexeme(word: str) -> str:
+        return f"'{word[:-1]}':*" if word.endswith("*") else f"'{word}'"
+
+    if len(phrase) == 1:
+        return lexeme(phrase[0])
+    parts = []
+    for first, second in zip(phrase, phrase[1:]):
+        # A prefix can only end a pair term ("the_dan:*"); after one, fall back to both words.
+        parts += [lexeme(first), lexeme(second)] if first.endswith("*") else [lexeme(f"{first}_{second}")]
+    return "(" + " & ".join(parts) + ")"
+
+
+def _fts5_term(phrase: list[str]) -> str:
+    return " + ".join(f'"{w[:-1]}"*' if w.endswith("*") else f'"{w}"' for w in phrase)
 
 
 class ArticleSummary(BaseModel):
@@ -215,30 +237,34 @@ class Store:
     # Quote search
 
     def quote_candidates(self, groups: list[list[str]], phrase: bool = False, limit: int = 50) -> list[StoredQuote]:
-        """Attributed quotes that hold any one of the word `groups`, best first by the database's
-        full-text rank. A group matches when a quote holds all its words (with `phrase`, side by
-        side in that order). A word ending in `*` matches any word starting with it. Words are
-        plain `\\w+` tokens, so no query syntax gets through."""
-        clean = [[w.lower() for w in g if _TERM.fullmatch(w)] for g in groups]
-        clean = list(dict.fromkeys(tuple(g) for g in clean if g))
-        if not clean:
+        """Attributed quotes that hold any one of the `groups`, best first by the database's
+        full-text rank. A group matches when a quote holds all its terms. A term is a word, a word
+        ending in `*` (any word starting with it), or words separated by spaces (a phrase: side by
+        side, in that order); `phrase=True` takes each whole group as one phrase. Words are plain
+        `\\w+` tokens, so no query syntax gets through."""
+        parsed: list[tuple[tuple[str, ...], ...]] = []
+        for group in groups:
+            terms = [" ".join(group)] if phrase and group else group
+            words_of = [tuple(w.lower() for w in term.split()) for term in terms]
+            if words_of and all(ws and all(_TERM.fullmatch(w) for w in ws) for ws in words_of):
+                parsed.append(tuple(words_of))
+        parsed = list(dict.fromkeys(parsed))
+        if not parsed:
             return []
         if self.dialect == "sqlite":
-            def term(w: str) -> str:
-                return f'"{w[:-1]}"*' if w.endswith("*") else f'"{w}"'
-            match = " OR ".join("(" + (" + " if phrase else " AND ").join(term(w) for w in g) + ")" for g in clean)
-            # Unattributed quotes are left out here, before the LIMIT, not after it: many of them
-            # must not crowd the attributed ones out of the candidates.
+            match = " OR ".join("(" + " AND ".join(_fts5_term(list(t)) for t in g) + ")" for g in parsed)
             ids_sql = text("SELECT quotes_fts.rowid FROM quotes_fts JOIN quotes ON quotes.id = quotes_fts.rowid "
                            "WHERE quotes_fts MATCH :m AND quotes.speaker_name IS NOT NULL "
                            "ORDER BY quotes_fts.rank LIMIT :n")
             params = {"m": match, "n": limit * 4}
         else:
-            joiner = " <-> " if phrase else " & "
-            query = " | ".join("(" + joiner.join(w[:-1] + ":*" if w.endswith("*") else w for w in g) + ")" for g in clean)
-            ids_sql = text("SELECT id FROM quotes WHERE search @@ to_tsquery('simple', :q) AND speaker_name IS NOT NULL "
-                           "ORDER BY ts_rank_cd(search, to_tsquery('simple', :q)) DESC LIMIT :n")
-            params = {"q": query, "n": limit * 4}
+            query = " | ".join("(" + " & ".join(_pg_term(list(t)) for t in g) + ")" for g in parsed)
+            # GIN cannot rank: every match is fetched and ranked. Ranking at most RANK_POOL of them
+            # bounds a query of common words; a selective one has fewer matches than that anyway.
+            ids_sql = text("SELECT id FROM (SELECT id, search FROM quotes WHERE search @@ CAST(:q AS tsquery) "
+                           "AND speaker_name IS NOT NULL LIMIT :pool) AS hits "
+                           "ORDER BY ts_rank_cd(search, CAST(:q AS tsquery)) DESC LIMIT :n")
+            params = {"q": query, "n": limit * 4, "pool": RANK_POOL}
         with self.session() as s:
             ids = [r[0] for r in s.execute(ids_sql, params)]
             if not ids:

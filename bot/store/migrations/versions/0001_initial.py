@@ -119,8 +119,20 @@ def _create_quote_search() -> None:
                    "INSERT INTO quotes_fts(quotes_fts, rowid, text) VALUES ('delete', old.id, old.text); "
                    "INSERT INTO quotes_fts(rowid, text) VALUES (new.id, new.text); END")
     else:
-        op.execute("ALTER TABLE quotes ADD COLUMN search tsvector "
-                   "GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED")
+        # Words and neighbouring-word pairs ("go_to", "to_choice") as index terms: GIN keeps no
+        # positions, so a phrase query would fetch every row holding both words to check their
+        # order; a pair term answers the same question from the index alone. Pairs carry
+        # positions too, for ts_rank_cd.
+        op.execute(r"""CREATE FUNCTION newsdigest_word_pairs(body text) RETURNS tsvector
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT coalesce(string_agg(quote_literal(first || '_' || second) || ':' || least(n, 16383), ' ')::tsvector,
+                            ''::tsvector)
+            FROM (SELECT word AS first, lead(word) OVER (ORDER BY n) AS second, n
+                  FROM regexp_split_to_table(lower(body), '[^[:alnum:]]+') WITH ORDINALITY AS t(word, n)
+                  WHERE word <> '') AS pairs
+            WHERE second IS NOT NULL $$""")
+        op.execute("ALTER TABLE quotes ADD COLUMN search tsvector GENERATED ALWAYS AS "
+                   "(to_tsvector('simple', text) || newsdigest_word_pairs(text)) STORED")
         op.execute("CREATE INDEX ix_quotes_search ON quotes USING gin (search)")
 
 
@@ -131,3 +143,5 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS quotes_fts")
     for table in ("deliveries", "schedules", "subscriptions", "channels", "quotes", "digests", "articles"):
         op.drop_table(table)
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS newsdigest_word_pairs(text)")
