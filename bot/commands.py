@@ -18,7 +18,10 @@ from digests.models import Digest, Quote, Speaker
 from .app import Newsdigest
 from .errors import SourceError
 from .replies import Link, Reply, ReplyField, Section, error, usage
+from .schedules import EXAMPLES as SCHEDULE_EXAMPLES, ScheduleError, parse_schedule
 from .store import ArticleSummary, StoreError
+from .store import channels as channel_store
+from .store.channels import ChannelRef
 from .whosaid import MAX_FRAGMENT, Match, who_said as find_who_said
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ class Command:
     name: str
     usage: str
     help: str
-    run: Callable[[Newsdigest, str], Reply]
+    run: Callable[[Newsdigest, str, ChannelRef], Reply]
 
 
 def speaker_text(speaker: Speaker | None) -> str:
@@ -187,15 +190,96 @@ def digest_reply(d: Digest, summary: ArticleSummary) -> Reply:
                  links=_unique_links([summary]), digest=d)
 
 
+# /newsdigest: a channel's feeds and schedule
+
+TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
+
+
+def subscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
+    url = feed_url.strip().strip("<>")
+    if not re.match(r"https?://\S+$", url):
+        return usage("Subscribe to a feed", "Give the feed's (or the site's) address: /newsdigest subscribe https://example.com/feed.xml")
+    if channel_store.add_subscription(app.store, channel, url):
+        text = f"Subscribed this channel to {url}. New articles will be in its digests."
+    else:
+        text = f"This channel is already subscribed to {url}."
+    return Reply(title="Subscribed", summary=text, sections=[Section(text=text)])
+
+
+def unsubscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
+    url = feed_url.strip().strip("<>")
+    if not url:
+        return usage("Unsubscribe from a feed", "Give the feed's address: /newsdigest unsubscribe https://example.com/feed.xml")
+    if channel_store.remove_subscription(app.store, channel, url):
+        text = f"Unsubscribed this channel from {url}."
+        return Reply(title="Unsubscribed", summary=text, sections=[Section(text=text)])
+    text = f"This channel is not subscribed to {url}. See /newsdigest feeds."
+    return Reply(kind="not_found", title="Not subscribed", summary=text, sections=[Section(text=text)], visibility="private")
+
+
+def feeds(app: Newsdigest, channel: ChannelRef) -> Reply:
+    urls = channel_store.subscriptions(app.store, channel)
+    schedule = channel_store.schedule_of(app.store, channel)
+    when = f"{schedule.cron} ({schedule.timezone})" if schedule else "no schedule: set one with /newsdigest schedule weekdays 08:00"
+    text = "\n".join(f"• {u}" for u in urls) if urls else "No feeds yet: /newsdigest subscribe <feed URL>"
+    return Reply(title="This channel's news", summary=f"{len(urls)} feed(s); {when}",
+                 sections=[Section(title="Feeds", text=text), Section(title="Schedule", text=when)], visibility="private")
+
+
+def set_schedule(app: Newsdigest, channel: ChannelRef, when: str, timezone: str = "UTC") -> Reply:
+    if not when.strip():
+        return usage("Set the digest schedule", f"Write /newsdigest schedule <when> [time zone], with <when> {SCHEDULE_EXAMPLES}; or /newsdigest schedule off")
+    if when.strip().lower() == "off":
+        removed = channel_store.clear_schedule(app.store, channel)
+        text = "Scheduled digests are off for this channel." if removed else "This channel had no schedule."
+        return Reply(title="Schedule off", summary=text, sections=[Section(text=text)])
+    try:
+        schedule = parse_schedule(when, timezone)
+    except ScheduleError as exc:
+        return usage("Set the digest schedule", str(exc)[:1].upper() + str(exc)[1:] + ".")
+    channel_store.set_schedule(app.store, channel, schedule)
+    text = f"Digests will be posted here on “{when.strip()}” ({schedule.cron}, {schedule.timezone})."
+    return Reply(title="Schedule set", summary=text, sections=[Section(text=text)])
+
+
+NEWSDIGEST_USAGE = """/newsdigest subscribe <feed URL> — add a feed to this channel
+/newsdigest unsubscribe <feed URL> — remove one
+/newsdigest feeds — this channel's feeds and schedule
+/newsdigest schedule <when> [time zone] — e.g. weekdays 08:00 Europe/Paris; "off" to stop
+/newsdigest help — this list"""
+
+
+def newsdigest(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
+    words = args.split()
+    sub = words[0].lower() if words else "help"
+    rest = args.strip()[len(words[0]):].strip() if words else ""
+    if sub == "subscribe":
+        return subscribe(app, channel, rest)
+    if sub == "unsubscribe":
+        return unsubscribe(app, channel, rest)
+    if sub in {"feeds", "status", "list"}:
+        return feeds(app, channel)
+    if sub == "schedule":
+        parts = rest.split()
+        timezone = "UTC"
+        if parts and ("/" in parts[-1] or parts[-1].upper() == "UTC") and len(parts) > 1:
+            timezone = parts.pop()
+        return set_schedule(app, channel, " ".join(parts), timezone)
+    if sub == "help":
+        return Reply(kind="usage", title="/newsdigest", summary="Subcommands: subscribe, unsubscribe, feeds, schedule, help",
+                     sections=[Section(text=NEWSDIGEST_USAGE)], visibility="private")
+    return usage(f"Unknown subcommand {sub}", f"/newsdigest has no {sub!r}. Try:\n{NEWSDIGEST_USAGE}")
+
+
 # /help and dispatch
 
-def help_reply(app: Newsdigest | None = None, args: str = "") -> Reply:
+def help_reply(app: Newsdigest | None = None, args: str = "", channel: ChannelRef | None = None) -> Reply:
     lines = [f"{c.usage} — {c.help}" for c in COMMANDS.values()]
     return Reply(kind="usage", title="newsdigest commands", summary="Commands: " + ", ".join(COMMANDS),
                  sections=[Section(text="\n".join(lines))], visibility="private")
 
 
-def _who_said_text(app: Newsdigest, args: str) -> Reply:
+def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
     share = False
     for flag in ("--share", "share"):
         if args.rstrip().endswith(" " + flag) or args.strip() == flag:
@@ -206,11 +290,13 @@ def _who_said_text(app: Newsdigest, args: str) -> Reply:
 
 COMMANDS: dict[str, Command] = {c.name: c for c in [
     Command("/digest", "/digest [title words | URL | id | pasted text]",
-            "the digest of a stored article, or of a new one fetched or pasted now", lambda app, a: digest(app, a)),
+            "the digest of a stored article, or of a new one fetched or pasted now", lambda app, a, c: digest(app, a)),
     Command("/dispute", "/dispute [title words | URL | id]",
-            "the dispute of the latest article that reports one, or of the one named", lambda app, a: dispute(app, a)),
+            "the dispute of the latest article that reports one, or of the one named", lambda app, a, c: dispute(app, a)),
     Command("/who-said", '/who-said "a few words of a quote" [--share]',
             "who said it, in which article (only you see the answer unless you --share)", _who_said_text),
+    Command("/newsdigest", "/newsdigest subscribe|unsubscribe|feeds|schedule|help …",
+            "this channel's feeds and digest schedule", newsdigest),
     Command("/help", "/help", "this list", help_reply),
 ]}
 
@@ -225,16 +311,16 @@ def parse(text: str) -> tuple[str, str]:
     return name, args.strip()
 
 
-def handle_text(app: Newsdigest, text: str) -> Reply:
-    """Run a command typed as text. Never raises: every failure becomes a reply for the person,
-    and what the operator needs goes to the log."""
+def handle_text(app: Newsdigest, text: str, channel: ChannelRef = TERMINAL) -> Reply:
+    """Run a command typed as text in `channel`. Never raises: every failure becomes a reply for
+    the person, and what the operator needs goes to the log."""
     name, args = parse(text)
     command = COMMANDS.get(name)
     if command is None:
         reply = help_reply(app)
         known = ", ".join(COMMANDS)
         return usage(f"Unknown command {name}", f"There is no {name} command. Try one of: {known}.\n" + (reply.sections[0].text or ""))
-    return run_safely(lambda: command.run(app, args), name)
+    return run_safely(lambda: command.run(app, args, channel), name)
 
 
 def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:

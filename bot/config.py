@@ -43,6 +43,20 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Largest local file or stdin read")
     user_agent: str = Field(default=USER_AGENT, description="User-Agent header sent when fetching")
 
+    # Slack (see the README): a bot token and signing secret; an app-level token switches to Socket Mode.
+    slack_bot_token: str | None = Field(default=None, description="xoxb-… bot token (single workspace)")
+    slack_signing_secret: str | None = Field(default=None, description="Signing secret that verifies Slack's requests")
+    slack_app_token: str | None = Field(default=None, description="xapp-… app-level token: Socket Mode instead of HTTP")
+    slack_client_id: str | None = Field(default=None, description="OAuth client id, for installing into many workspaces")
+    slack_client_secret: str | None = Field(default=None, description="OAuth client secret, with slack_client_id")
+    slack_port: int = Field(default=3000, description="Port of the HTTP mode's server")
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base (tests point it at a local server)")
+
+    # Discord (see the README).
+    discord_token: str | None = Field(default=None, description="Bot token")
+    discord_guild_id: int | None = Field(default=None, description="Sync commands to this server only (instant), else globally")
+    discord_api_url: str = Field(default="https://discord.com/api/v10", description="Discord REST base (tests point it at a local server)")
+
     @field_validator("data_dir")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
