@@ -1,0 +1,251 @@
+"""Scheduled digests: the ledger, what a channel's digest holds, and exactly-once delivery.
+
+The platform side here is a small Poster written for the tests (the adapters' own posters are
+tested against local Slack and Discord servers); everything else is the real code on SQLite and
+PostgreSQL, with time passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.app import Newsdigest
+from bot.config import Settings
+from bot.delivery import build_post, deliver, pending_digests, select_items
+from bot.platforms import DigestPost, PostResult, register_poster, unregister_poster
+from bot.scheduler import latest_slot, run_digest, slot_key
+from bot.schedules import parse_schedule
+from bot.store import Store
+from bot.store import channels as channel_store
+from bot.store import deliveries as ledger
+from bot.store.channels import ChannelRef
+from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow
+
+T0 = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
+CHANNEL = ChannelRef(platform="recorder", external_id="C1", name="news")
+
+
+class RecordingPoster:
+    """Answers like a platform would, as the test sets it, and keeps what it was asked to post."""
+
+    platform = "recorder"
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, DigestPost]] = []
+        self.notices: list[tuple[str, str]] = []
+        self.answers: list[PostResult] = []
+
+    async def post_digest(self, channel_id: str, post: DigestPost) -> PostResult:
+        answer = self.answers.pop(0) if self.answers else PostResult(status="posted", message_ref=f"m{len(self.posts)}")
+        if answer.status == "posted":
+            self.posts.append((channel_id, post))
+        return answer
+
+    async def post_notice(self, channel_id: str, text: str) -> PostResult:
+        self.notices.append((channel_id, text))
+        return PostResult(status="posted")
+
+
+@pytest.fixture
+def poster():
+    recorder = RecordingPoster()
+    register_poster(recorder)
+    yield recorder
+    unregister_poster("recorder")
+
+
+def subscribe(store: Store, feed_url: str, at: datetime) -> int:
+    channel_store.add_subscription(store, CHANNEL, feed_url)
+    channel_id = channel_store.ensure_channel(store, CHANNEL)
+    from bot.store.schema import SubscriptionRow
+    from sqlalchemy import update
+
+    with store.session() as s:
+        s.execute(update(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id).values(created_at=at))
+        if s.query(FeedRow).filter_by(url=feed_url).first() is None:
+            s.add(FeedRow(url=feed_url))
+    return channel_id
+
+
+def add_entry(store: Store, feed_url: str, digest, seen: datetime, backlog: bool = False) -> str:
+    saved = store.save_digest(digest)
+    with store.session() as s:
+        feed = s.query(FeedRow).filter_by(url=feed_url).one()
+        s.add(FeedEntryRow(feed_id=feed.id, entry_key=f"{saved.article_id}", article_id=saved.article_id,
+                           backlog=backlog, first_seen_at=seen))
+    return saved.article_id
+
+
+def story(digest_factory, title: str, quotes=(), dispute=None, url=None):
+    return digest_factory(list(quotes), title=title, url=url or f"https://news.example/{abs(hash(title))}",
+                          dispute=dispute)
+
+
+# The ledger
+
+def test_a_slot_is_claimed_once_and_done_once_completed(store):
+    channel_id = channel_store.ensure_channel(store, CHANNEL)
+    first = ledger.claim(store, channel_id, "2026-11-23T08:00Z", T0, timedelta(minutes=10))
+    assert first is not None and not first.taken_over
+    assert ledger.claim(store, channel_id, "2026-11-23T08:00Z", T0, timedelta(minutes=10)) is None
+    ledger.complete(store, first, ledger.POSTED, T0)
+    assert ledger.claim(store, channel_id, "2026-11-23T08:00Z", T0 + timedelta(days=1), timedelta(minutes=10)) is None
+    assert ledger.deliveries(store, channel_id) == [("2026-11-23T08:00Z", "posted")]
+
+
+def test_a_claim_left_by_a_dead_process_expires_after_its_lease(store):
+    channel_id = channel_store.ensure_channel(store, CHANNEL)
+    assert ledger.claim(store, channel_id, "s", T0, timedelta(minutes=10)) is not None
+    assert ledger.claim(store, channel_id, "s", T0 + timedelta(minutes=5), timedelta(minutes=10)) is None
+    taken = ledger.claim(store, channel_id, "s", T0 + timedelta(minutes=11), timedelta(minutes=10))
+    assert taken is not None and taken.taken_over
+    assert taken.idempotency_key == f"{channel_id}:s"
+    # Whoever takes it over holds it now: a third process does not.
+    assert ledger.claim(store, channel_id, "s", T0 + timedelta(minutes=12), timedelta(minutes=10)) is None
+
+
+def test_a_slot_to_retry_can_be_claimed_again_at_once(store):
+    channel_id = channel_store.ensure_channel(store, CHANNEL)
+    first = ledger.claim(store, channel_id, "s", T0, timedelta(minutes=10))
+    ledger.complete(store, first, ledger.RETRY, T0, "rate_limited")
+    assert ledger.claim(store, channel_id, "s", T0 + timedelta(seconds=1), timedelta(minutes=10)) is not None
+
+
+def test_many_processes_racing_for_one_slot_get_it_once(store):
+    channel_id = channel_store.ensure_channel(store, CHANNEL)
+    stores = [Store(store.url) for _ in range(6)]  # each its own engine and connections, like processes
+    won: list[object] = []
+    barrier = threading.Barrier(len(stores))
+
+    def race(s: Store) -> None:
+        barrier.wait()
+        result = ledger.claim(s, channel_id, "2026-11-23T08:00Z", T0, timedelta(minutes=10))
+        if result is not None:
+            won.append(result)
+
+    threads = [threading.Thread(target=race, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert len(won) == 1
+
+
+# What a digest holds
+
+def test_only_news_after_subscribing_and_after_the_last_digest(store, digest_factory):
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    add_entry(store, feed, story(digest_factory, "Old story from the backlog"), T0 + timedelta(minutes=1), backlog=True)
+    add_entry(store, feed, story(digest_factory, "Story from before subscribing"), T0 - timedelta(minutes=1))
+    new = add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    later = add_entry(store, feed, story(digest_factory, "Council votes on budget"), T0 + timedelta(hours=3))
+    found = pending_digests(store, channel_id, until=T0 + timedelta(hours=1))
+    assert [d.article.id for d in found] == [new]
+    with store.session() as s:
+        s.get(ChannelRow, channel_id).last_digest_at = T0 + timedelta(hours=1)
+    assert [d.article.id for d in pending_digests(store, channel_id, until=T0 + timedelta(hours=4))] == [later]
+
+
+def test_items_are_filtered_ranked_grouped_and_capped(digest_factory):
+    from digests.models import Dispute, Party
+
+    plain = story(digest_factory, "Weather turns cold in the north")
+    quoted = story(digest_factory, "Mayor opens new bridge", quotes=[("A great day for the city", "Ana Silva")])
+    disputed = story(digest_factory, "Acme sues Globex over patents",
+                     dispute=Dispute(headline="Acme vs Globex", parties=[Party(name="Acme", position=None),
+                                                                            Party(name="Globex", position=None)],
+                                     allegation="patent theft"))
+    same_event = story(digest_factory, "Acme sues Globex over patents, filing shows")
+    sport = story(digest_factory, "Local team wins football final")
+    items = select_items([plain, same_event, quoted, disputed, sport], include=[], exclude=["football"], limit=8)
+    assert [d.article.title for d in items] == ["Acme sues Globex over patents", "Mayor opens new bridge",
+                                                "Weather turns cold in the north"]
+    assert [d.article.title for d in select_items([plain, quoted, disputed], include=["bridge"], exclude=[], limit=8)] \
+        == ["Mayor opens new bridge"]
+    assert len(select_items([plain, quoted, disputed, sport], include=[], exclude=[], limit=2)) == 2
+
+
+def test_an_empty_digest_is_not_built(store):
+    channel_id = subscribe(store, "https://feeds.example/quiet.xml", T0)
+    assert build_post(store, channel_id, T0 + timedelta(hours=1), "k") is None
+
+
+# Delivery
+
+def test_deliver_posts_once_and_moves_the_channel_on(store, digest_factory, poster, tmp_path):
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    now = T0 + timedelta(hours=1)
+    outcome = asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now))
+    assert (outcome.status, outcome.items) == ("posted", 1)
+    assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now)).status == "skipped"
+    (channel_id_posted, post), = poster.posts
+    assert channel_id_posted == "C1"
+    assert post.idempotency_key == f"{channel_id}:2026-11-23T08:00Z"
+    assert [d.article.title for d in post.digests] == ["Harbour reopens after storm"]
+    # The next slot has nothing new: nothing is posted.
+    assert asyncio.run(deliver(app, channel_id, "2026-11-24T08:00Z", now + timedelta(days=1))).status == "empty"
+    assert len(poster.posts) == 1
+
+
+def test_a_busy_platform_is_retried_and_a_gone_channel_is_not(store, digest_factory, poster, tmp_path):
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    now = T0 + timedelta(hours=1)
+    poster.answers = [PostResult(status="rate_limited", retry_after=30), PostResult(status="posted")]
+    first = asyncio.run(deliver(app, channel_id, "slot-1", now))
+    assert (first.status, first.retry_after) == ("retry", 30)
+    assert asyncio.run(deliver(app, channel_id, "slot-1", now + timedelta(seconds=30))).status == "posted"
+    assert len(poster.posts) == 1
+    add_entry(store, feed, story(digest_factory, "Council votes on budget"), now + timedelta(minutes=5))
+    poster.answers = [PostResult(status="channel_not_found", detail="channel_not_found")]
+    gone = asyncio.run(deliver(app, channel_id, "slot-2", now + timedelta(hours=1)))
+    assert gone.status == "failed"
+    assert asyncio.run(deliver(app, channel_id, "slot-2", now + timedelta(hours=2))).status == "skipped"
+    assert ledger.deliveries(store, channel_id)[-1] == ("slot-2", "failed")
+
+
+def test_no_running_platform_keeps_the_slot_for_later(store, digest_factory, tmp_path):
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    outcome = asyncio.run(deliver(app, channel_id, "slot", T0 + timedelta(hours=1)))
+    assert outcome.status == "retry" and "recorder" in outcome.detail
+
+
+# Slots from schedules
+
+def test_the_slot_is_the_latest_fire_time_within_the_grace_time():
+    schedule = parse_schedule("weekdays 08:00", "Europe/Paris")
+    monday_0805_paris = datetime(2026, 11, 23, 7, 5, tzinfo=timezone.utc)
+    assert slot_key(latest_slot(schedule, monday_0805_paris)) == "2026-11-23T07:00Z"
+    # Down from 07:55 to 08:30 Paris time: the 08:00 digest is still due once it is back.
+    assert slot_key(latest_slot(schedule, monday_0805_paris + timedelta(minutes=25))) == "2026-11-23T07:00Z"
+    assert latest_slot(schedule, monday_0805_paris + timedelta(hours=2)) is None  # past the grace time
+    saturday = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+    assert latest_slot(schedule, saturday) is None
+
+
+def test_a_scheduled_run_posts_the_slot_once_however_often_it_fires(store, digest_factory, poster, tmp_path):
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0 - timedelta(days=1))
+    channel_store.set_schedule(store, CHANNEL, parse_schedule("daily 08:00", "UTC"))
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0)
+    at_0801 = datetime(2026, 11, 23, 8, 1, tzinfo=timezone.utc)
+    outcomes = [asyncio.run(run_digest(channel_id, now=at_0801 + timedelta(minutes=n), app=app)) for n in range(3)]
+    assert [o.status for o in outcomes] == ["posted", "skipped", "skipped"]
+    assert [o.slot for o in outcomes] == ["2026-11-23T08:00Z"] * 3
+    assert len(poster.posts) == 1
