@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Largest local file or stdin read")
     user_agent: str = Field(default=USER_AGENT, description="User-Agent header sent when fetching")
 
+    # Scheduled digests.
+    delivery_lease: float = Field(default=600, gt=0, description="Seconds after which a delivery claimed by a process "
+                                  "that died mid-post may be taken over (and posted with the same idempotency key)")
+
     # Slack (see the README): a bot token and signing secret; an app-level token switches to Socket Mode.
     slack_bot_token: str | None = Field(default=None, description="xoxb-… bot token (single workspace)")
     slack_signing_secret: str | None = Field(default=None, description="Signing secret that verifies Slack's requests")

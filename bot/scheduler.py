@@ -13,6 +13,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
@@ -70,7 +71,7 @@ async def run_digest(channel_id: int, now: datetime | None = None, app: Newsdige
     slot = latest_slot(schedule, now)
     if slot is None:
         return None
-    outcome = await deliver(app, channel_id, slot_key(slot), now)
+    outcome = await deliver(app, channel_id, slot_key(slot), now, lease=timedelta(seconds=app.settings.delivery_lease))
     if outcome.status not in {"skipped", "empty"}:
         log.info("digest for channel %s, slot %s: %s (%s items)", channel_id, outcome.slot, outcome.status, outcome.items)
     if outcome.status == "retry" and _scheduler is not None:
@@ -82,7 +83,8 @@ async def run_digest(channel_id: int, now: datetime | None = None, app: Newsdige
 
 async def retry_digest(channel_id: int, slot: str) -> None:
     if _app is not None:
-        outcome = await deliver(_app, channel_id, slot, datetime.now(timezone.utc))
+        outcome = await deliver(_app, channel_id, slot, datetime.now(timezone.utc),
+                                lease=timedelta(seconds=_app.settings.delivery_lease))
         log.info("retry of channel %s slot %s: %s", channel_id, slot, outcome.status)
 
 
@@ -125,7 +127,7 @@ def build_scheduler(app: Newsdigest, grace: timedelta = DEFAULT_GRACE) -> AsyncI
     _app = app
     _scheduler = AsyncIOScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=database_url(app.settings), tablename="apscheduler_jobs"),
-                   "memory": "memory"},
+                   "memory": MemoryJobStore()},
         job_defaults={"coalesce": True, "misfire_grace_time": int(grace.total_seconds()), "max_instances": 1},
         timezone=timezone.utc,
     )
@@ -136,11 +138,23 @@ def build_scheduler(app: Newsdigest, grace: timedelta = DEFAULT_GRACE) -> AsyncI
     return _scheduler
 
 
+def catch_up() -> None:
+    """Run every channel's digest once now: a slot that fell due while no bot was running (within
+    the grace time) is posted; one already delivered is skipped by the ledger."""
+    if _app is None or _scheduler is None:
+        return
+    for channel_id in schedules(_app):
+        _scheduler.add_job(run_digest, "date", id=f"catch-up:{channel_id}", jobstore="memory", args=[channel_id],
+                           replace_existing=True, run_date=datetime.now(timezone.utc))
+
+
 def start(app: Newsdigest, grace: timedelta = DEFAULT_GRACE) -> AsyncIOScheduler:
-    """Build and start the scheduler on the running loop; digest jobs are synced at once."""
+    """Build and start the scheduler on the running loop; digest jobs are synced, and missed slots
+    caught up, at once."""
     scheduler = build_scheduler(app, grace)
     scheduler.start()
     sync_jobs()
+    catch_up()
     return scheduler
 
 

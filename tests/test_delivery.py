@@ -249,3 +249,56 @@ def test_a_scheduled_run_posts_the_slot_once_however_often_it_fires(store, diges
     assert [o.status for o in outcomes] == ["posted", "skipped", "skipped"]
     assert [o.slot for o in outcomes] == ["2026-11-23T08:00Z"] * 3
     assert len(poster.posts) == 1
+
+
+def test_the_running_scheduler_stores_jobs_and_catches_up_a_missed_slot(tmp_path, digest_factory, poster):
+    """The real AsyncIOScheduler with its jobs in the project's database (SQLite file here)."""
+    from sqlalchemy import text
+
+    from bot import scheduler
+
+    settings = Settings(data_dir=tmp_path)
+    app = Newsdigest(settings)
+    store = app.store
+    feed = "https://feeds.example/a.xml"
+    now = datetime.now(timezone.utc)
+    channel_id = subscribe(store, feed, now - timedelta(days=1))
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), now - timedelta(minutes=20))
+    # Due ten minutes ago, while "the bot was down": within the grace time, so it is posted at start.
+    due = now - timedelta(minutes=10)
+    channel_store.set_schedule(store, CHANNEL, parse_schedule(f"daily {due:%H:%M}", "UTC"))
+
+    async def run_briefly() -> list[str]:
+        running = scheduler.start(app)
+        try:
+            for _ in range(100):
+                if poster.posts:
+                    break
+                await asyncio.sleep(0.05)
+            return [job.id for job in running.get_jobs(jobstore="default")]
+        finally:
+            scheduler.stop()
+
+    jobs = asyncio.run(run_briefly())
+    assert jobs == [f"digest:{channel_id}"]
+    assert len(poster.posts) == 1
+    assert ledger.deliveries(store, channel_id) == [(slot_key(due.replace(second=0, microsecond=0)), "posted")]
+    with store.engine.connect() as conn:
+        stored = conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
+    assert stored == [f"digest:{channel_id}"]
+    # A second start (a restart) posts nothing more for that slot.
+    app2 = Newsdigest(settings)
+    asyncio.run(_start_and_settle(app2))
+    assert len(poster.posts) == 1
+    app.close()
+    app2.close()
+
+
+async def _start_and_settle(app: Newsdigest) -> None:
+    from bot import scheduler
+
+    scheduler.start(app)
+    try:
+        await asyncio.sleep(0.5)
+    finally:
+        scheduler.stop()
