@@ -1,0 +1,143 @@
+"""The slack-bolt AsyncApp: slash commands in, `bot.commands` replies out as Block Kit.
+
+Each command is acknowledged at once (Slack allows 3 seconds); the work runs afterwards in a lazy
+listener, in a worker thread (a digest is ~100 ms of CPU, a fetch can take seconds), and the answer
+goes back through the command's response_url with `respond()`: ephemeral when the reply is private
+(/who-said by default, usage and errors), in the channel otherwise.
+
+The channel of a command is ChannelRef("slack", "<team_id>:<channel_id>", channel_name): the team
+part lets the scheduled-digest poster pick the right workspace's token when the app is installed in
+several.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import Newsdigest
+from bot.commands import handle_text
+from bot.replies import Reply, error
+
+from . import render
+from .installations import ThreadedInstallationStore, open_stores
+from .poster import SlackPoster, channel_ref, web_client
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("/digest", "/dispute", "/who-said", "/newsdigest")
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public")
+EVENTS_PATH = "/slack/events"
+_URL = re.compile(r"https?://", re.I)
+
+AUTHORIZE_ERROR = ("newsdigest is not installed in this workspace any more. Ask an admin to install it "
+                   "again from the app's install page.")
+
+
+class SlackBot:
+    """The pieces `newsdigest run slack` needs: the bolt app, its Web API client, the poster."""
+
+    def __init__(self, app: Newsdigest, client: AsyncWebClient | None = None) -> None:
+        settings = app.settings
+        self.newsdigest = app
+        self.installations: ThreadedInstallationStore | None = None
+        # OAuth installs need the HTTP endpoints (install page, redirect): Socket Mode uses the bot token.
+        self.oauth = bool(settings.slack_client_id and settings.slack_client_secret and not settings.slack_app_token)
+        if self.oauth:
+            self.client = client or web_client(settings.slack_api_url)
+            self.installations, states = open_stores(settings.slack_client_id, app.store.engine)
+            oauth_settings = AsyncOAuthSettings(
+                client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+                scopes=list(BOT_SCOPES), user_scopes=[], installation_store=self.installations,
+                installation_store_bot_only=True, state_store=states)
+            self.app = AsyncApp(name="newsdigest", signing_secret=settings.slack_signing_secret or "",
+                                client=self.client, oauth_settings=oauth_settings, installation_store_bot_only=True,
+                                user_facing_authorize_error_message=AUTHORIZE_ERROR)
+            self.poster = SlackPoster(self.client, token_for_team=self._bot_token)
+        else:
+            self.client = client or web_client(settings.slack_api_url, token=settings.slack_bot_token)
+            self.app = AsyncApp(name="newsdigest", signing_secret=settings.slack_signing_secret or "",
+                                client=self.client)
+            self.poster = SlackPoster(self.client)
+        register_commands(self.app, app, self.poster)
+
+    async def _bot_token(self, team_id: str) -> str | None:
+        assert self.installations is not None
+        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
+        return bot.bot_token if bot is not None else None
+
+
+def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster) -> None:
+    """Wire the slash commands (ack at once, answer lazily) and the link buttons' clicks."""
+
+    async def acknowledge(ack: Any, command: dict) -> None:
+        text = (command.get("text") or "").strip()
+        if command.get("command") == "/digest" and _URL.search(text):
+            # Fetching and digesting a page takes a few seconds: say so, only to the person who asked.
+            await ack(text=":hourglass_flowing_sand: Reading the article… the digest will be posted here.")
+        else:
+            await ack()
+
+    async def answer(command: dict, respond: Any) -> None:
+        name = command.get("command") or ""
+        text = command.get("text") or ""
+        channel = channel_ref(command.get("team_id"), command.get("channel_id") or "", command.get("channel_name"))
+        try:
+            # handle_text never raises: a failure becomes an error reply, the details go to the log.
+            reply = await asyncio.to_thread(handle_text, app, f"{name} {text}", channel)
+        except Exception:  # pragma: no cover - handle_text catches everything; belt and braces
+            log.exception("slack %s failed", name)
+            reply = error("Something went wrong on the bot's side. The operator has been told.")
+        await deliver(reply, command, respond, poster)
+
+    for name in COMMANDS:
+        slack_app.command(name)(ack=acknowledge, lazy=[answer])
+
+    @slack_app.action(re.compile(f"^{render.LINK_ACTION_PREFIX}"))
+    async def link_clicked(ack: Any) -> None:
+        # URL buttons open in the browser; Slack still reports the click, which only needs an ack.
+        await ack()
+
+    @slack_app.error
+    async def on_error(error: Exception, body: dict) -> None:
+        log.error("slack: %s while handling %s", error, (body or {}).get("command") or (body or {}).get("type"),
+                  exc_info=error)
+
+
+async def deliver(reply: Reply, command: dict, respond: Any, poster: SlackPoster) -> None:
+    """Send a reply to where the command was typed. A digest too long for one message is posted with
+    the bot token so that the rest can go into its thread; if that fails (a private channel the bot is
+    not in), the first message alone goes back through response_url, cut with "…and N more"."""
+    in_channel = reply.visibility == "channel"
+    response_type = "in_channel" if in_channel else "ephemeral"
+    messages = render.reply_messages(reply, thread=in_channel)
+    if len(messages) > 1:
+        target = channel_ref(command.get("team_id"), command.get("channel_id") or "").external_id
+        result = await poster.post_messages(target, messages)
+        if result.status == "posted":
+            return
+        messages = render.reply_messages(reply, thread=False)
+    message = messages[0]
+    try:
+        response = await respond(response_type=response_type, unfurl_links=False, unfurl_media=False,
+                                 **message.payload())
+        if response.status_code == 200:
+            return
+        log.error("slack: response_url refused the reply to %s (HTTP %s: %s)", command.get("command"),
+                  response.status_code, (response.body or "")[:200])
+    except Exception as exc:
+        log.error("slack: cannot answer %s through response_url: %s", command.get("command"), exc)
+        return
+    # The layout was refused (it should not be): say so in plain words rather than stay silent.
+    try:
+        await respond(response_type="ephemeral",
+                      text="The answer could not be shown in Slack. The operator has been told; try again, "
+                           "or ask in fewer words.")
+    except Exception as exc:
+        log.error("slack: cannot answer %s through response_url: %s", command.get("command"), exc)

@@ -1,0 +1,151 @@
+"""`newsdigest run` as separate processes on one PostgreSQL database: a restart in the middle of a
+delivery, and two bot processes running the same schedule, each post the slot exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.schedules import parse_schedule
+from bot.store import Store
+from bot.store import channels as channel_store
+from bot.store import deliveries as ledger
+from bot.store.channels import ChannelRef
+from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
+
+CLI = Path(sys.executable).parent / "newsdigest"
+TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
+TITLE = "Harbour reopens after the storm"
+
+pytestmark = pytest.mark.postgresql
+
+
+@pytest.fixture
+def database(postgres_server):
+    """A fresh PostgreSQL database for these processes, dropped afterwards."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+def prepare(url: str, digest_factory) -> tuple[Store, int, str]:
+    """A terminal channel subscribed to a feed with one new story, whose daily digest fell due ten
+    minutes ago (within the grace time)."""
+    store = Store(url)
+    store.migrate()
+    now = datetime.now(timezone.utc)
+    feed = "http://127.0.0.1:9/feed.xml"  # nothing listens there: the poller's failures are harmless
+    channel_store.add_subscription(store, TERMINAL, feed)
+    channel_id = channel_store.ensure_channel(store, TERMINAL)
+    saved = store.save_digest(digest_factory([("We will reopen on Monday", "Ana Silva")], title=TITLE,
+                                             url="https://news.example/harbour"))
+    with store.session() as s:
+        s.query(SubscriptionRow).update({"created_at": now - timedelta(days=1)})
+        if s.query(FeedRow).filter_by(url=feed).first() is None:
+            s.add(FeedRow(url=feed, next_poll_at=now + timedelta(days=1)))
+        s.flush()
+        feed_id = s.query(FeedRow).filter_by(url=feed).one().id
+        s.add(FeedEntryRow(feed_id=feed_id, entry_key="harbour", article_id=saved.article_id,
+                           first_seen_at=now - timedelta(minutes=20)))
+    due = (now - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    channel_store.set_schedule(store, TERMINAL, parse_schedule(f"daily {due:%H:%M}", "UTC"))
+    return store, channel_id, due.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def start_bot(url: str, data_dir: Path, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "NEWSDIGEST_DATABASE_URL": url, "NEWSDIGEST_DATA_DIR": str(data_dir),
+           "NEWSDIGEST_DELIVERY_LEASE": "1", "NO_COLOR": "1", "COLUMNS": "120"}
+    for key in [k for k in env if k.startswith(("NEWSDIGEST_SLACK", "NEWSDIGEST_DISCORD"))]:
+        del env[key]
+    return subprocess.Popen([str(CLI), "run"], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
+
+
+def wait_for(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def posted_in(log: Path) -> int:
+    """Digest posts printed by the terminal poster: each opens with a rule titled "News digest · …"."""
+    return log.read_text(errors="replace").count("News digest ·") if log.exists() else 0
+
+
+def test_two_bot_processes_post_each_slot_once(database, digest_factory, tmp_path):
+    store, channel_id, slot = prepare(database, digest_factory)
+    logs = [tmp_path / "bot1.log", tmp_path / "bot2.log"]
+    bots = [start_bot(database, tmp_path / f"data{n}", log) for n, log in enumerate(logs)]
+    try:
+        assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")]), \
+            [log.read_text(errors="replace")[-2000:] for log in logs]
+        time.sleep(2)  # give the other process every chance to post a second time
+    finally:
+        for bot in bots:
+            stop(bot)
+    assert sum(posted_in(log) for log in logs) == 1
+    assert "Traceback" not in "".join(log.read_text(errors="replace") for log in logs)
+    store.close()
+
+
+def test_a_bot_killed_between_claiming_and_posting_posts_once_after_a_restart(database, digest_factory, tmp_path):
+    store, channel_id, slot = prepare(database, digest_factory)
+    # A bot process that claims the slot and dies mid-post: its platform call never returns, and it
+    # is killed with SIGKILL, so it cannot complete the ledger row.
+    script = f"""
+import asyncio, sys
+from datetime import datetime, timezone
+from bot.app import Newsdigest
+from bot.config import Settings
+from bot.delivery import deliver
+from bot.platforms import register_poster
+
+class Hanging:
+    platform = "terminal"
+    async def post_digest(self, channel_id, post):
+        print("posting", flush=True)
+        await asyncio.sleep(3600)
+    async def post_notice(self, channel_id, text):
+        await asyncio.sleep(3600)
+
+register_poster(Hanging())
+app = Newsdigest(Settings(database_url={database!r}, data_dir={str(tmp_path / 'dying')!r}))
+asyncio.run(deliver(app, {channel_id}, {slot!r}, datetime.now(timezone.utc)))
+"""
+    dying = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert dying.stdout.readline().strip() == b"posting"
+        assert ledger.deliveries(store, channel_id) == [(slot, "claimed")]
+    finally:
+        dying.kill()
+        dying.wait()
+    assert ledger.deliveries(store, channel_id) == [(slot, "claimed")]
+
+    log = tmp_path / "restarted.log"
+    bot = start_bot(database, tmp_path / "data", log)
+    try:
+        assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")]), log.read_text(errors="replace")
+        time.sleep(1)
+    finally:
+        stop(bot)
+    assert posted_in(log) == 1
+    store.close()
