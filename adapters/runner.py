@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import logging
 import signal
+import sys
 
 from bot import scheduler
 from bot.app import Newsdigest
@@ -30,9 +31,25 @@ def configured_platforms(app: Newsdigest) -> list[str]:
     return found
 
 
-async def serve(app: Newsdigest, platforms: list[str]) -> None:
-    """Run until SIGINT/SIGTERM: the scheduler and poller, and each platform's connection."""
+def settings_problem(name: str, app: Newsdigest) -> str | None:
+    """What keeps a platform from starting, known before connecting (missing settings), as one line."""
+    module = importlib.import_module(f"adapters.{name}.main")
+    if hasattr(module, "missing_settings"):
+        return module.missing_settings(app.settings)
+    if not module.configured(app.settings):
+        return getattr(module, "NO_TOKEN", f"{name} is not configured: see the README")
+    return None
+
+
+async def serve(app: Newsdigest, platforms: list[str]) -> int:
+    """Run until SIGINT/SIGTERM: the scheduler and poller, and each platform's connection. A
+    platform that cannot start stops the whole process with its one-line reason: the exit status."""
     app.store  # open and migrate the store before anything is scheduled  # noqa: B018
+    for name in platforms:
+        problem = settings_problem(name, app)
+        if problem:
+            print(f"newsdigest: {problem}", file=sys.stderr, flush=True)
+            return 1
     if not platforms:
         from .terminal.poster import TerminalPoster
 
@@ -44,13 +61,22 @@ async def serve(app: Newsdigest, platforms: list[str]) -> None:
     scheduler.start(app)
     tasks = [asyncio.create_task(importlib.import_module(f"adapters.{name}.main").serve(app), name=name)
              for name in platforms]
-    log.warning("newsdigest is running: %s, with the feed poller and the digest scheduler",
-                ", ".join(platforms) or "terminal (no chat platform configured)")
+    print(f"newsdigest: running {', '.join(platforms) or 'for the terminal (no chat platform configured)'}, "
+          "with the feed poller and the digest scheduler; Ctrl-C stops", flush=True)
     waiter = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    for task in done:
-        if task is not waiter and task.exception() is not None:
-            log.error("%s stopped: %s", task.get_name(), task.exception())
-    for task in [waiter, *tasks]:
-        task.cancel()
-    scheduler.stop()
+    status = 0
+    try:
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiter and not task.cancelled() and task.exception() is not None:
+                print(f"newsdigest: {task.exception()}", file=sys.stderr, flush=True)
+                status = 1
+    finally:
+        for task in [waiter, *tasks]:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        scheduler.stop()
+        if status == 0:
+            for name in platforms:
+                print(f"newsdigest: {name}: stopped", file=sys.stderr, flush=True)
+    return status

@@ -97,7 +97,14 @@ async def poll_feeds() -> None:
         from .feeds.poller import poll_due
     except ImportError:  # feeds not available in this build
         return
-    outcomes = await asyncio.to_thread(poll_due, _app, datetime.now(timezone.utc))
+    try:
+        outcomes = await asyncio.to_thread(poll_due, _app, datetime.now(timezone.utc))
+    except asyncio.CancelledError:  # the bot is stopping
+        return
+    except Exception as exc:  # a bug in polling must not stop the scheduler; the operator's log has it
+        log.warning("feed polling failed: %s: %s", type(exc).__name__, exc)
+        log.debug("feed polling failed", exc_info=True)
+        return
     for outcome in outcomes:
         for channel, text in getattr(outcome, "notices", []):
             poster = poster_for(channel.platform)

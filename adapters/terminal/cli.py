@@ -232,6 +232,119 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+PLATFORMS = ["slack", "discord"]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """`run [PLATFORM...]`: the named platforms (or every configured one; none: the terminal) with
+    the feed poller and the digest scheduler, in one event loop (adapters/runner.py). A platform
+    that cannot start ends the run with status 1 and one line on stderr."""
+    import asyncio
+
+    from adapters import runner
+    from bot.app import Newsdigest
+
+    app = Newsdigest()
+    try:
+        app.store  # a database that cannot be used stops here, with its one-line reason  # noqa: B018
+        unknown = [p for p in args.platform if p not in PLATFORMS]
+        if unknown:
+            print(f"newsdigest: unknown platform {unknown[0]!r}: choose from {', '.join(PLATFORMS)}", file=sys.stderr)
+            return EXIT_USAGE
+        platforms = list(dict.fromkeys(args.platform)) or runner.configured_platforms(app)
+        return asyncio.run(runner.serve(app, platforms))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        app.close()
+
+
+def _channel(value: str):  # noqa: ANN202 - a bot.store.channels.ChannelRef
+    """ "slack:C0123" → ChannelRef("slack", "C0123"); argparse turns the ValueError into a usage error."""
+    from bot.store.channels import ChannelRef
+
+    platform, sep, external_id = value.partition(":")
+    if not sep or not platform.strip() or not external_id.strip():
+        raise ValueError(value)
+    return ChannelRef(platform=platform.strip().lower(), external_id=external_id.strip())
+
+
+_channel.__name__ = "PLATFORM:ID"  # what argparse's error message calls the type
+
+
+def _feeds_app():  # noqa: ANN202 - a bot.app.Newsdigest
+    from bot.app import Newsdigest
+
+    app = Newsdigest()
+    app.store  # a database that cannot be opened ends the command here, with its one-line reason
+    return app
+
+
+def _cmd_feeds(args: argparse.Namespace) -> int:
+    """newsdigest feeds add|list|remove|import|poll: a channel's feeds from the terminal (terminal:local
+    unless --channel names another). The work is bot.commands and bot.feeds'; this only prints."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from bot.commands import TERMINAL, subscribe, unsubscribe
+
+    channel = args.channel or TERMINAL
+    now = datetime.now(timezone.utc)
+    app = _feeds_app()
+    try:
+        if args.action == "add":
+            return _print_reply(subscribe(app, channel, args.url), False)
+        if args.action == "remove":
+            return _print_reply(unsubscribe(app, channel, args.url), False)
+        if args.action == "list":
+            from bot.feeds.subscriptions import channel_feeds
+
+            listed = channel_feeds(app, channel)
+            if not listed:
+                print(f"no feeds for {channel.platform}:{channel.external_id}: newsdigest feeds add URL")
+            for url, feed in listed:
+                if feed is None:
+                    state = "not polled yet"
+                elif feed.paused:
+                    state = f"paused after {feed.failures} failures: {feed.last_error} (newsdigest chat: /newsdigest resume {url})"
+                elif feed.failures:
+                    state = f"failing ({feed.failures} in a row): {feed.last_error}"
+                else:
+                    polled = feed.last_polled_at.strftime("%Y-%m-%d %H:%M UTC") if feed.last_polled_at else "never"
+                    upcoming = feed.next_poll_at.strftime("%Y-%m-%d %H:%M UTC") if feed.next_poll_at else "now"
+                    state = f"ok, polled {polled}, next {upcoming}"
+                print(f"{url}  {feed.title if feed and feed.title else '-'}  [{state}]")
+            return 0
+        if args.action == "import":
+            from bot.feeds.subscriptions import import_opml
+
+            report = import_opml(app, channel, Path(args.file), now)
+            print(f"{len(report.subscribed)} subscribed, {len(report.already)} already subscribed, "
+                  f"{len(report.skipped)} skipped")
+            sys.stdout.flush()
+            for url, reason in report.skipped:
+                print(f"skipped {url}: {reason}", file=sys.stderr)
+            return 0 if report.subscribed or report.already or not report.skipped else EXIT_USER_ERROR
+        # poll
+        from bot.feeds.poller import poll_due, poll_feed
+        from bot.store.feeds import all_feeds
+
+        if args.all:
+            outcomes = [poll_feed(app, feed.id, now) for feed in all_feeds(app.store) if not feed.paused]
+        else:
+            outcomes = poll_due(app, now)
+        if not outcomes:
+            print("no feeds due now")
+        for outcome in outcomes:
+            print(f"{outcome.url}: {outcome.summary()}")
+            for notice in outcome.notices:
+                print(f"  notice for {notice.channel.platform}:{notice.channel.external_id}: {notice.text}")
+        failed = [o for o in outcomes if o.status in ("failed", "paused")]
+        return EXIT_USER_ERROR if outcomes and len(failed) == len(outcomes) else 0
+    finally:
+        app.close()
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from digests.models import Digest
 
@@ -284,6 +397,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="type /digest, /dispute, /who-said at a prompt, as in Slack or Discord")
     p.set_defaults(run=_cmd_chat)
+
+    p = sub.add_parser("run", help="run the bot: chat platforms, feed poller and digest scheduler, until stopped")
+    # No `choices`: argparse rejects an empty list against them; _cmd_run checks the names.
+    p.add_argument("platform", nargs="*", metavar="{" + ",".join(PLATFORMS) + "}",
+                   help="the platforms to run (their settings: see the README); none: every configured one, "
+                        "or the terminal when none is")
+    p.set_defaults(run=_cmd_run)
+
+    p = sub.add_parser("feeds", help="a channel's feeds: add, list, remove, import OPML, poll")
+    feeds_sub = p.add_subparsers(dest="action", metavar="ACTION")
+    feeds_sub.required = True
+    channel_help = "the channel, e.g. slack:C0123 or discord:1234 (default terminal:local)"
+    q = feeds_sub.add_parser("add", help="subscribe to a feed, or to the feed a site's page links to")
+    q.add_argument("url", metavar="URL")
+    q.add_argument("--channel", type=_channel, help=channel_help)
+    q = feeds_sub.add_parser("list", help="the channel's feeds and how their polls went")
+    q.add_argument("--channel", type=_channel, help=channel_help)
+    q = feeds_sub.add_parser("remove", help="unsubscribe from a feed")
+    q.add_argument("url", metavar="URL")
+    q.add_argument("--channel", type=_channel, help=channel_help)
+    q = feeds_sub.add_parser("import", help="subscribe to every feed of an OPML file (outlines with an xmlUrl)")
+    q.add_argument("file", metavar="FILE.opml")
+    q.add_argument("--channel", type=_channel, help=channel_help)
+    q = feeds_sub.add_parser("poll", help="poll the feeds that are due now, once; print what each poll did")
+    q.add_argument("--all", action="store_true", help="poll every feed that is not paused, due or not")
+    p.set_defaults(run=_cmd_feeds, channel=None)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a digest")
     p.set_defaults(run=_cmd_schema)
