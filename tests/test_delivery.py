@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.slack_server import slack_api  # noqa: F401 - a fixture
+
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.delivery import build_post, deliver, pending_digests, select_items
@@ -302,3 +304,35 @@ async def _start_and_settle(app: Newsdigest) -> None:
         await asyncio.sleep(0.5)
     finally:
         scheduler.stop()
+
+
+def test_a_scheduled_digest_reaches_the_local_slack_server_exactly_once(store, digest_factory, tmp_path, slack_api):
+    """The whole path with Slack's own poster: ledger → digest post → chat.postMessage on the
+    local Slack Web API server, and nothing more when the slot runs again."""
+    from adapters.slack.poster import SlackPoster, web_client
+
+    slack = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
+    register_poster(SlackPoster(web_client(slack_api.api_url, token="xoxb-test")))
+    try:
+        app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+        feed = "https://feeds.example/a.xml"
+        channel_store.add_subscription(store, slack, feed)
+        channel_id = channel_store.ensure_channel(store, slack)
+        from bot.store.schema import SubscriptionRow
+        from sqlalchemy import update
+
+        with store.session() as s:
+            s.execute(update(SubscriptionRow).values(created_at=T0))
+            s.add(FeedRow(url=feed))
+        add_entry(store, feed, story(digest_factory, "Harbour reopens after storm",
+                                     quotes=[("We will reopen on Monday", "Ana Silva")]), T0 + timedelta(minutes=30))
+        now = T0 + timedelta(hours=1)
+        assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now)).status == "posted"
+        assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now)).status == "skipped"
+        [call] = slack_api.calls("chat.postMessage")
+        assert call.data["channel"] == "C0NEWS"
+        assert call.data["metadata"]["event_payload"]["idempotency_key"] == f"{channel_id}:2026-11-23T08:00Z"
+        assert "Harbour reopens after storm" in call.body.decode()
+        assert "Ana Silva" in call.body.decode()
+    finally:
+        unregister_poster("slack")
