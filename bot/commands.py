@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from digests.errors import ArticleError, ModelError
 from digests.models import Digest, Quote, Speaker
@@ -195,34 +196,89 @@ def digest_reply(d: Digest, summary: ArticleSummary) -> Reply:
 TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def subscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
+    """Fetch the address first: a feed is subscribed to as it is; a page that links to a feed
+    (<link rel="alternate">) subscribes to that feed; anything else is refused, saying why."""
     url = feed_url.strip().strip("<>")
     if not re.match(r"https?://\S+$", url):
         return usage("Subscribe to a feed", "Give the feed's (or the site's) address: /newsdigest subscribe https://example.com/feed.xml")
-    if channel_store.add_subscription(app.store, channel, url):
-        text = f"Subscribed this channel to {url}. New articles will be in its digests."
+    from .feeds.discover import NoFeedFound  # imported here: feedparser and httpx only when needed
+    from .feeds.subscriptions import subscribe_url
+
+    try:
+        done = subscribe_url(app, channel, url, _now())
+    except NoFeedFound as exc:
+        return usage("No feed found", f"{str(exc)[:1].upper()}{str(exc)[1:]}. Give an RSS or Atom feed's address, "
+                                      "or a site's page that links to one: /newsdigest subscribe https://example.com/feed.xml")
+    except SourceError as exc:
+        return error(str(exc))
+    feed = done.feed
+    name = f"“{feed.title}” ({feed.url})" if feed.title else feed.url
+    found = f"Found the feed {name} on {done.page}. " if done.page else ""
+    if done.created:
+        text = f"{found}Subscribed this channel to {name if not done.page else 'it'}. New articles will be in its digests."
     else:
-        text = f"This channel is already subscribed to {url}."
-    return Reply(title="Subscribed", summary=text, sections=[Section(text=text)])
+        text = f"{found}This channel is already subscribed to {name if not done.page else 'it'}."
+    return Reply(title="Subscribed", summary=text, sections=[Section(text=text)], links=[Link(label=feed.title or feed.url, url=feed.url)])
 
 
 def unsubscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
     url = feed_url.strip().strip("<>")
     if not url:
         return usage("Unsubscribe from a feed", "Give the feed's address: /newsdigest unsubscribe https://example.com/feed.xml")
-    if channel_store.remove_subscription(app.store, channel, url):
-        text = f"Unsubscribed this channel from {url}."
+    from .feeds.subscriptions import unsubscribe_url
+
+    removed = unsubscribe_url(app, channel, url)
+    if removed is not None:
+        text = f"Unsubscribed this channel from {removed}."
         return Reply(title="Unsubscribed", summary=text, sections=[Section(text=text)])
     text = f"This channel is not subscribed to {url}. See /newsdigest feeds."
     return Reply(kind="not_found", title="Not subscribed", summary=text, sections=[Section(text=text)], visibility="private")
 
 
+def resume(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
+    """Unpause a feed that was paused after failing too often; it is polled again at once."""
+    url = feed_url.strip().strip("<>")
+    if not url:
+        return usage("Resume a paused feed", "Give the feed's address: /newsdigest resume https://example.com/feed.xml")
+    from .feeds.subscriptions import resume_url
+
+    found, before = resume_url(app, channel, url, _now())
+    if found is None:
+        text = f"This channel is not subscribed to {url}. See /newsdigest feeds."
+        return Reply(kind="not_found", title="Not subscribed", summary=text, sections=[Section(text=text)], visibility="private")
+    if before is None or not before.paused:
+        text = f"{found} is not paused: it is polled as usual."
+        return Reply(title="Not paused", summary=text, sections=[Section(text=text)], visibility="private")
+    text = f"Resumed {found}: it will be polled again within minutes (it was paused after: {before.last_error})."
+    return Reply(title="Feed resumed", summary=text, sections=[Section(text=text)])
+
+
+def _feed_line(url: str, feed) -> str:  # noqa: ANN001 - a bot.store.feeds.FeedInfo or None
+    if feed is None:
+        return f"• {url}"
+    name = f"{feed.title} — {url}" if feed.title else url
+    if feed.paused:
+        return f"• {name} — paused after {feed.failures} failures ({feed.last_error}): /newsdigest resume {url}"
+    if feed.failures:
+        return f"• {name} — failing ({feed.failures} in a row: {feed.last_error})"
+    return f"• {name}"
+
+
 def feeds(app: Newsdigest, channel: ChannelRef) -> Reply:
-    urls = channel_store.subscriptions(app.store, channel)
+    from .store import feeds as feed_store
+
+    subscribed = feed_store.channel_feeds(app.store, channel)
     schedule = channel_store.schedule_of(app.store, channel)
     when = f"{schedule.cron} ({schedule.timezone})" if schedule else "no schedule: set one with /newsdigest schedule weekdays 08:00"
-    text = "\n".join(f"• {u}" for u in urls) if urls else "No feeds yet: /newsdigest subscribe <feed URL>"
-    return Reply(title="This channel's news", summary=f"{len(urls)} feed(s); {when}",
+    text = "\n".join(_feed_line(u, f) for u, f in subscribed) if subscribed else "No feeds yet: /newsdigest subscribe <feed URL>"
+    paused = sum(1 for _, f in subscribed if f is not None and f.paused)
+    note = f" ({paused} paused)" if paused else ""
+    return Reply(title="This channel's news", summary=f"{len(subscribed)} feed(s){note}; {when}",
                  sections=[Section(title="Feeds", text=text), Section(title="Schedule", text=when)], visibility="private")
 
 
@@ -242,8 +298,9 @@ def set_schedule(app: Newsdigest, channel: ChannelRef, when: str, timezone: str 
     return Reply(title="Schedule set", summary=text, sections=[Section(text=text)])
 
 
-NEWSDIGEST_USAGE = """/newsdigest subscribe <feed URL> — add a feed to this channel
+NEWSDIGEST_USAGE = """/newsdigest subscribe <feed URL> — add a feed to this channel (or give a site's address: its feed is found)
 /newsdigest unsubscribe <feed URL> — remove one
+/newsdigest resume <feed URL> — poll a paused feed again
 /newsdigest feeds — this channel's feeds and schedule
 /newsdigest schedule <when> [time zone] — e.g. weekdays 08:00 Europe/Paris; "off" to stop
 /newsdigest help — this list"""
@@ -257,6 +314,8 @@ def newsdigest(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
         return subscribe(app, channel, rest)
     if sub == "unsubscribe":
         return unsubscribe(app, channel, rest)
+    if sub == "resume":
+        return resume(app, channel, rest)
     if sub in {"feeds", "status", "list"}:
         return feeds(app, channel)
     if sub == "schedule":
@@ -266,7 +325,7 @@ def newsdigest(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
             timezone = parts.pop()
         return set_schedule(app, channel, " ".join(parts), timezone)
     if sub == "help":
-        return Reply(kind="usage", title="/newsdigest", summary="Subcommands: subscribe, unsubscribe, feeds, schedule, help",
+        return Reply(kind="usage", title="/newsdigest", summary="Subcommands: subscribe, unsubscribe, resume, feeds, schedule, help",
                      sections=[Section(text=NEWSDIGEST_USAGE)], visibility="private")
     return usage(f"Unknown subcommand {sub}", f"/newsdigest has no {sub!r}. Try:\n{NEWSDIGEST_USAGE}")
 
@@ -295,7 +354,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             "the dispute of the latest article that reports one, or of the one named", lambda app, a, c: dispute(app, a)),
     Command("/who-said", '/who-said "a few words of a quote" [--share]',
             "who said it, in which article (only you see the answer unless you --share)", _who_said_text),
-    Command("/newsdigest", "/newsdigest subscribe|unsubscribe|feeds|schedule|help …",
+    Command("/newsdigest", "/newsdigest subscribe|unsubscribe|resume|feeds|schedule|help …",
             "this channel's feeds and digest schedule", newsdigest),
     Command("/help", "/help", "this list", help_reply),
 ]}

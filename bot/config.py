@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Largest local file or stdin read")
     user_agent: str = Field(default=USER_AGENT, description="User-Agent header sent when fetching")
 
+    # Feeds (see the README's "Feeds"): how often each is polled and how much one poll may do.
+    feed_interval: int = Field(default=900, ge=60, description="Seconds between two polls of a feed (new feeds get this interval)")
+    feed_max_entries: int = Field(default=50, gt=0, description="New entries fetched and digested in one poll of one feed; the rest wait for the next poll")
+    feed_pause_after: int = Field(default=5, gt=0, description="Consecutive failed polls after which a feed is paused until someone resumes it")
+
     # Scheduled digests.
     delivery_lease: float = Field(default=600, gt=0, description="Seconds after which a delivery claimed by a process "
                                   "that died mid-post may be taken over (and posted with the same idempotency key)")
@@ -60,6 +65,7 @@ class Settings(BaseSettings):
     discord_token: str | None = Field(default=None, description="Bot token")
     discord_guild_id: int | None = Field(default=None, description="Sync commands to this server only (instant), else globally")
     discord_api_url: str = Field(default="https://discord.com/api/v10", description="Discord REST base (tests point it at a local server)")
+    discord_gateway_url: str | None = Field(default=None, description="Discord gateway websocket; None means Discord's own (tests point it at a local server)")
 
     @field_validator("data_dir")
     @classmethod

@@ -14,6 +14,16 @@ class SourceError(Exception):
         super().__init__(" ".join(str(message).split()))
 
 
+class FetchError(SourceError):
+    """A server answered with an error status. `status` and `retry_after` (the raw Retry-After header,
+    seconds or an HTTP date, when the server sent one) let a poller back off as the server asks."""
+
+    def __init__(self, message: str, *, status: int, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
 def format_size(n: int) -> str:
     """A byte count as people read it in a message: "812 bytes", "12.3 KB", "5.0 MB"."""
     if n < 1024:

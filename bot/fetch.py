@@ -6,8 +6,13 @@
   a second DNS answer point somewhere else after the check (DNS rebinding).
 - Non-public addresses (private, loopback, link-local, multicast, reserved, unspecified) are refused
   unless `allow_private_urls` is set or the address is in `allowed_private_networks`.
-- The body is streamed and cut off past `max_fetch_bytes`; `fetch_timeout` bounds the whole fetch.
-- Every failure is a one-line SourceError: "could not fetch <url>: <reason>".
+- The body is streamed and cut off past `max_fetch_bytes`, counted after decompression: gzip and deflate
+  are decoded here, a bounded step at a time, so a small compressed body that inflates to gigabytes (a
+  "gzip bomb") is refused once the limit is passed instead of being inflated first.
+- `fetch_timeout` bounds the whole fetch.
+- Conditional requests (ETag / Last-Modified): a 304 answer is returned as a page with `not_modified`.
+- Every failure is a one-line SourceError: "could not fetch <url>: <reason>"; an HTTP error status is a
+  FetchError that also carries the status and any Retry-After header, for the feed poller.
 """
 
 from __future__ import annotations
@@ -16,17 +21,23 @@ import codecs
 import ipaddress
 import re
 import socket
+import ssl
 import time
+import zlib
+from functools import lru_cache
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .config import Settings
-from .errors import SourceError, format_size
+from .errors import FetchError, SourceError, format_size
 
 MAX_REDIRECTS = 5
 ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+PAGE_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1"
+# Only the encodings decoded below (with a bound on each step) are asked for.
+ACCEPT_ENCODING = "gzip, deflate"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -38,13 +49,77 @@ class FetchedPage(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     url: str  # the final URL, after redirects
-    status: int
+    status: int  # 2xx, or 304 for a conditional request whose resource has not changed
     content_type: str | None  # media type without parameters, lower case; None when the server sent none
     text: str
+    content: bytes = Field(default=b"", repr=False)  # the body as received (decompressed), for parsers that read bytes
+    content_type_header: str | None = None  # the whole Content-Type header, charset included
+    etag: str | None = None
+    last_modified: str | None = None
 
     @property
     def is_html(self) -> bool:
         return self.content_type in HTML_TYPES
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class _Inflater:
+    """Decodes a Content-Encoding (gzip, deflate or a chain of them) giving out at most `budget`
+    bytes per call: decompressobj's max_length keeps every step bounded, whatever the ratio."""
+
+    def __init__(self, encodings: list[str]) -> None:
+        # "Content-Encoding: gzip, deflate" means gzip was applied first: undo them in reverse.
+        self.encodings = list(reversed(encodings))
+        self.stages = [self._new(e) for e in self.encodings]
+        # The first bytes of a deflate stage until its 2-byte zlib header has passed the check: a header
+        # error means raw deflate (no zlib wrapper), which is then decoded from those bytes on.
+        self.unproven: list[bytes | None] = [b"" if e == "deflate" else None for e in self.encodings]
+
+    @staticmethod
+    def _new(encoding: str):  # noqa: ANN205 - zlib's decompressor type is not public
+        # gzip: wbits 16+; deflate: zlib-wrapped as the standard says (raw deflate, which some servers
+        # send instead, is retried in _run).
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
+
+    def _run(self, n: int, data: bytes, budget: int) -> bytes:
+        """Feed `data` to stage n; at most budget + 1 bytes out (one more than allowed means "too big")."""
+        out: list[bytes] = []
+        size = 0
+        while data and size <= budget:
+            stage = self.stages[n]
+            head = self.unproven[n]
+            try:
+                chunk = stage.decompress(data, budget + 1 - size)
+            except zlib.error:
+                if head is None:
+                    raise
+                self.unproven[n] = None
+                self.stages[n] = stage = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, from the start
+                chunk = stage.decompress(head + data, budget + 1 - size)
+            else:
+                if head is not None:
+                    self.unproven[n] = None if chunk or len(head) + len(data) >= 2 else head + data
+            out.append(chunk)
+            size += len(chunk)
+            if stage.unconsumed_tail:
+                data = stage.unconsumed_tail
+            elif stage.eof and stage.unused_data and self.encodings[n] == "gzip":
+                # Concatenated gzip members are one body.
+                data = stage.unused_data
+                self.stages[n] = self._new("gzip")
+            else:
+                data = b""
+        return b"".join(out)
+
+    def decode(self, data: bytes, budget: int) -> bytes:
+        for n in range(len(self.stages)):
+            data = self._run(n, data, budget)
+            if len(data) > budget:
+                break
+        return data
 
 
 def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
@@ -150,10 +225,24 @@ class _Fetch:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > limit:
             raise self.fail(f"the page is {format_size(int(declared))}; the limit is {format_size(limit)}")
+        encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+        encodings = [e for e in encodings if e and e != "identity"]
+        unknown = [e for e in encodings if e not in ("gzip", "x-gzip", "deflate")]
+        if unknown:
+            raise self.fail(f"the server sent it in an encoding the bot cannot read ({unknown[0]})")
+        inflater = _Inflater(["gzip" if e == "x-gzip" else e for e in encodings]) if encodings else None
         chunks: list[bytes] = []
         size = 0
-        # iter_bytes counts decompressed bytes: the limit is on what this process holds, gzip or not.
-        for chunk in response.iter_bytes():
+        # Raw bytes, decoded here: the limit is on what this process holds (decompressed), and no
+        # single step may inflate past it (httpx's own decoder inflates a whole network read at once).
+        for raw in response.iter_raw():
+            if inflater is not None:
+                try:
+                    chunk = inflater.decode(raw, limit - size)
+                except zlib.error:
+                    raise self.fail(f"its {', '.join(encodings)} encoding is damaged") from None
+            else:
+                chunk = raw
             size += len(chunk)
             if size > limit:
                 raise self.fail(f"the page is larger than the {format_size(limit)} limit")
@@ -161,6 +250,13 @@ class _Fetch:
                 raise self.fail("timed out")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """The certificate store, loaded once per process: loading it takes ~15 ms, more than fetching a
+    page from a nearby server. (The context is only read after this, so threads may share it.)"""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 def _media_type(response: httpx.Response) -> str | None:
@@ -188,14 +284,32 @@ def _reason(exc: Exception) -> str:
     return text[:200] or type(exc).__name__
 
 
-def fetch_url(url: str, settings: Settings) -> FetchedPage:
-    """GET `url` under the rules above and return the decoded page; raises SourceError on any failure."""
+def fetch_url(
+    url: str,
+    settings: Settings,
+    *,
+    accept: frozenset[str] = ACCEPTED_TYPES,
+    accept_header: str = PAGE_ACCEPT,
+    kind: str = "a web page or plain text",
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FetchedPage:
+    """GET `url` under the rules above and return the decoded page; raises SourceError on any failure.
+
+    `accept` is the set of media types taken (a response without a Content-Type is taken too), `kind`
+    what the refusal of another type says the URL should have been. `etag` / `last_modified` make the
+    request conditional: a 304 comes back as a page whose `not_modified` is true and whose text is empty.
+    """
     fetch = _Fetch(url, settings)
     current = fetch.parse(url.strip())
     hop = ""
-    headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1"}
+    headers = {"User-Agent": settings.user_agent, "Accept": accept_header, "Accept-Encoding": ACCEPT_ENCODING}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     # trust_env=False: a proxy from the environment would connect by name and bypass the address check.
-    with httpx.Client(headers=headers, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(headers=headers, follow_redirects=False, trust_env=False, verify=_tls_context()) as client:
         try:
             for _ in range(MAX_REDIRECTS + 1):
                 addresses = fetch.resolve(current, hop)
@@ -210,13 +324,21 @@ def fetch_url(url: str, settings: Settings) -> FetchedPage:
                         hop = f"it redirects to {target}; "
                         current = fetch.parse(target, hop)
                         continue
+                    if status == 304 and (etag or last_modified):
+                        return FetchedPage(url=str(current), status=status, content_type=None, text="",
+                                           etag=response.headers.get("etag") or etag,
+                                           last_modified=response.headers.get("last-modified") or last_modified)
                     if not 200 <= status < 300:
-                        raise fetch.fail(f"HTTP {status} {response.reason_phrase}".strip())
+                        raise FetchError(f"could not fetch {fetch.asked}: " + f"HTTP {status} {response.reason_phrase}".strip(),
+                                         status=status, retry_after=response.headers.get("retry-after"))
                     media_type = _media_type(response)
-                    if media_type is not None and media_type not in ACCEPTED_TYPES:
-                        raise fetch.fail(f"it is {media_type}, not a web page or plain text")
+                    if media_type is not None and media_type not in accept:
+                        raise fetch.fail(f"it is {media_type}, not {kind}")
                     body = fetch.read(response)
-                    return FetchedPage(url=str(current), status=status, content_type=media_type, text=_decode(body, response, media_type))
+                    return FetchedPage(url=str(current), status=status, content_type=media_type,
+                                       text=_decode(body, response, media_type), content=body,
+                                       content_type_header=response.headers.get("content-type"),
+                                       etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
                 finally:
                     response.close()  # also drops a body left unread (redirects, refusals)
         except httpx.TimeoutException:

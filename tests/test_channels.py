@@ -64,21 +64,24 @@ def test_subscriptions_and_schedules_belong_to_their_channel(store):
     assert channels.clear_schedule(store, SLACK) and not channels.clear_schedule(store, SLACK)
 
 
-def test_newsdigest_commands_in_a_channel(store, tmp_path):
-    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
-    reply = handle_text(app, "/newsdigest subscribe <https://a.example/feed>", SLACK)
-    assert reply.kind == "answer" and "https://a.example/feed" in reply.summary
-    assert "already" in handle_text(app, "/newsdigest subscribe https://a.example/feed", SLACK).summary
+def test_newsdigest_commands_in_a_channel(store, tmp_path, local_http):
+    # Subscribing fetches the address (see tests/test_feeds.py): a feed served locally.
+    feed = local_http.route("/feed", '<?xml version="1.0"?><rss version="2.0"><channel><title>A</title></channel></rss>',
+                            content_type="application/rss+xml")
+    app = Newsdigest(Settings(data_dir=tmp_path, allow_private_urls=True), store=store)
+    reply = handle_text(app, f"/newsdigest subscribe <{feed}>", SLACK)
+    assert reply.kind == "answer" and feed in reply.summary
+    assert "already" in handle_text(app, f"/newsdigest subscribe {feed}", SLACK).summary
     reply = handle_text(app, "/newsdigest schedule weekdays 08:00 Europe/Paris", SLACK)
     assert reply.kind == "answer" and "0 8 * * mon-fri" in reply.summary and "Europe/Paris" in reply.summary
     feeds = handle_text(app, "/newsdigest feeds", SLACK)
     assert feeds.visibility == "private"
-    assert "https://a.example/feed" in feeds.sections[0].text and "Europe/Paris" in feeds.sections[1].text
+    assert feed in feeds.sections[0].text and "Europe/Paris" in feeds.sections[1].text
     assert "No feeds yet" in handle_text(app, "/newsdigest feeds", OTHER).sections[0].text
     assert handle_text(app, "/newsdigest schedule off", SLACK).kind == "answer"
     assert channels.schedule_of(store, SLACK) is None
-    assert handle_text(app, "/newsdigest unsubscribe https://a.example/feed", SLACK).kind == "answer"
-    assert handle_text(app, "/newsdigest unsubscribe https://a.example/feed", SLACK).kind == "not_found"
+    assert handle_text(app, f"/newsdigest unsubscribe {feed}", SLACK).kind == "answer"
+    assert handle_text(app, f"/newsdigest unsubscribe {feed}", SLACK).kind == "not_found"
 
 
 @pytest.mark.parametrize(("text", "says"), [
