@@ -54,31 +54,37 @@ def channel_ref(store: Store, channel_id: int) -> ChannelRef | None:
         return ChannelRef(platform=row.platform, external_id=row.external_id, name=row.name) if row else None
 
 
-def pending_digests(store: Store, channel_id: int, until: datetime) -> list[Digest]:
-    """Digests of the articles that reached the channel's feeds after it subscribed and after its
-    last digest, up to `until`; a feed's backlog is never news."""
+def pending_digests(store: Store, channel_id: int, until: datetime) -> tuple[list[Digest], int | None]:
+    """Digests of the articles that reached the channel's feeds after it subscribed and after the
+    entries its last digest considered, up to `until`, newest first; a feed's backlog is never
+    news. Also the id of the newest entry considered, where the next digest takes over."""
     until = _utc(until)
     with store.session() as s:
         channel = s.get(ChannelRow, channel_id)
         if channel is None:
-            return []
-        rows = s.execute(
-            select(FeedEntryRow.article_id, FeedEntryRow.first_seen_at, SubscriptionRow.created_at)
-            .join(FeedRow, FeedRow.id == FeedEntryRow.feed_id)
-            .join(SubscriptionRow, SubscriptionRow.feed_url == FeedRow.url)
-            .where(SubscriptionRow.channel_id == channel_id, FeedEntryRow.backlog.is_(False),
-                   FeedEntryRow.article_id.is_not(None))
-            .order_by(FeedEntryRow.first_seen_at.desc()).limit(RECENT_ENTRIES)).all()
-        since = _utc(channel.last_digest_at)
+            return [], None
+        query = (select(FeedEntryRow.id, FeedEntryRow.article_id, FeedEntryRow.first_seen_at, SubscriptionRow.created_at)
+                 .join(FeedRow, FeedRow.id == FeedEntryRow.feed_id)
+                 .join(SubscriptionRow, SubscriptionRow.feed_url == FeedRow.url)
+                 .where(SubscriptionRow.channel_id == channel_id, FeedEntryRow.backlog.is_(False),
+                        FeedEntryRow.article_id.is_not(None))
+                 .order_by(FeedEntryRow.id.desc()).limit(RECENT_ENTRIES))
+        if channel.last_entry_id is not None:
+            query = query.where(FeedEntryRow.id > channel.last_entry_id)
+        rows = s.execute(query).all()
         fresh: dict[str, datetime] = {}
-        for article_id, first_seen, subscribed in rows:
+        newest = channel.last_entry_id
+        for entry_id, article_id, first_seen, subscribed in rows:
             seen = _utc(first_seen)
-            if seen <= _utc(subscribed) or seen > until or (since is not None and seen <= since):
+            if seen > until:
+                continue
+            newest = max(newest or 0, entry_id)
+            if seen <= _utc(subscribed):
                 continue
             fresh[article_id] = min(seen, fresh.get(article_id, seen))
         bodies = s.execute(select(DigestRow.article_id, DigestRow.body).where(DigestRow.article_id.in_(fresh))).all()
     digests = {article_id: Digest.model_validate_json(body) for article_id, body in bodies}
-    return [digests[a] for a in sorted(fresh, key=fresh.get, reverse=True) if a in digests]
+    return [digests[a] for a in sorted(fresh, key=fresh.get, reverse=True) if a in digests], newest
 
 
 def _keywords(value: str | None) -> list[str]:
@@ -106,25 +112,29 @@ def select_items(digests: list[Digest], include: list[str], exclude: list[str], 
     return chosen
 
 
-def build_post(store: Store, channel_id: int, until: datetime, key: str, title: str | None = None) -> DigestPost | None:
-    """The channel's digest post, or None when nothing new passes its filters."""
+def build_post(store: Store, channel_id: int, until: datetime, key: str,
+               title: str | None = None) -> tuple[DigestPost | None, int | None]:
+    """The channel's digest post (None when nothing new passes its filters) and the newest entry
+    id it considered."""
     with store.session() as s:
         channel = s.get(ChannelRow, channel_id)
         if channel is None:
-            return None
+            return None, None
         include, exclude, limit = _keywords(channel.include_keywords), _keywords(channel.exclude_keywords), channel.max_items or 8
-    items = select_items(pending_digests(store, channel_id, until), include, exclude, limit)
+    pending, newest = pending_digests(store, channel_id, until)
+    items = select_items(pending, include, exclude, limit)
     if not items:
-        return None
+        return None, newest
     heading = title or f"News digest · {_utc(until):%a %d %b %Y %H:%M} UTC · {len(items)} {'story' if len(items) == 1 else 'stories'}"
-    return DigestPost(title=heading, digests=items, idempotency_key=key)
+    return DigestPost(title=heading, digests=items, idempotency_key=key), newest
 
 
-def _mark_digested(store: Store, channel_id: int, until: datetime) -> None:
+def _mark_digested(store: Store, channel_id: int, until: datetime, newest_entry: int | None) -> None:
     with store.session() as s:
         channel = s.get(ChannelRow, channel_id)
         if channel is not None:
             channel.last_digest_at = until
+            channel.last_entry_id = newest_entry
 
 
 async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
@@ -134,8 +144,10 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
     claimed = await asyncio.to_thread(ledger.claim, store, channel_id, slot, now, lease)
     if claimed is None:
         return DeliveryOutcome(slot=slot, status="skipped")
-    post = await asyncio.to_thread(build_post, store, channel_id, now, claimed.idempotency_key)
+    post, newest = await asyncio.to_thread(build_post, store, channel_id, now, claimed.idempotency_key)
     if post is None:
+        # Nothing passed the channel's filters: what was considered is done with all the same.
+        await asyncio.to_thread(_mark_digested, store, channel_id, now, newest)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.EMPTY, now)
         return DeliveryOutcome(slot=slot, status="empty")
     channel = await asyncio.to_thread(channel_ref, store, channel_id)
@@ -152,7 +164,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.RETRY, now, f"{type(exc).__name__}: {exc}")
         return DeliveryOutcome(slot=slot, status="retry", items=len(post.digests), detail=str(exc))
     if result.status == "posted":
-        await asyncio.to_thread(_mark_digested, store, channel_id, now)
+        await asyncio.to_thread(_mark_digested, store, channel_id, now, newest)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.POSTED, now, result.message_ref)
         return DeliveryOutcome(slot=slot, status="posted", items=len(post.digests))
     if result.status in NEEDS_A_PERSON:

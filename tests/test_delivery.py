@@ -148,11 +148,25 @@ def test_only_news_after_subscribing_and_after_the_last_digest(store, digest_fac
     add_entry(store, feed, story(digest_factory, "Story from before subscribing"), T0 - timedelta(minutes=1))
     new = add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
     later = add_entry(store, feed, story(digest_factory, "Council votes on budget"), T0 + timedelta(hours=3))
-    found = pending_digests(store, channel_id, until=T0 + timedelta(hours=1))
+    found, newest = pending_digests(store, channel_id, until=T0 + timedelta(hours=1))
     assert [d.article.id for d in found] == [new]
     with store.session() as s:
-        s.get(ChannelRow, channel_id).last_digest_at = T0 + timedelta(hours=1)
-    assert [d.article.id for d in pending_digests(store, channel_id, until=T0 + timedelta(hours=4))] == [later]
+        s.get(ChannelRow, channel_id).last_entry_id = newest  # as a posted digest leaves it
+    assert [d.article.id for d in pending_digests(store, channel_id, until=T0 + timedelta(hours=4))[0]] == [later]
+
+
+def test_an_entry_written_after_a_digest_but_seen_before_it_is_in_the_next(store, digest_factory, poster, tmp_path):
+    """A poll that started before a digest ran writes its entries after it: those entries are
+    older than the digest by first_seen_at, and still news for the next one."""
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    assert asyncio.run(deliver(app, channel_id, "slot-1", T0 + timedelta(hours=1))).status == "posted"
+    late = add_entry(store, feed, story(digest_factory, "Council votes on budget"), T0 + timedelta(minutes=59))
+    outcome = asyncio.run(deliver(app, channel_id, "slot-2", T0 + timedelta(hours=2)))
+    assert outcome.status == "posted"
+    assert [d.article.id for d in poster.posts[-1][1].digests] == [late]
 
 
 def test_items_are_filtered_ranked_grouped_and_capped(digest_factory):
@@ -176,7 +190,7 @@ def test_items_are_filtered_ranked_grouped_and_capped(digest_factory):
 
 def test_an_empty_digest_is_not_built(store):
     channel_id = subscribe(store, "https://feeds.example/quiet.xml", T0)
-    assert build_post(store, channel_id, T0 + timedelta(hours=1), "k") is None
+    assert build_post(store, channel_id, T0 + timedelta(hours=1), "k") == (None, None)
 
 
 # Delivery

@@ -72,6 +72,7 @@ class ChannelRow(Base):
     exclude_keywords: Mapped[str | None] = mapped_column(Text)
     max_items: Mapped[int] = mapped_column(Integer, default=8)
     last_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class FeedRow(Base):
