@@ -138,8 +138,36 @@ def dispute_reply(digest: Digest, summary: ArticleSummary) -> Reply:
 
 # /digest
 
-def digest(app: Newsdigest, source: str | None = None) -> Reply:
+def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool) -> Reply:
+    """`/digest now`: the channel's next digest, posted here at once (its articles then count as
+    digested); `/digest preview`: the same, shown only to the asker and left for the schedule."""
+
+    from .delivery import build_post, mark_digested
+
+    channel_id = channel_store.ensure_channel(app.store, channel)
+    now = datetime.now(timezone.utc)
+    post, newest = build_post(app.store, channel_id, now, key=f"{channel_id}:now:{now:%Y%m%dT%H%M%S}")
+    if post is None:
+        text = "Nothing new for this channel since its last digest. Subscribe to feeds with /newsdigest subscribe <URL>."
+        return Reply(kind="not_found", title="No news yet", summary=text, sections=[Section(text=text)], visibility="private")
+    if post_now:
+        mark_digested(app.store, channel_id, now, newest)
+    sections = []
+    for d in post.digests:
+        said = next((q for q in d.quotes if q.speaker is not None), None)
+        sections.append(Section(title=d.article.title or "Untitled article", text=" ".join(d.tldr),
+                                quote=said.text if said else None,
+                                fields=[ReplyField(name="Said by", value=speaker_text(said.speaker))] if said else []))
+    links = [Link(label=d.article.title or d.article.url, url=d.article.url) for d in post.digests if d.article.url]
+    return Reply(title=post.title if post_now else f"Preview: {post.title}",
+                 summary=f"{len(post.digests)} stories: " + "; ".join(d.article.title or "untitled" for d in post.digests),
+                 sections=sections, links=links, visibility="channel" if post_now else "private")
+
+
+def digest(app: Newsdigest, source: str | None = None, channel: ChannelRef | None = None) -> Reply:
     ref = (source or "").strip()
+    if channel is not None and ref.lower() in {"now", "preview"}:
+        return channel_digest(app, channel, post_now=ref.lower() == "now")
     if not ref:
         recent = app.store.recent_articles(limit=1)
         if not recent:
@@ -348,8 +376,9 @@ def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
 
 
 COMMANDS: dict[str, Command] = {c.name: c for c in [
-    Command("/digest", "/digest [title words | URL | id | pasted text]",
-            "the digest of a stored article, or of a new one fetched or pasted now", lambda app, a, c: digest(app, a)),
+    Command("/digest", "/digest [title words | URL | id | pasted text | now | preview]",
+            "the digest of a stored article, or of a new one fetched or pasted now; `now` posts this channel's "
+            "next scheduled digest at once, `preview` shows it to you only", lambda app, a, c: digest(app, a, c)),
     Command("/dispute", "/dispute [title words | URL | id]",
             "the dispute of the latest article that reports one, or of the one named", lambda app, a, c: dispute(app, a)),
     Command("/who-said", '/who-said "a few words of a quote" [--share]',

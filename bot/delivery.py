@@ -129,7 +129,7 @@ def build_post(store: Store, channel_id: int, until: datetime, key: str,
     return DigestPost(title=heading, digests=items, idempotency_key=key), newest
 
 
-def _mark_digested(store: Store, channel_id: int, until: datetime, newest_entry: int | None) -> None:
+def mark_digested(store: Store, channel_id: int, until: datetime, newest_entry: int | None) -> None:
     with store.session() as s:
         channel = s.get(ChannelRow, channel_id)
         if channel is not None:
@@ -147,7 +147,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
     post, newest = await asyncio.to_thread(build_post, store, channel_id, now, claimed.idempotency_key)
     if post is None:
         # Nothing passed the channel's filters: what was considered is done with all the same.
-        await asyncio.to_thread(_mark_digested, store, channel_id, now, newest)
+        await asyncio.to_thread(mark_digested, store, channel_id, now, newest)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.EMPTY, now)
         return DeliveryOutcome(slot=slot, status="empty")
     channel = await asyncio.to_thread(channel_ref, store, channel_id)
@@ -164,7 +164,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.RETRY, now, f"{type(exc).__name__}: {exc}")
         return DeliveryOutcome(slot=slot, status="retry", items=len(post.digests), detail=str(exc))
     if result.status == "posted":
-        await asyncio.to_thread(_mark_digested, store, channel_id, now, newest)
+        await asyncio.to_thread(mark_digested, store, channel_id, now, newest)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.POSTED, now, result.message_ref)
         return DeliveryOutcome(slot=slot, status="posted", items=len(post.digests))
     if result.status in NEEDS_A_PERSON:

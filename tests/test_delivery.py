@@ -287,7 +287,7 @@ def test_the_running_scheduler_stores_jobs_and_catches_up_a_missed_slot(tmp_path
     async def run_briefly() -> list[str]:
         running = scheduler.start(app)
         try:
-            for _ in range(100):
+            for _ in range(300):  # up to 15 s on a busy machine; done as soon as it is posted
                 if poster.posts:
                     break
                 await asyncio.sleep(0.05)
@@ -350,3 +350,23 @@ def test_a_scheduled_digest_reaches_the_local_slack_server_exactly_once(store, d
         assert "Ana Silva" in call.body.decode()
     finally:
         unregister_poster("slack")
+
+
+def test_digest_now_posts_the_next_digest_here_and_preview_only_shows_it(store, digest_factory, tmp_path):
+    from bot.commands import handle_text
+
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, datetime.now(timezone.utc) - timedelta(days=1))
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm",
+                                 quotes=[("We will reopen on Monday", "Ana Silva")]),
+              datetime.now(timezone.utc) - timedelta(minutes=5))
+    preview = handle_text(app, "/digest preview", CHANNEL)
+    assert preview.visibility == "private" and preview.title.startswith("Preview:")
+    assert [s.title for s in preview.sections] == ["Harbour reopens after storm"]
+    assert preview.sections[0].quote == "We will reopen on Monday"
+    now = handle_text(app, "/digest now", CHANNEL)
+    assert now.visibility == "channel" and [s.title for s in now.sections] == ["Harbour reopens after storm"]
+    again = handle_text(app, "/digest now", CHANNEL)
+    assert again.kind == "not_found" and "Nothing new" in again.summary
+    assert channel_id is not None

@@ -354,7 +354,8 @@ def add_commands(tree: app_commands.CommandTree, client: NewsdigestClient) -> No
     @app_commands.describe(article="Title words, an article from the list, a URL, or the whole article's text (latest when empty)")
     @app_commands.autocomplete(article=client.article_autocomplete)
     async def digest(interaction: discord.Interaction, article: ArticleOption = None) -> None:  # type: ignore[assignment]
-        await client.answer(interaction, lambda: commands.digest(app, article or None), name="/digest",
+        # "now" and "preview" are this channel's next scheduled digest.
+        await client.answer(interaction, lambda: commands.digest(app, article or None, channel_ref(interaction)), name="/digest",
                             defer_now=_may_be_slow(article))
 
     @tree.command(name="dispute", description="The dispute of the latest article that reports one, or of the one named")
