@@ -1,6 +1,6 @@
 """Feed entries through the whole pipeline on one worker process: poll → fetch → extract → digest → store.
 
-    .venv/bin/python bench/bench_feeds.py [--entries 1000] [--feeds 20] [--database-url URL]
+    .venv/bin/python bench/bench_feeds.py [--entries 1000] [--feeds 20] [--database-url URL] [--workers N]
 
 A separate process serves, on 127.0.0.1, `--feeds` RSS feeds and one HTML page per entry: generated
 articles of 600–900 words with quotes by named speakers (so quote finding and attribution do real
@@ -8,7 +8,9 @@ work). The feeds are subscribed and polled once while empty (the first poll reco
 then filled with the entries, and one `poll_due` pass handles them all (the per-poll cap is set to
 the entries per feed). Printed: entries per minute, the time per entry, peak memory, and the ratio of
 that time to the bare spaCy parse (`nlp(text)`) of the same articles' cleaned text, measured in the
-same run after the poll.
+same run after the poll. With `--workers N`, N worker processes (each with its own model, loaded
+before the clock starts) poll the same database at once; feeds are shared out by the poller's
+claim on each feed, and the figure is the wall time until all are done.
 """
 
 from __future__ import annotations
@@ -150,11 +152,32 @@ def serve(port_out, entries: int, feeds: int) -> None:  # noqa: ANN001 - a multi
     server.serve_forever()
 
 
+def worker(settings_kwargs: dict, when: datetime, ready, start, results) -> None:  # noqa: ANN001 - mp objects
+    """One more poller process: load the model, say so, wait for the start, poll, report."""
+    from bot.app import Newsdigest
+    from bot.config import Settings
+    from bot.feeds.poller import poll_due
+    from bot.service import DigestService
+    from digests import DigestEngine
+
+    settings = Settings(_env_file=None, **settings_kwargs)
+    engine = DigestEngine()
+    engine.digest(article(10**6)[0] + "\n" + "\n".join(article(10**6)[1]))  # warm up
+    app = Newsdigest(settings, service=DigestService(settings, engine=engine))
+    ready.put(True)
+    start.wait()
+    outcomes = poll_due(app, when)
+    results.put((sum(o.digested for o in outcomes), sum(o.entry_errors for o in outcomes),
+                 [a for o in outcomes for a in o.article_ids]))
+    app.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--feeds", type=int, default=20)
     parser.add_argument("--database-url", default=None, help="default: a SQLite file in a temporary directory")
+    parser.add_argument("--workers", type=int, default=1, help="poller processes working at once (default 1)")
     args = parser.parse_args()
 
     import httpx
@@ -191,12 +214,28 @@ def main() -> int:
 
             engine.digest(article(10**6)[0] + "\n" + "\n".join(article(10**6)[1]))  # warm up the pipeline
             later = now + timedelta(hours=1)
+            extra = []
+            ready, go, results = multiprocessing.Queue(), multiprocessing.Event(), multiprocessing.Queue()
+            kwargs = dict(data_dir=Path(tmp), database_url=args.database_url or f"sqlite:///{Path(tmp) / 'newsdigest.db'}",
+                          allow_private_urls=True, feed_max_entries=per_feed)
+            for _ in range(args.workers - 1):
+                process = multiprocessing.Process(target=worker, args=(kwargs, later, ready, go, results))
+                process.start()
+                extra.append(process)
+            for _ in extra:
+                ready.get(timeout=120)
             start = time.perf_counter()
+            go.set()
             outcomes = poll_due(app, later)
-            elapsed = time.perf_counter() - start
             digested = sum(o.digested for o in outcomes)
             errors = sum(o.entry_errors for o in outcomes)
             article_ids = [a for o in outcomes for a in o.article_ids]
+            for _ in extra:
+                more_digested, more_errors, more_ids = results.get(timeout=3600)
+                digested, errors, article_ids = digested + more_digested, errors + more_errors, article_ids + more_ids
+            elapsed = time.perf_counter() - start
+            for process in extra:
+                process.join()
             texts = [app.store.get_digest(a).article.text for a in article_ids]
             quotes = sum(len(app.store.get_digest(a).quotes) for a in article_ids)
 
@@ -214,13 +253,14 @@ def main() -> int:
     n = len(texts)
     print(f"entries: {digested} digested, {errors} failed, from {args.feeds} feeds "
           f"({words / max(n, 1):.0f} words and {quotes / max(n, 1):.1f} quotes per article on average)")
-    print(f"store: {'SQLite (temporary file)' if not args.database_url else args.database_url.split('@')[-1]}")
+    print(f"store: {'SQLite (temporary file)' if not args.database_url else args.database_url.split('@')[-1]}; "
+          f"{args.workers} worker process{'es' if args.workers > 1 else ''}")
     print(f"model load: {load_s * 1000:.0f} ms (once)")
     print(f"poll → fetch → extract → digest → store: {elapsed:.1f} s, {digested / elapsed * 60:.0f} entries/min, "
           f"{elapsed / max(digested, 1) * 1000:.1f} ms per entry")
     print(f"bare spaCy parse of the same texts: {parse_s:.1f} s, {parse_s / max(n, 1) * 1000:.1f} ms per article")
     print(f"ratio (whole pipeline / bare parse): {elapsed / parse_s:.2f}")
-    print(f"peak memory (worker process): {peak_mb:.0f} MB")
+    print(f"peak memory (first worker process): {peak_mb:.0f} MB")
     return 0 if digested == args.entries and not errors else 1
 
 
