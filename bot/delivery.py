@@ -150,6 +150,8 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
         await asyncio.to_thread(mark_digested, store, channel_id, now, newest)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.EMPTY, now)
         return DeliveryOutcome(slot=slot, status="empty")
+    if claimed.taken_over:
+        post = post.model_copy(update={"may_be_posted": True})
     channel = await asyncio.to_thread(channel_ref, store, channel_id)
     poster = poster_for(channel.platform) if channel else None
     if channel is None or poster is None:

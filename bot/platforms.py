@@ -28,6 +28,9 @@ class DigestPost(BaseModel):
     # The same key for a retry of the same post, so that a platform that supports it (Discord's
     # nonce) never shows the post twice.
     idempotency_key: str
+    # True when a process that claimed this post died while posting: it may have reached the
+    # channel already, so a poster that can look should check before posting again.
+    may_be_posted: bool = False
 
 
 class PostResult(BaseModel):

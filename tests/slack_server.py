@@ -59,6 +59,7 @@ class Scripted:
 class FakeSlack:
     def __init__(self) -> None:
         self.calls_made: list[Call] = []
+        self.posted: list[dict[str, Any]] = []  # chat.postMessage messages, for conversations.history
         self.scripts: dict[str, deque[Scripted]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -111,6 +112,7 @@ class FakeSlack:
     def clear(self) -> None:
         with self._lock:
             self.calls_made.clear()
+            self.posted.clear()
             self.scripts.clear()
             self.wss_url = None
 
@@ -155,8 +157,21 @@ class FakeSlack:
             return Scripted(200, {"ok": True, "url": "https://test.slack.com/", "team": "Test Team", "user": "newsdigest",
                                   "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "B0BOT",
                                   "is_enterprise_install": False})
+        if api == "conversations.history":  # the channel's top-level messages, newest first, with metadata
+            with self._lock:
+                posted = [m for m in self.posted if m["channel"] == data.get("channel") and not m.get("thread_ts")]
+            messages = [{"type": "message", "ts": m["ts"], "text": m["text"],
+                         **({"metadata": m["metadata"]} if m.get("metadata") and data.get("include_all_metadata") else {})}
+                        for m in reversed(posted)]
+            return Scripted(200, {"ok": True, "messages": messages[: int(data.get("limit") or 100)], "has_more": False})
         if api in {"chat.postMessage", "chat.postEphemeral"}:
             ts = f"1700000000.{next(self._ts):06d}"
+            if api == "chat.postMessage":
+                metadata = data.get("metadata")
+                with self._lock:
+                    self.posted.append({"channel": data.get("channel"), "ts": ts, "text": data.get("text"),
+                                        "thread_ts": data.get("thread_ts"),
+                                        "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata})
             if api == "chat.postEphemeral":
                 return Scripted(200, {"ok": True, "message_ts": ts})
             return Scripted(200, {"ok": True, "channel": data.get("channel"), "ts": ts,
@@ -164,7 +179,7 @@ class FakeSlack:
                                               "bot_id": "B0BOT", "thread_ts": data.get("thread_ts")}})
         if api == "oauth.v2.access":
             return Scripted(200, {"ok": True, "app_id": "A0APP", "authed_user": {"id": "U0INSTALLER"},
-                                  "scope": "commands,chat:write,chat:write.public", "token_type": "bot",
+                                  "scope": "commands,chat:write,chat:write.public,channels:history", "token_type": "bot",
                                   "access_token": "xoxb-installed", "bot_user_id": "U0BOT2",
                                   "team": {"id": "T0NEW", "name": "New Team"}, "enterprise": None,
                                   "is_enterprise_install": False})

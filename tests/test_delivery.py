@@ -370,3 +370,36 @@ def test_digest_now_posts_the_next_digest_here_and_preview_only_shows_it(store, 
     again = handle_text(app, "/digest now", CHANNEL)
     assert again.kind == "not_found" and "Nothing new" in again.summary
     assert channel_id is not None
+
+
+def test_a_slack_post_that_went_out_just_before_a_crash_is_not_posted_again(store, digest_factory, tmp_path, slack_api):
+    """A process claims the slot, its post reaches Slack, and it dies before completing the ledger
+    row. The bot that takes the claim over finds the post by its idempotency key and stops there."""
+    from adapters.slack.poster import SlackPoster, web_client
+
+    slack = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
+    poster = SlackPoster(web_client(slack_api.api_url, token="xoxb-test"))
+    register_poster(poster)
+    try:
+        app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+        feed = "https://feeds.example/a.xml"
+        channel_store.add_subscription(store, slack, feed)
+        channel_id = channel_store.ensure_channel(store, slack)
+        from bot.store.schema import SubscriptionRow
+        from sqlalchemy import update
+
+        with store.session() as s:
+            s.execute(update(SubscriptionRow).values(created_at=T0))
+            s.add(FeedRow(url=feed))
+        add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+        now = T0 + timedelta(hours=1)
+        dead = ledger.claim(store, channel_id, "slot", now, timedelta(minutes=10))
+        post, _ = build_post(store, channel_id, now, dead.idempotency_key)
+        assert asyncio.run(poster.post_digest("T0TEAM:C0NEWS", post)).status == "posted"
+        # ...and the process dies here. Ten minutes later another takes over:
+        outcome = asyncio.run(deliver(app, channel_id, "slot", now + timedelta(minutes=11)))
+        assert outcome.status == "posted"
+        assert len(slack_api.calls("chat.postMessage")) == 1
+        assert ledger.deliveries(store, channel_id) == [("slot", "posted")]
+    finally:
+        unregister_poster("slack")

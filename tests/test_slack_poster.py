@@ -152,3 +152,25 @@ async def test_slack_unreachable_is_unavailable():
     poster = SlackPoster(web_client(f"http://127.0.0.1:{port}/api/", token="xoxb-test", timeout=2))
     result = await poster.post_notice(CHANNEL, "hello")
     assert result.status == "unavailable"
+
+
+async def test_a_post_that_may_have_gone_out_before_a_crash_is_not_repeated(poster, slack_api):  # noqa: F811
+    """After a takeover (may_be_posted), the poster looks in the channel for the digest's
+    idempotency key before posting: the post that arrived before the crash stands."""
+    first = await poster.post_digest(CHANNEL, post_of())
+    again = await poster.post_digest(CHANNEL, post_of().model_copy(update={"may_be_posted": True}))
+    assert again.status == "posted" and again.message_ref == first.message_ref
+    assert len(slack_api.calls("chat.postMessage")) == 1
+    [look] = slack_api.calls("conversations.history")
+    assert look.data["channel"] == "C0NEWS"
+    # Another digest (another key) is posted even when it may have gone out.
+    other = post_of().model_copy(update={"may_be_posted": True, "idempotency_key": "2025-03-15T08:00Z/7"})
+    assert (await poster.post_digest(CHANNEL, other)).message_ref != first.message_ref
+    assert len(slack_api.calls("chat.postMessage")) == 2
+
+
+async def test_without_the_history_scope_the_check_is_skipped_and_the_post_goes_out(poster, slack_api):  # noqa: F811
+    slack_api.fail("conversations.history", error="missing_scope")
+    result = await poster.post_digest(CHANNEL, post_of().model_copy(update={"may_be_posted": True}))
+    assert result.status == "posted"
+    assert len(slack_api.calls("chat.postMessage")) == 1

@@ -32,7 +32,8 @@ from .poster import SlackPoster, channel_ref, web_client
 log = logging.getLogger(__name__)
 
 COMMANDS = ("/digest", "/dispute", "/who-said", "/newsdigest")
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public")
+# channels:history lets the poster see whether a digest reached a channel before a crash.
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history")
 EVENTS_PATH = "/slack/events"
 _URL = re.compile(r"https?://", re.I)
 

@@ -110,6 +110,9 @@ def result_of_error(exc: Exception) -> PostResult:
     return PostResult(status="failed", detail=f"{type(exc).__name__}: {exc}")
 
 
+DIGEST_EVENT = "newsdigest_digest"
+
+
 class SlackPoster:
     """Posts to Slack channels named "<team id>:<channel id>"; registered as the "slack" poster."""
 
@@ -122,9 +125,35 @@ class SlackPoster:
         self.token_for_team = token_for_team
 
     async def post_digest(self, channel_id: str, post: DigestPost) -> PostResult:
+        if post.may_be_posted:
+            earlier = await self.find_posted(channel_id, post.idempotency_key)
+            if earlier is not None:
+                log.info("slack: digest %s was already in %s (ts %s): not posted again", post.idempotency_key,
+                         channel_id, earlier)
+                return PostResult(status="posted", message_ref=earlier, detail="already posted before a restart")
         messages = post_messages(post)
-        metadata = {"event_type": "newsdigest_digest", "event_payload": {"idempotency_key": post.idempotency_key}}
+        metadata = {"event_type": DIGEST_EVENT, "event_payload": {"idempotency_key": post.idempotency_key}}
         return await self.post_messages(channel_id, messages, metadata=metadata)
+
+    async def find_posted(self, channel_id: str, key: str) -> str | None:
+        """The ts of a recent digest message in the channel carrying `key` in its metadata, if any.
+        Slack keeps no idempotency key of its own, so this is how a post repeated after a crash is
+        recognised; without the channels:history scope the check is skipped and the post goes out."""
+        team, channel = split_channel_id(channel_id)
+        try:
+            token = await self._token(team)
+            kwargs = {"channel": channel, "limit": 100, "include_all_metadata": True}
+            if token:
+                kwargs["token"] = token
+            response = await self.client.conversations_history(**kwargs)
+        except Exception as exc:
+            log.info("slack: cannot look for an earlier post in %s (%s); posting", channel_id, result_of_error(exc).detail)
+            return None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == DIGEST_EVENT and (metadata.get("event_payload") or {}).get("idempotency_key") == key:
+                return message.get("ts")
+        return None
 
     async def post_notice(self, channel_id: str, text: str) -> PostResult:
         return await self.post_messages(channel_id, [notice_message(text)])
