@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -425,11 +424,3 @@ def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:
     except Exception:
         log.exception("%s failed", name)
         return error("Something went wrong on the bot's side. The operator has been told.")
-
-
-def split_args(args: str) -> list[str]:
-    """Shell-like words, tolerant of an unbalanced quote mark."""
-    try:
-        return shlex.split(args)
-    except ValueError:
-        return args.split()

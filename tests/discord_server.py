@@ -19,6 +19,8 @@ Every request is recorded; `script()` makes the next matching requests fail as a
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import itertools
 import json
@@ -393,3 +395,13 @@ def interaction(name: str, options: Iterable[dict[str, Any]] = (), *, type: int 
         payload.update(context=1, authorizing_integration_owners={"1": USER_ID}, user=user,
                        channel={"id": channel_id, "type": 1, "recipients": [user], "last_message_id": None, "flags": 0})
     return payload
+
+
+@pytest.fixture(scope="module")
+def fake():
+    """A local Discord (REST and gateway) for a test module."""
+    server = FakeDiscord().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -12,8 +12,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from tests.slack_server import slack_api  # noqa: F401 - a fixture
+from sqlalchemy import update
 
 from bot.app import Newsdigest
 from bot.config import Settings
@@ -25,7 +24,8 @@ from bot.store import Store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
-from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow
+from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
+from tests.slack_server import slack_api  # noqa: F401 - a fixture
 
 T0 = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
 CHANNEL = ChannelRef(platform="recorder", external_id="C1", name="news")
@@ -60,12 +60,10 @@ def poster():
     unregister_poster("recorder")
 
 
-def subscribe(store: Store, feed_url: str, at: datetime) -> int:
-    channel_store.add_subscription(store, CHANNEL, feed_url)
-    channel_id = channel_store.ensure_channel(store, CHANNEL)
-    from bot.store.schema import SubscriptionRow
-    from sqlalchemy import update
-
+def subscribe(store: Store, feed_url: str, at: datetime, channel: ChannelRef = CHANNEL) -> int:
+    """`channel` subscribed to `feed_url` since `at`; its id."""
+    channel_store.add_subscription(store, channel, feed_url)
+    channel_id = channel_store.ensure_channel(store, channel)
     with store.session() as s:
         s.execute(update(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id).values(created_at=at))
         if s.query(FeedRow).filter_by(url=feed_url).first() is None:
@@ -287,8 +285,8 @@ def test_the_running_scheduler_stores_jobs_and_catches_up_a_missed_slot(tmp_path
     async def run_briefly() -> list[str]:
         running = scheduler.start(app)
         try:
-            for _ in range(300):  # up to 15 s on a busy machine; done as soon as it is posted
-                if poster.posts:
+            for _ in range(300):  # up to 15 s on a busy machine; done once the ledger row is complete
+                if ledger.deliveries(store, channel_id) and ledger.deliveries(store, channel_id)[0][1] != "claimed":
                     break
                 await asyncio.sleep(0.05)
             return [job.id for job in running.get_jobs(jobstore="default")]
@@ -330,14 +328,7 @@ def test_a_scheduled_digest_reaches_the_local_slack_server_exactly_once(store, d
     try:
         app = Newsdigest(Settings(data_dir=tmp_path), store=store)
         feed = "https://feeds.example/a.xml"
-        channel_store.add_subscription(store, slack, feed)
-        channel_id = channel_store.ensure_channel(store, slack)
-        from bot.store.schema import SubscriptionRow
-        from sqlalchemy import update
-
-        with store.session() as s:
-            s.execute(update(SubscriptionRow).values(created_at=T0))
-            s.add(FeedRow(url=feed))
+        channel_id = subscribe(store, feed, T0, channel=slack)
         add_entry(store, feed, story(digest_factory, "Harbour reopens after storm",
                                      quotes=[("We will reopen on Monday", "Ana Silva")]), T0 + timedelta(minutes=30))
         now = T0 + timedelta(hours=1)
@@ -383,14 +374,7 @@ def test_a_slack_post_that_went_out_just_before_a_crash_is_not_posted_again(stor
     try:
         app = Newsdigest(Settings(data_dir=tmp_path), store=store)
         feed = "https://feeds.example/a.xml"
-        channel_store.add_subscription(store, slack, feed)
-        channel_id = channel_store.ensure_channel(store, slack)
-        from bot.store.schema import SubscriptionRow
-        from sqlalchemy import update
-
-        with store.session() as s:
-            s.execute(update(SubscriptionRow).values(created_at=T0))
-            s.add(FeedRow(url=feed))
+        channel_id = subscribe(store, feed, T0, channel=slack)
         add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
         now = T0 + timedelta(hours=1)
         dead = ledger.claim(store, channel_id, "slot", now, timedelta(minutes=10))

@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
 from bot.store.channels import ChannelRef
+from discord_server import fake  # noqa: F401 - the module's local Discord
 from discord_server import (APP_ID, CHANNEL_ID, FLAG_MESSAGE_CONTENT_LIMITED, GUILD_ID, MANAGE_CHANNELS, FakeDiscord,
                             Request, interaction, message_body, message_problems, option)
 
@@ -53,15 +54,6 @@ ARTICLE_HTML = """<!DOCTYPE html>
 
 
 # Fixtures
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeDiscord().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
 
 @pytest.fixture(scope="module")
 def seeded_dir(tmp_path_factory, engine) -> Path:

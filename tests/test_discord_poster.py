@@ -15,18 +15,10 @@ from adapters.discord.poster import DiscordPoster
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.platforms import DigestPost, Poster
+from discord_server import fake  # noqa: F401 - the module's local Discord
 from discord_server import CHANNEL_ID, GUILD_ID, FakeDiscord, message_problems
 
 MESSAGES = rf"/channels/{CHANNEL_ID}/messages"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeDiscord().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

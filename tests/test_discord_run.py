@@ -29,21 +29,13 @@ from bot.config import Settings
 from bot.platforms import DigestPost, poster_for
 from bot.service import DigestService
 from bot.store import Store
-from discord_server import (APP_ID, CHANNEL_ID, GUILD_ID, PRIVILEGED_INTENT_BITS, FakeDiscord, interaction,
+from discord_server import fake  # noqa: F401 - the module's local Discord
+from discord_server import (APP_ID, CHANNEL_ID, GUILD_ID, PRIVILEGED_INTENT_BITS, interaction,
                             message_problems, option)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
 CLI = Path(sys.executable).parent / "newsdigest"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeDiscord().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
