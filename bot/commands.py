@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from digests.errors import ArticleError, ModelError
-from digests.models import Digest, Quote, Speaker
+from digests.models import Digest, Quote, Speaker, confidence_band
 
 from .app import Newsdigest
 from .errors import SourceError
@@ -49,10 +49,6 @@ def article_line(article: ArticleSummary) -> str:
     return " · ".join(x for x in (article.title or "Untitled article", article.published, article.source) if x)
 
 
-def _confidence_word(confidence: float) -> str:
-    return "high" if confidence >= 0.8 else "medium" if confidence >= 0.6 else "low"
-
-
 # /who-said
 
 def who_said(app: Newsdigest, fragment: str, share: bool = False) -> Reply:
@@ -85,7 +81,7 @@ def _match_section(match: Match) -> Section:
     fields = [ReplyField(name="Said by", value=speaker_text(q.speaker)),
               ReplyField(name="In", value=article_line(q.article)),
               ReplyField(name="Match", value=f"{match.score:.0f}% · attribution confidence "
-                                             f"{_confidence_word(q.confidence)} ({q.confidence:.2f})")]
+                                             f"{confidence_band(q.confidence)} ({q.confidence:.2f})")]
     return Section(quote=q.text, fields=fields)
 
 
@@ -197,7 +193,7 @@ def digest(app: Newsdigest, source: str | None = None, channel: ChannelRef | Non
 
 
 def _quote_line(q: Quote) -> str:
-    note = "" if q.confidence >= 0.6 else " (low confidence)"
+    note = " (low confidence)" if q.confidence_band == "low" else ""
     return f"“{q.text}” — {speaker_text(q.speaker)}{note}"
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from digests.models import HIGH_CONFIDENCE, LOW_CONFIDENCE, confidence_band
+
 from .errors import SourceError
 
 _MARKS = " \t\n\r\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
@@ -24,7 +26,8 @@ _TITLES = frozenset("mr mrs ms miss dr sen senator rep gov governor president si
                     "secretary rev judge the former".split())
 _PRONOUNS = frozenset("he she they it i we his her their him them".split())
 SCORED = frozenset({"high", "medium"})
-BANDS = ((0.8, 1.01, "high (>= 0.8)"), (0.6, 0.8, "medium (0.6-0.8)"), (0.0, 0.6, "low (< 0.6)"))
+BAND_LABELS = {"high": f"high (>= {HIGH_CONFIDENCE})", "medium": f"medium ({LOW_CONFIDENCE}-{HIGH_CONFIDENCE})",
+               "low": f"low (< {LOW_CONFIDENCE})"}
 
 
 class Predicted(BaseModel):
@@ -107,7 +110,7 @@ def read_gold(path: Path) -> list[dict]:
 def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]]) -> Figures:
     """Run `predict` on each gold article's text and score it."""
     tp = fp = fn = scored = matched = right = e2e_pred = e2e_right = articles = 0
-    bands: dict[str, list[int]] = {label: [0, 0] for *_, label in BANDS}
+    bands: dict[str, list[int]] = {label: [0, 0] for label in BAND_LABELS.values()}
     errors: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
 
@@ -159,10 +162,9 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
                 note(kind, f"«{text[g['start']:g['end']][:60]}» gold {g.get('speaker')!r} "
                            f"({(g.get('speaker_mention') or {}).get('text')!r}) predicted {p.speaker!r}")
             if p.speaker and p.confidence is not None:
-                for low, high, label in BANDS:
-                    if low <= p.confidence < high:
-                        bands[label][0] += ok
-                        bands[label][1] += 1
+                band = bands[BAND_LABELS[confidence_band(p.confidence)]]
+                band[0] += ok
+                band[1] += 1
         for pi, (_, p) in enumerate(preds):
             gi = p2g.get(pi)
             if not p.speaker or (gi is not None and golds[gi].get("speaker_confidence") not in SCORED):

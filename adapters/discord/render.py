@@ -237,7 +237,7 @@ def digest_embeds(digest: Digest, colour: int = COLOURS["answer"]) -> list[disco
     if quotes:
         builder.text("**Key quotes**")
         for q in quotes:
-            who = speaker_text(q.speaker) + ("" if q.confidence >= 0.6 else " (low confidence)")
+            who = speaker_text(q.speaker) + (" (low confidence)" if q.confidence_band == "low" else "")
             builder.field(escape(who), _quote_value(q), inline=False)
     if digest.implications:
         builder.text("**Implications**\n" + "\n".join(

@@ -199,7 +199,7 @@ def _items_to_sections(title: str, items: Sequence[str], kind: str) -> list[Unit
 
 
 def _quote_block(q: Quote) -> Block:
-    note = " · _low confidence_" if q.confidence < 0.6 else ""
+    note = " · _low confidence_" if q.confidence_band == "low" else ""
     attribution = f"— {speaker_mrkdwn(q.speaker)}{note}"
     # Room for the quote: the section limit less the attribution, the marks and a newline.
     room = MAX_SECTION_TEXT - slack_len(attribution) - 8

@@ -30,11 +30,7 @@ def speaker_label(speaker: Speaker | None) -> str:
 def _confidence_note(quote: Quote) -> str:
     if quote.speaker is None:
         return ""
-    if quote.confidence < 0.5:
-        return " [low confidence]"
-    if quote.confidence < 0.7:
-        return " [likely]"
-    return ""
+    return {"high": "", "medium": " [likely]", "low": " [low confidence]"}[quote.confidence_band]
 
 
 def attributed(digest: Digest) -> list[Quote]:
