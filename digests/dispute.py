@@ -59,8 +59,12 @@ def _token_at(doc: Doc, offset: int) -> Token | None:
 
 
 def _governor(token: Token) -> Token:
-    """The verb a conflict word belongs to: the word itself or its nearest verb above."""
-    while token.pos_ not in {"VERB", "AUX"} and token.head is not token:
+    """The verb a conflict word belongs to: the word itself or its nearest verb above. Compared by
+    index: spaCy hands out a new Token object on every `.head`, so `is` never finds the root. The
+    walk is bounded by the sentence length too, whatever the parse."""
+    for _ in range(len(token.sent)):
+        if token.pos_ in {"VERB", "AUX"} or token.head.i == token.i:
+            break
         token = token.head
     return token
 
