@@ -1,6 +1,17 @@
-"""Errors the bot shows to people as they are, so their text must read well on its own."""
+"""Errors the bot shows to people as they are, so their text must read well on its own.
+
+A SourceError has two texts: `str(exc)`, which anyone may read (a chat member who pasted a URL), and
+`exc.detail`, which may name internal addresses and operator settings and goes only to the operator
+(the log, the terminal). They are the same unless the raiser gives a detail.
+"""
 
 from __future__ import annotations
+
+
+def one_line(text: object) -> str:
+    """Line breaks and runs of blank space folded to one space: a chat reply or a terminal line never
+    shows a traceback-like block."""
+    return " ".join(str(text).split())
 
 
 class SourceError(Exception):
@@ -8,10 +19,12 @@ class SourceError(Exception):
 
     The message is one line for a person, e.g. "cannot read seeds/x.txt: no such file"; line breaks in
     the text given are folded so that a chat reply or a terminal line never shows a traceback-like block.
+    `detail` is the operator's version (defaults to the message).
     """
 
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(one_line(message))
+        self.detail = one_line(detail) if detail else str(self)
 
 
 class FetchError(SourceError):
@@ -22,6 +35,20 @@ class FetchError(SourceError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class BadInput(SourceError):
+    """A value from outside cannot be stored or looked up as it is: too long for its field where cutting
+    would change its meaning (a URL, a cron expression), or holding control characters where none belong.
+    Raised by the store's boundary (bot.store.fields) before anything reaches the database."""
+
+
+class ConfigError(Exception):
+    """The operator's configuration (environment, `.env`, database URL) is wrong; the message is one
+    line that says what to fix. Never shown in a chat."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
 
 
 def format_size(n: int) -> str:

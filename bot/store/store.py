@@ -7,6 +7,7 @@ pydantic models, never ORM rows: a caller cannot hold a row past its session by 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -15,15 +16,19 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, delete, func, select, text
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digests.models import Digest, Speaker
 
 from ..config import Settings
+from ..errors import BadInput
 from ..urls import canonical_url
 from .db import StoreError, database_url, explain, migrate, open_engine
+from .fields import check_lookup, model_json  # importing bot.store.fields also installs its flush hooks
 from .schema import ArticleRow, DigestRow, QuoteRow
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 RANK_POOL = 2000
@@ -79,7 +84,7 @@ class SaveResult(BaseModel):
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a lone surrogate hashes too
 
 
 def _now() -> datetime:
@@ -122,6 +127,13 @@ class Store:
             # (see save_digest); it is a DatabaseError too, so it must be caught before those.
             session.rollback()
             raise
+        except DataError as exc:
+            # A value the database refuses (bot.store.fields should have made every one fit): the
+            # input's fault, not an outage, so it is bad input for the person and details for the log.
+            session.rollback()
+            log.warning("the database refused a value: %s", explain(exc, self.url))
+            raise BadInput("a value in this request cannot be stored (it is too long or holds characters "
+                           "no database keeps)") from None
         except (OperationalError, DatabaseError) as exc:
             session.rollback()
             raise StoreError(explain(exc, self.url)) from None
@@ -183,7 +195,7 @@ class Store:
             row.updated_at = _now()
             s.flush()
             s.execute(delete(QuoteRow).where(QuoteRow.article_id == row.id))
-            s.merge(DigestRow(article_id=row.id, engine=digest.engine, body=stored.model_dump_json()))
+            s.merge(DigestRow(article_id=row.id, engine=digest.engine, body=model_json(stored)))
             s.add_all(QuoteRow(
                 article_id=row.id, position=n, text=q.text, start=q.start, end=q.end,
                 speaker_name=q.speaker.name if q.speaker else None, speaker_role=q.speaker.role if q.speaker else None,
@@ -199,7 +211,7 @@ class Store:
 
     def find_article(self, ref: str) -> ArticleSummary | None:
         """An article by id, by URL, or by words of its title (the most recent match)."""
-        ref = ref.strip()
+        ref = check_lookup(ref.strip())
         if not ref:
             return None
         with self.session() as s:
