@@ -26,14 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from digests.errors import ModelError
 
 from ..app import Newsdigest
-from ..errors import FetchError, SourceError
+from ..errors import BadInput, FetchError, SourceError
 from ..fetch import fetch_url
 from ..store import Store, StoreError
 from ..store import feeds as feed_store
 from ..store.channels import ChannelRef
 from ..store.feeds import FeedInfo, NewEntry, utc
 from .entries import EntryResult, process_entry
-from .parse import FEED_ACCEPT, FEED_KIND, FEED_TYPES, parse_feed
+from .parse import FEED_ACCEPT, FEED_KIND, FEED_TYPES, FeedItem, parse_feed
 from .timing import backoff, next_slot, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,13 @@ def poll_due(app: Newsdigest, now: datetime) -> list[PollOutcome]:
     feed_store.adopt_subscriptions(app.store, interval_seconds=app.settings.feed_interval, now=now)
     outcomes = []
     for feed in due_feeds(app.store, now):
-        outcome = poll_feed(app, feed, now)
+        try:
+            outcome = poll_feed(app, feed, now)
+        except (StoreError, ModelError):
+            raise  # the database or the model is down: every later feed would fail the same way
+        except Exception as exc:  # a bug while polling this feed: its failure, and the pass goes on
+            log.exception("polling %s failed", feed.url)
+            outcome = _failed(app, feed, now, f"unexpected error ({type(exc).__name__})")
         if outcome.status != "skipped" or outcome.error != _TAKEN:
             outcomes.append(outcome)
     return outcomes
@@ -186,14 +192,15 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
     for item in todo:
         try:
             result = process_entry(app, item)
+        except BadInput as exc:  # one of this entry's values cannot be stored: this entry's failure
+            result = EntryResult(error=str(exc))
+            log.warning("feed %s: entry %s cannot be stored: %s", feed.url, item.url or item.key, exc.detail)
         except (StoreError, ModelError):
             raise
         except Exception as exc:  # a bug on one entry must not stop the others
             log.exception("feed %s: entry %s failed", feed.url, item.url or item.key)
             result = EntryResult(error=f"unexpected error ({type(exc).__name__})")
-        recorded += feed_store.add_entries(store, feed.id, [NewEntry(key=item.key, title=item.title, link=item.link,
-                                                                     article_id=result.article_id, error=result.error)],
-                                           backlog=False, now=now)
+        recorded += _record_entry(store, feed, item, result, now)
         if result.error:
             errors += 1
             log.info("feed %s: entry %s skipped: %s", feed.url, item.url or item.key, result.error)
@@ -214,6 +221,18 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
                               title=parsed.title)
     return PollOutcome(feed_id=feed.id, url=feed.url, status="ok", new_entries=recorded, article_ids=article_ids,
                        digested=digested, linked=linked, entry_errors=errors, remaining=remaining, next_poll_at=next_at)
+
+
+def _record_entry(store: Store, feed: FeedInfo, item: FeedItem, result: EntryResult, now: datetime) -> int:
+    """Record one processed entry (1 if added). An entry whose own values cannot be stored is recorded
+    by its key alone, with the reason as its error, so that it is not tried again at every poll."""
+    entry = NewEntry(key=item.key, title=item.title, link=item.link, article_id=result.article_id, error=result.error)
+    try:
+        return feed_store.add_entries(store, feed.id, [entry], backlog=False, now=now)
+    except BadInput as exc:
+        log.warning("feed %s: entry %s cannot be stored: %s", feed.url, item.url or item.key, exc.detail)
+        bare = NewEntry(key=item.key, article_id=result.article_id, error=result.error or str(exc))
+        return feed_store.add_entries(store, feed.id, [bare], backlog=False, now=now)
 
 
 def pause_notice(feed: FeedInfo) -> str:

@@ -26,9 +26,6 @@ from .channels import ChannelRef, ensure_channel
 from .schema import ArticleRow, ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
 from .store import Store
 
-MAX_KEY = 1024
-MAX_LINK = 2048
-
 
 def utc(value: datetime | None) -> datetime | None:
     """Aware UTC: naive values (as SQLite returns them) are UTC already."""
@@ -232,8 +229,8 @@ def record_success(store: Store, feed_id: int, *, now: datetime, next_poll_at: d
         row.next_poll_at = utc(next_poll_at)
         row.failures = 0
         row.last_error = None
-        row.etag = (etag or None) and etag[:500]
-        row.last_modified = (last_modified or None) and last_modified[:100]
+        row.etag = etag or None  # one too long for its column is dropped (bot.store.fields)
+        row.last_modified = last_modified or None
         if title:
             row.title = title
 
@@ -291,8 +288,8 @@ def known_entries(store: Store, feed_id: int, keys: Iterable[str], links: Iterab
 def add_entries(store: Store, feed_id: int, entries: Iterable[NewEntry], *, backlog: bool, now: datetime) -> int:
     """Record entries (all in one transaction); an entry already recorded is left as it is. Returns
     how many rows were added."""
-    rows = [FeedEntryRow(feed_id=feed_id, entry_key=e.key[:MAX_KEY], title=e.title,
-                         link=e.link if e.link and len(e.link) <= MAX_LINK else None, article_id=e.article_id,
+    # Keys and links too long for their columns are fitted when the rows are flushed (bot.store.fields).
+    rows = [FeedEntryRow(feed_id=feed_id, entry_key=e.key, title=e.title, link=e.link, article_id=e.article_id,
                          backlog=backlog, first_seen_at=utc(now), error=e.error) for e in entries]
     if not rows:
         return 0
