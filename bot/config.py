@@ -10,8 +10,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, IPvAnyNetwork, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from .errors import ConfigError
 
 USER_AGENT = "newsdigest/0.1 (news digest bot)"
 
@@ -73,7 +75,33 @@ class Settings(BaseSettings):
         return value.expanduser()
 
 
+def _variable(field: object) -> str:
+    return f"NEWSDIGEST_{str(field).upper()}"
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and `.env`; a mistake in them is a ConfigError whose one line
+    names the variable and what is wrong (never its value: it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{_variable(e['loc'][0]) if e['loc'] else 'a setting'}: {e['msg'][:1].lower()}{e['msg'][1:]}"
+                             for e in exc.errors())
+        raise ConfigError(f"bad setting ({problems}): fix it in the environment or in .env") from None
+    except SettingsError as exc:
+        # pydantic-settings: 'error parsing value for field "x" from source "EnvSettingsSource"'
+        field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else "a setting"
+        raise ConfigError(f"bad setting ({_variable(field)}: not valid JSON for its type, e.g. "
+                          '["10.1.0.0/16"] for a list): fix it in the environment or in .env') from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the .env file in {Path.cwd()} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                          f"at position {exc.start}): save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the .env file in {Path.cwd()}: {exc.strerror or exc}") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once. `get_settings.cache_clear()` makes the next call re-read them."""
-    return Settings()
+    """The process-wide settings, read once (a ConfigError when they are wrong). `get_settings.cache_clear()`
+    makes the next call re-read them."""
+    return load_settings()

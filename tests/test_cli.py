@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +16,11 @@ SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
 CLI = Path(sys.executable).parent / "newsdigest"
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120,
+        cwd: Path | None = None) -> subprocess.CompletedProcess:
     assert CLI.exists(), f"the console script is not installed at {CLI}"
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    return subprocess.run([str(CLI), *args], input=stdin, capture_output=True, timeout=timeout, env=full_env)
+    return subprocess.run([str(CLI), *args], input=stdin, capture_output=True, timeout=timeout, env=full_env, cwd=cwd)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> str:
@@ -182,3 +184,81 @@ def test_unknown_command_is_a_usage_error():
     assert result.returncode == 2
     assert b"Traceback" not in result.stderr
     assert b"invalid choice" in result.stderr
+
+
+# Operator mistakes: one line saying what to fix, exit 1, never "internal error" (exit 70)
+
+def assert_operator_error(result: subprocess.CompletedProcess, *words: str) -> str:
+    line = assert_one_line_error(result, *words)
+    assert result.returncode == 1, line
+    assert "internal error" not in line
+    return line
+
+
+def _operator_env(tmp_path: Path, **more: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSDIGEST_")}
+    return {**env, "NEWSDIGEST_DATA_DIR": str(tmp_path / "data"), **more}
+
+
+@pytest.mark.parametrize("url, words", [
+    ("postgresql://newsdigest:s3cret@db.internal:five/news", ("NEWSDIGEST_DATABASE_URL", "port", "postgresql://")),
+    ("not a url at all", ("NEWSDIGEST_DATABASE_URL", "not a database url")),
+    ("mysql://newsdigest@db.internal/news", ("NEWSDIGEST_DATABASE_URL", "mysql", "SQLite or PostgreSQL")),
+])
+def test_a_malformed_database_url_is_one_line_without_the_password(tmp_path, url, words):
+    result = run("feeds", "list", env=_operator_env(tmp_path, NEWSDIGEST_DATABASE_URL=url), cwd=tmp_path)
+    line = assert_operator_error(result, *words)
+    assert "s3cret" not in line
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("NEWSDIGEST_FETCH_TIMEOUT", "soon", ("NEWSDIGEST_FETCH_TIMEOUT", "number", ".env")),
+    ("NEWSDIGEST_FEED_INTERVAL", "5", ("NEWSDIGEST_FEED_INTERVAL", "greater than or equal to 60")),
+    ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "10.0.0.0/8", ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "JSON")),
+])
+def test_a_bad_setting_in_the_environment_names_the_variable(tmp_path, name, value, words):
+    assert_operator_error(run("feeds", "list", env=_operator_env(tmp_path, **{name: value}), cwd=tmp_path), *words)
+
+
+def test_a_bad_value_in_dot_env_names_the_variable(tmp_path):
+    (tmp_path / ".env").write_text("NEWSDIGEST_MAX_FETCH_BYTES=-3\n", encoding="utf-8")
+    assert_operator_error(run("who-said", "anything", env=_operator_env(tmp_path), cwd=tmp_path),
+                          "NEWSDIGEST_MAX_FETCH_BYTES", "greater than 0")
+
+
+def test_a_dot_env_with_bad_bytes_says_to_save_it_as_utf8(tmp_path):
+    (tmp_path / ".env").write_bytes(b"NEWSDIGEST_USER_AGENT=caf\xe9 bot\n")
+    assert_operator_error(run("feeds", "list", env=_operator_env(tmp_path), cwd=tmp_path), ".env", "UTF-8", "0xe9")
+
+
+def test_a_database_from_a_newer_version_is_one_line_and_left_as_it_is(tmp_path):
+    env = _operator_env(tmp_path)
+    assert run("feeds", "list", env=env, cwd=tmp_path).returncode == 0  # creates and migrates the database
+    path = tmp_path / "data" / "newsdigest.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
+    connection.close()
+    line = assert_operator_error(run("feeds", "list", env=env, cwd=tmp_path), "newer", "0099_from_the_future", "upgrade")
+    assert str(path) in line
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0099_from_the_future",)]
+    connection.close()
+
+
+@pytest.mark.parametrize("command", [("feeds", "list"), ("run",), ("who-said", "some words")])
+def test_a_sqlite_file_with_damaged_pages_is_reported_and_never_written(tmp_path, command):
+    env = _operator_env(tmp_path)
+    assert run("feeds", "add", "--channel", "slack:C1", "http://127.0.0.1:9/feed.xml", env=env, cwd=tmp_path).returncode != 70
+    path = tmp_path / "data" / "newsdigest.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    data = bytearray(path.read_bytes())
+    assert len(data) > 4 * 4096
+    data[3 * 4096:] = bytes(len(data) - 3 * 4096)  # SQLite's header and first pages kept, the rest zeroed
+    path.write_bytes(bytes(data))
+    result = run(*command, env=env, cwd=tmp_path, stdin=b"", timeout=60)
+    assert_operator_error(result, "damaged", str(path))
+    assert path.read_bytes() == bytes(data)
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # nothing waiting to be written into it either

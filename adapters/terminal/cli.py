@@ -444,11 +444,11 @@ def _user_errors() -> tuple[type[Exception], ...]:
     """The errors written for the person who typed the command: bot.service.UserFacingError and the
     store's StoreError, taken from their light modules so that `who-said` never loads trafilatura or
     httpx, and `digest` never loads SQLAlchemy (a StoreError needs the store's module loaded first)."""
-    from bot.errors import SourceError
+    from bot.errors import ConfigError, SourceError
     from digests.errors import ArticleError, ModelError
 
     store = sys.modules.get("bot.store.db")
-    return (SourceError, ArticleError, ModelError) + ((store.StoreError,) if store is not None else ())
+    return (SourceError, ArticleError, ModelError, ConfigError) + ((store.StoreError,) if store is not None else ())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -469,7 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:
         if isinstance(exc, _user_errors()):
-            print(f"newsdigest: {exc}", file=sys.stderr)
+            # At the terminal the person is the operator: a SourceError's detail (the private address
+            # refused, the setting to change) is theirs to read.
+            print(f"newsdigest: {getattr(exc, 'detail', None) or exc}", file=sys.stderr)
             return EXIT_USER_ERROR
         # A bug: one line for the person, the traceback for the operator's log.
         log.debug("internal error", exc_info=True)

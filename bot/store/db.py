@@ -7,14 +7,17 @@ is never recreated or overwritten: the error says what is wrong and leaves the f
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 
 from ..config import Settings
 
@@ -23,9 +26,25 @@ class StoreError(Exception):
     """The database cannot be used; the message says why in one line, with no password in it."""
 
 
+URL_EXAMPLES = "postgresql://user:password@host:5432/name or sqlite:////absolute/path/newsdigest.db"
+
+
+def parse_url(raw: str | URL) -> URL:
+    """The URL parsed, or a StoreError that says how to write one (without the URL: it may hold a password)."""
+    try:
+        url = make_url(raw.strip() if isinstance(raw, str) else raw)
+    except (ArgumentError, ValueError) as exc:
+        reason = "its port is not a number" if "int()" in str(exc) else "it cannot be read as one"
+        raise StoreError(f"NEWSDIGEST_DATABASE_URL is not a database URL ({reason}): write {URL_EXAMPLES}") from None
+    if not (url.drivername.startswith("sqlite") or url.drivername.split("+")[0] in {"postgresql", "postgres"}):
+        raise StoreError(f"NEWSDIGEST_DATABASE_URL names a {url.drivername.split('+')[0]!r} database; "
+                         f"newsdigest runs on SQLite or PostgreSQL: write {URL_EXAMPLES}")
+    return url
+
+
 def database_url(settings: Settings) -> str:
     if settings.database_url:
-        url = make_url(settings.database_url)
+        url = parse_url(settings.database_url)
         # Plain "postgresql://" means psycopg2 to SQLAlchemy; the project ships psycopg 3.
         if url.drivername in {"postgresql", "postgres"}:
             url = url.set(drivername="postgresql+psycopg")
@@ -58,7 +77,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
 
 
 def open_engine(url: str) -> Engine:
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -77,8 +96,40 @@ def _alembic_config() -> Config:
     return config
 
 
+def _sqlite_path(url: URL) -> Path | None:
+    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).expanduser()
+
+
+def check_sqlite(url: URL) -> None:
+    """A SQLite file that exists is checked (PRAGMA quick_check) through a read-only connection before
+    the store opens it: a damaged file is reported and nothing is written to it (the store's own
+    connections set WAL mode and would write at once)."""
+    path = _sqlite_path(url)
+    if path is None or not path.is_file() or path.stat().st_size == 0:
+        return
+    damaged = f"the database file {path} is damaged or is not a SQLite database; it was left untouched"
+    try:
+        connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the database file {path}: {exc}") from None
+    try:
+        rows = [row[0] for row in connection.execute("PRAGMA quick_check(1)")]
+    except sqlite3.DatabaseError as exc:
+        if "unable to open" in str(exc):
+            raise StoreError(f"cannot open the database file {path}: check the path and its permissions") from None
+        raise StoreError(damaged) from None
+    finally:
+        connection.close()
+    if rows != ["ok"]:
+        raise StoreError(f"{damaged} (SQLite's check: {rows[0] if rows else 'no answer'}); restore it from a backup")
+
+
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
+    """Create or upgrade the schema to the newest migration. A damaged SQLite file, or a database whose
+    schema is newer than this version knows, is a StoreError and is left as it is."""
+    check_sqlite(engine.url)
     try:
         with engine.begin() as connection:
             config = _alembic_config()
@@ -86,6 +137,13 @@ def migrate(engine: Engine) -> None:
             command.upgrade(config, "head")
     except (DatabaseError, OperationalError) as exc:
         raise StoreError(explain(exc, str(engine.url))) from None
+    except CommandError as exc:
+        if "Can't locate revision" not in str(exc):
+            raise
+        found = current_revision(engine)
+        raise StoreError(f"the database {describe(engine.url.render_as_string(hide_password=False))} was made by a newer "
+                         f"newsdigest (its schema revision {found!r} is unknown to this version): upgrade newsdigest, "
+                         "or set NEWSDIGEST_DATABASE_URL to another database") from None
 
 
 def explain(exc: SQLAlchemyError, url: str) -> str:
