@@ -238,7 +238,7 @@ def subscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
         return usage("No feed found", f"{str(exc)[:1].upper()}{str(exc)[1:]}. Give an RSS or Atom feed's address, "
                                       "or a site's page that links to one: /newsdigest subscribe https://example.com/feed.xml")
     except SourceError as exc:
-        return error(str(exc))
+        return source_error(exc, "/newsdigest subscribe")
     feed = done.feed
     name = f"“{feed.title}” ({feed.url})" if feed.title else feed.url
     found = f"Found the feed {name} on {done.page}. " if done.page else ""
@@ -406,10 +406,20 @@ def handle_text(app: Newsdigest, text: str, channel: ChannelRef = TERMINAL) -> R
     return run_safely(lambda: command.run(app, args, channel), name)
 
 
+def source_error(exc: SourceError, name: str) -> Reply:
+    """The error reply: the person reads the message; what they may not (an internal address refused,
+    an operator setting) is in the error's detail, which goes to the operator's log."""
+    if exc.detail != str(exc):
+        log.warning("%s: %s", name, exc.detail)
+    return error(str(exc))
+
+
 def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:
     try:
         return call()
-    except (SourceError, ArticleError) as exc:
+    except SourceError as exc:
+        return source_error(exc, name)
+    except ArticleError as exc:
         return error(str(exc))
     except ModelError as exc:
         log.error("%s: language model unavailable: %s", name, exc)

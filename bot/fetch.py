@@ -12,7 +12,10 @@
 - `fetch_timeout` bounds the whole fetch.
 - Conditional requests (ETag / Last-Modified): a 304 answer is returned as a page with `not_modified`.
 - Every failure is a one-line SourceError: "could not fetch <url>: <reason>"; an HTTP error status is a
-  FetchError that also carries the status and any Retry-After header, for the feed poller.
+  FetchError that also carries the status and any Retry-After header, for the feed poller. A reason
+  that would describe the bot's own network (a private address refused, a host not found, a connection
+  refused or timing out: a closed port told from an open one) is only in the error's `detail`, for the
+  operator; the message says "that address can't be fetched".
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from .config import Settings
 from .errors import FetchError, SourceError, format_size
 
 MAX_REDIRECTS = 5
+UNFETCHABLE = "that address can't be fetched"
 ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PAGE_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1"
@@ -166,6 +170,12 @@ class _Fetch:
     def fail(self, reason: str) -> SourceError:
         return SourceError(f"could not fetch {self.asked}: {reason}")
 
+    def unfetchable(self, reason: str) -> SourceError:
+        """A failure whose reason would tell a chat member about the bot's network (a private address, a
+        host only the bot can resolve, a closed port against an open one) or name an operator setting:
+        they read UNFETCHABLE, the operator's log and terminal read the reason."""
+        return SourceError(f"could not fetch {self.asked}: {UNFETCHABLE}", detail=f"could not fetch {self.asked}: {reason}")
+
     def parse(self, raw: str | httpx.URL, hop: str = "") -> httpx.URL:
         try:
             url = httpx.URL(raw)
@@ -184,7 +194,7 @@ class _Fetch:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
-            raise self.fail(f"{hop}the host {url.host} was not found") from None
+            raise self.unfetchable(f"{hop}the host {url.host} was not found") from None
         addresses: list[IPAddress] = []
         for info in infos:
             ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
@@ -192,15 +202,15 @@ class _Fetch:
                 addresses.append(ip)
         for ip in addresses:
             if not _allowed(ip, self.settings):
-                raise self.fail(f"{hop}refusing a private address {ip}; set NEWSDIGEST_ALLOW_PRIVATE_URLS=1 to allow it")
+                raise self.unfetchable(f"{hop}refusing a private address {ip}; set NEWSDIGEST_ALLOW_PRIVATE_URLS=1 to allow it")
         if not addresses:
-            raise self.fail(f"{hop}the host {url.host} was not found")
+            raise self.unfetchable(f"{hop}the host {url.host} was not found")
         return addresses
 
     def timeout(self) -> httpx.Timeout:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise self.fail("timed out")
+            raise self.unfetchable("timed out")
         return httpx.Timeout(remaining)
 
     def open(self, client: httpx.Client, url: httpx.URL, addresses: list[IPAddress]) -> httpx.Response:
@@ -342,9 +352,9 @@ def fetch_url(
                 finally:
                     response.close()  # also drops a body left unread (redirects, refusals)
         except httpx.TimeoutException:
-            raise fetch.fail("timed out") from None
+            raise fetch.unfetchable(f"{hop}timed out") from None
         except httpx.ConnectError as exc:
-            raise fetch.fail(f"could not connect ({_reason(exc)})") from None
+            raise fetch.unfetchable(f"{hop}could not connect ({_reason(exc)})") from None
         except httpx.HTTPError as exc:
-            raise fetch.fail(_reason(exc)) from None
+            raise fetch.unfetchable(f"{hop}{_reason(exc)}") from None
     raise fetch.fail(f"too many redirects (more than {MAX_REDIRECTS})")

@@ -90,9 +90,14 @@ def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = N
                           error=f"cannot read {source}: the folder has no article files ({suffixes})")
     try:
         digest = app.service.digest_source(source, stdin=stdin)
-    except (SourceError, ArticleError) as exc:
+    except SourceError as exc:  # ingesting is the operator's: they read the detail
+        return IngestItem(source=source, status="failed", error=exc.detail)
+    except ArticleError as exc:
         return IngestItem(source=source, status="failed", error=" ".join(str(exc).split()))
-    saved = app.store.save_digest(digest)
+    try:
+        saved = app.store.save_digest(digest)
+    except SourceError as exc:  # BadInput: a value of this article cannot be stored (an address too long)
+        return IngestItem(source=source, status="failed", error=exc.detail)
     return IngestItem(source=source, status=saved.status, article_id=saved.article_id,  # type: ignore[arg-type]
                       title=digest.article.title)
 

@@ -61,11 +61,15 @@ def private_ok() -> Settings:
 
 
 def error_of(source: str, settings: Settings, **kwargs: object) -> str:
+    """The operator's version of the error (its detail). What anyone may read (str) is checked here too:
+    one line, and never an address the bot refused or an operator setting."""
     with pytest.raises(SourceError) as info:
         read_source(source, settings, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message and "Traceback" not in message
-    return message
+    message, detail = str(info.value), info.value.detail
+    for text in (message, detail):
+        assert "\n" not in text and "Traceback" not in text
+    assert "NEWSDIGEST_" not in message and "refusing" not in message
+    return detail
 
 
 # --- configuration ---------------------------------------------------------------------------------
@@ -314,8 +318,10 @@ def test_loopback_url_is_refused_by_default_before_any_connection(local_http) ->
     ],
 )
 def test_non_public_addresses_are_refused(url: str) -> None:
-    with pytest.raises(SourceError, match=r"refusing a private address"):
+    with pytest.raises(SourceError) as caught:
         fetch_url(url, make_settings(fetch_timeout=1.0))
+    assert "refusing a private address" in caught.value.detail
+    assert str(caught.value) == f"could not fetch {url}: that address can't be fetched"
 
 
 def test_public_address_check() -> None:
@@ -346,8 +352,9 @@ def test_allowed_private_network_lets_one_range_through(local_http) -> None:
     url = local_http.route("/article", ARTICLE_HTML, content_type="text/html")
     settings = make_settings(allowed_private_networks=["127.0.0.0/8"])
     assert read_source(url, settings).meta.author == "Sam Writer"
-    with pytest.raises(SourceError, match="refusing a private address 10.0.0.1"):
+    with pytest.raises(SourceError) as caught:
         fetch_url("http://10.0.0.1/", settings)
+    assert "refusing a private address 10.0.0.1" in caught.value.detail
 
 
 def test_every_redirect_hop_is_checked(local_http) -> None:
@@ -488,3 +495,32 @@ def test_host_name_is_kept_in_the_host_header_when_connecting_to_the_checked_add
     assert page.text == PLAIN_TEXT and page.url == url
     assert local_http.requests[-1].headers["host"] == f"localhost:{local_http.port}"
     assert read_source(url, private_ok).meta.source == "localhost"
+
+
+# --- what a chat member reads, against what the operator reads ---------------------------------------
+
+
+def test_a_chat_member_cannot_tell_a_private_address_a_closed_port_or_an_open_one(local_http) -> None:
+    """Refused, closed, unknown: to the person who typed the URL all read the same, with no address the
+    bot resolved and no setting; the operator's detail says which (and is what the log gets)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    open_port = local_http.route("/article", PLAIN_TEXT, content_type="text/plain")
+    cases = {
+        "http://10.0.0.5/admin": (make_settings(), "refusing a private address 10.0.0.5"),
+        f"http://localhost:{local_http.port}/article": (make_settings(), "refusing a private address 127.0.0.1"),
+        f"http://127.0.0.1:{closed}/": (make_settings(allowed_private_networks=["127.0.0.0/8"]), "could not connect"),
+        "http://no-such-host.invalid/": (make_settings(), "was not found"),
+    }
+    for url, (settings, detail) in cases.items():
+        with pytest.raises(SourceError) as caught:
+            read_source(url, settings)
+        assert str(caught.value) == f"could not fetch {url}: that address can't be fetched"
+        assert detail in caught.value.detail
+    redirect = local_http.route("/go", status=302, headers={"Location": "http://10.0.0.5/internal"})
+    with pytest.raises(SourceError) as caught:
+        read_source(redirect, make_settings(allowed_private_networks=["127.0.0.0/8"]))
+    assert str(caught.value) == f"could not fetch {redirect}: that address can't be fetched"
+    assert "10.0.0.5" in caught.value.detail
+    assert read_source(open_port, make_settings(allowed_private_networks=["127.0.0.0/8"])).text  # the open one works

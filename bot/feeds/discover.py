@@ -101,4 +101,5 @@ def resolve_feed(url: str, settings: Settings) -> ResolvedFeed:
             continue
         return ResolvedFeed(url=candidate, title=parsed.title, entries=len(parsed.items), page=url)
     assert first_error is not None
-    raise SourceError(f"the page {url} names the feed {candidates[0]}, but {first_error}")
+    raise SourceError(f"the page {url} names the feed {candidates[0]}, but {first_error}",
+                      detail=f"the page {url} names the feed {candidates[0]}, but {first_error.detail}")

@@ -9,6 +9,7 @@ not fetched or digested again: the entry links to the stored article.
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 from urllib.parse import urlsplit
 
@@ -24,6 +25,8 @@ from ..sources import read_source
 from ..store import feeds as feed_store
 from ..urls import canonical_url
 from .parse import FeedItem
+
+log = logging.getLogger(__name__)
 
 FULL_CONTENT_WORDS = 150
 _TAG = re.compile(r"<[^>]+>")
@@ -81,7 +84,9 @@ def process_entry(app: Newsdigest, item: FeedItem) -> EntryResult:
         try:
             article = read_source(item.url, app.settings)
         except SourceError as exc:
-            return EntryResult(error=str(exc))
+            if exc.detail != str(exc):
+                log.info("feed entry %s: %s", item.url, exc.detail)
+            return EntryResult(error=str(exc))  # kept on the entry, which channels may see
         text, page_meta, url = article.text, article.meta, article.meta.url or item.url
         final = canonical_url(url)
         if final != item.link:  # redirected: the story may be stored under its final address

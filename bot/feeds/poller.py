@@ -141,8 +141,8 @@ def poll_feed(app: Newsdigest, feed: int | FeedInfo, now: datetime) -> PollOutco
     return _poll(app, info, now)
 
 
-def _reason(exc: SourceError, url: str) -> str:
-    """The error without the "could not fetch <url>: " that every fetch error starts with."""
+def _reason(exc: SourceError | str, url: str) -> str:
+    """The error (or its detail) without the "could not fetch <url>: " that every fetch error starts with."""
     text = str(exc)
     prefix = f"could not fetch {url}: "
     return text[len(prefix):] if text.startswith(prefix) else text
@@ -163,7 +163,8 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
     except FetchError as exc:
         return _failed(app, feed, now, _reason(exc, feed.url), exc.status, exc.retry_after)
     except SourceError as exc:
-        return _failed(app, feed, now, _reason(exc, feed.url))
+        # The public reason is kept on the feed (channels read it); the log gets the detail.
+        return _failed(app, feed, now, _reason(exc, feed.url), detail=_reason(exc.detail, feed.url))
     except (StoreError, ModelError):
         raise
     except Exception as exc:  # a bug, or a parser tripping on an odd document: this feed fails, others go on
@@ -242,7 +243,7 @@ def pause_notice(feed: FeedInfo) -> str:
 
 
 def _failed(app: Newsdigest, feed: FeedInfo, now: datetime, reason: str, status: int | None = None,
-            retry_after: str | None = None) -> PollOutcome:
+            retry_after: str | None = None, detail: str | None = None) -> PollOutcome:
     failures = feed.failures + 1
     next_at = now + backoff(feed.interval_seconds, failures)
     if status in RATE_LIMITED:
@@ -252,7 +253,7 @@ def _failed(app: Newsdigest, feed: FeedInfo, now: datetime, reason: str, status:
             next_at = asked
     info = feed_store.record_failure(app.store, feed.id, error=reason, next_poll_at=next_at,
                                      pause_after=app.settings.feed_pause_after)
-    log.warning("feed %s: poll failed (%d in a row): %s", feed.url, failures, reason)
+    log.warning("feed %s: poll failed (%d in a row): %s", feed.url, failures, detail or reason)
     if info is None:
         return PollOutcome(feed_id=feed.id, url=feed.url, status="skipped", error="the feed was removed meanwhile")
     if not info.paused:
