@@ -29,8 +29,10 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import discord
 from aiohttp import WSMsgType, web
 
 APP_ID = "1100000000000000001"
@@ -353,7 +355,14 @@ def message_body(request: Request) -> dict[str, Any] | None:
 # Interaction payloads, shaped like Discord's INTERACTION_CREATE
 # (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object).
 
-_interaction_ids = itertools.count(1300000000000000000)
+_interaction_ids = itertools.count(1)
+
+
+def _snowflake(age: float) -> str:
+    """An id as Discord makes them: its top bits are the creation time (ms since 2015), `age` seconds ago;
+    the low bits keep ids unique."""
+    created = datetime.now(timezone.utc) - timedelta(seconds=age)
+    return str(discord.utils.time_snowflake(created) + next(_interaction_ids) % (1 << 22))
 
 ALL_PERMISSIONS = str((1 << 47) - 1)
 MANAGE_CHANNELS = str(1 << 4)
@@ -368,10 +377,11 @@ def option(name: str, value: Any, type: int = 3, focused: bool = False) -> dict[
 
 def interaction(name: str, options: Iterable[dict[str, Any]] = (), *, type: int = 2, permissions: str = ALL_PERMISSIONS,
                 guild: bool = True, channel_id: str = CHANNEL_ID, channel_name: str = "news",
-                subcommand: str | None = None) -> dict[str, Any]:
+                subcommand: str | None = None, age: float = 0.0) -> dict[str, Any]:
     """An INTERACTION_CREATE payload: type 2 (a command) or 4 (autocomplete), in a guild text channel
-    by a member with `permissions` (a decimal string), or in a DM with guild=False."""
-    interaction_id = str(next(_interaction_ids))
+    by a member with `permissions` (a decimal string), or in a DM with guild=False. Its id says it was
+    created `age` seconds ago (the time it took to reach the bot)."""
+    interaction_id = _snowflake(age)
     opts = list(options)
     if subcommand is not None:
         opts = [{"name": subcommand, "type": 1, "options": opts}]

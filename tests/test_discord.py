@@ -542,6 +542,66 @@ async def test_time_zone_autocomplete(bot):
     assert body == {"type": 8, "data": {"choices": [{"name": "Europe/Paris", "value": "Europe/Paris"}]}}
 
 
+class LockedStore:
+    """Another process holding SQLite's write lock: the store's next write waits (up to 5 s), so a
+    normally quick command is slow for as long as the lock is held."""
+
+    def __init__(self, bot: Bot) -> None:
+        bot.client.app.store.counts()  # opened (and migrated) before the lock is taken
+        self.lock = sqlite3.connect(Path(bot.client.app.settings.data_dir) / "newsdigest.db", timeout=1,
+                                    isolation_level=None)
+
+    def __enter__(self) -> "LockedStore":
+        self.lock.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.execute("ROLLBACK")
+        self.lock.close()
+
+
+async def _deferral_after(bot: Bot, payload: dict) -> tuple[float, list[asyncio.Task]]:
+    """Deliver `payload` while the store is locked; seconds from delivery to the deferral's arrival."""
+    start = len(bot.fake.recorded())
+    before = asyncio.all_tasks()
+    started = time.monotonic()
+    bot.client._connection.parse_interaction_create(payload)
+    tasks = [t for t in asyncio.all_tasks() - before if t.get_name() == "CommandTree-invoker"]
+    while not bot.fake.recorded("POST", CALLBACK, since=start) and time.monotonic() - started < 3:
+        await asyncio.sleep(0.02)
+    (deferral,) = bot.fake.recorded("POST", CALLBACK, since=start)
+    assert deferral.body == {"type": 5}
+    return deferral.at - started, tasks
+
+
+def test_the_acknowledgement_budget_keeps_a_second_of_margin():
+    from adapters.discord.client import ACK_BUDGET
+
+    assert ACK_BUDGET <= 1.5  # Discord allows 3 s for the first response
+
+
+async def test_a_slow_command_is_deferred_by_the_budget_with_time_to_spare(bot):
+    schedule = interaction("newsdigest", [option("when", "daily 18:30")], subcommand="schedule", permissions=MANAGE_CHANNELS)
+    with LockedStore(bot):
+        waited, tasks = await _deferral_after(bot, schedule)
+    assert 1.0 < waited < 2.0  # deferred at ACK_BUDGET (1.5 s), not at 2 s
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)
+
+
+async def test_the_budget_counts_from_the_interactions_creation_not_its_arrival(bot):
+    """An interaction that took 1.2 s to reach the bot (its snowflake says when it was made) leaves
+    0.3 s of the budget: the bot defers after that, not 1.5 s after it arrived."""
+    late = interaction("newsdigest", [option("when", "daily 18:30")], subcommand="schedule", permissions=MANAGE_CHANNELS,
+                       age=1.2)
+    with LockedStore(bot):
+        waited, tasks = await _deferral_after(bot, late)
+    assert waited < 0.9
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)
+    stale = interaction("newsdigest", [option("when", "daily 18:30")], subcommand="schedule", permissions=MANAGE_CHANNELS,
+                        age=5.0)
+    assert bot.client.time_left(discord.Interaction(data=stale, state=bot.client._connection)) == 0.0
+
+
 async def test_slow_work_is_deferred_within_the_time_limit(bot):
     """A command that is normally quick (here: the store's write waits on a lock another process
     holds) is deferred once the acknowledgement budget is spent, then its response edited."""
