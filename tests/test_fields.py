@@ -162,3 +162,16 @@ def test_a_599_character_author_does_not_stop_the_feed_or_the_pass(app, store, l
     assert a.next_poll_at is not None and a.next_poll_at > later + timedelta(minutes=5)
     again = {o.url: o for o in poll_due(app, a.next_poll_at)}
     assert again[a_url].new_entries == 0
+
+
+def test_commands_answer_bad_input_in_one_clear_line_on_both_backends(store, engine, tmp_path):
+    app = make_app(store, engine, tmp_path)
+    minutes = ",".join(str(m) for m in range(0, 60))[:150].rstrip(",")
+    reply = handle_text(app, f"/newsdigest schedule {minutes} 8 * * mon-fri", SLACK)
+    assert reply.kind == "error" and "the limit is 100" in reply.summary and "\n" not in reply.summary
+    assert channel_store.schedule_of(store, SLACK) is None
+    for command in ("/dispute some\x00title", "/digest a\x01b"):
+        reply = handle_text(app, command, SLACK)
+        assert reply.kind == "error" and "control characters" in reply.summary, command
+    reply = handle_text(app, "/who-said go\x00 to choice", SLACK)
+    assert reply.kind == "not_found"  # the words are searched; the NUL is no word

@@ -127,11 +127,13 @@ class Store:
             # (see save_digest); it is a DatabaseError too, so it must be caught before those.
             session.rollback()
             raise
-        except DataError as exc:
-            # A value the database refuses (bot.store.fields should have made every one fit): the
-            # input's fault, not an outage, so it is bad input for the person and details for the log.
+        except (DataError, UnicodeEncodeError) as exc:
+            # A value the database refuses, or a lone surrogate the driver cannot send as UTF-8, in a
+            # look-up (bot.store.fields fits every value written): the input's fault, not an outage, so it
+            # is bad input for the person and details for the log.
             session.rollback()
-            log.warning("the database refused a value: %s", explain(exc, self.url))
+            reason = explain(exc, self.url) if isinstance(exc, DataError) else f"a look-up by text that is not UTF-8 ({exc.reason})"
+            log.warning("the database refused a value: %s", reason)
             raise BadInput("a value in this request cannot be stored (it is too long or holds characters "
                            "no database keeps)") from None
         except (OperationalError, DatabaseError) as exc:
