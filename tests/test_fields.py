@@ -14,6 +14,7 @@ from bot.commands import handle_text
 from bot.config import Settings
 from bot.errors import BadInput
 from bot.feeds.poller import poll_due
+from bot.feeds.timing import next_slot
 from bot.schedules import parse_schedule
 from bot.service import DigestService
 from bot.store import Store
@@ -159,7 +160,7 @@ def test_a_599_character_author_does_not_stop_the_feed_or_the_pass(app, store, l
         assert (feeds[a_url].failures, feeds[a_url].paused, feeds[a_url].last_error) == (0, False, None)
     # The feed is not fetched again at every lease: its next poll is its own slot, and the failed entry is
     # not retried (it is recorded).
-    assert a.next_poll_at is not None and a.next_poll_at > later + timedelta(minutes=5)
+    assert a.next_poll_at == next_slot(a_url, 900, later) == feed_store.get_feed(store, a.feed_id).next_poll_at
     again = {o.url: o for o in poll_due(app, a.next_poll_at)}
     assert again[a_url].new_entries == 0
 
@@ -175,3 +176,23 @@ def test_commands_answer_bad_input_in_one_clear_line_on_both_backends(store, eng
         assert reply.kind == "error" and "control characters" in reply.summary, command
     reply = handle_text(app, "/who-said go\x00 to choice", SLACK)
     assert reply.kind == "not_found"  # the words are searched; the NUL is no word
+
+
+def test_a_value_stored_before_the_limits_does_not_block_updates_of_its_row(tmp_path, digest_factory):
+    """SQLite took any length before: an old over-long address must not make every later update of its
+    article fail (an update checks the values it changes)."""
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    store.migrate()
+    try:
+        saved = store.save_digest(digest_factory([("words", "Someone")], url="https://news.example/a"))
+        old_url = "https://news.example/" + "b" * 2100
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE articles SET canonical_url = ? WHERE id = ?", (old_url, saved.article_id))
+        with store.session() as s:
+            row = s.get(ArticleRow, saved.article_id)
+            row.author = "Z" * 400
+        with store.session() as s:
+            row = s.get(ArticleRow, saved.article_id)
+            assert (row.canonical_url, len(row.author)) == (old_url, 300)
+    finally:
+        store.close()

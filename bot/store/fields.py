@@ -165,13 +165,18 @@ def check_lookup(value: str, what: str = "text") -> str:
     return value
 
 
-def _fit_row(mapper: Mapper, _connection, target: object) -> None:  # noqa: ANN001 - a DB-API connection
+def _fit_row(mapper: Mapper, target: object, *, changed_only: bool) -> None:
     # Flush-time hook: setting the row's own column attributes here is what SQLAlchemy allows (and the
     # values set are the ones written).
-    loaded = inspect(target).dict  # only values set or loaded: reading others would query mid-flush
+    state = inspect(target)
+    loaded = state.dict  # only values set or loaded: reading others would query mid-flush
     for prop in mapper.column_attrs:
         column = prop.columns[0]
         if not isinstance(column.type, String):  # Text is a String too: covered, unbounded
+            continue
+        # An update checks what it changes: a value stored before these rules (SQLite took any length)
+        # must not make every later update of its row fail.
+        if changed_only and not state.attrs[prop.key].history.has_changes():
             continue
         value = loaded.get(prop.key)
         if isinstance(value, str):
@@ -180,5 +185,13 @@ def _fit_row(mapper: Mapper, _connection, target: object) -> None:  # noqa: ANN0
                 setattr(target, prop.key, fitted)
 
 
-event.listen(Base, "before_insert", _fit_row, propagate=True)
-event.listen(Base, "before_update", _fit_row, propagate=True)
+def _before_insert(mapper: Mapper, _connection, target: object) -> None:  # noqa: ANN001 - a DB-API connection
+    _fit_row(mapper, target, changed_only=False)
+
+
+def _before_update(mapper: Mapper, _connection, target: object) -> None:  # noqa: ANN001
+    _fit_row(mapper, target, changed_only=True)
+
+
+event.listen(Base, "before_insert", _before_insert, propagate=True)
+event.listen(Base, "before_update", _before_update, propagate=True)
