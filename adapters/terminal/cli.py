@@ -1,8 +1,11 @@
 """The `newsdigest` command line: the terminal is a platform like Slack and Discord.
 
 Every failure a person can cause (a missing file, a private URL, an empty article, a database that
-cannot be opened) ends with exit status 1 and one line on stderr; a bug in the bot ends with status
-70 and one line too, the details going to the log (`--verbose` shows them).
+cannot be opened, is damaged or is newer than this version, a malformed database URL, a bad setting or
+`.env`) ends with exit status 1 and one line on stderr that says what to fix; a bug in the bot ends with
+status 70 and one line too, the details going to the log (`--verbose` shows them). At the terminal the
+person is the operator: an error's detail (the private address refused, the setting that allows it)
+is shown, where a chat member reads only its public message.
 """
 
 from __future__ import annotations
