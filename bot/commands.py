@@ -390,13 +390,15 @@ def _digest_changes(args: str) -> bool:
     return args.strip().lower() == "now"
 
 
-NOT_ALLOWED = ("Only the people who manage this channel can change its feeds, its schedule or its admins, or post "
-               "its digest now: on Slack, the workspace's admins and owners and the people they named with "
-               "/newsdigest admins add. Ask one of them; /newsdigest feeds shows the current settings.")
+NOT_ALLOWED = ("Only the people who manage this channel can change its feeds, its schedule or who may manage it, "
+               "or post its digest now: on Slack, the workspace's admins and owners and the people they named with "
+               "/newsdigest admins add; on Discord, members with the Manage Channels permission. Ask one of them; "
+               "/newsdigest feeds shows the current settings and /digest preview the next digest.")
 
 
 def not_allowed() -> Reply:
-    return Reply(kind="usage", title="Ask an admin", summary=NOT_ALLOWED.split(":")[0] + ".",
+    """The private answer to someone who may not change the channel."""
+    return Reply(kind="usage", title="Ask an admin", summary="Only the people who manage this channel can change it: ask one of them.",
                  sections=[Section(text=NOT_ALLOWED)], visibility="private")
 
 
