@@ -54,6 +54,13 @@ def _escape_exception(te: traceback.TracebackException, seen: set[int]) -> None:
 class EscapingFormatter(logging.Formatter):
     """A logging.Formatter whose every record is one line, plus its traceback's own lines."""
 
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_text:
+            # Another handler's formatter may have cached its own (unescaped) traceback on the record.
+            record = logging.makeLogRecord(record.__dict__)
+            record.exc_text = None
+        return super().format(record)
+
     def formatMessage(self, record: logging.LogRecord) -> str:
         return escape_controls(super().formatMessage(record))
 
