@@ -53,7 +53,12 @@ async def serving(app: Newsdigest):
 
 
 def _raw_post(port: int, body: bytes, headers: dict[str, str], chunks: list[bytes] | None = None) -> tuple[int, dict, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    return _raw_post_to("127.0.0.1", port, body, headers, chunks)
+
+
+def _raw_post_to(host: str, port: int, body: bytes, headers: dict[str, str],
+                 chunks: list[bytes] | None = None) -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection(host, port, timeout=15)
     try:
         if chunks is None:
             connection.request("POST", EVENTS_PATH, body=body, headers=headers)
@@ -254,3 +259,47 @@ def test_seen_requests_are_remembered_until_they_expire_then_pruned(store: Store
     assert seen_requests.seen_count(store) == 2
     assert not seen_requests.first_seen(store, "event:Ev1", later, later + timedelta(hours=1))
     assert seen_requests.first_seen(store, "signature:v0=aa", later, later + timedelta(minutes=5))
+
+
+# The bind address: a setting, loopback unless told otherwise
+
+def _connects(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_the_http_server_listens_where_newsdigest_slack_host_says(tmp_path, store_url, slack_api, engine):  # noqa: F811
+    from adapters.slack import main
+    from tests.test_slack_run import free_port
+
+    assert Settings(_env_file=None).slack_host == "127.0.0.1"
+    port = free_port()
+    app = new_app(tmp_path, store_url, slack_api, engine)
+    app = Newsdigest(app.settings.model_copy(update={"slack_host": "127.0.0.2", "slack_port": port}),
+                     store=app.store, service=app.service)
+    stop, ready = asyncio.Event(), []
+    task = asyncio.create_task(main.serve(app, stop, ready=ready.append))
+    try:
+        for _ in range(200):
+            if ready:
+                break
+            await asyncio.sleep(0.02)
+        assert ready == [f"newsdigest: Slack in HTTP mode on port {port} of 127.0.0.2 (requests at /slack/events), "
+                         "workspace Test Team as @newsdigest"]
+        assert await asyncio.to_thread(_connects, "127.0.0.2", port)
+        assert not await asyncio.to_thread(_connects, "127.0.0.1", port)
+        # the real server has the gate in front: a malformed timestamp is a 401
+        body = command(slack_api)
+        status, _, _ = await asyncio.to_thread(_raw_post_to, "127.0.0.2", port, body.encode(),
+                                               {**signed_headers(body, SECRET), "x-slack-request-timestamp": "abc"})
+        assert status == 401
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+        app.close()

@@ -126,7 +126,7 @@ async def serve(app: Newsdigest, stop: asyncio.Event | None = None, ready=None) 
             try:
                 await site.start()
             except OSError as exc:
-                raise SlackStartError(f"cannot listen on {settings.slack_host} port {settings.slack_port} "
+                raise SlackStartError(f"cannot listen on port {settings.slack_port} of {settings.slack_host} "
                                       f"({exc.strerror or exc}): set NEWSDIGEST_SLACK_PORT to a free port, or "
                                       "NEWSDIGEST_SLACK_HOST to an address of this machine") from None
             say(f"newsdigest: Slack in HTTP mode on port {settings.slack_port} of {settings.slack_host} "
