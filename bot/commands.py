@@ -362,8 +362,11 @@ NEWSDIGEST_USAGE = """/newsdigest subscribe <feed URL> — add a feed to this ch
 /newsdigest resume <feed URL> — poll a paused feed again
 /newsdigest feeds — this channel's feeds and schedule
 /newsdigest schedule <when> [time zone] — e.g. weekdays 08:00 Europe/Paris; "off" to stop
-/newsdigest admins add|remove <@user|@user-group> — who else may change this workspace's channels; admins list
 /newsdigest help — this list"""
+# Slack's: on Discord, Manage Channels says who may change a channel.
+ADMINS_HELP = ("/newsdigest admins add|remove @user|@user-group — who besides the workspace's admins may change "
+               "its channels; /newsdigest admins list")
+TEXT_USAGE = NEWSDIGEST_USAGE.replace("\n/newsdigest help", f"\n{ADMINS_HELP}\n/newsdigest help")
 
 # What changes a channel: everything but reading its feeds, help and the list of admins.
 CHANGING_SUBCOMMANDS = frozenset({"subscribe", "unsubscribe", "resume", "schedule"})
@@ -502,8 +505,8 @@ def newsdigest(app: Newsdigest, args: str, channel: ChannelRef, caller: Caller =
         return admins(app, rest, caller, channel.platform)
     if sub == "help":
         return Reply(kind="usage", title="/newsdigest", summary="Subcommands: subscribe, unsubscribe, resume, feeds, schedule, admins, help",
-                     sections=[Section(text=NEWSDIGEST_USAGE)], visibility="private")
-    return usage(f"Unknown subcommand {sub}", f"/newsdigest has no {sub!r}. Try:\n{NEWSDIGEST_USAGE}")
+                     sections=[Section(text=TEXT_USAGE)], visibility="private")
+    return usage(f"Unknown subcommand {sub}", f"/newsdigest has no {sub!r}. Try:\n{TEXT_USAGE}")
 
 
 # /help and dispatch
