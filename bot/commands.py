@@ -423,8 +423,11 @@ def permitted(name: str, args: str, caller: Caller) -> Reply | None:
 
 # /newsdigest admins: the people besides the platform's admins who may change the channels
 
-_MEMBER = re.compile(r"<@(?P<user>[UW][A-Z0-9]+)(?:\|[^>]*)?>|<!subteam\^(?P<group>S[A-Z0-9]+)(?:\|[^>]*)?>"
-                     r"|(?P<bare_user>[UW][A-Z0-9]{2,})|(?P<bare_group>S[A-Z0-9]{2,})")
+# Slack's ids: a letter, then capitals and digits (at least one digit, so that a word such as "SALES"
+# is not taken for one); at most 20 long, well within the column.
+_ID = r"(?=[A-Z]*[0-9])[A-Z0-9]{2,20}"
+_MEMBER = re.compile(rf"<@(?P<user>[UW]{_ID})(?:\|[^>]*)?>|<!subteam\^(?P<group>S{_ID})(?:\|[^>]*)?>"
+                     rf"|(?P<bare_user>[UW]{_ID})|(?P<bare_group>S{_ID})")
 ADMINS_USAGE = ("Name users or user groups: /newsdigest admins add @someone @some-group; "
                 "/newsdigest admins remove @someone; /newsdigest admins list")
 

@@ -173,7 +173,9 @@ async def test_named_admins_belong_to_their_workspace(bot, slack, newsdigest):
     assert "U0CARL" not in body_text(other)
 
 
-@pytest.mark.parametrize("text", ["admins add", "admins add carl", "admins add <#C0NEWS|news>", "admins promote <@U0CARL>"])
+@pytest.mark.parametrize("text", ["admins add", "admins add carl", "admins add SALES", "admins add <#C0NEWS|news>",
+                                  "admins add <@U0CARL> and <@U0DAN>", "admins add <@U" + "1" * 70 + ">",
+                                  "admins promote <@U0CARL>"])
 async def test_naming_something_that_is_not_a_user_or_group_gets_usage(bot, slack, newsdigest, text):
     message = await run(bot, slack, "/newsdigest", text, ADMIN)
     assert message["response_type"] == "ephemeral" and not refused(message)
