@@ -2,6 +2,11 @@
 
 Slack, Discord and the terminal all call these. `handle_text` parses the text form a person types
 ("/who-said \"go to choice\" --share"); platforms with typed options call the functions directly.
+
+Who may change a channel (its feeds, its schedule, its named admins, posting its digest now) is
+decided here once: each `Command` says which of its forms change the channel (`changes`), and the
+platform says whether the person typing may (`Caller.can_manage`: Slack asks the workspace, Discord
+has checked Manage Channels, the terminal's operator always may). Reading stays open to everyone.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict
 
 from digests.errors import ArticleError, ModelError
 from digests.models import Digest, Quote, Speaker, confidence_band
@@ -29,12 +36,32 @@ log = logging.getLogger(__name__)
 MIN_PASTED_WORDS = 20
 
 
+class Caller(BaseModel):
+    """The person who typed a command, as far as the commands need to know."""
+
+    model_config = ConfigDict(frozen=True)
+
+    can_manage: bool  # may change the channel: decided by the platform (see the module's docstring)
+    user_id: str | None = None  # the platform's id of the person, kept as who named an admin
+    workspace: str | None = None  # where named admins are kept (a Slack team id); None: nowhere
+
+
+# The terminal's operator, and code that calls the commands for them: allowed everything. Chat
+# adapters pass the person's own Caller.
+OPERATOR = Caller(can_manage=True)
+
+
+def _never(args: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
     usage: str
     help: str
-    run: Callable[[Newsdigest, str, ChannelRef], Reply]
+    run: Callable[[Newsdigest, str, ChannelRef, Caller], Reply]
+    changes: Callable[[str], bool] = _never  # whether these arguments change the channel
 
 
 def speaker_text(speaker: Speaker | None) -> str:
@@ -223,10 +250,19 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _address(text: str) -> str:
+    """A typed address without the brackets chat apps put around links: "<https://x/feed>" and
+    Slack's escaped form "<https://x/feed|x/feed>" are both "https://x/feed"."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].split("|", 1)[0]
+    return text.strip("<>").strip()
+
+
 def subscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
     """Fetch the address first: a feed is subscribed to as it is; a page that links to a feed
     (<link rel="alternate">) subscribes to that feed; anything else is refused, saying why."""
-    url = feed_url.strip().strip("<>")
+    url = _address(feed_url)
     if not re.match(r"https?://\S+$", url):
         return usage("Subscribe to a feed", "Give the feed's (or the site's) address: /newsdigest subscribe https://example.com/feed.xml")
     from .feeds.discover import NoFeedFound  # imported here: feedparser and httpx only when needed
@@ -250,7 +286,7 @@ def subscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
 
 
 def unsubscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
-    url = feed_url.strip().strip("<>")
+    url = _address(feed_url)
     if not url:
         return usage("Unsubscribe from a feed", "Give the feed's address: /newsdigest unsubscribe https://example.com/feed.xml")
     from .feeds.subscriptions import unsubscribe_url
@@ -265,7 +301,7 @@ def unsubscribe(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
 
 def resume(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
     """Unpause a feed that was paused after failing too often; it is polled again at once."""
-    url = feed_url.strip().strip("<>")
+    url = _address(feed_url)
     if not url:
         return usage("Resume a paused feed", "Give the feed's address: /newsdigest resume https://example.com/feed.xml")
     from .feeds.subscriptions import resume_url
@@ -327,12 +363,133 @@ NEWSDIGEST_USAGE = """/newsdigest subscribe <feed URL> — add a feed to this ch
 /newsdigest feeds — this channel's feeds and schedule
 /newsdigest schedule <when> [time zone] — e.g. weekdays 08:00 Europe/Paris; "off" to stop
 /newsdigest help — this list"""
+# Slack's: on Discord, Manage Channels says who may change a channel.
+ADMINS_HELP = ("/newsdigest admins add|remove @user|@user-group — who besides the workspace's admins may change "
+               "its channels; /newsdigest admins list")
+TEXT_USAGE = NEWSDIGEST_USAGE.replace("\n/newsdigest help", f"\n{ADMINS_HELP}\n/newsdigest help")
+
+# What changes a channel: everything but reading its feeds, help and the list of admins.
+CHANGING_SUBCOMMANDS = frozenset({"subscribe", "unsubscribe", "resume", "schedule"})
+CHANGING_ADMINS = frozenset({"add", "remove"})
 
 
-def newsdigest(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
+def _subcommand(args: str) -> tuple[str, str]:
+    """ "Subscribe  https://x" → ("subscribe", "https://x"); nothing → ("help", "")."""
     words = args.split()
-    sub = words[0].lower() if words else "help"
-    rest = args.strip()[len(words[0]):].strip() if words else ""
+    if not words:
+        return "help", ""
+    return words[0].lower(), args.strip()[len(words[0]):].strip()
+
+
+def _newsdigest_changes(args: str) -> bool:
+    sub, rest = _subcommand(args)
+    if sub == "admins":
+        return _subcommand(rest)[0] in CHANGING_ADMINS
+    return sub in CHANGING_SUBCOMMANDS
+
+
+def _digest_changes(args: str) -> bool:
+    # `/digest now` posts the channel's digest (and uses up its stories); a preview is the asker's only.
+    return args.strip().lower() == "now"
+
+
+NOT_ALLOWED = ("Only the people who manage this channel can change its feeds, its schedule or who may manage it, "
+               "or post its digest now: on Slack, the workspace's admins and owners and the people they named with "
+               "/newsdigest admins add; on Discord, members with the Manage Channels permission. Ask one of them; "
+               "/newsdigest feeds shows the current settings and /digest preview the next digest.")
+
+
+def not_allowed() -> Reply:
+    """The private answer to someone who may not change the channel."""
+    return Reply(kind="usage", title="Ask an admin", summary="Only the people who manage this channel can change it: ask one of them.",
+                 sections=[Section(text=NOT_ALLOWED)], visibility="private")
+
+
+def changes_channel(text: str) -> bool:
+    """Whether the command typed as `text` would change its channel (so the platform must say
+    whether the person may: `Caller.can_manage`)."""
+    name, args = parse(text)
+    command = COMMANDS.get(name)
+    return command is not None and command.changes(args)
+
+
+def permitted(name: str, args: str, caller: Caller) -> Reply | None:
+    """None when `caller` may run `name args`; otherwise the private "ask an admin" answer."""
+    command = COMMANDS.get(name)
+    if command is not None and command.changes(args) and not caller.can_manage:
+        return not_allowed()
+    return None
+
+
+# /newsdigest admins: the people besides the platform's admins who may change the channels
+
+# Slack's ids: a letter, then capitals and digits (at least one digit, so that a word such as "SALES"
+# is not taken for one); at most 20 long, well within the column.
+_ID = r"(?=[A-Z]*[0-9])[A-Z0-9]{2,20}"
+_MEMBER = re.compile(rf"<@(?P<user>[UW]{_ID})(?:\|[^>]*)?>|<!subteam\^(?P<group>S{_ID})(?:\|[^>]*)?>"
+                     rf"|(?P<bare_user>[UW]{_ID})|(?P<bare_group>S{_ID})")
+ADMINS_USAGE = ("Name users or user groups: /newsdigest admins add @someone @some-group; "
+                "/newsdigest admins remove @someone; /newsdigest admins list")
+
+
+def parse_members(text: str) -> list[tuple[str, str]] | None:
+    """ "<@U01|ada> <!subteam^S02|@eds>" → [("user", "U01"), ("group", "S02")]; None when a word is
+    not a user or user group (or there is none)."""
+    found = []
+    for word in text.split():
+        m = _MEMBER.fullmatch(word)
+        if m is None:
+            return None
+        if m["user"] or m["bare_user"]:
+            found.append(("user", m["user"] or m["bare_user"]))
+        else:
+            found.append(("group", m["group"] or m["bare_group"]))
+    return found or None
+
+
+def _member_text(kind: str, member_id: str) -> str:
+    return f"user group {member_id}" if kind == "group" else f"user {member_id}"
+
+
+def admins(app: Newsdigest, args: str, caller: Caller, platform: str) -> Reply:
+    from .store import admins as admin_store
+
+    action, rest = _subcommand(args)
+    if action == "help":
+        action = "list"
+    if caller.workspace is None:
+        return usage("No workspace here", "Named admins are kept per chat workspace: use /newsdigest admins in Slack.")
+    if action == "list":
+        named = admin_store.named(app.store, platform, caller.workspace)
+        lines = [f"• {_member_text(a.kind, a.member_id)}" for a in named]
+        text = ("Besides the workspace's admins and owners, these may change its channels:\n" + "\n".join(lines)
+                if named else "Only the workspace's admins and owners may change its channels. " + ADMINS_USAGE)
+        return Reply(title="Who may change this workspace's channels", summary=text.splitlines()[0],
+                     sections=[Section(text=text)], visibility="private")
+    if action not in CHANGING_ADMINS:
+        return usage(f"Unknown admins action {action}", f"/newsdigest admins has no {action!r}. {ADMINS_USAGE}")
+    members = parse_members(rest)
+    if members is None:
+        return usage("Name users or user groups", f"Mention each one (@name), or give its id. {ADMINS_USAGE}")
+    done, already = [], []
+    for kind, member_id in members:
+        if action == "add":
+            changed = admin_store.add(app.store, platform, caller.workspace,
+                                      admin_store.NamedAdmin(kind=kind, member_id=member_id, added_by=caller.user_id))
+        else:
+            changed = admin_store.remove(app.store, platform, caller.workspace, member_id)
+        (done if changed else already).append(_member_text(kind, member_id))
+    verb = "may now change" if action == "add" else "may no longer change"
+    lines = [f"{', '.join(done)} {verb} this workspace's channels." if done else ""]
+    if already:
+        lines.append(f"{', '.join(already)}: " + ("already named." if action == "add" else "was not named."))
+    text = " ".join(line for line in lines if line)
+    return Reply(title="Admins updated" if done else "Nothing changed", summary=text, sections=[Section(text=text)],
+                 visibility="private")
+
+
+def newsdigest(app: Newsdigest, args: str, channel: ChannelRef, caller: Caller = OPERATOR) -> Reply:
+    sub, rest = _subcommand(args)
     if sub == "subscribe":
         return subscribe(app, channel, rest)
     if sub == "unsubscribe":
@@ -347,21 +504,24 @@ def newsdigest(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
         if parts and ("/" in parts[-1] or parts[-1].upper() == "UTC") and len(parts) > 1:
             timezone = parts.pop()
         return set_schedule(app, channel, " ".join(parts), timezone)
+    if sub == "admins":
+        return admins(app, rest, caller, channel.platform)
     if sub == "help":
-        return Reply(kind="usage", title="/newsdigest", summary="Subcommands: subscribe, unsubscribe, resume, feeds, schedule, help",
-                     sections=[Section(text=NEWSDIGEST_USAGE)], visibility="private")
-    return usage(f"Unknown subcommand {sub}", f"/newsdigest has no {sub!r}. Try:\n{NEWSDIGEST_USAGE}")
+        return Reply(kind="usage", title="/newsdigest", summary="Subcommands: subscribe, unsubscribe, resume, feeds, schedule, admins, help",
+                     sections=[Section(text=TEXT_USAGE)], visibility="private")
+    return usage(f"Unknown subcommand {sub}", f"/newsdigest has no {sub!r}. Try:\n{TEXT_USAGE}")
 
 
 # /help and dispatch
 
-def help_reply(app: Newsdigest | None = None, args: str = "", channel: ChannelRef | None = None) -> Reply:
+def help_reply(app: Newsdigest | None = None, args: str = "", channel: ChannelRef | None = None,
+               caller: Caller | None = None) -> Reply:
     lines = [f"{c.usage} — {c.help}" for c in COMMANDS.values()]
     return Reply(kind="usage", title="newsdigest commands", summary="Commands: " + ", ".join(COMMANDS),
                  sections=[Section(text="\n".join(lines))], visibility="private")
 
 
-def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
+def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef, caller: Caller) -> Reply:
     share = False
     for flag in ("--share", "share"):
         if args.rstrip().endswith(" " + flag) or args.strip() == flag:
@@ -373,13 +533,15 @@ def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
 COMMANDS: dict[str, Command] = {c.name: c for c in [
     Command("/digest", "/digest [title words | URL | id | pasted text | now | preview]",
             "the digest of a stored article, or of a new one fetched or pasted now; `now` posts this channel's "
-            "next scheduled digest at once, `preview` shows it to you only", lambda app, a, c: digest(app, a, c)),
+            "next scheduled digest at once, `preview` shows it to you only", lambda app, a, c, who: digest(app, a, c),
+            changes=_digest_changes),
     Command("/dispute", "/dispute [title words | URL | id]",
-            "the dispute of the latest article that reports one, or of the one named", lambda app, a, c: dispute(app, a)),
+            "the dispute of the latest article that reports one, or of the one named",
+            lambda app, a, c, who: dispute(app, a)),
     Command("/who-said", '/who-said "a few words of a quote" [--share]',
             "who said it, in which article (only you see the answer unless you --share)", _who_said_text),
-    Command("/newsdigest", "/newsdigest subscribe|unsubscribe|resume|feeds|schedule|help …",
-            "this channel's feeds and digest schedule", newsdigest),
+    Command("/newsdigest", "/newsdigest subscribe|unsubscribe|resume|feeds|schedule|admins|help …",
+            "this channel's feeds and digest schedule", newsdigest, changes=_newsdigest_changes),
     Command("/help", "/help", "this list", help_reply),
 ]}
 
@@ -394,16 +556,20 @@ def parse(text: str) -> tuple[str, str]:
     return name, args.strip()
 
 
-def handle_text(app: Newsdigest, text: str, channel: ChannelRef = TERMINAL) -> Reply:
-    """Run a command typed as text in `channel`. Never raises: every failure becomes a reply for
-    the person, and what the operator needs goes to the log."""
+def handle_text(app: Newsdigest, text: str, channel: ChannelRef = TERMINAL, caller: Caller = OPERATOR) -> Reply:
+    """Run a command typed as text in `channel` by `caller` (chat adapters pass the person's; the
+    default is the terminal's operator). Never raises: every failure becomes a reply for the
+    person, and what the operator needs goes to the log."""
     name, args = parse(text)
     command = COMMANDS.get(name)
     if command is None:
         reply = help_reply(app)
         known = ", ".join(COMMANDS)
         return usage(f"Unknown command {name}", f"There is no {name} command. Try one of: {known}.\n" + (reply.sections[0].text or ""))
-    return run_safely(lambda: command.run(app, args, channel), name)
+    refused = permitted(name, args, caller)
+    if refused is not None:
+        return refused
+    return run_safely(lambda: command.run(app, args, channel, caller), name)
 
 
 def source_error(exc: SourceError, name: str) -> Reply:

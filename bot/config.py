@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     slack_client_id: str | None = Field(default=None, description="OAuth client id, for installing into many workspaces")
     slack_client_secret: str | None = Field(default=None, description="OAuth client secret, with slack_client_id")
     slack_port: int = Field(default=3000, description="Port of the HTTP mode's server")
+    # Loopback by default: HTTP mode needs a public HTTPS address, which the README puts on a reverse
+    # proxy in front of this port (TLS is the proxy's job), so nothing else should reach the port
+    # directly. 0.0.0.0 (or an interface's address) when Slack or a proxy on another host must.
+    slack_host: str = Field(default="127.0.0.1", description="Address the HTTP mode's server listens on "
+                            "(127.0.0.1 behind a reverse proxy on this host; 0.0.0.0 for every interface)")
     slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base (tests point it at a local server)")
 
     # Discord (see the README).

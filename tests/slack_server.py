@@ -2,8 +2,10 @@
 
 `FakeSlack` is a real HTTP server on 127.0.0.1 (a free port, a background thread). It answers:
 
-- the Web API at /api/<method>: auth.test, chat.postMessage, chat.postEphemeral, oauth.v2.access
-  and apps.connections.open with Slack-like JSON; any other method {"ok": false, "error":
+- the Web API at /api/<method>: auth.test, chat.postMessage, chat.postEphemeral, oauth.v2.access,
+  apps.connections.open, conversations.history, users.info (from `users`: by default U0ADA is a
+  workspace admin, U0OWNER its primary owner, U0BEA a plain member) and usergroups.users.list (from
+  `usergroups`, empty by default) with Slack-like JSON; any other method {"ok": false, "error":
   "unknown_method"};
 - response URLs at /response/<anything> with 200 "ok", as Slack's hooks do.
 
@@ -33,6 +35,18 @@ import pytest
 
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
+
+
+def default_users() -> dict[str, dict[str, Any]]:
+    """users.info's `user` objects, as Slack gives them (the fields the bot reads, and a few more)."""
+    def user(user_id: str, name: str, **flags: bool) -> dict[str, Any]:
+        return {"id": user_id, "team_id": TEAM_ID, "name": name, "deleted": False, "is_bot": False,
+                "is_admin": False, "is_owner": False, "is_primary_owner": False, "is_restricted": False,
+                "is_ultra_restricted": False, **flags}
+
+    return {"U0ADA": user("U0ADA", "ada", is_admin=True), "U0OWNER": user("U0OWNER", "olga", is_owner=True,
+                                                                           is_primary_owner=True),
+            "U0BEA": user("U0BEA", "bea")}
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,8 @@ class FakeSlack:
         self.api_url = f"{self.base_url}/api/"
         self._response_ids = itertools.count(1)
         self.wss_url: str | None = None  # what apps.connections.open answers (None: invalid_auth)
+        self.users: dict[str, dict[str, Any]] = default_users()  # users.info, by user id
+        self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list, by user group id
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake_slack", daemon=True)
 
@@ -115,6 +131,8 @@ class FakeSlack:
             self.posted.clear()
             self.scripts.clear()
             self.wss_url = None
+            self.users = default_users()
+            self.usergroups = {}
 
     def wait(self, predicate, timeout: float = 15.0) -> list[Call]:  # noqa: ANN001 - Call list -> bool
         """Block until predicate(calls) is true (bounded); the calls."""
@@ -179,10 +197,20 @@ class FakeSlack:
                                               "bot_id": "B0BOT", "thread_ts": data.get("thread_ts")}})
         if api == "oauth.v2.access":
             return Scripted(200, {"ok": True, "app_id": "A0APP", "authed_user": {"id": "U0INSTALLER"},
-                                  "scope": "commands,chat:write,chat:write.public,channels:history", "token_type": "bot",
+                                  "scope": "commands,chat:write,chat:write.public,channels:history,users:read,usergroups:read",
+                                  "token_type": "bot",
                                   "access_token": "xoxb-installed", "bot_user_id": "U0BOT2",
                                   "team": {"id": "T0NEW", "name": "New Team"}, "enterprise": None,
                                   "is_enterprise_install": False})
+        if api == "users.info":
+            with self._lock:
+                found = self.users.get(data.get("user") or "")
+            return Scripted(200, {"ok": True, "user": found} if found else {"ok": False, "error": "user_not_found"})
+        if api == "usergroups.users.list":
+            with self._lock:
+                members = self.usergroups.get(data.get("usergroup") or "")
+            return Scripted(200, {"ok": True, "users": list(members)} if members is not None
+                            else {"ok": False, "error": "no_such_subteam"})
         if api == "apps.connections.open":  # Socket Mode: the websocket URL, when a test serves one
             if self.wss_url:
                 return Scripted(200, {"ok": True, "url": self.wss_url})

@@ -354,7 +354,7 @@ async def test_oauth_install_then_commands_from_the_new_workspace(tmp_path, engi
         assert install.status == 200
         link = next(part for part in install.body.split('"') if part.startswith("https://slack.com/oauth/v2/authorize"))
         query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
-        assert query["client_id"] == ["111.222"] and query["scope"] == ["commands,chat:write,chat:write.public,channels:history"]
+        assert query["client_id"] == ["111.222"] and query["scope"] == ["commands,chat:write,chat:write.public,channels:history,users:read,usergroups:read"]
         state = query["state"][0]
         cookie = install.headers["set-cookie"][0].split(";")[0]
         done = await flow.handle_callback(AsyncBoltRequest(body="", query=f"code=the-code&state={state}",

@@ -137,6 +137,14 @@ def channel_ref(interaction: discord.Interaction) -> ChannelRef:
                       name=getattr(channel, "name", None) or None)
 
 
+def caller_of(interaction: discord.Interaction) -> commands.Caller:
+    """Who runs the command: on Discord, whoever has Manage Channels in this channel may change it
+    (the permission /newsdigest's configuration commands check), and anyone in their own DM with the bot."""
+    can_manage = isinstance(interaction.channel, discord.DMChannel) or interaction.permissions.manage_channels
+    return commands.Caller(can_manage=can_manage, user_id=str(interaction.user.id),
+                           workspace=str(interaction.guild_id) if interaction.guild_id else None)
+
+
 def _command_name(interaction: discord.Interaction) -> str:
     command = interaction.command
     if command is not None:
@@ -365,8 +373,10 @@ def add_commands(tree: app_commands.CommandTree, client: NewsdigestClient) -> No
     @app_commands.describe(article="Title words, an article from the list, a URL, or the whole article's text (latest when empty)")
     @app_commands.autocomplete(article=client.article_autocomplete)
     async def digest(interaction: discord.Interaction, article: ArticleOption = None) -> None:  # type: ignore[assignment]
-        # "now" and "preview" are this channel's next scheduled digest.
-        await client.answer(interaction, lambda: commands.digest(app, article or None, channel_ref(interaction)), name="/digest",
+        # "now" and "preview" are this channel's next scheduled digest; "now" needs Manage Channels.
+        caller = caller_of(interaction)
+        await client.answer(interaction, lambda: commands.permitted("/digest", article or "", caller)
+                            or commands.digest(app, article or None, channel_ref(interaction)), name="/digest",
                             defer_now=_may_be_slow(article))
 
     @tree.command(name="dispute", description="The dispute of the latest article that reports one, or of the one named")

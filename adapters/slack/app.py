@@ -8,6 +8,10 @@ goes back through the command's response_url with `respond()`: ephemeral when th
 The channel of a command is ChannelRef("slack", "<team_id>:<channel_id>", channel_name): the team
 part lets the scheduled-digest poster pick the right workspace's token when the app is installed in
 several.
+
+A command that would change its channel (`bot.commands.changes_channel`) is run only for a workspace
+admin or owner, or someone they named (`permissions.SlackPermissions`); everyone else gets a private
+"ask an admin" answer from `bot.commands`.
 """
 
 from __future__ import annotations
@@ -22,18 +26,20 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Newsdigest
-from bot.commands import handle_text
+from bot.commands import Caller, changes_channel, handle_text
 from bot.replies import Reply, error
 
 from . import render
 from .installations import ThreadedInstallationStore, open_stores
+from .permissions import SlackPermissions
 from .poster import SlackPoster, channel_ref, web_client
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("/digest", "/dispute", "/who-said", "/newsdigest")
-# channels:history lets the poster see whether a digest reached a channel before a crash.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history")
+# channels:history lets the poster see whether a digest reached a channel before a crash; users:read
+# and usergroups:read tell who may change a channel (admins and owners, members of named groups).
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history", "users:read", "usergroups:read")
 EVENTS_PATH = "/slack/events"
 _URL = re.compile(r"https?://", re.I)
 
@@ -66,7 +72,8 @@ class SlackBot:
             self.app = AsyncApp(name="newsdigest", signing_secret=settings.slack_signing_secret or "",
                                 client=self.client)
             self.poster = SlackPoster(self.client)
-        register_commands(self.app, app, self.poster)
+        self.permissions = SlackPermissions(app)
+        register_commands(self.app, app, self.poster, self.permissions)
 
     async def _bot_token(self, team_id: str) -> str | None:
         assert self.installations is not None
@@ -74,7 +81,8 @@ class SlackBot:
         return bot.bot_token if bot is not None else None
 
 
-def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster) -> None:
+def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
+                      permissions: SlackPermissions) -> None:
     """Wire the slash commands (ack at once, answer lazily) and the link buttons' clicks."""
 
     async def acknowledge(ack: Any, command: dict) -> None:
@@ -85,14 +93,19 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster)
         else:
             await ack()
 
-    async def answer(command: dict, respond: Any) -> None:
+    async def answer(command: dict, respond: Any, client: AsyncWebClient) -> None:
         name = command.get("command") or ""
         text = command.get("text") or ""
-        channel = channel_ref(command.get("team_id"), command.get("channel_id") or "", command.get("channel_name"))
+        team_id, user_id = command.get("team_id") or "", command.get("user_id") or ""
+        channel = channel_ref(team_id, command.get("channel_id") or "", command.get("channel_name"))
+        typed = f"{name} {text}"
         try:
+            # Slack is asked only when the command would change the channel: reading costs no API call.
+            caller = (await permissions.caller(client, team_id, user_id) if changes_channel(typed)
+                      else Caller(can_manage=False, user_id=user_id or None, workspace=team_id or None))
             # handle_text never raises: a failure becomes an error reply, the details go to the log.
-            reply = await asyncio.to_thread(handle_text, app, f"{name} {text}", channel)
-        except Exception:  # pragma: no cover - handle_text catches everything; belt and braces
+            reply = await asyncio.to_thread(handle_text, app, typed, channel, caller)
+        except Exception:  # handle_text catches everything; the permission check may not (its database read)
             log.exception("slack %s failed", name)
             reply = error("Something went wrong on the bot's side. The operator has been told.")
         await deliver(reply, command, respond, poster)

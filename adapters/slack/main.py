@@ -2,8 +2,9 @@
 
 - Socket Mode when an app-level token is set (NEWSDIGEST_SLACK_APP_TOKEN, xapp-…), with the bot
   token: no public URL needed, good behind a firewall.
-- HTTP mode otherwise, on NEWSDIGEST_SLACK_PORT (path /slack/events), every request checked against
-  NEWSDIGEST_SLACK_SIGNING_SECRET. With one workspace, NEWSDIGEST_SLACK_BOT_TOKEN; for installing into
+- HTTP mode otherwise, on NEWSDIGEST_SLACK_HOST (127.0.0.1 unless set: behind a reverse proxy) and
+  NEWSDIGEST_SLACK_PORT (path /slack/events), every request checked against
+  NEWSDIGEST_SLACK_SIGNING_SECRET before slack-bolt parses it (adapters/slack/http.py). With one workspace, NEWSDIGEST_SLACK_BOT_TOKEN; for installing into
   many, NEWSDIGEST_SLACK_CLIENT_ID and NEWSDIGEST_SLACK_CLIENT_SECRET, with the install page at
   /slack/install and the OAuth redirect at /slack/oauth_redirect, installations kept in the bot's
   database.
@@ -30,10 +31,10 @@ from bot.config import Settings
 from bot.platforms import register_poster, unregister_poster
 
 from .app import EVENTS_PATH, SlackBot
+from .http import GuardedServer, SlackRequestGate
 
 log = logging.getLogger(__name__)
 
-HOST = "0.0.0.0"
 SEE = 'see "Connecting Slack" in the README'
 
 
@@ -116,16 +117,20 @@ async def serve(app: Newsdigest, stop: asyncio.Event | None = None, ready=None) 
                 await handler.close_async()
             return
         who = "installs through OAuth at /slack/install" if bot.oauth else await check_token(bot)
-        runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH, port=settings.slack_port), handle_signals=False)
+        gate = SlackRequestGate(settings.slack_signing_secret or "", app.store)
+        server = GuardedServer(bot.app, gate, path=EVENTS_PATH, port=settings.slack_port, host=settings.slack_host)
+        runner = web.AppRunner(server.web_app, handle_signals=False)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, HOST, settings.slack_port)
+            site = web.TCPSite(runner, settings.slack_host, settings.slack_port)
             try:
                 await site.start()
             except OSError as exc:
-                raise SlackStartError(f"cannot listen on port {settings.slack_port} ({exc.strerror or exc}): "
-                                      "set NEWSDIGEST_SLACK_PORT to a free port") from None
-            say(f"newsdigest: Slack in HTTP mode on port {settings.slack_port} (requests at {EVENTS_PATH}), {who}")
+                raise SlackStartError(f"cannot listen on port {settings.slack_port} of {settings.slack_host} "
+                                      f"({exc.strerror or exc}): set NEWSDIGEST_SLACK_PORT to a free port, or "
+                                      "NEWSDIGEST_SLACK_HOST to an address of this machine") from None
+            say(f"newsdigest: Slack in HTTP mode on port {settings.slack_port} of {settings.slack_host} "
+                f"(requests at {EVENTS_PATH}), {who}")
             await stop.wait()
         finally:
             await runner.cleanup()

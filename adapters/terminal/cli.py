@@ -16,6 +16,8 @@ import logging
 import sys
 from typing import Callable, Sequence
 
+from . import logs
+
 log = logging.getLogger("newsdigest")
 
 EXIT_USER_ERROR = 1
@@ -432,17 +434,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _OneLineFormatter(logging.Formatter):
-    """Log records without tracebacks: those are for --verbose."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info or record.exc_text:
-            record = logging.makeLogRecord(record.__dict__)
-            record.exc_info, record.exc_text = None, None
-            record.msg = f"{record.msg} (run with --verbose for details)"
-        return super().format(record)
-
-
 def _user_errors() -> tuple[type[Exception], ...]:
     """The errors written for the person who typed the command: bot.service.UserFacingError and the
     store's StoreError, taken from their light modules so that `who-said` never loads trafilatura or
@@ -457,10 +448,8 @@ def _user_errors() -> tuple[type[Exception], ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = logging.StreamHandler()
-    handler.setFormatter((logging.Formatter if args.verbose else _OneLineFormatter)(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
+    # Every log line escapes the control characters of the outside text it quotes (adapters/terminal/logs.py).
+    logs.install(verbose=args.verbose)
 
     run: Callable[[argparse.Namespace], int] = args.run
     try:

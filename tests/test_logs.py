@@ -1,0 +1,117 @@
+"""One log record is one line: outside text with newlines or terminal escapes cannot forge a record in
+the operator's log (adapters/terminal/logs.py), both through the formatter and end to end, with
+`newsdigest run slack` sent a signed command whose fields carry a fake CRITICAL line."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import subprocess
+import time
+
+from adapters.terminal.logs import FORMAT, EscapingFormatter, OneLineFormatter, escape_controls
+from tests.slack_server import signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
+from tests.test_slack_run import CLI, ROOT, environment, free_port, post, wait_for_port
+
+FORGED = "2026-12-01 09:00:00,000 CRITICAL newsdigest: the database was deleted"
+RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
+
+
+def logged(formatter: logging.Formatter, emit) -> str:  # noqa: ANN001 - emit(logger)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    logger = logging.getLogger(f"test_logs.{id(stream)}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        emit(logger)
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_a_newline_in_a_logged_value_cannot_start_a_record():
+    text = logged(EscapingFormatter(FORMAT), lambda log: log.error("slack: %s while handling %s", "boom",
+                                                                   f"/digest\n{FORGED}\r\n{FORGED}"))
+    [line] = text.splitlines()
+    assert RECORD.match(line) and " ERROR " in line
+    assert f"/digest\\n{FORGED}\\r\\n{FORGED}" in line
+
+
+def test_terminal_escapes_and_unicode_line_breaks_are_shown_not_obeyed():
+    value = "title\x1b[2J\x1b[1;1H\u2028" + FORGED + "\u202e\x00\x85"
+    [line] = logged(EscapingFormatter(FORMAT), lambda log: log.warning("feed %s", value)).splitlines()
+    assert "\x1b" not in line and "\u2028" not in line and "\x00" not in line and "\u202e" not in line
+    assert "title\\x1b[2J\\x1b[1;1H\\u2028" + FORGED + "\\u202e\\x00\\x85" in line
+    assert escape_controls("plain words, é and 漢字") == "plain words, é and 漢字"
+
+
+def test_a_traceback_keeps_its_lines_but_not_the_exception_messages():
+    def emit(log: logging.Logger) -> None:
+        try:
+            try:
+                raise KeyError(f"first\n{FORGED}")
+            except KeyError as inner:
+                raise ValueError(f"bad command /digest\n{FORGED}") from inner
+        except ValueError:
+            log.exception("slack %s failed", "/digest\nx")
+
+    lines = logged(EscapingFormatter(FORMAT), emit).splitlines()
+    assert RECORD.match(lines[0]) and lines[0].endswith("slack /digest\\nx failed")
+    assert lines.count("Traceback (most recent call last):") == 2  # the cause and the error: the operator's lines
+    assert any(line.startswith('  File "') for line in lines)
+    assert f"ValueError: bad command /digest\\n{FORGED}" in lines
+    assert any(line.startswith("KeyError: ") and "\\n" + FORGED in line for line in lines)
+    assert not any(line.startswith(FORGED) for line in lines)
+    assert [line for line in lines if RECORD.match(line)] == [lines[0]]
+
+
+def test_the_one_line_formatter_escapes_too_and_leaves_the_traceback_out():
+    def emit(log: logging.Logger) -> None:
+        try:
+            raise RuntimeError("x")
+        except RuntimeError:
+            log.exception("failed on %s", f"a\n{FORGED}")
+
+    [line] = logged(OneLineFormatter(FORMAT), emit).splitlines()
+    assert line.endswith(f"failed on a\\n{FORGED} (run with --verbose for details)")
+
+
+def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp_with_401(tmp_path, slack_api):  # noqa: F811
+    port = free_port()
+    env = environment(tmp_path / "data", slack_bot_token="xoxb-test", slack_signing_secret="log-secret",
+                      slack_port=str(port), slack_api_url=slack_api.api_url)
+    process = subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, process)
+        # The command field as a form body carries it: "%0A" then a line that looks like a record.
+        body = slash_body(f"/digest\n{FORGED}", "now", slack_api.response_url())
+        assert "%0A2026-12-01" in body
+        status, _ = post(port, body, signed_headers(body, "log-secret"))
+        assert status in (200, 404)  # slack-bolt's answer to a command it does not know
+        # a malformed timestamp: refused, no 500, no traceback
+        good = slash_body("/who-said", "anything", slack_api.response_url())
+        status, answer = post(port, good, {**signed_headers(good, "log-secret"), "x-slack-request-timestamp": "abc"})
+        assert status == 401 and b"invalid request" in answer
+        time.sleep(0.5)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    stderr = process.stderr.read().decode()
+    stdout = process.stdout.read().decode()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert any(f"\\n{FORGED}" in line for line in lines), stderr  # logged, escaped, on its record's line
+    assert not any(line.startswith(FORGED) or line.startswith("CRITICAL") for line in lines), stderr
+    # every line of stderr is a record of its own, or the CLI's own "newsdigest: …" status line
+    assert all(RECORD.match(line) or line.startswith("newsdigest: ") for line in lines if line), stderr
+    assert "malformed signature headers" in stderr
+    assert f"Slack in HTTP mode on port {port} of 127.0.0.1" in stdout  # loopback unless NEWSDIGEST_SLACK_HOST says
