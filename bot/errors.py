@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from digests.errors import ArticleError
+
 
 class SourceError(Exception):
     """An article source (file, stdin, URL) cannot be read.
@@ -22,6 +24,28 @@ class FetchError(SourceError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class DigestTimeout(ArticleError):
+    """A digest passed its deadline (NEWSDIGEST_DIGEST_DEADLINE) and was given up."""
+
+    def __init__(self) -> None:
+        super().__init__("this article is too long or slow to digest")
+
+
+class DigestBusy(ArticleError):
+    """Every digest worker is busy and the queue is full (NEWSDIGEST_DIGEST_WORKERS, NEWSDIGEST_DIGEST_QUEUE)."""
+
+    def __init__(self) -> None:
+        super().__init__("newsdigest is busy digesting other articles: try again in a minute")
+
+
+class BotStopping(RuntimeError):
+    """The process is stopping: a digest was given up and must not count as the article's failure
+    (a feed entry stays new, to be digested after the restart)."""
+
+    def __init__(self) -> None:
+        super().__init__("newsdigest is stopping: try again in a minute")
 
 
 def format_size(n: int) -> str:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from digests.errors import ModelError
 
 from ..app import Newsdigest
-from ..errors import FetchError, SourceError
+from ..errors import BotStopping, FetchError, SourceError
 from ..fetch import fetch_url
 from ..store import Store, StoreError
 from ..store import feeds as feed_store
@@ -186,7 +186,7 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
     for item in todo:
         try:
             result = process_entry(app, item)
-        except (StoreError, ModelError):
+        except (StoreError, ModelError, BotStopping):  # BotStopping: the entry stays new for the restart
             raise
         except Exception as exc:  # a bug on one entry must not stop the others
             log.exception("feed %s: entry %s failed", feed.url, item.url or item.key)
