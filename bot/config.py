@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Feeds (see the README's "Feeds"): how often each is polled and how much one poll may do.
     feed_interval: int = Field(default=900, ge=60, description="Seconds between two polls of a feed (new feeds get this interval)")
     feed_max_entries: int = Field(default=50, gt=0, description="New entries fetched and digested in one poll of one feed; the rest wait for the next poll")
+    feed_parse_entries: int = Field(default=500, gt=0, description="Newest entries of a feed read at each poll (feeds "
+                                    "list the newest first); older ones are never parsed, so a huge feed costs no more")
     feed_pause_after: int = Field(default=5, gt=0, description="Consecutive failed polls after which a feed is paused until someone resumes it")
 
     # Digesting (bot/workers.py): a few workers, a short queue and a deadline, so that slow or huge

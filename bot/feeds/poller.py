@@ -153,7 +153,8 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
             feed_store.record_success(store, feed.id, now=now, next_poll_at=next_at, etag=page.etag,
                                       last_modified=page.last_modified)
             return PollOutcome(feed_id=feed.id, url=feed.url, status="not_modified", next_poll_at=next_at)
-        parsed = parse_feed(page.content, url=feed.url, content_type=page.content_type_header)
+        parsed = parse_feed(page.content, url=feed.url, content_type=page.content_type_header,
+                            max_entries=settings.feed_parse_entries)
     except FetchError as exc:
         return _failed(app, feed, now, _reason(exc, feed.url), exc.status, exc.retry_after)
     except SourceError as exc:
