@@ -7,11 +7,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
 from bot.app import Newsdigest
-from bot.commands import handle_text
+from bot.commands import handle_text, run_safely
 from bot.config import Settings
 from bot.errors import BotStopping, DigestBusy, DigestTimeout
 from bot.service import DigestService, UserFacingError
@@ -146,3 +147,43 @@ def test_a_chat_digest_past_its_deadline_answers_one_line(engine: DigestEngine, 
     with app.store.session() as s:
         assert s.query(ArticleRow).count() == 0  # nothing half-done was stored
     app.close()
+
+
+def test_a_feed_entry_being_digested_when_the_bot_stops_stays_new(store, engine, local_http, tmp_path) -> None:  # noqa: ANN001
+    from html import escape
+
+    from bot.feeds.poller import poll_due
+    from bot.store import feeds as feed_store
+    from feedkit import rss
+    from test_poller import FEED_XML, NOW, make_app, subscribe
+
+    app = make_app(store, engine, tmp_path, digest_workers=1, digest_queue=1, digest_deadline=600)
+    old = {"title": "Ferry timetable", "link": "http://gazette.example/old", "guid": "urn:old"}
+    url = local_http.route("/feed.xml", rss([old]), content_type=FEED_XML)
+    feed = subscribe(app, url)
+    [first] = poll_due(app, NOW)
+    assert first.backlog == 1
+    # A new entry that carries a whole (long) article in the feed: digesting it takes a while.
+    content = "".join(f"<p>{escape(p)}</p>" for p in long_article(30_000).split("\n\n")[1:])
+    new = {"title": "Terminal opens", "link": "http://gazette.example/new", "guid": "urn:new", "content": content}
+    local_http.route("/feed.xml", rss([new, old]), content_type=FEED_XML)
+    later = NOW + timedelta(hours=2)
+    polling, outcome = in_thread(lambda: poll_due(app, later))
+    deadline = time.monotonic() + 60
+    while not app.service.pool._running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert app.service.pool._running, "the new entry's digest did not start"
+    app.stop_digests()  # what `newsdigest run` does on SIGTERM
+    polling.join(10)
+    assert not polling.is_alive()
+    assert isinstance(outcome[0], BotStopping)
+    # nothing recorded for the new entry: the next poll after the restart digests it
+    assert [e.entry_key for e in feed_store.entries(store, feed.id)] == ["id:urn:old"]
+
+
+def test_a_command_given_up_by_a_stopping_bot_answers_one_line() -> None:
+    def stopping():  # noqa: ANN202 - a Reply, never returned
+        raise BotStopping()
+
+    reply = run_safely(stopping, "/digest")
+    assert (reply.kind, reply.summary) == ("error", "Newsdigest is stopping: try again in a minute.")
