@@ -136,8 +136,7 @@ def slack() -> int:
                 "NEWSDIGEST_SLACK_SIGNING_SECRET": secret, "NEWSDIGEST_SLACK_PORT": str(port),
                 "NEWSDIGEST_SLACK_API_URL": api.api_url})
     cli = Path(sys.executable).parent / "newsdigest"
-    seed = subprocess.run([str(cli), "ingest", "seeds/"], env=env, cwd=ROOT, capture_output=True, check=True)
-    del seed
+    subprocess.run([str(cli), "ingest", "seeds/"], env=env, cwd=ROOT, capture_output=True, check=True)  # for /who-said
     process = subprocess.Popen([str(cli), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -3,7 +3,9 @@
     clean → segment → parse (one spaCy Doc) → quotes → speakers → tldr → implications → dispute
 
 The spaCy pipeline is loaded once by `DigestEngine` and reused; each stage is a pure function over
-the parsed article. The same text always gives the same digest.
+the parsed article. The same text always gives the same digest. Cost is linear in length: a long
+text is parsed in bounded pieces joined into one Doc (`nlp.parse_text`), every stage looks things
+up by index rather than scanning the article per quote, and at most MAX_CHARS are analysed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """People, organisations and products the article mentions, merged by name and counted.
 
-`mentions` is shared with the dispute stage: it gives every named mention its canonical name, so
-that "Nulty" two paragraphs down counts for "Christopher Nulty".
+`mentions` and `SpeakerIndex` are shared with the dispute stage: `mentions` gives every named
+mention its canonical name, so that "Nulty" two paragraphs down counts for "Christopher Nulty".
 """
 
 from __future__ import annotations
@@ -124,12 +124,6 @@ def same_person(a: str, b: str) -> bool:
     if a_parts == b_parts:
         return True
     return (len(a_parts) == 1 or len(b_parts) == 1) and a_parts[-1] == b_parts[-1]
-
-
-def speaker_for(name: str, quotes: list[Quote]) -> Speaker | None:
-    """The quotes' speaker who is this person, preferring one with a role or organisation. (For
-    many names over one article's quotes, build a `SpeakerIndex` once.)"""
-    return SpeakerIndex(quotes).speaker_for(name)
 
 
 def _occurrences(text: str, names: set[str], skip: list[tuple[int, int]]) -> dict[str, list[int]]:
