@@ -12,6 +12,7 @@ import importlib
 import logging
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from bot import scheduler
 from bot.app import Newsdigest
@@ -58,6 +59,12 @@ async def serve(app: Newsdigest, platforms: list[str]) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # Commands run in the loop's default executor and wait there for their digest: give it room for
+    # every digest that may run or wait (bot/workers.py) and as many threads again for the rest of
+    # the bot (/who-said, the feed poller), whatever the number of cores.
+    settings = app.settings
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.digest_workers + settings.digest_queue + 8,
+                                                 thread_name_prefix="newsdigest"))
     scheduler.start(app)
     tasks = [asyncio.create_task(importlib.import_module(f"adapters.{name}.main").serve(app), name=name)
              for name in platforms]
@@ -72,6 +79,8 @@ async def serve(app: Newsdigest, platforms: list[str]) -> int:
                 print(f"newsdigest: {task.exception()}", file=sys.stderr, flush=True)
                 status = 1
     finally:
+        # Release the threads waiting for digests first: leaving the loop waits for its threads.
+        app.stop_digests()
         for task in [waiter, *tasks]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -35,6 +35,11 @@ class Newsdigest:
 
         return DigestService(self.settings)
 
+    def stop_digests(self) -> None:
+        """Release everyone waiting for a digest, so that a stopping process need not wait for one."""
+        if "service" in self.__dict__:
+            self.service.stop()
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()

@@ -23,7 +23,7 @@ from digests.errors import ArticleError, ModelError
 from digests.models import Digest, Quote, Speaker, confidence_band
 
 from .app import Newsdigest
-from .errors import SourceError
+from .errors import BotStopping, SourceError
 from .replies import Link, Reply, ReplyField, Section, error, usage
 from .schedules import EXAMPLES as SCHEDULE_EXAMPLES, ScheduleError, parse_schedule
 from .store import ArticleSummary, StoreError
@@ -587,6 +587,8 @@ def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:
         return source_error(exc, name)
     except ArticleError as exc:
         return error(str(exc))
+    except BotStopping as exc:
+        return error(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
     except ModelError as exc:
         log.error("%s: language model unavailable: %s", name, exc)
         return error("The bot cannot digest articles right now (its language model is not installed). The operator has been told.")

@@ -48,7 +48,17 @@ class Settings(BaseSettings):
     # Feeds (see the README's "Feeds"): how often each is polled and how much one poll may do.
     feed_interval: int = Field(default=900, ge=60, description="Seconds between two polls of a feed (new feeds get this interval)")
     feed_max_entries: int = Field(default=50, gt=0, description="New entries fetched and digested in one poll of one feed; the rest wait for the next poll")
+    feed_parse_entries: int = Field(default=500, gt=0, description="Newest entries of a feed read at each poll (feeds "
+                                    "list the newest first); older ones are never parsed, so a huge feed costs no more")
     feed_pause_after: int = Field(default=5, gt=0, description="Consecutive failed polls after which a feed is paused until someone resumes it")
+
+    # Digesting (bot/workers.py): a few workers, a short queue and a deadline, so that slow or huge
+    # articles cannot take every thread of the bot, and the rest of it keeps answering.
+    digest_workers: int = Field(default=2, ge=1, le=32, description="Articles digested at the same time")
+    digest_queue: int = Field(default=2, ge=1, le=1000, description="Digests that may wait for a worker; "
+                              "one more is answered \"busy, try again\"")
+    digest_deadline: float = Field(default=120.0, gt=0, description="Seconds one digest may take (waiting included) "
+                                   "before it is given up as too long or slow")
 
     # Scheduled digests.
     delivery_lease: float = Field(default=600, gt=0, description="Seconds after which a delivery claimed by a process "

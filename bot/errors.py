@@ -7,6 +7,8 @@ A SourceError has two texts: `str(exc)`, which anyone may read (a chat member wh
 
 from __future__ import annotations
 
+from digests.errors import ArticleError
+
 
 def one_line(text: object) -> str:
     """Line breaks and runs of blank space folded to one space: a chat reply or a terminal line never
@@ -49,6 +51,28 @@ class ConfigError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(message))
+
+
+class DigestTimeout(ArticleError):
+    """A digest passed its deadline (NEWSDIGEST_DIGEST_DEADLINE) and was given up."""
+
+    def __init__(self) -> None:
+        super().__init__("this article is too long or slow to digest")
+
+
+class DigestBusy(ArticleError):
+    """Every digest worker is busy and the queue is full (NEWSDIGEST_DIGEST_WORKERS, NEWSDIGEST_DIGEST_QUEUE)."""
+
+    def __init__(self) -> None:
+        super().__init__("newsdigest is busy digesting other articles: try again in a minute")
+
+
+class BotStopping(RuntimeError):
+    """The process is stopping: a digest was given up and must not count as the article's failure
+    (a feed entry stays new, to be digested after the restart)."""
+
+    def __init__(self) -> None:
+        super().__init__("newsdigest is stopping: try again in a minute")
 
 
 def format_size(n: int) -> str:

@@ -1,20 +1,23 @@
 """The application's digesting service: a source in, a `Digest` out.
 
-It owns the one engine of the process (the spaCy model loads once, on first use) and turns every
-failure into an error whose message can be shown to a person as it is.
+It owns the one engine of the process (the spaCy model loads once, on first use) and the one digest
+worker pool (bot/workers.py) every caller goes through: the terminal, the chat commands and the
+feed poller. It turns every failure into an error whose message can be shown to a person as it is.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from digests.errors import ArticleError, ModelError
 from digests.models import ArticleMeta, Digest, Quote
 
 from .config import Settings, get_settings
-from .errors import SourceError
+from .errors import DigestBusy, DigestTimeout, SourceError
 from .sources import read_source
+from .workers import DigestPool
 
 if TYPE_CHECKING:
     from digests.engine import DigestEngine
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Errors whose message is written for the person who asked; anything else is a bug in the bot.
+# (DigestTimeout and DigestBusy are ArticleErrors.)
 UserFacingError = (SourceError, ArticleError, ModelError)
 
 
@@ -29,26 +33,37 @@ class DigestService:
     def __init__(self, settings: Settings | None = None, engine: DigestEngine | None = None) -> None:
         self.settings = settings or get_settings()
         self._engine = engine
+        self._engine_lock = threading.Lock()  # two workers must not load the model twice
+        self.pool = DigestPool(self.settings.digest_workers, self.settings.digest_queue, self.settings.digest_deadline)
 
     @property
     def engine(self) -> DigestEngine:
-        if self._engine is None:
-            from digests.engine import DigestEngine  # loads spaCy: only when a digest is needed
+        with self._engine_lock:
+            if self._engine is None:
+                from digests.engine import DigestEngine  # loads spaCy: only when a digest is needed
 
-            self._engine = DigestEngine()
-        return self._engine
+                self._engine = DigestEngine()
+            return self._engine
 
-    def digest_text(self, text: str, meta: ArticleMeta | None = None) -> Digest:
-        return self.engine.digest(text, meta)
+    def digest_text(self, text: str, meta: ArticleMeta | None = None, *, background: bool = False) -> Digest:
+        """The digest, made on a worker of the pool. `background` callers (the feed poller) wait
+        for room in a full queue, within the deadline; people are told "busy" at once."""
+        return self.pool.run(lambda checkpoint: self.engine.digest(text, meta, checkpoint), wait_for_room=background)
 
     def digest_source(self, source: str, stdin: BinaryIO | TextIO | None = None) -> Digest:
         """Read `source` (a path, `-` or an http(s) URL) and digest it."""
         article = read_source(source, self.settings, stdin=stdin)
         try:
-            return self.engine.digest(article.text, article.meta)
+            return self.digest_text(article.text, article.meta)
+        except (DigestTimeout, DigestBusy):
+            raise
         except ArticleError as exc:
             raise ArticleError(f"cannot digest {source}: {exc}") from None
 
     def quotes(self, text: str) -> list[Quote]:
         """Quotes of text taken as it is, offsets into `text` (the evaluation's batch interface)."""
-        return self.engine.quotes(text)
+        return self.pool.run(lambda checkpoint: self.engine.quotes(text, checkpoint), wait_for_room=True)
+
+    def stop(self) -> None:
+        """Give up running and waiting digests (their callers get BotStopping): the process is ending."""
+        self.pool.stop()

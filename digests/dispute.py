@@ -14,7 +14,7 @@ from collections import Counter
 
 from spacy.tokens import Doc, Token
 
-from .entities import Mention, mentions, same_person, speaker_for
+from .entities import Mention, SpeakerIndex, mentions, same_person
 from .models import Dispute, Party, Quote
 from .parsed import ParsedArticle
 from .tldr import Sentence, body_sentences, quoted_regions, quoted_share
@@ -74,16 +74,24 @@ def _is_argument(doc: Doc, mention: Mention, verb: Token) -> bool:
     if span is None:
         return False
     root = span.root
-    return (root is verb or verb in root.ancestors) and root.dep_ in _ARG_DEPS
+    # By index: `root is verb` never holds, spaCy makes a new Token object on each access.
+    return (root.i == verb.i or verb in root.ancestors) and root.dep_ in _ARG_DEPS
 
 
-def _party_of(mention: Mention, quotes: list[Quote]) -> str:
-    """A person who speaks for an organisation counts for it."""
-    if mention.kind == "person":
-        speaker = speaker_for(mention.name, quotes)
-        if speaker is not None and speaker.org:
-            return speaker.org
-    return mention.name
+class _Parties:
+    """Which party each mention counts for, asked for every mention of many sentences: built on one
+    `SpeakerIndex` of the quotes, not a scan of every quote per question."""
+
+    def __init__(self, quotes: list[Quote]) -> None:
+        self._speakers = SpeakerIndex(quotes)
+
+    def of(self, mention: Mention) -> str:
+        """A person who speaks for an organisation counts for it."""
+        if mention.kind == "person":
+            speaker = self._speakers.speaker_for(mention.name)
+            if speaker is not None and speaker.org:
+                return speaker.org
+        return mention.name
 
 
 def _mentions_in(found: list[Mention], sentence: Sentence) -> list[Mention]:
@@ -99,7 +107,7 @@ def _mentions_in(found: list[Mention], sentence: Sentence) -> list[Mention]:
 
 
 def _score_parties(parsed: ParsedArticle, conflict: list[Sentence], found: list[Mention],
-                   quotes: list[Quote]) -> tuple[Counter[str], dict[str, int]]:
+                   who: _Parties) -> tuple[Counter[str], dict[str, int]]:
     scores: Counter[str] = Counter()
     first: dict[str, int] = {}
     for sentence in conflict:
@@ -110,15 +118,15 @@ def _score_parties(parsed: ParsedArticle, conflict: list[Sentence], found: list[
                 if token is not None:
                     verbs.append(_governor(token))
         for mention in _mentions_in(found, sentence):
-            party = _party_of(mention, quotes)
+            party = who.of(mention)
             argument = any(_is_argument(parsed.doc, mention, verb) for verb in verbs)
             scores[party] += 3 if argument else 1
             first.setdefault(party, mention.start)
     return scores, first
 
 
-def _names_party(sentence: Sentence, found: list[Mention], party: str, quotes: list[Quote]) -> bool:
-    return any(_party_of(m, quotes) == party for m in _mentions_in(found, sentence))
+def _names_party(sentence: Sentence, found: list[Mention], party: str, who: _Parties) -> bool:
+    return any(who.of(m) == party for m in _mentions_in(found, sentence))
 
 
 def _trim(text: str) -> str:
@@ -155,7 +163,7 @@ def _position(parsed: ParsedArticle, quotes: list[Quote]) -> str | None:
 
 
 def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mention],
-                   quotes: list[Quote], parties: list[str]) -> tuple[str, str] | None:
+                   who: _Parties, parties: list[str]) -> tuple[str, str] | None:
     """The acting party and "Acme cut off Globex's access": subject, verb and object of the action,
     when a party is its subject."""
     match = _ACTION.search(sentence.text)
@@ -166,7 +174,7 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
     obj = next((c for c in token.children if c.dep_ == "dobj"), None)
     if subject is None or obj is None:
         return None
-    actor = next((_party_of(m, quotes) for m in _mentions_in(found, sentence)
+    actor = next((who.of(m) for m in _mentions_in(found, sentence)
                   if m.start <= subject.idx < m.end), None)
     if actor not in parties:
         return None
@@ -180,40 +188,44 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
     strong = [s for s in sentences if _STRONG.search(s.text)]
     if not strong:
         return None
-    conflict = [s for s in sentences if s in strong or _WEAK.search(s.text)]
+    strong_starts = {s.start for s in strong}  # a set: membership is asked of every sentence
+    conflict = [s for s in sentences if s.start in strong_starts or _WEAK.search(s.text)]
     found = mentions(parsed)
-    scores, first = _score_parties(parsed, conflict, found, quotes)
+    who = _Parties(quotes)
+    scores, first = _score_parties(parsed, conflict, found, who)
     ranked = sorted(scores, key=lambda p: (-scores[p], first[p]))[:2]
     if len(ranked) < 2:
         return None
     # A strong conflict word must sit next to a party, not only somewhere in the article.
-    if not any(_names_party(s, found, p, quotes) for s in strong for p in ranked):
+    if not any(_names_party(s, found, p, who) for s in strong for p in ranked):
         return None
 
     regions = quoted_regions(parsed.text, ((q.start, q.end) for q in quotes))
     narrated = [s for s in sentences if quoted_share(regions, s.start, s.end) < 0.5]
 
     def involvement(s: Sentence) -> int:
-        return sum(_names_party(s, found, p, quotes) for p in ranked)
+        return sum(_names_party(s, found, p, who) for p in ranked)
 
     alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s)]
     actions = [s for s in narrated if _ACTION.search(s.text) and involvement(s) and not _BACKGROUND.search(s.text)]
 
+    action_starts = {s.start for s in actions}
+
     # The allegation says who did what to whom; a sentence that is already the action says less.
     def weight(s: Sentence) -> tuple[int, int]:
         score = 2 * involvement(s) + 2 * bool(_ALLEGING.search(s.text)) + bool(_FAULT.search(s.text))
-        return score - (s in actions), -s.start
+        return score - (s.start in action_starts), -s.start
 
     allegation = max(alleging, key=weight, default=None)
     # An action against a third party is another story: keep those between these parties only.
     actions = [s for s in actions if involvement(s) == 2
-               or not {_party_of(m, quotes) for m in _mentions_in(found, s)} - set(ranked)]
+               or not {who.of(m) for m in _mentions_in(found, s)} - set(ranked)]
 
     taken = {s.start for s in actions} | ({allegation.start} if allegation else set())
     open_questions = [s for s in narrated if s.start not in taken
                       and (_OPEN.search(s.text) or (_CLAIMED_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
 
-    acted = next((a for s in actions if (a := _action_phrase(parsed, s, found, quotes, ranked))), None)
+    acted = next((a for s in actions if (a := _action_phrase(parsed, s, found, who, ranked))), None)
     if acted is not None and acted[0] != ranked[0]:
         ranked.reverse()  # the party that acted is named first: "Acme vs Globex: Acme sued Globex"
     summary = acted[1] if acted else parsed.layout.title

@@ -3,12 +3,16 @@
     clean → segment → parse (one spaCy Doc) → quotes → speakers → tldr → implications → dispute
 
 The spaCy pipeline is loaded once by `DigestEngine` and reused; each stage is a pure function over
-the parsed article. The same text always gives the same digest.
+the parsed article. The same text always gives the same digest. Cost is linear in length: a long
+text is parsed in bounded pieces joined into one Doc (`nlp.parse_text`), every stage looks things
+up by index rather than scanning the article per quote, and at most MAX_CHARS are analysed.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+
 from spacy.language import Language
 
 from . import clean as cleaning
@@ -16,8 +20,8 @@ from .dispute import find_dispute
 from .entities import find_entities
 from .errors import ArticleError
 from .implications import find_implications
-from .models import Article, ArticleMeta, Digest, Quote, Span
-from .nlp import MAX_CHARS, load_nlp
+from .models import Article, ArticleMeta, Digest, Quote, Span, Truncation
+from .nlp import MAX_CHARS, load_nlp, parse_text
 from .parsed import ParsedArticle, blocks_of
 from .quotes import find_quotes
 from .segment import Layout, segment
@@ -25,13 +29,16 @@ from .tldr import make_tldr
 
 ENGINE_NAME = "newsdigest-offline/0.1"
 MIN_WORDS = 20
+# The longest text accepted at all, five times what is analysed (MAX_CHARS): the text of the largest
+# web page the bot reads (5 MB) fits. Only its opening, up to MAX_CHARS, is cleaned and digested.
+MAX_INPUT_CHARS = 5 * MAX_CHARS
 
 
 def article_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str, limit: int = MAX_INPUT_CHARS) -> None:
     if "\x00" in text:
         raise ArticleError("the input looks like a binary file, not an article")
     words = len(text.split())
@@ -39,28 +46,71 @@ def _check_text(text: str) -> None:
         raise ArticleError("the article is empty")
     if words < MIN_WORDS:
         raise ArticleError(f"the article is too short to digest ({words} words; at least {MIN_WORDS} needed)")
-    if len(text) > MAX_CHARS:
-        raise ArticleError(f"the article is too long to digest ({len(text):,} characters; the limit is {MAX_CHARS:,})")
+    if len(text) > limit:
+        raise ArticleError(f"the article is too long to digest ({len(text):,} characters; the limit is {limit:,})")
+
+
+def _opening(text: str, limit: int) -> str:
+    """At most `limit` characters from the start of `text`, ending at a line break (else a space)
+    when there is one in the second half."""
+    if len(text) <= limit:
+        return text
+    for sep in ("\n", " "):
+        cut = text.rfind(sep, 0, limit)
+        if cut >= limit // 2:
+            return text[:cut]
+    return text[:limit]
+
+
+def _opening_layout(layout: Layout, limit: int) -> Layout:
+    """The layout cut to its blocks that end within `limit` (segmenting puts a blank line between
+    paragraphs, so a text within the limit can come out a little longer)."""
+    if len(layout.text) <= limit:
+        return layout
+    blocks = [b for b in layout.blocks if b.end <= limit]
+    if not blocks:
+        text = _opening(layout.text, limit).rstrip()
+        return Layout(text=text, title=layout.title, published=layout.published, blocks=blocks_of(text))
+    return Layout(text=layout.text[:blocks[-1].end], title=layout.title, published=layout.published, blocks=blocks)
 
 
 class DigestEngine:
-    """Holds the loaded pipeline; `digest` and `quotes` are safe to call many times."""
+    """Holds the loaded pipeline; `digest` and `quotes` are safe to call many times.
 
-    def __init__(self, nlp: Language | None = None) -> None:
+    `max_chars` is the most text one digest analyses (an article longer than that is digested up to
+    there, and says so); `max_input_chars` the longest text accepted at all."""
+
+    def __init__(self, nlp: Language | None = None, max_chars: int = MAX_CHARS,
+                 max_input_chars: int = MAX_INPUT_CHARS) -> None:
         self.nlp = nlp or load_nlp()
+        self.max_chars = max_chars
+        self.max_input_chars = max_input_chars
 
-    def parse(self, raw_text: str, meta: ArticleMeta | None = None) -> ParsedArticle:
+    def parse(self, raw_text: str, meta: ArticleMeta | None = None,
+              checkpoint: Callable[[], None] | None = None) -> ParsedArticle:
         meta = meta or ArticleMeta()
-        _check_text(raw_text)
-        layout = segment(cleaning.clean(raw_text), title=meta.title, published=meta.published)
-        _check_text(layout.text)
-        return ParsedArticle(layout=layout, doc=self.nlp(layout.text))
+        _check_text(raw_text, self.max_input_chars)
+        # Cut before cleaning, so that neither cleaning nor parsing ever sees more than max_chars.
+        opening = _opening(raw_text, self.max_chars)
+        whole = segment(cleaning.clean(opening), title=meta.title, published=meta.published)
+        layout = _opening_layout(whole, self.max_chars)
+        _check_text(layout.text, self.max_chars)
+        complete = len(opening) == len(raw_text) and len(layout.text) == len(whole.text)
+        return ParsedArticle(layout=layout, doc=parse_text(self.nlp, layout.text, checkpoint), complete=complete)
 
-    def digest(self, raw_text: str, meta: ArticleMeta | None = None) -> Digest:
+    def digest(self, raw_text: str, meta: ArticleMeta | None = None,
+               checkpoint: Callable[[], None] | None = None) -> Digest:
+        """The digest of one article. `checkpoint`, when given, is called between the steps (and
+        between the parsed pieces of a long text): the caller may raise there to stop a digest it
+        no longer waits for. The engine itself keeps no clock."""
         meta = meta or ArticleMeta()
-        parsed = self.parse(raw_text, meta)
+        step = checkpoint or (lambda: None)
+        parsed = self.parse(raw_text, meta, checkpoint)
+        step()
         quotes = find_quotes(parsed)
+        step()
         text = parsed.text
+        words = len(text.split())
         article = Article(
             id=article_id(text),
             title=parsed.layout.title,
@@ -68,26 +118,25 @@ class DigestEngine:
             url=meta.url,
             source=meta.source,
             author=meta.author,
-            word_count=len(text.split()),
+            word_count=words,
             text=text,
             sections=[Span(text=text[b.start:b.end], start=b.start, end=b.end) for b in parsed.layout.blocks if b.kind == "heading"],
+            truncated=None if parsed.complete else Truncation(analysed_words=words, total_words=len(raw_text.split())),
         )
-        return Digest(
-            article=article,
-            tldr=make_tldr(parsed),
-            quotes=quotes,
-            implications=find_implications(parsed),
-            dispute=find_dispute(parsed, quotes),
-            entities=find_entities(parsed, quotes),
-            engine=ENGINE_NAME,
-        )
+        tldr = make_tldr(parsed)
+        implications = find_implications(parsed)
+        step()
+        dispute = find_dispute(parsed, quotes)
+        step()
+        return Digest(article=article, tldr=tldr, quotes=quotes, implications=implications, dispute=dispute,
+                      entities=find_entities(parsed, quotes), engine=ENGINE_NAME)
 
-    def quotes(self, text: str) -> list[Quote]:
+    def quotes(self, text: str, checkpoint: Callable[[], None] | None = None) -> list[Quote]:
         """Quotes of a text taken as it is (no cleaning), so offsets refer to `text` itself: the
         batch interface the evaluation uses."""
         if not text.strip():
             return []
         if len(text) > MAX_CHARS:
             raise ArticleError(f"the text is too long ({len(text):,} characters; the limit is {MAX_CHARS:,})")
-        doc = self.nlp(text)
+        doc = parse_text(self.nlp, text, checkpoint)
         return find_quotes(ParsedArticle(layout=Layout(text=text, blocks=blocks_of(text)), doc=doc))

@@ -1,11 +1,12 @@
 """People, organisations and products the article mentions, merged by name and counted.
 
-`mentions` is shared with the dispute stage: it gives every named mention its canonical name, so
-that "Nulty" two paragraphs down counts for "Christopher Nulty".
+`mentions` and `SpeakerIndex` are shared with the dispute stage: `mentions` gives every named
+mention its canonical name, so that "Nulty" two paragraphs down counts for "Christopher Nulty".
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from .parsed import ParsedArticle
 EntityKind = Literal["person", "organisation", "product"]
 _KINDS: dict[str, EntityKind] = {"PERSON": "person", "ORG": "organisation", "PRODUCT": "product"}
 _POSSESSIVE = re.compile(r"[’']s?$")
+_WORD_CHAR = re.compile(r"\w")
+_WORD_RUN = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ def _clean_name(text: str, kind: EntityKind) -> str:
 
 
 def _structural(parsed: ParsedArticle) -> list[tuple[int, int]]:
-    """Headings and bullet labels name topics, not actors: mentions there are not counted."""
+    """Headings and bullet labels name topics, not actors: mentions there are not counted. In text
+    order, not overlapping (see `_in_structural`)."""
     out = []
     for block in parsed.layout.blocks:
         if block.kind == "heading":
@@ -43,6 +47,35 @@ def _structural(parsed: ParsedArticle) -> list[tuple[int, int]]:
         elif block.label_end is not None:
             out.append((block.start, block.label_end))
     return out
+
+
+def _in_structural(skip: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies inside one of `skip`'s stretches: only the last one starting at or
+    before `start` can hold it, so this is a search, not a scan of every heading."""
+    n = bisect.bisect_right(skip, (start, float("inf"))) - 1
+    return n >= 0 and end <= skip[n][1]
+
+
+class SpeakerIndex:
+    """The quotes' speakers who are people, by lower-cased surname, for `speaker_for` questions
+    asked once per entity or mention: a scan of every quote each time is quadratic in a long article."""
+
+    def __init__(self, quotes: list[Quote]) -> None:
+        self._by_surname: dict[str, list[Speaker]] = {}
+        for quote in quotes:
+            speaker = quote.speaker
+            if speaker is not None and speaker.kind == "person" and speaker.name.split():
+                self._by_surname.setdefault(speaker.name.casefold().split()[-1], []).append(speaker)
+        self._answers: dict[str, Speaker | None] = {}
+
+    def speaker_for(self, name: str) -> Speaker | None:
+        """The speaker who is this person, preferring one with a role or organisation."""
+        if name not in self._answers:
+            parts = name.casefold().split()
+            found = [s for s in self._by_surname.get(parts[-1], []) if same_person(s.name, name)] if parts else []
+            found.sort(key=lambda s: (s.role is None and s.org is None))
+            self._answers[name] = found[0] if found else None
+        return self._answers[name]
 
 
 def _is_junk(name: str) -> bool:
@@ -55,7 +88,7 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
     raw: list[Mention] = []
     for ent in parsed.doc.ents:
         kind = _KINDS.get(ent.label_)
-        if kind is None or any(lo <= ent.start_char and ent.end_char <= hi for lo, hi in skip):
+        if kind is None or _in_structural(skip, ent.start_char, ent.end_char):
             continue
         name = _clean_name(ent.text, kind)
         if not _is_junk(name):
@@ -93,12 +126,27 @@ def same_person(a: str, b: str) -> bool:
     return (len(a_parts) == 1 or len(b_parts) == 1) and a_parts[-1] == b_parts[-1]
 
 
-def speaker_for(name: str, quotes: list[Quote]) -> Speaker | None:
-    """The quotes' speaker who is this person, preferring one with a role or organisation."""
-    found = [q.speaker for q in quotes
-             if q.speaker is not None and q.speaker.kind == "person" and same_person(q.speaker.name, name)]
-    found.sort(key=lambda s: (s.role is None and s.org is None))
-    return found[0] if found else None
+def _occurrences(text: str, names: set[str], skip: list[tuple[int, int]]) -> dict[str, list[int]]:
+    """Where each name occurs in `text` as whole words, outside `skip`: one pass over the words of
+    the text for all names (a search of the whole text per name is quadratic in a long article)."""
+    found: dict[str, list[int]] = {name: [] for name in names}
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        first = _WORD_RUN.match(name)
+        if first is not None and _WORD_CHAR.match(name[-1]):
+            by_first.setdefault(first.group(), []).append(name)
+        else:  # a name that starts or ends with punctuation: rare enough to search for alone
+            found[name] = [m.start() for m in re.finditer(rf"\b{re.escape(name)}\b", text)
+                           if not _in_structural(skip, m.start(), m.start() + 1)]
+    if not by_first:
+        return found
+    for match in _WORD_RUN.finditer(text):
+        for name in by_first.get(match.group(), ()):
+            start, end = match.start(), match.start() + len(name)
+            if text.startswith(name, start) and not (end < len(text) and _WORD_CHAR.match(text[end])) \
+                    and not _in_structural(skip, start, start + 1):
+                found[name].append(start)
+    return found
 
 
 def find_entities(parsed: ParsedArticle, quotes: list[Quote]) -> list[Entity]:
@@ -111,21 +159,32 @@ def find_entities(parsed: ParsedArticle, quotes: list[Quote]) -> list[Entity]:
         kinds.setdefault(m.name, m.kind)
 
     # A quoted person the model missed is still someone the article names.
-    skip = _structural(parsed)
-    for quote in quotes:
-        speaker = quote.speaker
-        if speaker is None or speaker.kind != "person" or any(same_person(speaker.name, n) for n in counts):
-            continue
-        hits = [m.start() for m in re.finditer(rf"\b{re.escape(speaker.name)}\b", parsed.text)
-                if not any(lo <= m.start() < hi for lo, hi in skip)]
-        if hits:
-            counts[speaker.name] = len(hits)
-            first[speaker.name] = hits[0]
-            kinds[speaker.name] = "person"
+    by_surname: dict[str, list[str]] = {}
+    for name in counts:
+        if name.split():
+            by_surname.setdefault(name.casefold().split()[-1], []).append(name)
 
+    def known(name: str) -> bool:
+        return any(same_person(name, n) for n in by_surname.get(name.casefold().split()[-1], []))
+
+    said = [q.speaker.name for q in quotes if q.speaker is not None and q.speaker.kind == "person"
+            and q.speaker.name.split()]
+    # Every name's hits first, in one pass; then the quotes in order, as a name found counts as known.
+    hits_of = _occurrences(parsed.text, {name for name in said if not known(name)}, _structural(parsed))
+    for name in said:
+        if known(name):
+            continue
+        hits = hits_of[name]
+        if hits:
+            counts[name] = len(hits)
+            first[name] = hits[0]
+            kinds[name] = "person"
+            by_surname.setdefault(name.casefold().split()[-1], []).append(name)
+
+    speakers = SpeakerIndex(quotes)
     entities = []
     for name in sorted(counts, key=lambda n: (-counts[n], first[n])):
-        speaker = speaker_for(name, quotes) if kinds[name] == "person" else None
+        speaker = speakers.speaker_for(name) if kinds[name] == "person" else None
         entities.append(Entity(name=name, kind=kinds[name], mentions=counts[name],
                                role=speaker.role if speaker else None, org=speaker.org if speaker else None))
     return entities

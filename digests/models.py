@@ -34,6 +34,14 @@ class ArticleMeta(_Model):
     published: str | None = Field(default=None, description="ISO date (YYYY-MM-DD) when known")
 
 
+class Truncation(_Model):
+    """The article was longer than the engine reads (`digests.nlp.MAX_CHARS`): only its opening was
+    digested, and `Article.text` is that opening. Every consumer should say so next to the digest."""
+
+    analysed_words: int = Field(ge=0, description="Words of the opening that was digested")
+    total_words: int = Field(ge=0, description="Words of the whole text given")
+
+
 class Article(_Model):
     id: str = Field(description="Stable id: a hash of the cleaned text")
     title: str | None
@@ -44,6 +52,7 @@ class Article(_Model):
     word_count: int
     text: str = Field(description="The cleaned article text every offset in the digest refers to")
     sections: list[Span] = Field(default_factory=list, description="Section headings")
+    truncated: Truncation | None = Field(default=None, description="Set when only the opening was digested")
 
 
 class Speaker(_Model):

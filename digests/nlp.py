@@ -12,16 +12,28 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .errors import ModelError
 
-MAX_CHARS = 1_000_000  # spaCy's own default limit; ~150k words
+# The most text one digest analyses: about 165,000 words, a long book. Chosen by cost, measured with
+# bench/bench_sizes.py: time is linear in length (about 0.2 ms per word on one core), so this much
+# takes about 30 s and 300 MB at peak, within the bot's default digest deadline and far under the
+# 400 MB a digest may use. A longer text is digested up to here (see `DigestEngine`), and the
+# digest says so (`Article.truncated`).
+MAX_CHARS = 1_000_000
+# spaCy's memory grows with the text of one call (2.9 GB for 1M characters in one piece): a long text
+# is parsed in pieces of at most this many characters, cut at paragraph (else sentence, else word)
+# boundaries, and the pieces' Docs joined. Shorter texts are parsed in one call, exactly as before.
+PIECE_CHARS = 20_000
 
 
 def _manifest() -> dict:
@@ -104,6 +116,55 @@ def build_pipeline(nlp: Language) -> Language:
         nlp.add_pipe("newsdigest_entity_fixes", after="ner")
     nlp.max_length = MAX_CHARS
     return nlp
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+")
+_WORD_BREAK = re.compile(r"\s+")
+
+
+def _cut(text: str, start: int, limit: int) -> int:
+    """Where the piece starting at `start` ends: after the last paragraph break within `limit`
+    characters, else after the last sentence end, else after the last space, else at the limit."""
+    window = text[start:start + limit]
+    for pattern in (_PARAGRAPH_BREAK, _SENTENCE_BREAK, _WORD_BREAK):
+        ends = [m.end() for m in pattern.finditer(window) if m.end() < len(window)]
+        if ends:
+            return start + ends[-1]
+    return start + len(window)
+
+
+def pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
+    """`text` cut into consecutive pieces of at most `limit` characters; they join back to `text`."""
+    out = []
+    start = 0
+    while start < len(text):
+        end = len(text) if len(text) - start <= limit else _cut(text, start, limit)
+        out.append(text[start:end])
+        start = end  # always moves on: _cut returns more than `start` for a non-empty window
+    return out
+
+
+def parse_text(nlp: Language, text: str, checkpoint: Callable[[], None] | None = None) -> Doc:
+    """One Doc over `text` (its offsets are offsets into `text`), parsed piece by piece so that
+    memory stays bounded whatever the length. `checkpoint` is called before each piece: the caller's
+    chance to stop a digest that has run out of time (it raises)."""
+    if len(text) <= PIECE_CHARS:
+        if checkpoint is not None:
+            checkpoint()
+        return nlp(text)
+    docs = []
+    for piece in pieces(text):
+        if checkpoint is not None:
+            checkpoint()
+        doc = nlp(piece)
+        # The tok2vec output is read by no stage and is most of a parsed Doc's memory: drop it at once.
+        doc.tensor = numpy.empty((0,), dtype="float32")
+        docs.append(doc)
+    doc = Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])
+    if doc.text != text:  # pragma: no cover - from_docs keeps every character; offsets rely on it
+        raise AssertionError("joining the parsed pieces changed the text")
+    return doc
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ class ParsedArticle:
 
     layout: Layout
     doc: Doc
+    complete: bool = True  # False when the text was longer than the engine reads: this is its opening
 
     @property
     def text(self) -> str:

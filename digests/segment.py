@@ -6,6 +6,7 @@ its blocks are separated by a blank line so that paragraph boundaries survive in
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,9 +47,11 @@ class Layout:
     blocks: list[Block] = field(default_factory=list)
 
     def block_at(self, offset: int) -> Block | None:
-        for block in self.blocks:
-            if block.start <= offset < block.end:
-                return block
+        # Blocks are in text order and do not overlap: only the last one starting at or before
+        # `offset` can hold it (asked once per quote, so no scan of every block).
+        n = bisect.bisect_right(self.blocks, offset, key=lambda b: b.start) - 1
+        if n >= 0 and offset < self.blocks[n].end:
+            return self.blocks[n]
         return None
 
 

@@ -18,6 +18,7 @@ speaker, the quote stays unattributed.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -61,6 +62,10 @@ spokespeople candidate nominee commissioner ambassador editor correspondent econ
 QUOTE_NOUNS = frozenset("quote remark comment statement word message line".split())
 # Words that end the sentence a quote sits in, outside quote marks.
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+# How far from its marks a quote's attribution is looked for: several long sentences.
+FRAME_CHARS = 1500
+# How many earlier mentions a pronoun may look back over when nothing near it fits.
+PRONOUN_LOOKBACK = 500
 
 
 @dataclass
@@ -87,11 +92,15 @@ class Registry:
     """People and organisations named so far in the article, for surnames and pronouns."""
 
     people: dict[str, Person] = field(default_factory=dict)
+    # People by lower-cased surname, in the order they were added: `full_name` is asked for every
+    # one-word name, and a scan of everyone named so far would make a long article quadratic.
+    by_surname: dict[str, list[Person]] = field(default_factory=dict)
 
     def add(self, person: Person) -> Person:
         known = self.people.get(person.name)
         if known is None:
             self.people[person.name] = person
+            self.by_surname.setdefault(person.name.split()[-1].lower(), []).append(person)
             return person
         known.role = known.role or person.role
         known.org = known.org or person.org
@@ -101,7 +110,7 @@ class Registry:
     def full_name(self, name: str) -> Person | None:
         """The person earlier named in full whose surname (or full name) this is."""
         last = name.split()[-1].lower()
-        matches = [p for p in self.people.values() if p.kind == "person" and p.name.split()[-1].lower() == last
+        matches = [p for p in self.by_surname.get(last, []) if p.kind == "person"
                    and len(p.name.split()) > len(name.split())]
         return matches[-1] if matches else None
 
@@ -140,26 +149,28 @@ def _gender_near(ent: Span) -> str | None:
 
 
 def _inside_quote(idx: int, spans: list[QuoteSpan]) -> bool:
-    return any(s.open <= idx < s.close + 1 for s in spans)
+    """Whether `idx` lies within a quote's marks; `spans` are in text order and do not overlap, so
+    only the last one opening at or before `idx` can hold it."""
+    n = bisect.bisect_right(spans, idx, key=lambda s: s.open) - 1
+    return n >= 0 and idx < spans[n].close + 1
 
 
-def _frame(text: str, span: QuoteSpan, block_spans: list[QuoteSpan], block_start: int, block_end: int
-           ) -> tuple[tuple[int, int], tuple[int, int]]:
+def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: QuoteSpan | None,
+           block_start: int, block_end: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """The character ranges before and after the quote that belong to its sentence and lie outside
-    any quote marks."""
-    before_start = block_start
-    for other in block_spans:
-        if other.close < span.open:
-            before_start = max(before_start, other.close + 1)
+    any quote marks (`previous` and `following` are the paragraph's quotes around it). Neither
+    reaches further than FRAME_CHARS from the quote: a paragraph with no sentence end in it (a
+    pasted wall of text) must not make every quote read the whole of it."""
+    before_start = max(block_start, span.open - FRAME_CHARS)
+    if previous is not None:
+        before_start = max(before_start, previous.close + 1)
     segment = text[before_start:span.open]
     ends = list(_SENTENCE_END.finditer(segment))
     if ends:
         before_start = before_start + ends[-1].end()
-    after_end = block_end
-    for other in block_spans:
-        if other.open > span.close:
-            after_end = min(after_end, other.open)
-            break
+    after_end = min(block_end, span.close + 1 + FRAME_CHARS)
+    if following is not None:
+        after_end = min(after_end, following.open)
     inner = text[span.start:span.end].rstrip()
     after_start = min(span.close + 1, block_end)
     tail = text[after_start:after_end]
@@ -214,11 +225,18 @@ def _cue(verb: Token, allowed: set[int]) -> str:
 
 
 def _ent_of(token: Token) -> Span | None:
+    """The entity the token is part of, from the tokens' IOB marks: `doc.ents` rebuilds the list of
+    every entity in the article on each access, far too slow to ask per token."""
+    if token.ent_iob_ not in {"B", "I"}:
+        return None
     doc = token.doc
-    for ent in doc.ents:
-        if ent.start <= token.i < ent.end:
-            return ent
-    return None
+    start = token.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = token.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=token.ent_type_)
 
 
 def _strip_possessive(text: str) -> str:
@@ -314,13 +332,15 @@ class _Resolver:
         # (offset, person, salient) of people mentioned so far, outside quotes; salient mentions are
         # grammatical subjects and speakers, which pronouns refer back to first.
         self.history: list[tuple[int, Person, bool]] = []
-        self._seen_ents_upto = 0
+        self._people = [ent for ent in self.doc.ents if ent.label_ == "PERSON"]
+        self._next_person = 0  # people before this index are registered (offsets only grow)
+        self._block_starts = [b.start for b in self.blocks]
 
     def note_entities_before(self, offset: int) -> None:
         """Register every person named before `offset`, outside quotes, in order."""
-        for ent in self.doc.ents:
-            if not (self._seen_ents_upto <= ent.start_char < offset) or ent.label_ != "PERSON":
-                continue
+        while self._next_person < len(self._people) and self._people[self._next_person].start_char < offset:
+            ent = self._people[self._next_person]
+            self._next_person += 1
             if _inside_quote(ent.start_char, self.spans):
                 continue
             tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
@@ -332,7 +352,6 @@ class _Resolver:
             root = ent.root
             salient = root.dep_ in {"nsubj", "nsubjpass"} or (root.dep_ == "appos" and root.head.dep_ in {"nsubj", "nsubjpass"})
             self.history.append((ent.end_char, person, salient))
-        self._seen_ents_upto = max(self._seen_ents_upto, offset)
 
     def spoke(self, offset: int, person: Person) -> None:
         self.history.append((offset, person, True))
@@ -387,7 +406,7 @@ class _Resolver:
         self.note_entities_before(head.idx)
         # Look back over this paragraph and the two before it: a subject or speaker first, then
         # any mention.
-        block = next((n for n, b in enumerate(self.blocks) if b.start <= head.idx < b.end + 1), 0)
+        block = max(0, bisect.bisect_right(self._block_starts, head.idx) - 1)
         window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
 
         def fits(person: Person) -> bool:
@@ -395,7 +414,7 @@ class _Resolver:
                 return person.kind == "person" and person.gender in {None, gender}
             return person.kind in {"organisation", "document"}
 
-        earlier = [(o, p, sal) for o, p, sal in self.history if o <= head.idx]
+        earlier = [(o, p, sal) for o, p, sal in self.history[-PRONOUN_LOOKBACK:] if o <= head.idx]
         for salient_only in (True, False):
             for offset, person, salient in reversed(earlier):
                 if offset < window_start:
@@ -434,6 +453,8 @@ def _quote_from(tokens: list[Token]) -> Token | None:
 
 def _speaker_label(text: str, block_start: int, span: QuoteSpan) -> bool:
     """ "TRUMP: “…” " — a transcript label right before the quote."""
+    if span.open - block_start > 64:  # longer than any label (and no need to copy a long paragraph)
+        return False
     prefix = text[block_start:span.open].strip()
     return bool(re.fullmatch(r"[A-Z][A-Za-z.' -]{1,40}:", prefix))
 
@@ -498,12 +519,17 @@ def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
 class _Frame:
     """Where to look for the speaker of one quote, nearest first."""
 
-    def __init__(self, parsed: ParsedArticle, span: QuoteSpan, spans: list[QuoteSpan]) -> None:
+    def __init__(self, parsed: ParsedArticle, span: QuoteSpan, block_spans: list[QuoteSpan], n: int) -> None:
+        """`block_spans` are the quotes of the span's paragraph, `n` the span's place among them."""
         text, doc = parsed.text, parsed.doc
         block = parsed.layout.blocks[span.block]
-        block_spans = [s for s in spans if s.block == span.block]
-        (b0, b1), (a0, a1) = _frame(text, span, block_spans, block.start, block.end)
-        outside = [t for t in _tokens_in(doc, block.start, block.end) if not _inside_quote(t.idx, block_spans)]
+        previous = block_spans[n - 1] if n > 0 else None
+        following = block_spans[n + 1] if n + 1 < len(block_spans) else None
+        (b0, b1), (a0, a1) = _frame(text, span, previous, following, block.start, block.end)
+        # The words the attribution may use: the paragraph's, outside quote marks, near the quote.
+        low = max(block.start, span.open - FRAME_CHARS)
+        high = min(block.end, span.close + 1 + FRAME_CHARS)
+        outside = [t for t in _tokens_in(doc, low, high) if not _inside_quote(t.idx, block_spans)]
         self.allowed = {t.i for t in outside}
         self.before = [t for t in outside if b0 <= t.idx < b1]
         self.after = [t for t in outside if a0 <= t.idx < a1]
@@ -554,10 +580,15 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
     results: list[Quote] = []
     previous: Attribution | None = None
     previous_block = -1
+    by_block: dict[int, list[QuoteSpan]] = {}
+    place: list[int] = []
     for span in spans:
+        place.append(len(by_block.setdefault(span.block, [])))
+        by_block[span.block].append(span)
+    for span, n in zip(spans, place):
         block = blocks[span.block]
         resolver.note_entities_before(span.open)
-        frame = _Frame(parsed, span, spans)
+        frame = _Frame(parsed, span, by_block[span.block], n)
         found = _find(resolver, parsed, span, frame)
         if found is None and _speaker_label(text, block.start, span):
             label_tokens = [t for t in _tokens_in(doc, block.start, span.open) if t.pos_ == "PROPN"]
@@ -611,7 +642,8 @@ def _is_direct(text: str, span: QuoteSpan, block_start: int) -> bool:
     """A direct quote is a whole utterance: it opens with a capital or stands alone; a partial one is
     a phrase woven into the writer's own sentence."""
     inner = text[span.start:span.end]
-    before = text[block_start:span.open].rstrip()
+    # The last words before the marks are enough (cleaning leaves no long runs of spaces).
+    before = text[max(block_start, span.open - 64):span.open].rstrip()
     opens_capital = inner[:1].isupper() or inner[:1].isdigit()
     introduced = before == "" or before.endswith((":", ",")) or span.continues
     return opens_capital and (introduced or len(inner.split()) >= 8)

@@ -37,12 +37,25 @@ def attributed(digest: Digest) -> list[Quote]:
     return [q for q in digest.quotes if q.speaker is not None]
 
 
+def truncation_note(digest: Digest) -> str | None:
+    """ "Only the first 165,000 of 600,000 words were digested…" when the article was longer than
+    the engine reads."""
+    cut = digest.article.truncated
+    if cut is None:
+        return None
+    return (f"Only the first {cut.analysed_words:,} of {cut.total_words:,} words were digested: "
+            "the article is longer than newsdigest reads.")
+
+
 def to_markdown(digest: Digest) -> str:
     a = digest.article
     lines = [f"# {a.title or 'Untitled article'}", ""]
     meta = " · ".join(x for x in (a.published, a.source, a.url) if x)
     if meta:
         lines += [f"_{meta}_", ""]
+    note = truncation_note(digest)
+    if note:
+        lines += [f"> {note}", ""]
     lines += ["## TL;DR", "", " ".join(digest.tldr), ""]
     if digest.quotes:
         lines += ["## Key quotes", ""]
@@ -75,6 +88,9 @@ def print_digest(digest: Digest, console: Console) -> None:
     meta = " · ".join(x for x in (a.published, a.source, a.url) if x)
     if meta:
         parts.append(Text(meta, style="dim"))
+    note = truncation_note(digest)
+    if note:
+        parts.append(Text(note, style="yellow"))
     parts += [Text("\nTL;DR", style="bold cyan"), Text(" ".join(digest.tldr))]
     if digest.quotes:
         parts.append(Text("\nKey quotes", style="bold cyan"))

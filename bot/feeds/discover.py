@@ -71,7 +71,8 @@ def fetch_feed(url: str, settings: Settings) -> ParsedFeed:
     """Fetch and parse the feed at `url`; SourceError (FeedError) when it is not one."""
     page = fetch_url(url, settings, accept=FEED_TYPES, accept_header=FEED_ACCEPT, kind=FEED_KIND)
     try:
-        return parse_feed(page.content, url=url, content_type=page.content_type_header)
+        return parse_feed(page.content, url=url, content_type=page.content_type_header,
+                          max_entries=settings.feed_parse_entries)
     except FeedError as exc:
         raise FeedError(f"{url} is not a feed: {exc}") from None
 
@@ -84,7 +85,8 @@ def resolve_feed(url: str, settings: Settings) -> ResolvedFeed:
     url = url.strip()
     page = fetch_url(url, settings, accept=FEED_TYPES, accept_header=FEED_ACCEPT, kind=FEED_KIND)
     try:
-        parsed = parse_feed(page.content, url=url, content_type=page.content_type_header)
+        parsed = parse_feed(page.content, url=url, content_type=page.content_type_header,
+                            max_entries=settings.feed_parse_entries)
         return ResolvedFeed(url=url, title=parsed.title, entries=len(parsed.items))
     except FeedError as exc:
         not_a_feed = str(exc)

@@ -96,7 +96,7 @@ def process_entry(app: Newsdigest, item: FeedItem) -> EntryResult:
     meta = ArticleMeta(title=item.title or page_meta.title, url=url, source=site_of(url) or page_meta.source,
                        author=page_meta.author, published=item.published or page_meta.published)
     try:
-        digest = app.service.digest_text(text, meta)
+        digest = app.service.digest_text(text, meta, background=True)
     except ArticleError as exc:
         return EntryResult(error=f"cannot digest {item.url or item.title}: {exc}")
     saved = store.save_digest(digest)

@@ -35,6 +35,36 @@ _HTML_ROOT = re.compile(r"\A(?:\ufeff)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+# The end of one entry (RSS <item>, Atom <entry>, with or without a namespace prefix), and the
+# document's root element, for `newest_entries`.
+_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)[\s>/]")
+_CLOSERS = {b"rss": b"</channel></rss>"}
+
+
+def newest_entries(content: bytes, limit: int) -> bytes:
+    """The document cut after its first `limit` entries and closed again, so that a feed of 100,000
+    entries costs what a feed of `limit` does. Feeds list their newest entries first (the RSS and
+    Atom convention), so these are the newest; a document with no more than `limit` is unchanged."""
+    ends = _ENTRY_END.finditer(content)
+    cut = None
+    for n, match in enumerate(ends, start=1):
+        if n == limit:
+            cut = match.end()
+        elif n > limit:
+            break
+    else:
+        return content  # no more than `limit` entries: nothing to cut
+    assert cut is not None
+    head = content[:4096]
+    root = next((m.group(1) for m in _ROOT.finditer(head)
+                 if not m.group(1).startswith((b"?", b"!"))), None)
+    if root is None:
+        return content
+    close = _CLOSERS.get(root.lower(), b"</" + root + b">")
+    return content[:cut] + close
+
+
 class FeedError(SourceError):
     """The document is not a usable feed; the message says what it is instead."""
 
@@ -116,13 +146,17 @@ def _content(entry: feedparser.FeedParserDict) -> str | None:
     return max(values, key=len) if values else None
 
 
-def parse_feed(content: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse a feed document fetched from `url` (relative links are resolved against it). Raises
-    FeedError when it is an HTML page or not a feed at all."""
+def parse_feed(content: bytes, *, url: str, content_type: str | None = None,
+               max_entries: int | None = None) -> ParsedFeed:
+    """Parse a feed document fetched from `url` (relative links are resolved against it), at most
+    its newest `max_entries` entries (see `newest_entries`). Raises FeedError when it is an HTML
+    page or not a feed at all."""
     if not content.strip():
         raise FeedError("it is empty, not an RSS or Atom feed")
     if _HTML_ROOT.match(content[:4096].decode("utf-8", errors="ignore")):
         raise FeedError("it is an HTML page, not an RSS or Atom feed")
+    if max_entries is not None:
+        content = newest_entries(content, max_entries)
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from digests.errors import ModelError
 
 from ..app import Newsdigest
-from ..errors import BadInput, FetchError, SourceError
+from ..errors import BadInput, BotStopping, FetchError, SourceError
 from ..fetch import fetch_url
 from ..store import Store, StoreError
 from ..store import feeds as feed_store
@@ -113,8 +113,8 @@ def poll_due(app: Newsdigest, now: datetime) -> list[PollOutcome]:
     for feed in due_feeds(app.store, now):
         try:
             outcome = poll_feed(app, feed, now)
-        except (StoreError, ModelError):
-            raise  # the database or the model is down: every later feed would fail the same way
+        except (StoreError, ModelError, BotStopping):
+            raise  # the database or the model is down (every later feed would fail the same way), or we stop
         except Exception as exc:  # a bug while polling this feed: its failure, and the pass goes on
             log.exception("polling %s failed", feed.url)
             outcome = _failed(app, feed, now, f"unexpected error ({type(exc).__name__})")
@@ -159,7 +159,8 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
             feed_store.record_success(store, feed.id, now=now, next_poll_at=next_at, etag=page.etag,
                                       last_modified=page.last_modified)
             return PollOutcome(feed_id=feed.id, url=feed.url, status="not_modified", next_poll_at=next_at)
-        parsed = parse_feed(page.content, url=feed.url, content_type=page.content_type_header)
+        parsed = parse_feed(page.content, url=feed.url, content_type=page.content_type_header,
+                            max_entries=settings.feed_parse_entries)
     except FetchError as exc:
         return _failed(app, feed, now, _reason(exc, feed.url), exc.status, exc.retry_after)
     except SourceError as exc:
@@ -196,7 +197,7 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
         except BadInput as exc:  # one of this entry's values cannot be stored: this entry's failure
             result = EntryResult(error=str(exc))
             log.warning("feed %s: entry %s cannot be stored: %s", feed.url, item.url or item.key, exc.detail)
-        except (StoreError, ModelError):
+        except (StoreError, ModelError, BotStopping):  # BotStopping: the entry stays new for the restart
             raise
         except Exception as exc:  # a bug on one entry must not stop the others
             log.exception("feed %s: entry %s failed", feed.url, item.url or item.key)
