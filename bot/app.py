@@ -40,6 +40,11 @@ class Newsdigest:
         if "service" in self.__dict__:
             self.service.stop()
 
+    def digests_idle(self, timeout: float) -> bool:
+        """True when no digest is running any more (waiting at most `timeout` seconds for the ones
+        given up by stop_digests to reach their next checkpoint)."""
+        return "service" not in self.__dict__ or self.service.pool.wait_idle(timeout)
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()

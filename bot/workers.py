@@ -119,6 +119,18 @@ class DigestPool:
             raise job.error
         return job.result  # type: ignore[return-value]
 
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no worker runs a digest (a given-up digest leaves at its next checkpoint),
+        False if one still does after `timeout` seconds."""
+        end = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._running:
+                    return True
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.05)
+
     def stop(self) -> None:
         """Release every waiting caller (BotStopping) and give up running digests; later calls
         are refused. The daemon workers are left to end with the process."""

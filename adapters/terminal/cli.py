@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import Callable, Sequence
 
@@ -257,11 +258,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"newsdigest: unknown platform {unknown[0]!r}: choose from {', '.join(PLATFORMS)}", file=sys.stderr)
             return EXIT_USAGE
         platforms = list(dict.fromkeys(args.platform)) or runner.configured_platforms(app)
-        return asyncio.run(runner.serve(app, platforms))
+        status = asyncio.run(runner.serve(app, platforms))
     except KeyboardInterrupt:
-        return 0
+        status = 0
     finally:
         app.close()
+    if not app.digests_idle(timeout=3.0):
+        # A digest given up at SIGTERM is still inside the parser's native code: finalising the
+        # interpreter under it aborts the process (BLIS calls abort()). Nothing of it is kept, the
+        # store is closed and the logs flushed, so leave without finalising.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def _channel(value: str):  # noqa: ANN202 - a bot.store.channels.ChannelRef
