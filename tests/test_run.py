@@ -121,7 +121,7 @@ from bot.platforms import register_poster
 
 class Hanging:
     platform = "terminal"
-    async def post_digest(self, channel_id, post):
+    async def post_digest(self, channel_id, post, record=None):
         print("posting", flush=True)
         await asyncio.sleep(3600)
     async def post_notice(self, channel_id, text):

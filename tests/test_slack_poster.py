@@ -60,7 +60,9 @@ async def test_a_long_post_continues_in_the_thread_of_its_first_message(poster, 
     assert len(calls) >= 2
     first, *rest = [c.data for c in calls]
     assert "thread_ts" not in first and all(r["thread_ts"] == result.message_ref for r in rest)
-    assert all("metadata" not in r for r in rest)
+    # Each reply carries the post's key and its position: a takeover finds it in the thread.
+    assert [r["metadata"]["event_payload"] for r in rest] == [
+        {"idempotency_key": "2025-03-14T08:00Z/7", "part": n} for n in range(1, len(rest) + 1)]
     for body in [first, *rest]:
         assert_within_slack_limits(body)
     assert first["blocks"][-1]["elements"][0]["text"].endswith("(continued in the thread)")
@@ -126,7 +128,9 @@ async def test_slack_errors_become_a_status_and_a_clear_log_line(poster, slack_a
     assert len(slack_api.calls("chat.postMessage")) == 1  # not retried
 
 
-async def test_a_failing_thread_reply_leaves_the_post_done(poster, slack_api):  # noqa: F811
+async def test_a_failing_thread_reply_is_the_posts_result_and_a_retry_posts_only_the_rest(poster, slack_api):  # noqa: F811
+    """Issue 10: a reply that fails is no longer "posted": the delivery is retried, and the retry,
+    knowing which messages went out, sends only the missing replies."""
     original = slack_api.answer
     seen = []
 
@@ -135,14 +139,27 @@ async def test_a_failing_thread_reply_leaves_the_post_done(poster, slack_api):  
             seen.append(call)
             if len(seen) == 2:
                 from tests.slack_server import Scripted
-                return Scripted(200, {"ok": False, "error": "cannot_reply_to_message"})
+                return Scripted(200, {"ok": False, "error": "fatal_error"})
         return original(call)
 
     slack_api.answer = answer
-    result = await poster.post_digest(CHANNEL, post_of(n=8, quotes=8))
-    assert result.status == "posted" and result.message_ref == "1700000000.000001"
-    assert "thread reply 1 of" in result.detail and "cannot_reply_to_message" in result.detail
+    recorded: dict[int, str] = {}
+
+    async def record(position: int, ts: str) -> None:
+        recorded[position] = ts
+
+    post = post_of(n=8, quotes=8)
+    result = await poster.post_digest(CHANNEL, post, record=record)
+    assert result.status == "unavailable" and result.message_ref == "1700000000.000001"
+    assert "thread reply 1 of" in result.detail and "fatal_error" in result.detail
     assert len(seen) == 2  # stopped at the first failed reply
+    assert recorded == {0: "1700000000.000001"}
+    retried = await poster.post_digest(CHANNEL, post.model_copy(update={"posted": recorded}), record=record)
+    assert retried.status == "posted" and retried.message_ref == "1700000000.000001"
+    replies = [c.data for c in seen[2:]]
+    assert replies and all(r["thread_ts"] == "1700000000.000001" for r in replies)
+    assert [r["metadata"]["event_payload"]["part"] for r in replies] == list(range(1, len(replies) + 1))
+    assert sorted(recorded) == list(range(len(replies) + 1))
 
 
 async def test_slack_unreachable_is_unavailable():

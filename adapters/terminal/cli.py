@@ -192,9 +192,13 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     from bot.commands import handle_text
     from bot.store.db import database_url, describe
 
+    from bot.platforms import register_poster
+
+    from .poster import TerminalPoster
     from .render import print_reply
 
     console = Console(highlight=False)
+    register_poster(TerminalPoster(console))  # /digest now posts here
     interactive = sys.stdin.isatty()
     if interactive:
         try:
