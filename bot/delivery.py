@@ -39,10 +39,13 @@ from .urls import canonical_url
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=10)
-# Near-duplicates: the same canonical URL, or titles alike (rapidfuzz token_set_ratio, with the
-# same numbers: "Story 9 update" is not "Story 10 update") AND leads (TL;DR) alike.
-TITLE_ALIKE = 90
-TEXT_ALIKE = 80
+# Near-duplicates: the same canonical URL, or titles alike AND leads (TL;DR) alike. Titles are alike
+# when they share words and only one of them has words the other lacks ("Harbour reopens" and
+# "Harbour reopens, officials say"): "Story 9 update" / "Story 10 update" or "The library…" / "The
+# harbour…" each have their own word, so they are different stories. Words closer than WORD_ALIKE
+# (rapidfuzz ratio) count as the same word (a typo, "re-opens").
+WORD_ALIKE = 80
+TEXT_ALIKE = 85  # rapidfuzz token_set_ratio of the two leads
 LEAD_CHARS = 600
 # The pending window: a story waits for a digest among the newest PENDING_ENTRIES entries above the
 # channel's watermark, for at most PENDING_DAYS after it was first seen.
@@ -50,7 +53,7 @@ PENDING_ENTRIES = 1000
 PENDING_DAYS = 7
 NOW_TIMEOUT = 120.0  # seconds /digest now waits for its post before answering "still posting"
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"\w+")
 
 
 class DeliveryOutcome(BaseModel):
@@ -150,16 +153,24 @@ def _lead(d: Digest) -> str:
     return (" ".join(d.tldr) or d.article.text)[:LEAD_CHARS]
 
 
+def titles_alike(a: str, b: str) -> bool:
+    """Shared words, and words of its own on one side at most (see WORD_ALIKE)."""
+    words_a, words_b = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
+    shared = words_a & words_b
+    if not shared or len(shared) < min(3, len(words_a), len(words_b)):
+        return False
+    only_a, only_b = words_a - words_b, words_b - words_a
+    own_a = [w for w in only_a if not any(fuzz.ratio(w, v) >= WORD_ALIKE for v in only_b)]
+    own_b = [v for v in only_b if not any(fuzz.ratio(w, v) >= WORD_ALIKE for w in only_a)]
+    return not (own_a and own_b)
+
+
 def near_duplicates(a: Digest, b: Digest) -> bool:
-    """The same story: the same canonical URL, or title and lead alike (with the same numbers in
-    the titles). Titles alone are not enough: "Story 9 update" and "Story 10 update", or two
-    different stories under one recurring headline, are kept apart."""
+    """The same story: the same canonical URL, or title and lead alike. Titles alone are not
+    enough: two different stories under one recurring headline are kept apart by their text."""
     if a.article.url and b.article.url and canonical_url(a.article.url) == canonical_url(b.article.url):
         return True
-    ta, tb = _title(a), _title(b)
-    if _NUMBER.findall(ta) != _NUMBER.findall(tb):
-        return False
-    return (fuzz.token_set_ratio(ta, tb, processor=default_process) >= TITLE_ALIKE
+    return (titles_alike(_title(a), _title(b))
             and fuzz.token_set_ratio(_lead(a), _lead(b), processor=default_process) >= TEXT_ALIKE)
 
 

@@ -3,6 +3,7 @@ with slack_sdk's retries for 429 and 5xx and a PostResult status for what still 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -191,3 +192,33 @@ async def test_without_the_history_scope_the_check_is_skipped_and_the_post_goes_
     result = await poster.post_digest(CHANNEL, post_of().model_copy(update={"may_be_posted": True}))
     assert result.status == "posted"
     assert len(slack_api.calls("chat.postMessage")) == 1
+
+
+async def test_a_takeover_finds_the_messages_sent_before_a_crash_and_posts_only_the_missing_ones(poster, slack_api):  # noqa: F811
+    """Issue 10, failure 5: a process posted the top-level message and the first thread reply and
+    died before recording either. The poster that takes over finds both (history for the top-level
+    message, the thread for the reply, by key and position) and posts only the rest, once."""
+    post = post_of(n=12, quotes=8)
+    held = slack_api.hold("chat.postMessage", nth=3)  # the second reply never comes back: the crash
+    first_attempt = asyncio.ensure_future(poster.post_digest(CHANNEL, post))
+    await asyncio.to_thread(held.reached.wait, 15)
+    first_attempt.cancel()  # the process is gone: nothing of it was recorded
+    held.release.set()
+    sent = [c.data for c in slack_api.calls("chat.postMessage")]
+    assert len(sent) == 3
+    recorded: dict[int, str] = {}
+
+    async def record(position: int, ts: str) -> None:
+        recorded[position] = ts
+
+    result = await poster.post_digest(CHANNEL, post.model_copy(update={"may_be_posted": True}), record=record)
+    assert result.status == "posted" and result.message_ref == "1700000000.000001"
+    calls = [c.data for c in slack_api.calls("chat.postMessage")]
+    parts = [c.get("metadata", {}).get("event_payload", {}).get("part", 0) for c in calls]
+    # Top-level (0) and reply 1 once each; reply 2 was held (never stored), so it is posted again; the rest once.
+    assert parts[:3] == [0, 1, 2] and parts[3:] == list(range(2, len(parts) - 1))
+    assert len(parts) - 1 == max(parts) + 1
+    assert all(c["thread_ts"] == "1700000000.000001" for c in calls[1:])
+    assert recorded[0] == "1700000000.000001" and recorded[1] == "1700000000.000002"
+    assert sorted(recorded) == list(range(max(parts) + 1))
+    assert slack_api.calls("conversations.history") and slack_api.calls("conversations.replies")
