@@ -60,7 +60,7 @@ class DeliveryOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     slot: str
-    status: str  # "posted", "empty", "failed", "retry", "skipped" (another process has the slot)
+    status: str  # "posted", "empty", "failed", "retry", "skipped" (done, or another process has the slot)
     items: int = 0
     detail: str | None = None
     retry_after: float | None = None
@@ -312,7 +312,13 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
     store = app.store
     claimed = await asyncio.to_thread(ledger.claim, store, channel_id, slot, now, lease)
     if claimed is None:
-        return DeliveryOutcome(slot=slot, status="skipped")
+        # Done, or another process holds it: if that process died, its claim expires then, and
+        # the slot must be looked at again (retry_after) or nobody posts it.
+        expires = await asyncio.to_thread(ledger.held_until, store, channel_id, slot, lease)
+        if expires is None:
+            return DeliveryOutcome(slot=slot, status="skipped")
+        return DeliveryOutcome(slot=slot, status="skipped", detail="held by another process",
+                               retry_after=max((expires - _utc(now)).total_seconds(), 0.0) + 1.0)
     post, plan = await asyncio.to_thread(_claimed_post, store, claimed, now, title)
     if post is None:
         # Nothing passed the channel's filters: what was considered is done with all the same.

@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from bot.app import Newsdigest
 from bot.commands import handle_text
 from bot.config import Settings
-from bot.delivery import PENDING_DAYS, build_post, deliver, near_duplicates, pending_digests, select_items
+from bot.delivery import PENDING_DAYS, deliver, near_duplicates, pending_digests, select_items
 from bot.platforms import PostResult, register_poster, unregister_poster
 from bot.schedules import parse_schedule
 from bot.store import channels as channel_store
@@ -286,3 +288,31 @@ def test_a_retried_slack_digest_posts_only_the_messages_that_are_missing(store, 
         assert len(ledger.stories(store, channel_id)) == 12
     finally:
         unregister_poster("slack")
+
+
+def test_a_slot_held_by_a_process_that_may_have_died_is_looked_at_again_when_its_claim_expires(store, digest_factory, poster, tmp_path):  # noqa: F811
+    """Before: a run that found the slot claimed by another process skipped it for good, so a bot
+    restarted within the dead one's lease never posted that slot."""
+    from bot import scheduler
+
+    app = app_for(store, tmp_path)
+    channel_id = subscribe(store, FEED, T0 - timedelta(days=1))
+    channel_store.set_schedule(store, CHANNEL, parse_schedule("daily 08:00", "UTC"))
+    add_entry(store, FEED, fourteen(digest_factory)[0], T0)
+    at_0801 = datetime(2026, 11, 23, 8, 1, tzinfo=timezone.utc)
+    assert ledger.claim(store, channel_id, "2026-11-23T08:00Z", at_0801, timedelta(minutes=10)) is not None  # then dies
+    scheduler.build_scheduler(app)
+    try:
+        outcome = asyncio.run(scheduler.run_digest(channel_id, now=at_0801 + timedelta(seconds=30), app=app))
+        assert outcome.status == "skipped" and outcome.retry_after == pytest.approx(9.5 * 60 + 1)
+        [job] = [j for j in scheduler._scheduler.get_jobs() if j.id.startswith("retry:")]
+        assert job.id == f"retry:{channel_id}:2026-11-23T08:00Z" and job.args == (channel_id, "2026-11-23T08:00Z")
+        assert job.trigger.run_date == at_0801 + timedelta(seconds=30 + 9.5 * 60 + 1)
+    finally:
+        scheduler.stop()
+    # When it runs, the claim has expired: the slot is taken over and posted.
+    late = at_0801 + timedelta(minutes=11)
+    assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", late, timedelta(minutes=10))).status == "posted"
+    # A slot that is done is not looked at again.
+    done = asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", late, timedelta(minutes=10)))
+    assert (done.status, done.retry_after) == ("skipped", None)

@@ -190,9 +190,8 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
     from bot.app import Newsdigest
     from bot.commands import handle_text
-    from bot.store.db import database_url, describe
-
     from bot.platforms import register_poster
+    from bot.store.db import database_url, describe
 
     from .poster import TerminalPoster
     from .render import print_reply

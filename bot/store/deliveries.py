@@ -13,7 +13,7 @@ Stories a channel's digests are done with are recorded per channel (`account`); 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
@@ -67,6 +67,16 @@ def claim(store: Store, channel_id: int, slot: str, now: datetime, lease: timede
         return Claim(id=row.id, channel_id=channel_id, slot=slot, taken_over=True) if taken else None
 
 
+def held_until(store: Store, channel_id: int, slot: str, lease: timedelta) -> datetime | None:
+    """When the claim another process holds on the slot expires (None: the slot is done, or free)."""
+    with store.session() as s:
+        row = s.scalar(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id, DeliveryRow.slot == slot))
+        if row is None or row.status != CLAIMED:
+            return None
+        claimed_at = row.claimed_at if row.claimed_at.tzinfo else row.claimed_at.replace(tzinfo=timezone.utc)
+        return claimed_at + lease
+
+
 def complete(store: Store, claimed: Claim, status: str, now: datetime, detail: str | None = None) -> None:
     with store.session() as s:
         s.execute(update(DeliveryRow).where(DeliveryRow.id == claimed.id)
@@ -114,7 +124,7 @@ def posted_messages(store: Store, delivery_id: int) -> dict[int, str]:
     """position → message ref of the delivery's messages that reached the platform."""
     with store.session() as s:
         return dict(s.execute(select(DeliveryMessageRow.position, DeliveryMessageRow.message_ref)
-                              .where(DeliveryMessageRow.delivery_id == delivery_id)).tuples().all())
+                              .where(DeliveryMessageRow.delivery_id == delivery_id)).all())
 
 
 def delivery_id(store: Store, channel_id: int, slot: str) -> int | None:
@@ -149,4 +159,4 @@ def stories(store: Store, channel_id: int) -> dict[str, str]:
     """article id → outcome of the stories the channel's digests are done with."""
     with store.session() as s:
         return dict(s.execute(select(ChannelStoryRow.article_id, ChannelStoryRow.outcome)
-                              .where(ChannelStoryRow.channel_id == channel_id)).tuples().all())
+                              .where(ChannelStoryRow.channel_id == channel_id)).all())
