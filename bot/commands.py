@@ -419,9 +419,10 @@ def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef) -> Reply:
 
 
 COMMANDS: dict[str, Command] = {c.name: c for c in [
-    Command("/digest", "/digest [title words | URL | id | pasted text | now | preview]",
+    Command("/digest", "/digest [title words | URL | id | pasted text | now [--consume] | preview]",
             "the digest of a stored article, or of a new one fetched or pasted now; `now` posts this channel's "
-            "next scheduled digest at once, `preview` shows it to you only", lambda app, a, c: digest(app, a, c)),
+            "waiting stories at once (they stay for the scheduled digest unless --consume), `preview` shows "
+            "the next digest and what waits after it to you only", lambda app, a, c: digest(app, a, c)),
     Command("/dispute", "/dispute [title words | URL | id]",
             "the dispute of the latest article that reports one, or of the one named", lambda app, a, c: dispute(app, a)),
     Command("/who-said", '/who-said "a few words of a quote" [--share]',

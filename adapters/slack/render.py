@@ -339,7 +339,7 @@ def post_messages(post: DigestPost) -> list[Message]:
             parts[0] = Unit(parts[0].kind, [*parts[0].blocks, similar_block(similar)])
         units += parts
     if post.note:
-        units.append(Unit("item", [context(clip(escape(post.note), MAX_SECTION_TEXT))]))
+        units.append(Unit("item", [context(clip(escape(post.note), MAX_SECTION_TEXT))], count=0))  # not an item of "…and N more"
     titles = "; ".join(d.article.title or "Untitled article" for d in post.digests)
     return paginate(units, fallback(post.title, titles), thread=True, continued_text=fallback(f"{post.title} (continued)"))
 
