@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from discord_server import CHANNEL_ID as DISCORD_CHANNEL
+from discord_server import fake  # noqa: F401 - the module's local Discord
 
 from adapters.slack.render import post_messages
 from bot.delivery import build_post
@@ -32,19 +34,21 @@ PLACES = ["harbour", "library", "bridge", "school", "market", "museum", "station
 PATIENCE = 120.0  # seconds: a loaded machine starts the bot slowly; the wait ends as soon as the state is reached
 
 
-def prepare(store: Store, digest_factory) -> tuple[int, str, int]:
-    """A Slack channel with twelve new quoted stories (a digest of several messages) whose daily
+def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[int, str, int]:
+    """A channel (Slack's by default) with twelve new quoted stories (a digest of several messages) whose daily
     digest fell due ten minutes ago; its id, the slot, and how many messages the digest takes."""
     now = datetime.now(timezone.utc)
-    channel_store.add_subscription(store, SLACK, FEED)
-    channel_id = channel_store.ensure_channel(store, SLACK)
+    channel_store.add_subscription(store, channel, FEED)
+    channel_id = channel_store.ensure_channel(store, channel)
     with store.session() as s:
         s.query(SubscriptionRow).update({"created_at": now - timedelta(days=1)})
         s.get(ChannelRow, channel_id).max_items = len(PLACES)
         s.add(FeedRow(url=FEED, next_poll_at=now + timedelta(days=1)))
     for n, place in enumerate(PLACES):
         saved = store.save_digest(digest_factory(
-            [(f"We waited a long time for the {place} to reopen, part {k}", f"Resident {k}") for k in range(8)],
+            [(f"We waited a long time for the {place} to reopen, part {k}, and the whole street is glad that the "
+              "work is over at last, because the detour took everyone twenty minutes longer every single day", f"Resident {k}")
+             for k in range(8)],
             title=f"The {place} reopens", intro=f"The {place} reopened this morning after {n + 2} weeks of repairs.",
             url=f"https://city.example/{place}"))
         with store.session() as s:
@@ -52,7 +56,7 @@ def prepare(store: Store, digest_factory) -> tuple[int, str, int]:
             s.add(FeedEntryRow(feed_id=feed_id, entry_key=place, article_id=saved.article_id,
                                first_seen_at=now - timedelta(minutes=20)))
     due = (now - timedelta(minutes=10)).replace(second=0, microsecond=0)
-    channel_store.set_schedule(store, SLACK, parse_schedule(f"daily {due:%H:%M}", "UTC"))
+    channel_store.set_schedule(store, channel, parse_schedule(f"daily {due:%H:%M}", "UTC"))
     post, _ = build_post(store, channel_id, now, "k")
     assert post is not None
     return channel_id, due.strftime("%Y-%m-%dT%H:%MZ"), len(post_messages(post))
@@ -128,3 +132,51 @@ def test_a_bot_killed_mid_digest_posts_the_missing_messages_once_after_a_restart
     assert sorted(ledger.posted_messages(store, delivery)) == list(range(messages))
     assert set(ledger.stories(store, channel_id).values()) == {"posted"} and len(ledger.stories(store, channel_id)) == 12
     assert "Traceback" not in second_log.read_text(errors="replace")
+
+
+# Discord: each message has its own nonce and its own row in the ledger
+
+DISCORD_MESSAGES = rf"/channels/{DISCORD_CHANNEL}/messages"
+
+
+def test_a_discord_bot_killed_mid_digest_posts_the_missing_messages_once_after_a_restart(store, digest_factory, tmp_path, fake):  # noqa: F811
+    from adapters.discord.render import nonce
+    from adapters.discord.render import post_messages as discord_messages
+
+    fake.reset()
+    channel = ChannelRef(platform="discord", external_id=DISCORD_CHANNEL, name="news")
+    channel_id, slot, _ = prepare(store, digest_factory, channel)
+    post, _ = build_post(store, channel_id, datetime.now(timezone.utc), "k")
+    messages = len(discord_messages(post))
+    assert messages >= 3
+    key = f"{channel_id}:{slot}"
+    reached, release = fake.hold("POST", DISCORD_MESSAGES, nth=2)  # Discord stores message 1; its answer is lost
+    env = dict(discord_token="t", discord_api_url=fake.api_url, discord_gateway_url=fake.gateway_url,
+               database_url=store.url, delivery_lease="1")
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    bot = subprocess.Popen([str(CLI), "run", "discord"], env=environment(tmp_path / "d1", **env), cwd=ROOT,
+                           stdin=subprocess.DEVNULL, stdout=first_log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        assert reached.wait(PATIENCE), first_log.read_text(errors="replace")
+    finally:
+        bot.kill()
+        bot.wait()
+    release.set()
+    time.sleep(1.5)  # the dead bot's lease expires (see above)
+    delivery = ledger.delivery_id(store, channel_id, slot)
+    assert sorted(ledger.posted_messages(store, delivery)) == [0]
+    assert len(fake.channel_messages[DISCORD_CHANNEL]) == 2
+
+    bot = subprocess.Popen([str(CLI), "run", "discord"], env=environment(tmp_path / "d2", **env), cwd=ROOT,
+                           stdin=subprocess.DEVNULL, stdout=second_log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")], timeout=PATIENCE), \
+            second_log.read_text(errors="replace")
+    finally:
+        stop(bot)
+    stored = fake.channel_messages[DISCORD_CHANNEL]
+    assert [m["nonce"] for m in stored] == [nonce(key, i) for i in range(messages)]  # each once, in order
+    sent_again = [r.body["nonce"] for r in fake.recorded("POST", DISCORD_MESSAGES)[2:]]
+    assert nonce(key, 0) not in sent_again  # the ledger had message 0: never asked again
+    assert sorted(ledger.posted_messages(store, delivery)) == list(range(messages))
+    assert len(ledger.stories(store, channel_id)) == 12
