@@ -48,7 +48,9 @@ WORD_ALIKE = 80
 TEXT_ALIKE = 85  # rapidfuzz token_set_ratio of the two leads
 LEAD_CHARS = 600
 # The pending window: a story waits for a digest among the newest PENDING_ENTRIES entries above the
-# channel's watermark, for at most PENDING_DAYS after it was first seen.
+# channel's watermark, for at most PENDING_DAYS after it was first seen. What a channel is done with
+# is remembered for twice that (then its entries are out of the window anyway), so neither grows
+# for ever.
 PENDING_ENTRIES = 1000
 PENDING_DAYS = 7
 NOW_TIMEOUT = 120.0  # seconds /digest now waits for its post before answering "still posting"
@@ -323,7 +325,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
     if post is None:
         # Nothing passed the channel's filters: what was considered is done with all the same.
         if consume and plan is not None:
-            await asyncio.to_thread(ledger.account, store, channel_id, plan.stories(), claimed.id, plan.watermark, now)
+            await asyncio.to_thread(_account, store, channel_id, plan, claimed.id, now)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.EMPTY, now)
         return DeliveryOutcome(slot=slot, status="empty")
     assert plan is not None
@@ -350,7 +352,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
         return DeliveryOutcome(status="retry", detail=str(exc), **shown)
     if result.status == "posted":
         if consume:
-            await asyncio.to_thread(ledger.account, store, channel_id, plan.stories(), claimed.id, plan.watermark, now)
+            await asyncio.to_thread(_account, store, channel_id, plan, claimed.id, now)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.POSTED, now, result.message_ref)
         return DeliveryOutcome(status="posted", **shown)
     if result.status in NEEDS_A_PERSON:
@@ -358,13 +360,18 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
         if consume and await asyncio.to_thread(ledger.posted_messages, store, claimed.id):
             # Part of the post reached the channel and the rest never will without a person:
             # its stories were announced there, so they do not come back in the next digest.
-            await asyncio.to_thread(ledger.account, store, channel_id, plan.stories(), claimed.id, plan.watermark, now)
+            await asyncio.to_thread(_account, store, channel_id, plan, claimed.id, now)
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.FAILED, now, f"{result.status}: {result.detail}")
         return DeliveryOutcome(status="failed", detail=result.status, **shown)
     log.warning("posting to %s channel %s will be retried (%s): %s", channel.platform, channel.external_id,
                 result.status, result.detail)
     await asyncio.to_thread(ledger.complete, store, claimed, ledger.RETRY, now, f"{result.status}: {result.detail}")
     return DeliveryOutcome(status="retry", detail=result.status, retry_after=result.retry_after, **shown)
+
+
+def _account(store: Store, channel_id: int, plan: Plan, delivery: int, now: datetime) -> None:
+    ledger.account(store, channel_id, plan.stories(), delivery, plan.watermark, now,
+                   forget_before=_utc(now) - timedelta(days=2 * PENDING_DAYS))
 
 
 def now_slot(now: datetime) -> str:

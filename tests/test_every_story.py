@@ -316,3 +316,17 @@ def test_a_slot_held_by_a_process_that_may_have_died_is_looked_at_again_when_its
     # A slot that is done is not looked at again.
     done = asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", late, timedelta(minutes=10)))
     assert (done.status, done.retry_after) == ("skipped", None)
+
+
+def test_what_a_channel_is_done_with_is_forgotten_once_past_the_window(store, digest_factory, poster, tmp_path):  # noqa: F811
+    app = app_for(store, tmp_path)
+    channel_id = subscribe(store, FEED, T0)
+    first, second = fourteen(digest_factory)[:2]
+    old = add_entry(store, FEED, first, T0 + timedelta(minutes=1))
+    asyncio.run(deliver(app, channel_id, "slot-1", T0 + timedelta(hours=1)))
+    assert ledger.stories(store, channel_id) == {old: "posted"}
+    later = T0 + timedelta(days=2 * PENDING_DAYS, hours=2)
+    new = add_entry(store, FEED, second, later - timedelta(minutes=5))
+    asyncio.run(deliver(app, channel_id, "slot-2", later))
+    assert ledger.stories(store, channel_id) == {new: "posted"}  # the record of the old one is gone
+    assert [d.article.id for _, p in poster.posts for d in p.digests] == [old, new]  # and it did not come back

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .schema import ChannelRow, ChannelStoryRow, DeliveryMessageRow, DeliveryPostRow, DeliveryRow
@@ -133,10 +133,11 @@ def delivery_id(store: Store, channel_id: int, slot: str) -> int | None:
 
 
 def account(store: Store, channel_id: int, stories: dict[str, str], delivery: int | None,
-            watermark: int | None, now: datetime) -> None:
+            watermark: int | None, now: datetime, forget_before: datetime | None = None) -> None:
     """Record that the channel's digests are done with `stories` (article id → "posted", "similar",
     "filtered") and that every feed entry up to `watermark` was considered, in one transaction.
-    Stories already recorded keep their first outcome; the watermark never goes back."""
+    Stories already recorded keep their first outcome; the watermark never goes back. Records
+    older than `forget_before` go: their entries are past the pending window by then."""
     for _attempt in range(2):  # a concurrent digest of the same channel may record one first
         try:
             with store.session() as s:
@@ -145,6 +146,9 @@ def account(store: Store, channel_id: int, stories: dict[str, str], delivery: in
                 s.add_all(ChannelStoryRow(channel_id=channel_id, article_id=article_id, outcome=outcome,
                                           delivery_id=delivery, created_at=now)
                           for article_id, outcome in stories.items() if article_id not in known)
+                if forget_before is not None:
+                    s.execute(delete(ChannelStoryRow).where(ChannelStoryRow.channel_id == channel_id,
+                                                            ChannelStoryRow.created_at < forget_before))
                 channel = s.get(ChannelRow, channel_id)
                 if channel is not None:
                     channel.last_digest_at = now
