@@ -167,6 +167,25 @@ def test_similar_stories_appear_in_every_platforms_rendering(digest_factory):
     assert field.value.endswith("](https://other.example/ferries)")
     assert "3 more stories wait" in discord.content
 
+    from rich.console import Console
+
+    from adapters.terminal.poster import TerminalPoster
+
+    console = Console(record=True, width=120, color_system=None)
+    recorded: list[tuple[int, str]] = []
+
+    async def record(position: int, ref: str) -> None:
+        recorded.append((position, ref))
+
+    assert asyncio.run(TerminalPoster(console).post_digest("local", post, record=record)).status == "posted"
+    printed = console.export_text()
+    assert "+1 similar:" in printed and "Ferries back <!here> — https://other.example/ferries" in printed
+    assert "3 more stories wait for the next digest" in printed and recorded == [(0, "k")]
+    # Resumed with its one message already posted: nothing printed again.
+    again = Console(record=True, width=120, color_system=None)
+    asyncio.run(TerminalPoster(again).post_digest("local", post.model_copy(update={"posted": {0: "k"}})))
+    assert again.export_text() == ""
+
 
 # Keyword filters: accounted, and counted in the post
 
