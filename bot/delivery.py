@@ -42,8 +42,9 @@ DEFAULT_LEASE = timedelta(minutes=10)
 # Near-duplicates: the same canonical URL, or titles alike AND leads (TL;DR) alike. Titles are alike
 # when they share words and only one of them has words the other lacks ("Harbour reopens" and
 # "Harbour reopens, officials say"): "Story 9 update" / "Story 10 update" or "The library…" / "The
-# harbour…" each have their own word, so they are different stories. Words closer than WORD_ALIKE
-# (rapidfuzz ratio) count as the same word (a typo, "re-opens").
+# harbour…" each have their own word, so they are different stories. Words of letters only, of four
+# or more, closer than WORD_ALIKE (rapidfuzz ratio) count as the same word (a typo, "reopen"/"reopens");
+# numbers and short words must be equal ("12" is not "120").
 WORD_ALIKE = 80
 TEXT_ALIKE = 85  # rapidfuzz token_set_ratio of the two leads
 LEAD_CHARS = 600
@@ -90,6 +91,7 @@ class Pending:
     newest: int | None = None  # the newest entry id considered
     held: int | None = None  # the oldest entry id not yet considered (seen after `until`)
     expired: int = 0  # stories older than the window, dropped unseen
+    full: bool = False  # the window was full: entries older than its oldest are dropped unseen
 
     def watermark(self, remaining: list[Digest]) -> int | None:
         """The entry id up to which everything is done with once only `remaining` still waits."""
@@ -120,7 +122,7 @@ def pending_digests(store: Store, channel_id: int, until: datetime) -> Pending:
         if channel.last_entry_id is not None:
             query = query.where(FeedEntryRow.id > channel.last_entry_id)
         rows = s.execute(query).all()
-        pending = Pending(newest=channel.last_entry_id)
+        pending = Pending(newest=channel.last_entry_id, full=len(rows) >= PENDING_ENTRIES)
         fresh: dict[str, datetime] = {}
         expired: set[str] = set()
         for entry_id, article_id, first_seen, subscribed in rows:
@@ -162,9 +164,13 @@ def titles_alike(a: str, b: str) -> bool:
     if not shared or len(shared) < min(3, len(words_a), len(words_b)):
         return False
     only_a, only_b = words_a - words_b, words_b - words_a
-    own_a = [w for w in only_a if not any(fuzz.ratio(w, v) >= WORD_ALIKE for v in only_b)]
-    own_b = [v for v in only_b if not any(fuzz.ratio(w, v) >= WORD_ALIKE for w in only_a)]
+    own_a = [w for w in only_a if not any(_same_word(w, v) for v in only_b)]
+    own_b = [v for v in only_b if not any(_same_word(w, v) for w in only_a)]
     return not (own_a and own_b)
+
+
+def _same_word(a: str, b: str) -> bool:
+    return len(a) >= 4 and len(b) >= 4 and a.isalpha() and b.isalpha() and fuzz.ratio(a, b) >= WORD_ALIKE
 
 
 def near_duplicates(a: Digest, b: Digest) -> bool:
@@ -245,6 +251,9 @@ def plan_digest(store: Store, channel_id: int, until: datetime) -> tuple[Plan, d
     chosen = select_items(pending.digests, include, exclude, limit)
     if pending.expired:
         log.info("channel %s: %s stories older than %s days were dropped unseen", channel_id, pending.expired, PENDING_DAYS)
+    if pending.full:
+        log.warning("channel %s: more than %s new feed entries wait; the older ones are dropped unseen "
+                    "(subscribe to fewer feeds, or schedule digests more often)", channel_id, PENDING_ENTRIES)
     plan = Plan(items=[PlanItem(article_id=d.article.id, similar=[x.article.id for x in chosen.similar.get(d.article.id, [])])
                        for d in chosen.items],
                 waiting=[d.article.id for d in chosen.waiting], filtered=[d.article.id for d in chosen.filtered],

@@ -349,3 +349,11 @@ def test_what_a_channel_is_done_with_is_forgotten_once_past_the_window(store, di
     asyncio.run(deliver(app, channel_id, "slot-2", later))
     assert ledger.stories(store, channel_id) == {new: "posted"}  # the record of the old one is gone
     assert [d.article.id for _, p in poster.posts for d in p.digests] == [old, new]  # and it did not come back
+
+
+def test_numbers_in_titles_must_be_equal_and_only_longer_words_may_differ_by_a_letter(digest_factory):
+    lead = "The council voted on the budget for next year after a long debate on Tuesday evening."
+    assert not near_duplicates(news(digest_factory, "Budget vote, part 12", lead), news(digest_factory, "Budget vote, part 120", lead))
+    assert not near_duplicates(news(digest_factory, "Bus fare up", lead), news(digest_factory, "Bus fare cut", lead))
+    assert near_duplicates(news(digest_factory, "Council approves the budget", lead),
+                           news(digest_factory, "Council approved the budget", lead + " It was late."))
