@@ -162,6 +162,9 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
         text = f"Posted the digest here: {story_count}. {after}{waiting}"
         return Reply(title="Digest posted", summary=text, sections=[Section(text=text)], visibility="private")
     log.warning("/digest now in %s:%s: %s (%s)", channel.platform, channel.external_id, outcome.status, outcome.detail)
+    if outcome.status == "failed":  # the platform refused: a person must act
+        return error("The bot cannot post in this channel: invite it here, or let it send messages. "
+                     "Nothing was marked as delivered: the stories still wait.")
     return error("The digest could not be posted here right now. Nothing was marked as delivered: "
                  "the stories still wait, try again later. The operator has been told.")
 

@@ -248,6 +248,9 @@ def test_a_failed_digest_now_loses_nothing(store, digest_factory, poster, tmp_pa
     assert "Traceback" not in reply.summary and "Slack is down" not in reply.summary
     assert poster.posts == [] and ledger.stories(store, channel_id) == {}
     assert [d.article.id for d in pending_digests(store, channel_id, datetime.now(timezone.utc)).digests] == [article]
+    poster.answers = [PostResult(status="forbidden", detail="not_in_channel")]
+    refused = handle_text(app, "/digest now", CHANNEL)
+    assert refused.kind == "error" and "invite it here" in refused.summary and ledger.stories(store, channel_id) == {}
     assert handle_text(app, "/digest now", CHANNEL).title == "Digest posted"
     assert [d.article.id for d in poster.posts[0][1].digests] == [article]
 
@@ -357,3 +360,47 @@ def test_numbers_in_titles_must_be_equal_and_only_longer_words_may_differ_by_a_l
     assert not near_duplicates(news(digest_factory, "Bus fare up", lead), news(digest_factory, "Bus fare cut", lead))
     assert near_duplicates(news(digest_factory, "Council approves the budget", lead),
                            news(digest_factory, "Council approved the budget", lead + " It was late."))
+
+
+async def test_digest_now_over_slack_posts_through_the_ledger_and_a_refusal_loses_nothing(store, digest_factory, tmp_path, slack_api):  # noqa: F811
+    """The real slack-bolt app: a signed /digest now is acknowledged, the digest goes out with the
+    bot token (chat.postMessage, keyed in the ledger), and the asker alone is told how it went."""
+    import json
+
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    from adapters.slack.app import SlackBot
+    from adapters.slack.poster import channel_ref
+    from tests.slack_server import signed_headers, slash_body
+
+    secret = "digest-now-secret"
+    settings = Settings(data_dir=tmp_path, slack_bot_token="xoxb-test", slack_signing_secret=secret,
+                        slack_api_url=slack_api.api_url)
+    app = Newsdigest(settings, store=store)
+    channel_id = subscribe(store, FEED, datetime.now(timezone.utc) - timedelta(days=1), channel=channel_ref("T0TEAM", "C0NEWS"))
+    article = _fresh_story(store, digest_factory)
+    bot = SlackBot(app)
+    register_poster(bot.poster)
+
+    async def digest_now() -> dict:
+        before = len(slack_api.responses())
+        body = slash_body("/digest", "now", slack_api.response_url())
+        response = await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, secret)))
+        assert response.status == 200
+        await slack_api.wait_async(lambda calls: len([c for c in calls if c.path.startswith("/response/")]) > before, 30)
+        return json.loads(slack_api.responses()[-1].body)
+
+    try:
+        slack_api.fail("chat.postMessage", error="not_in_channel")
+        refused = await digest_now()
+        assert refused["response_type"] == "ephemeral" and "invite it here" in refused["text"]
+        assert ledger.stories(store, channel_id) == {}
+        answer = await digest_now()
+        assert answer["response_type"] == "ephemeral" and "Posted the digest here: 1 story" in answer["text"]
+        posted = slack_api.calls("chat.postMessage")[-1].data
+        [(slot, status)] = [d for d in ledger.deliveries(store, channel_id) if d[1] == "posted"]
+        assert posted["metadata"]["event_payload"]["idempotency_key"] == f"{channel_id}:{slot}" and slot.startswith("now:")
+        assert "Harbour reopens after the storm" in json.dumps(posted["blocks"])
+        assert ledger.stories(store, channel_id) == {article: "posted"}  # no schedule: this was its digest
+    finally:
+        unregister_poster("slack")
