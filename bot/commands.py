@@ -160,36 +160,87 @@ def dispute_reply(digest: Digest, summary: ArticleSummary) -> Reply:
 
 # /digest
 
-def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool) -> Reply:
-    """`/digest now`: the channel's next digest, posted here at once (its articles then count as
-    digested); `/digest preview`: the same, shown only to the asker and left for the schedule."""
-
-    from .delivery import build_post, mark_digested
+def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume: bool = False) -> Reply:
+    """`/digest now`: the channel's pending stories posted here at once, through the delivery ledger
+    like a scheduled digest (its own slot and key, completed once the post is out, so a failed post
+    loses nothing). On a channel with a schedule they still wait for the scheduled digest, unless
+    `--consume` asks that they count as delivered; a channel without a schedule has no other
+    digest, so there they count as delivered. `/digest preview`: the next digest and what waits
+    after it, shown only to the asker; it changes nothing."""
+    from .delivery import DeliveryOutcome, deliver_now
 
     channel_id = channel_store.ensure_channel(app.store, channel)
     now = datetime.now(timezone.utc)
-    post, newest = build_post(app.store, channel_id, now, key=f"{channel_id}:now:{now:%Y%m%dT%H%M%S}")
-    if post is None:
-        text = "Nothing new for this channel since its last digest. Subscribe to feeds with /newsdigest subscribe <URL>."
-        return Reply(kind="not_found", title="No news yet", summary=text, sections=[Section(text=text)], visibility="private")
-    if post_now:
-        mark_digested(app.store, channel_id, now, newest)
+    if not post_now:
+        return _preview(app, channel_id, now)
+    consume = consume or channel_store.schedule_of(app.store, channel) is None
+    try:
+        outcome: DeliveryOutcome = deliver_now(app, channel_id, channel.platform, now, consume)
+    except TimeoutError:
+        text = "The digest is still being posted here; it will appear shortly."
+        return Reply(title="Posting the digest", summary=text, sections=[Section(text=text)], visibility="private")
+    if outcome.status == "empty":
+        return _nothing_new()
+    if outcome.status == "posted":
+        story_count = f"{outcome.items} {'story' if outcome.items == 1 else 'stories'}"
+        after = ("They count as delivered." if consume
+                 else "They will still be in the scheduled digest (/digest now --consume counts them as delivered).")
+        waiting = f" {outcome.waiting} more wait for the next digest." if outcome.waiting else ""
+        text = f"Posted the digest here: {story_count}. {after}{waiting}"
+        return Reply(title="Digest posted", summary=text, sections=[Section(text=text)], visibility="private")
+    log.warning("/digest now in %s:%s: %s (%s)", channel.platform, channel.external_id, outcome.status, outcome.detail)
+    if outcome.status == "failed":  # the platform refused: a person must act
+        return error("The bot cannot post in this channel: invite it here, or let it send messages. "
+                     "Nothing was marked as delivered: the stories still wait.")
+    return error("The digest could not be posted here right now. Nothing was marked as delivered: "
+                 "the stories still wait, try again later. The operator has been told.")
+
+
+def _nothing_new() -> Reply:
+    text = "Nothing new for this channel since its last digest. Subscribe to feeds with /newsdigest subscribe <URL>."
+    return Reply(kind="not_found", title="No news yet", summary=text, sections=[Section(text=text)], visibility="private")
+
+
+PREVIEW_WAITING = 20  # waiting stories listed by name in a preview
+
+
+def _preview(app: Newsdigest, channel_id: int, now: datetime) -> Reply:
+    from .delivery import heading, plan_digest
+
+    planned = plan_digest(app.store, channel_id, now)
+    plan, digests = planned if planned is not None else (None, {})
+    items = [digests[i.article_id] for i in plan.items] if plan else []
+    if not items:
+        return _nothing_new()
     sections = []
-    for d in post.digests:
+    for item, d in zip(plan.items, items):
         said = next((q for q in d.quotes if q.speaker is not None), None)
+        fields = [ReplyField(name="Said by", value=speaker_text(said.speaker))] if said else []
+        if item.similar:
+            fields.append(ReplyField(name=f"+{len(item.similar)} similar", inline=False, value="; ".join(
+                digests[a].article.title or digests[a].article.url or "untitled" for a in item.similar)))
         sections.append(Section(title=d.article.title or "Untitled article", text=" ".join(d.tldr),
-                                quote=said.text if said else None,
-                                fields=[ReplyField(name="Said by", value=speaker_text(said.speaker))] if said else []))
-    links = [Link(label=d.article.title or d.article.url, url=d.article.url) for d in post.digests if d.article.url]
-    return Reply(title=post.title if post_now else f"Preview: {post.title}",
-                 summary=f"{len(post.digests)} stories: " + "; ".join(d.article.title or "untitled" for d in post.digests),
-                 sections=sections, links=links, visibility="channel" if post_now else "private")
+                                quote=said.text if said else None, fields=fields))
+    if plan.waiting:
+        titles = [digests[a].article.title or "Untitled article" for a in plan.waiting[:PREVIEW_WAITING]]
+        more = f"\n…and {len(plan.waiting) - PREVIEW_WAITING} more" if len(plan.waiting) > PREVIEW_WAITING else ""
+        sections.append(Section(title=f"Waiting for the next digest ({len(plan.waiting)})",
+                                text="\n".join(f"• {t}" for t in titles) + more))
+    if plan.filtered:
+        sections.append(Section(text=f"{len(plan.filtered)} {'story was' if len(plan.filtered) == 1 else 'stories were'} "
+                                     "left out by this channel's keywords."))
+    links = [Link(label=d.article.title or d.article.url, url=d.article.url) for d in items if d.article.url]
+    title = heading(now, len(items), len(plan.waiting))
+    return Reply(title=f"Preview: {title}",
+                 summary=f"{len(items)} stories: " + "; ".join(d.article.title or "untitled" for d in items),
+                 sections=sections, links=links, visibility="private")
 
 
 def digest(app: Newsdigest, source: str | None = None, channel: ChannelRef | None = None) -> Reply:
     ref = (source or "").strip()
-    if channel is not None and ref.lower() in {"now", "preview"}:
-        return channel_digest(app, channel, post_now=ref.lower() == "now")
+    words = ref.lower().split()
+    if channel is not None and words and words[0] in {"now", "preview"} and set(words[1:]) <= {"--consume"}:
+        return channel_digest(app, channel, post_now=words[0] == "now", consume="--consume" in words[1:])
     if not ref:
         recent = app.store.recent_articles(limit=1)
         if not recent:
@@ -390,7 +441,8 @@ def _newsdigest_changes(args: str) -> bool:
 
 def _digest_changes(args: str) -> bool:
     # `/digest now` posts the channel's digest (and uses up its stories); a preview is the asker's only.
-    return args.strip().lower() == "now"
+    words = args.lower().split()
+    return bool(words) and words[0] == "now"
 
 
 NOT_ALLOWED = ("Only the people who manage this channel can change its feeds, its schedule or who may manage it, "
@@ -531,9 +583,10 @@ def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef, caller: Call
 
 
 COMMANDS: dict[str, Command] = {c.name: c for c in [
-    Command("/digest", "/digest [title words | URL | id | pasted text | now | preview]",
+    Command("/digest", "/digest [title words | URL | id | pasted text | now [--consume] | preview]",
             "the digest of a stored article, or of a new one fetched or pasted now; `now` posts this channel's "
-            "next scheduled digest at once, `preview` shows it to you only", lambda app, a, c, who: digest(app, a, c),
+            "waiting stories at once (they stay for the scheduled digest unless --consume), `preview` shows "
+            "the next digest and what waits after it to you only", lambda app, a, c, who: digest(app, a, c),
             changes=_digest_changes),
     Command("/dispute", "/dispute [title words | URL | id]",
             "the dispute of the latest article that reports one, or of the one named",

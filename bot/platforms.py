@@ -7,7 +7,9 @@ outcome is a `PostResult` the schedule code can act on: retry later, pause the c
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +20,17 @@ PostStatus = Literal["posted", "rate_limited", "unavailable", "channel_not_found
 NEEDS_A_PERSON: frozenset[str] = frozenset({"channel_not_found", "forbidden"})
 
 
+class SimilarStory(BaseModel):
+    """A near-duplicate of a story in a digest (the same canonical URL, or title and text alike),
+    shown as "+N similar" under the story that stands for it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str | None
+    url: str | None
+    source: str | None = None
+
+
 class DigestPost(BaseModel):
     """One post of a scheduled (or requested) digest: several articles' digests for one channel."""
 
@@ -26,11 +39,44 @@ class DigestPost(BaseModel):
     title: str
     digests: list[Digest] = Field(min_length=1)
     # The same key for a retry of the same post, so that a platform that supports it (Discord's
-    # nonce) never shows the post twice.
+    # nonce) never shows the post twice. Message n of the post has `message_key(key, n)`.
     idempotency_key: str
     # True when a process that claimed this post died while posting: it may have reached the
     # channel already, so a poster that can look should check before posting again.
     may_be_posted: bool = False
+    # Near-duplicates grouped under a shown story, by that story's article id.
+    similar: dict[str, list[SimilarStory]] = Field(default_factory=dict)
+    waiting: int = 0  # stories left over by the channel's cap: they wait for the next digest
+    filtered: int = 0  # stories the channel's keywords left out
+    # Messages of this post the ledger knows were posted (position → the platform's message id):
+    # a poster resuming a post sends only the others.
+    posted: dict[int, str] = Field(default_factory=dict)
+
+    def similar_to(self, digest: Digest) -> list[SimilarStory]:
+        return self.similar.get(digest.article.id, [])
+
+    @property
+    def note(self) -> str | None:
+        """The post's closing line: how many stories wait for the next digest, how many the
+        channel's keywords left out. None when every story is shown."""
+        lines = []
+        if self.waiting:
+            lines.append(f"…and {self.waiting} more {'story waits' if self.waiting == 1 else 'stories wait'} "
+                         "for the next digest (/digest preview lists them).")
+        if self.filtered:
+            lines.append(f"{self.filtered} {'story was' if self.filtered == 1 else 'stories were'} "
+                         "left out by this channel's keywords.")
+        return " ".join(lines) or None
+
+
+def message_key(idempotency_key: str, position: int) -> str:
+    """The idempotency key of message `position` (0: the first) of a post."""
+    return f"{idempotency_key}#{position}"
+
+
+# Called by a poster after each message of a digest reached the platform: (position, message id).
+# The delivery code records it in the ledger, so that a takeover after a crash sends only the rest.
+MessageRecorder = Callable[[int, str], Awaitable[None]]
 
 
 class PostResult(BaseModel):
@@ -46,21 +92,53 @@ class PostResult(BaseModel):
 class Poster(Protocol):
     platform: str
 
-    async def post_digest(self, channel_id: str, post: DigestPost) -> PostResult: ...
+    async def post_digest(self, channel_id: str, post: DigestPost, record: MessageRecorder | None = None) -> PostResult:
+        """Post the messages of `post` not in `post.posted`, calling `record` after each one."""
+        ...
 
     async def post_notice(self, channel_id: str, text: str) -> PostResult: ...
 
 
 _POSTERS: dict[str, Poster] = {}
+# The event loop each poster was registered on: its client (aiohttp, discord.py) belongs to it, so a
+# command running in a worker thread posts through that loop.
+_LOOPS: dict[str, asyncio.AbstractEventLoop] = {}
+
+T = TypeVar("T")
 
 
 def register_poster(poster: Poster) -> None:
     _POSTERS[poster.platform] = poster
+    try:
+        _LOOPS[poster.platform] = asyncio.get_running_loop()
+    except RuntimeError:  # registered outside a loop (the terminal, tests): posts run in the caller's thread
+        _LOOPS.pop(poster.platform, None)
 
 
 def unregister_poster(platform: str) -> None:
     _POSTERS.pop(platform, None)
+    _LOOPS.pop(platform, None)
 
 
 def poster_for(platform: str) -> Poster | None:
     return _POSTERS.get(platform)
+
+
+def run_for_platform(platform: str, work: Coroutine[Any, Any, T], timeout: float) -> T:
+    """Run `work` from a worker thread (a command) on the loop `platform`'s poster lives on, or in
+    this thread when it has none; waits at most `timeout` seconds (TimeoutError after that, the
+    work going on)."""
+    loop = _LOOPS.get(platform)
+    if loop is not None and loop.is_running():
+        if _running_loop() is loop:  # blocking here would wait for ourselves
+            work.close()
+            raise RuntimeError("run_for_platform is for worker threads, not the poster's own loop")
+        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout)
+    return asyncio.run(asyncio.wait_for(work, timeout))
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -74,18 +74,32 @@ async def run_digest(channel_id: int, now: datetime | None = None, app: Newsdige
     outcome = await deliver(app, channel_id, slot_key(slot), now, lease=timedelta(seconds=app.settings.delivery_lease))
     if outcome.status not in {"skipped", "empty"}:
         log.info("digest for channel %s, slot %s: %s (%s items)", channel_id, outcome.slot, outcome.status, outcome.items)
-    if outcome.status == "retry" and _scheduler is not None:
-        _scheduler.add_job(retry_digest, "date", id=f"retry:{channel_id}:{outcome.slot}", replace_existing=True,
-                           run_date=now + timedelta(seconds=outcome.retry_after or RETRY_DELAY),
-                           args=[channel_id, outcome.slot])
+    follow_up(channel_id, outcome, now)
     return outcome
+
+
+def follow_up(channel_id: int, outcome: DeliveryOutcome, now: datetime) -> None:
+    """Look at the slot again later when it is not done: the platform was busy (retry), or another
+    process holds it (skipped with retry_after: when its claim expires, in case it died; at least
+    RETRY_DELAY later, so that a live holder that is merely slow is left to finish)."""
+    if _scheduler is None:
+        return
+    if outcome.status == "retry":
+        delay = outcome.retry_after or RETRY_DELAY
+    elif outcome.status == "skipped" and outcome.retry_after is not None:
+        delay = max(outcome.retry_after, RETRY_DELAY)
+    else:
+        return
+    _scheduler.add_job(retry_digest, "date", id=f"retry:{channel_id}:{outcome.slot}", replace_existing=True,
+                       run_date=now + timedelta(seconds=delay), args=[channel_id, outcome.slot])
 
 
 async def retry_digest(channel_id: int, slot: str) -> None:
     if _app is not None:
-        outcome = await deliver(_app, channel_id, slot, datetime.now(timezone.utc),
-                                lease=timedelta(seconds=_app.settings.delivery_lease))
+        now = datetime.now(timezone.utc)
+        outcome = await deliver(_app, channel_id, slot, now, lease=timedelta(seconds=_app.settings.delivery_lease))
         log.info("retry of channel %s slot %s: %s", channel_id, slot, outcome.status)
+        follow_up(channel_id, outcome, now)
 
 
 async def poll_feeds() -> None:

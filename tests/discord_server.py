@@ -83,6 +83,7 @@ class FakeDiscord:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._scripted: list[Scripted] = []
+        self._holds: list[tuple[str, re.Pattern[str], int, threading.Event, threading.Event]] = []
         self._ids = itertools.count(1200000000000000000)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
@@ -121,6 +122,9 @@ class FakeDiscord:
             self.channel_messages.clear()
             self._scripted.clear()
             self._nonces.clear()
+            for *_, release in self._holds:
+                release.set()
+            self._holds.clear()
         self.application_flags = 0
 
     def script(self, method: str, path_pattern: str, status: int, body: Any = None, *,
@@ -129,6 +133,16 @@ class FakeDiscord:
         (`times` times, or for ever), once `after` matching requests have been answered normally."""
         with self._lock:
             self._scripted.append(Scripted(method, re.compile(path_pattern), status, body, headers or {}, times, after))
+
+    def hold(self, method: str, path_pattern: str, nth: int = 1) -> tuple[threading.Event, threading.Event]:
+        """The `nth` matching request from now is answered as usual (a message is stored) and then
+        waits, before its answer is sent, until the second event is set (bounded); the first is set
+        once it waits. A process can be killed there: Discord has the message, the process never knew."""
+        reached, release = threading.Event(), threading.Event()
+        with self._lock:
+            seen = len([r for r in self.requests if r.method == method and re.fullmatch(path_pattern, r.path)])
+            self._holds.append((method, re.compile(path_pattern), seen + nth, reached, release))
+        return reached, release
 
     def recorded(self, method: str | None = None, path_pattern: str | None = None, since: int = 0) -> list[Request]:
         with self._lock:
@@ -201,7 +215,14 @@ class FakeDiscord:
         if message is not None and message_problems(message):
             return _json({"message": "Invalid Form Body", "code": 50035,
                           "errors": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": p} for p in message_problems(message)]}}, 400)
-        return self._answer(request.method, path, body, dict(request.query))
+        response = self._answer(request.method, path, body, dict(request.query))
+        with self._lock:
+            held = next((h for h in self._holds if h[0] == request.method and h[1].fullmatch(path)
+                         and h[2] == len([r for r in self.requests if r.method == h[0] and h[1].fullmatch(r.path)])), None)
+        if held is not None:
+            held[3].set()
+            await asyncio.to_thread(held[4].wait, 120)
+        return response
 
     def _answer(self, method: str, path: str, body: Any, query: dict[str, str]) -> web.StreamResponse:
         if method == "GET" and path == "/users/@me":

@@ -12,6 +12,8 @@
 Every request is recorded (method, path, headers, raw body and the parsed form or JSON body), and a
 test can script what the next calls to a method answer: `fail("chat.postMessage", status=429,
 headers={"Retry-After": "1"})`, `fail(..., status=500)`, `fail(..., error="channel_not_found")`.
+`hold("chat.postMessage", nth=2)` makes a call wait (a process can be killed while it waits);
+conversations.history and conversations.replies answer from the messages posted, with their metadata.
 
     slack = FakeSlack(); slack.start()
     client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
@@ -63,6 +65,19 @@ class Call:
         return path[len("/api/"):] if path.startswith("/api/") else None
 
 
+@dataclass
+class Hold:
+    """The `nth` call to `api_method` waits for `release` (bounded) before Slack answers it. With
+    `stored`, Slack has taken the message before the wait (the answer is what gets lost), else the
+    call ends without anything stored. `reached` is set once the call is waiting."""
+
+    api_method: str
+    nth: int
+    stored: bool
+    reached: threading.Event
+    release: threading.Event
+
+
 @dataclass(frozen=True)
 class Scripted:
     status: int = 200
@@ -75,6 +90,9 @@ class FakeSlack:
         self.calls_made: list[Call] = []
         self.posted: list[dict[str, Any]] = []  # chat.postMessage messages, for conversations.history
         self.scripts: dict[str, deque[Scripted]] = defaultdict(deque)
+        self.holds: list[Hold] = []
+        self.at_calls: dict[tuple[str, int], Scripted] = {}
+        self._counts: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -95,6 +113,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self.release_all()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -103,11 +122,29 @@ class FakeSlack:
         return f"{self.base_url}/response/{next(self._response_ids)}"
 
     def fail(self, api_method: str, *, status: int = 200, error: str | None = None,
-             headers: dict[str, str] | None = None, times: int = 1) -> None:
-        """The next `times` calls to `api_method` answer `status` with {"ok": false, "error": error}."""
+             headers: dict[str, str] | None = None, times: int = 1, nth: int | None = None) -> None:
+        """The next `times` calls to `api_method` answer `status` with {"ok": false, "error": error};
+        with `nth`, only the nth call from now does."""
         code = error or {429: "ratelimited"}.get(status, "fatal_error" if status >= 500 else "failed")
+        scripted = Scripted(status, {"ok": False, "error": code}, headers)
+        if nth is not None:
+            with self._lock:
+                self.at_calls[(api_method, self._counts[api_method] + nth)] = scripted
+            return
         for _ in range(times):
-            self.scripts[api_method].append(Scripted(status, {"ok": False, "error": code}, headers))
+            self.scripts[api_method].append(scripted)
+
+    def hold(self, api_method: str, *, nth: int = 1, stored: bool = False) -> Hold:
+        """The `nth` call to `api_method` from now on waits (see `Hold`); `release()` the hold at the end."""
+        with self._lock:
+            held = Hold(api_method, self._counts[api_method] + nth, stored, threading.Event(), threading.Event())
+            self.holds.append(held)
+        return held
+
+    def release_all(self) -> None:
+        with self._lock:
+            for held in self.holds:
+                held.release.set()
 
     # what arrived
     def record(self, call: Call) -> None:
@@ -133,6 +170,11 @@ class FakeSlack:
             self.wss_url = None
             self.users = default_users()
             self.usergroups = {}
+            for held in self.holds:
+                held.release.set()
+            self.holds.clear()
+            self.at_calls.clear()
+            self._counts.clear()
 
     def wait(self, predicate, timeout: float = 15.0) -> list[Call]:  # noqa: ANN001 - Call list -> bool
         """Block until predicate(calls) is true (bounded); the calls."""
@@ -167,6 +209,21 @@ class FakeSlack:
         if api is None:
             return Scripted(200, None)  # a response_url: "ok"
         with self._lock:
+            self._counts[api] += 1
+            held = next((h for h in self.holds if h.api_method == api and h.nth == self._counts[api]), None)
+            scripted = self.at_calls.pop((api, self._counts[api]), None)
+        if scripted is not None:
+            return scripted
+        if held is not None:
+            answer = self._answer(call) if held.stored else Scripted(500, {"ok": False, "error": "fatal_error"})
+            held.reached.set()
+            held.release.wait(timeout=120)
+            return answer
+        return self._answer(call)
+
+    def _answer(self, call: Call) -> Scripted:
+        api = call.api_method
+        with self._lock:
             queue = self.scripts.get(api)
             if queue:
                 return queue.popleft()
@@ -181,6 +238,14 @@ class FakeSlack:
             messages = [{"type": "message", "ts": m["ts"], "text": m["text"],
                          **({"metadata": m["metadata"]} if m.get("metadata") and data.get("include_all_metadata") else {})}
                         for m in reversed(posted)]
+            return Scripted(200, {"ok": True, "messages": messages[: int(data.get("limit") or 100)], "has_more": False})
+        if api == "conversations.replies":  # a thread: its parent then its replies, oldest first
+            with self._lock:
+                thread = [m for m in self.posted if m["channel"] == data.get("channel")
+                          and (m["ts"] == data.get("ts") or m.get("thread_ts") == data.get("ts"))]
+            messages = [{"type": "message", "ts": m["ts"], "text": m["text"], "thread_ts": data.get("ts"),
+                         **({"metadata": m["metadata"]} if m.get("metadata") and data.get("include_all_metadata") else {})}
+                        for m in thread]
             return Scripted(200, {"ok": True, "messages": messages[: int(data.get("limit") or 100)], "has_more": False})
         if api in {"chat.postMessage", "chat.postEphemeral"}:
             ts = f"1700000000.{next(self._ts):06d}"

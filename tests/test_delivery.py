@@ -41,10 +41,12 @@ class RecordingPoster:
         self.notices: list[tuple[str, str]] = []
         self.answers: list[PostResult] = []
 
-    async def post_digest(self, channel_id: str, post: DigestPost) -> PostResult:
+    async def post_digest(self, channel_id: str, post: DigestPost, record=None) -> PostResult:  # noqa: ANN001
         answer = self.answers.pop(0) if self.answers else PostResult(status="posted", message_ref=f"m{len(self.posts)}")
         if answer.status == "posted":
             self.posts.append((channel_id, post))
+            if record is not None:
+                await record(0, answer.message_ref or "m")
         return answer
 
     async def post_notice(self, channel_id: str, text: str) -> PostResult:
@@ -146,11 +148,11 @@ def test_only_news_after_subscribing_and_after_the_last_digest(store, digest_fac
     add_entry(store, feed, story(digest_factory, "Story from before subscribing"), T0 - timedelta(minutes=1))
     new = add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
     later = add_entry(store, feed, story(digest_factory, "Council votes on budget"), T0 + timedelta(hours=3))
-    found, newest = pending_digests(store, channel_id, until=T0 + timedelta(hours=1))
-    assert [d.article.id for d in found] == [new]
+    found = pending_digests(store, channel_id, until=T0 + timedelta(hours=1))
+    assert [d.article.id for d in found.digests] == [new]
     with store.session() as s:
-        s.get(ChannelRow, channel_id).last_entry_id = newest  # as a posted digest leaves it
-    assert [d.article.id for d in pending_digests(store, channel_id, until=T0 + timedelta(hours=4))[0]] == [later]
+        s.get(ChannelRow, channel_id).last_entry_id = found.watermark([])  # as a posted digest leaves it
+    assert [d.article.id for d in pending_digests(store, channel_id, until=T0 + timedelta(hours=4)).digests] == [later]
 
 
 def test_an_entry_written_after_a_digest_but_seen_before_it_is_in_the_next(store, digest_factory, poster, tmp_path):
@@ -178,12 +180,16 @@ def test_items_are_filtered_ranked_grouped_and_capped(digest_factory):
                                      allegation="patent theft"))
     same_event = story(digest_factory, "Acme sues Globex over patents, filing shows")
     sport = story(digest_factory, "Local team wins football final")
-    items = select_items([plain, same_event, quoted, disputed, sport], include=[], exclude=["football"], limit=8)
-    assert [d.article.title for d in items] == ["Acme sues Globex over patents", "Mayor opens new bridge",
-                                                "Weather turns cold in the north"]
-    assert [d.article.title for d in select_items([plain, quoted, disputed], include=["bridge"], exclude=[], limit=8)] \
+    chosen = select_items([plain, same_event, quoted, disputed, sport], include=[], exclude=["football"], limit=8)
+    assert [d.article.title for d in chosen.items] == ["Acme sues Globex over patents", "Mayor opens new bridge",
+                                                       "Weather turns cold in the north"]
+    # The same event is not dropped: it is grouped under the story that stands for it.
+    assert [d.article.title for d in chosen.similar[disputed.article.id]] == ["Acme sues Globex over patents, filing shows"]
+    assert [d.article.title for d in chosen.filtered] == ["Local team wins football final"]
+    assert [d.article.title for d in select_items([plain, quoted, disputed], include=["bridge"], exclude=[], limit=8).items] \
         == ["Mayor opens new bridge"]
-    assert len(select_items([plain, quoted, disputed, sport], include=[], exclude=[], limit=2)) == 2
+    capped = select_items([plain, quoted, disputed, sport], include=[], exclude=[], limit=2)
+    assert len(capped.items) == 2 and len(capped.waiting) == 2
 
 
 def test_an_empty_digest_is_not_built(store):
@@ -343,7 +349,9 @@ def test_a_scheduled_digest_reaches_the_local_slack_server_exactly_once(store, d
         unregister_poster("slack")
 
 
-def test_digest_now_posts_the_next_digest_here_and_preview_only_shows_it(store, digest_factory, tmp_path):
+def test_digest_now_posts_the_next_digest_here_and_preview_only_shows_it(store, digest_factory, tmp_path, poster):
+    """Issue 10: /digest now posts through the channel's poster and the ledger (its own slot), and
+    answers the asker privately; on a channel without a schedule the stories then count as delivered."""
     from bot.commands import handle_text
 
     app = Newsdigest(Settings(data_dir=tmp_path), store=store)
@@ -356,11 +364,17 @@ def test_digest_now_posts_the_next_digest_here_and_preview_only_shows_it(store, 
     assert preview.visibility == "private" and preview.title.startswith("Preview:")
     assert [s.title for s in preview.sections] == ["Harbour reopens after storm"]
     assert preview.sections[0].quote == "We will reopen on Monday"
+    assert ledger.deliveries(store, channel_id) == []  # a preview changes nothing
     now = handle_text(app, "/digest now", CHANNEL)
-    assert now.visibility == "channel" and [s.title for s in now.sections] == ["Harbour reopens after storm"]
+    assert now.visibility == "private" and "Posted the digest here: 1 story" in now.summary
+    [(where, post)] = poster.posts
+    assert where == "C1" and [d.article.title for d in post.digests] == ["Harbour reopens after storm"]
+    [(slot, status)] = ledger.deliveries(store, channel_id)
+    assert slot.startswith("now:") and status == "posted"
+    assert post.idempotency_key == f"{channel_id}:{slot}"
     again = handle_text(app, "/digest now", CHANNEL)
     assert again.kind == "not_found" and "Nothing new" in again.summary
-    assert channel_id is not None
+    assert len(poster.posts) == 1
 
 
 def test_a_slack_post_that_went_out_just_before_a_crash_is_not_posted_again(store, digest_factory, tmp_path, slack_api):

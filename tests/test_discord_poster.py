@@ -100,6 +100,32 @@ async def test_a_post_that_fails_halfway_is_completed_by_the_retry(poster, fake,
     assert len(fake.channel_messages[CHANNEL_ID]) == total
 
 
+async def test_a_resumed_post_sends_only_the_messages_the_ledger_does_not_have(poster, fake, digest_factory):
+    """Issue 10: each message is recorded as it is sent; a takeover sends only the others, and one
+    sent but not recorded before the crash comes back from Discord by its nonce, not twice."""
+    post = post_of(digest_factory, n=4, quotes=8)
+    fake.script("POST", MESSAGES, 403, {"message": "Missing Permissions", "code": 50013}, times=1, after=2)
+    recorded: dict[int, str] = {}
+
+    async def record(position: int, message_id: str) -> None:
+        recorded[position] = message_id
+
+    first = await poster.post_digest(CHANNEL_ID, post, record=record)
+    assert first.status == "forbidden" and sorted(recorded) == [0, 1]
+    sent_before = len(posted(fake))
+    # The crash lost the record of message 1: the ledger knows message 0 only.
+    known = {0: recorded[0]}
+    resumed = await poster.post_digest(CHANNEL_ID, post.model_copy(update={"posted": known, "may_be_posted": True}),
+                                       record=record)
+    assert resumed.status == "posted" and resumed.message_ref == known[0]
+    resent = [r.body["nonce"] for r in posted(fake)[sent_before:]]
+    count = len({r.body["nonce"] for r in posted(fake)})
+    assert render.nonce(post.idempotency_key, 0) not in resent  # never asked again
+    assert resent == [render.nonce(post.idempotency_key, i) for i in range(1, count)]
+    assert len(fake.channel_messages[CHANNEL_ID]) == count  # each message once
+    assert sorted(recorded) == list(range(count))
+
+
 @pytest.mark.parametrize(("status", "body", "headers", "expected"), [
     (403, {"message": "Missing Permissions", "code": 50013}, {}, "forbidden"),
     (403, {"message": "Missing Access", "code": 50001}, {}, "forbidden"),

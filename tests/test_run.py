@@ -67,7 +67,9 @@ def start_bot(url: str, data_dir: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen([str(CLI), "run"], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
 
 
-def wait_for(condition, timeout: float = 30.0) -> bool:
+def wait_for(condition, timeout: float = 120.0) -> bool:
+    """Until `condition()` (polled), at most `timeout` seconds: generous, a loaded machine starts a
+    bot slowly, and the wait ends as soon as the state is reached."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -121,7 +123,7 @@ from bot.platforms import register_poster
 
 class Hanging:
     platform = "terminal"
-    async def post_digest(self, channel_id, post):
+    async def post_digest(self, channel_id, post, record=None):
         print("posting", flush=True)
         await asyncio.sleep(3600)
     async def post_notice(self, channel_id, text):

@@ -3,6 +3,7 @@ with slack_sdk's retries for 429 and 5xx and a PostResult status for what still 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -60,7 +61,9 @@ async def test_a_long_post_continues_in_the_thread_of_its_first_message(poster, 
     assert len(calls) >= 2
     first, *rest = [c.data for c in calls]
     assert "thread_ts" not in first and all(r["thread_ts"] == result.message_ref for r in rest)
-    assert all("metadata" not in r for r in rest)
+    # Each reply carries the post's key and its position: a takeover finds it in the thread.
+    assert [r["metadata"]["event_payload"] for r in rest] == [
+        {"idempotency_key": "2025-03-14T08:00Z/7", "part": n} for n in range(1, len(rest) + 1)]
     for body in [first, *rest]:
         assert_within_slack_limits(body)
     assert first["blocks"][-1]["elements"][0]["text"].endswith("(continued in the thread)")
@@ -126,7 +129,9 @@ async def test_slack_errors_become_a_status_and_a_clear_log_line(poster, slack_a
     assert len(slack_api.calls("chat.postMessage")) == 1  # not retried
 
 
-async def test_a_failing_thread_reply_leaves_the_post_done(poster, slack_api):  # noqa: F811
+async def test_a_failing_thread_reply_is_the_posts_result_and_a_retry_posts_only_the_rest(poster, slack_api):  # noqa: F811
+    """Issue 10: a reply that fails is no longer "posted": the delivery is retried, and the retry,
+    knowing which messages went out, sends only the missing replies."""
     original = slack_api.answer
     seen = []
 
@@ -135,14 +140,27 @@ async def test_a_failing_thread_reply_leaves_the_post_done(poster, slack_api):  
             seen.append(call)
             if len(seen) == 2:
                 from tests.slack_server import Scripted
-                return Scripted(200, {"ok": False, "error": "cannot_reply_to_message"})
+                return Scripted(200, {"ok": False, "error": "fatal_error"})
         return original(call)
 
     slack_api.answer = answer
-    result = await poster.post_digest(CHANNEL, post_of(n=8, quotes=8))
-    assert result.status == "posted" and result.message_ref == "1700000000.000001"
-    assert "thread reply 1 of" in result.detail and "cannot_reply_to_message" in result.detail
+    recorded: dict[int, str] = {}
+
+    async def record(position: int, ts: str) -> None:
+        recorded[position] = ts
+
+    post = post_of(n=8, quotes=8)
+    result = await poster.post_digest(CHANNEL, post, record=record)
+    assert result.status == "unavailable" and result.message_ref == "1700000000.000001"
+    assert "thread reply 1 of" in result.detail and "fatal_error" in result.detail
     assert len(seen) == 2  # stopped at the first failed reply
+    assert recorded == {0: "1700000000.000001"}
+    retried = await poster.post_digest(CHANNEL, post.model_copy(update={"posted": recorded}), record=record)
+    assert retried.status == "posted" and retried.message_ref == "1700000000.000001"
+    replies = [c.data for c in seen[2:]]
+    assert replies and all(r["thread_ts"] == "1700000000.000001" for r in replies)
+    assert [r["metadata"]["event_payload"]["part"] for r in replies] == list(range(1, len(replies) + 1))
+    assert sorted(recorded) == list(range(len(replies) + 1))
 
 
 async def test_slack_unreachable_is_unavailable():
@@ -174,3 +192,33 @@ async def test_without_the_history_scope_the_check_is_skipped_and_the_post_goes_
     result = await poster.post_digest(CHANNEL, post_of().model_copy(update={"may_be_posted": True}))
     assert result.status == "posted"
     assert len(slack_api.calls("chat.postMessage")) == 1
+
+
+async def test_a_takeover_finds_the_messages_sent_before_a_crash_and_posts_only_the_missing_ones(poster, slack_api):  # noqa: F811
+    """Issue 10, failure 5: a process posted the top-level message and the first thread reply and
+    died before recording either. The poster that takes over finds both (history for the top-level
+    message, the thread for the reply, by key and position) and posts only the rest, once."""
+    post = post_of(n=12, quotes=8)
+    held = slack_api.hold("chat.postMessage", nth=3)  # the second reply never comes back: the crash
+    first_attempt = asyncio.ensure_future(poster.post_digest(CHANNEL, post))
+    await asyncio.to_thread(held.reached.wait, 15)
+    first_attempt.cancel()  # the process is gone: nothing of it was recorded
+    held.release.set()
+    sent = [c.data for c in slack_api.calls("chat.postMessage")]
+    assert len(sent) == 3
+    recorded: dict[int, str] = {}
+
+    async def record(position: int, ts: str) -> None:
+        recorded[position] = ts
+
+    result = await poster.post_digest(CHANNEL, post.model_copy(update={"may_be_posted": True}), record=record)
+    assert result.status == "posted" and result.message_ref == "1700000000.000001"
+    calls = [c.data for c in slack_api.calls("chat.postMessage")]
+    parts = [c.get("metadata", {}).get("event_payload", {}).get("part", 0) for c in calls]
+    # Top-level (0) and reply 1 once each; reply 2 was held (never stored), so it is posted again; the rest once.
+    assert parts[:3] == [0, 1, 2] and parts[3:] == list(range(2, len(parts) - 1))
+    assert len(parts) - 1 == max(parts) + 1
+    assert all(c["thread_ts"] == "1700000000.000001" for c in calls[1:])
+    assert recorded[0] == "1700000000.000001" and recorded[1] == "1700000000.000002"
+    assert sorted(recorded) == list(range(max(parts) + 1))
+    assert slack_api.calls("conversations.history") and slack_api.calls("conversations.replies")

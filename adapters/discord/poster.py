@@ -19,7 +19,7 @@ import logging
 import aiohttp
 import discord
 
-from bot.platforms import DigestPost, PostResult
+from bot.platforms import DigestPost, MessageRecorder, PostResult
 
 from . import render
 from .client import NO_MENTIONS
@@ -37,19 +37,25 @@ class DiscordPoster:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    async def post_digest(self, channel_id: str, post: DigestPost) -> PostResult:
-        return await self._send(channel_id, render.post_messages(post), post.idempotency_key)
+    async def post_digest(self, channel_id: str, post: DigestPost, record: MessageRecorder | None = None) -> PostResult:
+        """The post's messages not in `post.posted` (the ledger's), each recorded once sent. One sent
+        but not recorded before a crash comes back from Discord by its nonce, not posted twice."""
+        return await self._send(channel_id, render.post_messages(post), post.idempotency_key, post.posted, record)
 
     async def post_notice(self, channel_id: str, text: str) -> PostResult:
         return await self._send(channel_id, [render.notice_message(text)], None)
 
-    async def _send(self, channel_id: str, messages: list[render.Message], key: str | None) -> PostResult:
+    async def _send(self, channel_id: str, messages: list[render.Message], key: str | None,
+                    done: dict[int, str] | None = None, record: MessageRecorder | None = None) -> PostResult:
         try:
             channel = self.client.get_partial_messageable(int(channel_id))
         except (TypeError, ValueError):
             return PostResult(status="channel_not_found", detail=f"{channel_id!r} is not a Discord channel id")
-        sent: list[str] = []
+        done = done or {}
+        sent: list[str] = [done[i] for i in sorted(done)]
         for index, message in enumerate(messages):
+            if index in done:
+                continue
             try:
                 created = await channel.send(content=message.content, embeds=message.embeds,
                                              nonce=render.nonce(key, index) if key else None,
@@ -63,7 +69,9 @@ class DiscordPoster:
                 log.warning("posting to Discord channel %s: %s", channel_id, result.detail)
                 return result
             sent.append(str(created.id))
-        return PostResult(status="posted", message_ref=sent[0] if sent else None)
+            if record is not None:
+                await record(index, str(created.id))
+        return PostResult(status="posted", message_ref=done.get(0) or (sent[0] if sent else None))
 
 
 def result_for(exc: BaseException) -> PostResult:

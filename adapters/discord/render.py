@@ -292,9 +292,24 @@ def reply_messages(reply: Reply) -> list[Message]:
 
 
 def post_messages(post: DigestPost) -> list[Message]:
-    """A scheduled post: its title as the first message's text, then each digest's embeds."""
-    embeds = [e for d in post.digests for e in digest_embeds(d)]
-    return pack(embeds, content=shorten(escape(post.title), CONTENT) or None)
+    """A scheduled post: its title (and closing note: how many stories wait) as the first message's
+    text, then each digest's embeds, a "+N similar" field with their links on the story's first embed."""
+    embeds = []
+    for d in post.digests:
+        parts = digest_embeds(d)
+        similar = post.similar_to(d)
+        if similar:
+            lines = [_link(s.title or s.source or "Untitled article", url) if (url := valid_url(s.url))
+                     else escape(s.title or "Untitled article") for s in similar]
+            value = shorten("\n".join(lines), FIELD_VALUE)
+            room = len(parts[0].fields) < FIELDS and len(parts[0]) + len(value) + 20 <= MESSAGE_EMBED_CHARS
+            target = parts[0] if room else discord.Embed(colour=parts[0].colour)
+            target.add_field(name=f"+{len(similar)} similar", value=value, inline=False)
+            if not room:
+                parts.append(target)
+        embeds += parts
+    content = escape(post.title) + (f"\n{escape(post.note)}" if post.note else "")
+    return pack(embeds, content=shorten(content, CONTENT) or None)
 
 
 def notice_message(text: str) -> Message:

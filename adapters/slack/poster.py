@@ -25,7 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.platforms import DigestPost, PostResult
+from bot.platforms import DigestPost, MessageRecorder, PostResult
 from bot.store.channels import ChannelRef
 
 from .render import Message, notice_message, post_messages
@@ -113,6 +113,19 @@ def result_of_error(exc: Exception) -> PostResult:
 DIGEST_EVENT = "newsdigest_digest"
 
 
+def _part_of(message: dict, key: str) -> int | None:
+    """The position of `message` in the digest `key` (0: the top-level message), None when it is
+    not one of its messages."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") != DIGEST_EVENT or payload.get("idempotency_key") != key:
+        return None
+    try:
+        return int(payload.get("part") or 0)
+    except (TypeError, ValueError):
+        return None
+
+
 class SlackPoster:
     """Posts to Slack channels named "<team id>:<channel id>"; registered as the "slack" poster."""
 
@@ -124,44 +137,73 @@ class SlackPoster:
         self.client = client
         self.token_for_team = token_for_team
 
-    async def post_digest(self, channel_id: str, post: DigestPost) -> PostResult:
-        if post.may_be_posted:
-            earlier = await self.find_posted(channel_id, post.idempotency_key)
-            if earlier is not None:
-                log.info("slack: digest %s was already in %s (ts %s): not posted again", post.idempotency_key,
-                         channel_id, earlier)
-                return PostResult(status="posted", message_ref=earlier, detail="already posted before a restart")
+    async def post_digest(self, channel_id: str, post: DigestPost, record: MessageRecorder | None = None) -> PostResult:
+        """The post's messages: the first in the channel, the others in its thread, each carrying the
+        post's key and its position in its metadata. Those the ledger has (`post.posted`) are not
+        sent again; after a takeover (`may_be_posted`) the others are looked for in the channel and
+        its thread first, so that a crash between sending a message and recording it repeats nothing."""
         messages = post_messages(post)
-        metadata = {"event_type": DIGEST_EVENT, "event_payload": {"idempotency_key": post.idempotency_key}}
-        return await self.post_messages(channel_id, messages, metadata=metadata)
+        done = dict(post.posted)
+        if post.may_be_posted:
+            for position, ts in (await self.find_parts(channel_id, post.idempotency_key, done)).items():
+                log.info("slack: message %s of digest %s was already in %s (ts %s): not posted again", position,
+                         post.idempotency_key, channel_id, ts)
+                done[position] = ts
+                if record is not None:
+                    await record(position, ts)
+        return await self.post_messages(channel_id, messages, key=post.idempotency_key, done=done, record=record)
+
+    async def find_parts(self, channel_id: str, key: str, known: dict[int, str]) -> dict[int, str]:
+        """Messages of the digest `key` in the channel that `known` does not list: position → ts.
+        The top-level message is looked for in the channel's history, the replies in its thread."""
+        found: dict[int, str] = {}
+        first = known.get(0)
+        if first is None:
+            first = await self.find_posted(channel_id, key)
+            if first is None:
+                return found
+            found[0] = first
+        replies = await self._history(channel_id, "conversations_replies", ts=first)
+        for message in replies:
+            part = _part_of(message, key)
+            if part and part not in known and message.get("ts"):
+                found[part] = str(message["ts"])
+        return found
 
     async def find_posted(self, channel_id: str, key: str) -> str | None:
-        """The ts of a recent digest message in the channel carrying `key` in its metadata, if any.
-        Slack keeps no idempotency key of its own, so this is how a post repeated after a crash is
-        recognised; without the channels:history scope the check is skipped and the post goes out."""
+        """The ts of a recent top-level digest message in the channel carrying `key` in its metadata,
+        if any. Slack keeps no idempotency key of its own, so this is how a post repeated after a
+        crash is recognised; without the channels:history scope the check is skipped and the post goes out."""
+        for message in await self._history(channel_id, "conversations_history"):
+            if _part_of(message, key) == 0:
+                return message.get("ts")
+        return None
+
+    async def _history(self, channel_id: str, method: str, **extra: str) -> list[dict]:
+        """The channel's recent messages (or a thread's) with their metadata; [] when Slack will
+        not say (no history scope, Slack down): then the post goes out."""
         team, channel = split_channel_id(channel_id)
         try:
             token = await self._token(team)
-            kwargs = {"channel": channel, "limit": 100, "include_all_metadata": True}
+            kwargs = {"channel": channel, "limit": 100, "include_all_metadata": True, **extra}
             if token:
                 kwargs["token"] = token
-            response = await self.client.conversations_history(**kwargs)
+            response = await getattr(self.client, method)(**kwargs)
         except Exception as exc:
             log.info("slack: cannot look for an earlier post in %s (%s); posting", channel_id, result_of_error(exc).detail)
-            return None
-        for message in response.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == DIGEST_EVENT and (metadata.get("event_payload") or {}).get("idempotency_key") == key:
-                return message.get("ts")
-        return None
+            return []
+        return list(response.get("messages") or [])
 
     async def post_notice(self, channel_id: str, text: str) -> PostResult:
         return await self.post_messages(channel_id, [notice_message(text)])
 
-    async def post_messages(self, channel_id: str, messages: Sequence[Message],
-                            metadata: dict | None = None) -> PostResult:
-        """The first message in the channel, the others in its thread. The result is the first
-        message's: once it is posted the post counts as done, and a thread reply that fails is logged."""
+    async def post_messages(self, channel_id: str, messages: Sequence[Message], *, key: str | None = None,
+                            done: dict[int, str] | None = None, record: MessageRecorder | None = None) -> PostResult:
+        """The first message in the channel, the others in its thread, skipping the positions in
+        `done` (already posted: position → ts). With a digest's `key`, every message carries it in
+        its metadata and a failed thread reply is the post's result (the delivery is retried and
+        posts the rest); without one (a command's answer), the post counts as done once its first
+        message is out, and a failed reply is logged."""
         team, channel = split_channel_id(channel_id)
         try:
             token = await self._token(team)
@@ -172,16 +214,20 @@ class SlackPoster:
             log.warning("slack: cannot post to %s: the app is not installed in workspace %s (install it again)",
                         channel_id, team)
             return PostResult(status="forbidden", detail="not_installed")
-        first_ts: str | None = None
+        done = done or {}
+        first_ts: str | None = done.get(0)
         for i, message in enumerate(messages):
+            if i in done:
+                continue
             kwargs = {"channel": channel, "text": message.text, "blocks": message.blocks,
                       "unfurl_links": False, "unfurl_media": False}
             if token:
                 kwargs["token"] = token
             if first_ts is not None:
                 kwargs["thread_ts"] = first_ts
-            elif metadata is not None:
-                kwargs["metadata"] = metadata
+            if key is not None:
+                payload = {"idempotency_key": key, **({"part": i} if i else {})}
+                kwargs["metadata"] = {"event_type": DIGEST_EVENT, "event_payload": payload}
             try:
                 response = await self.client.chat_postMessage(**kwargs)
             except Exception as exc:
@@ -189,10 +235,15 @@ class SlackPoster:
                 self._log_failure(channel_id, result, thread=first_ts is not None)
                 if first_ts is None:
                     return result
-                return PostResult(status="posted", message_ref=first_ts,
-                                  detail=f"thread reply {i} of {len(messages) - 1} failed: {result.detail}")
+                detail = f"thread reply {i} of {len(messages) - 1} failed: {result.detail}"
+                if key is None:
+                    return PostResult(status="posted", message_ref=first_ts, detail=detail)
+                return result.model_copy(update={"message_ref": first_ts, "detail": detail})
+            ts = str(response.get("ts") or "") or None
+            if ts is not None and record is not None:
+                await record(i, ts)
             if first_ts is None:
-                first_ts = str(response.get("ts") or "") or None
+                first_ts = ts
                 if first_ts is None:  # no ts: nothing to thread under
                     break
         return PostResult(status="posted", message_ref=first_ts)

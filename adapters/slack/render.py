@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.platforms import DigestPost
+from bot.platforms import DigestPost, SimilarStory
 from bot.replies import Reply, Section
 from digests.models import Digest, Quote, Speaker
 
@@ -316,15 +316,30 @@ def digest_messages(digest: Digest, *, thread: bool = True, article_id: str | No
                     left_out="(too long for one message: the article has the rest)")
 
 
+def similar_block(stories: Sequence[SimilarStory]) -> Block:
+    """ "+2 similar: <link|title> · <link|title>": near-duplicates grouped under a story."""
+    links = []
+    for story in stories:
+        title = clip(escape(story.title or story.source or "Untitled article"), 200).replace("|", "∣")
+        links.append(f"<{story.url}|{title}>" if is_linkable(story.url) else title)
+    return context(clip(f"+{len(stories)} similar: " + " · ".join(links), MAX_SECTION_TEXT))
+
+
 def post_messages(post: DigestPost) -> list[Message]:
     """A scheduled post of several digests: a header with the post's title, each digest after a
-    divider; what does not fit in the first message continues in its thread."""
+    divider (with its "+N similar" line), the post's closing note (how many stories wait); what does
+    not fit in the first message continues in its thread."""
     units = [Unit("item", [header(post.title)])]
     for i, digest in enumerate(post.digests):
         parts = digest_units(digest, article_id=f"{i}")
         if i:
             parts[0] = Unit(parts[0].kind, [{"type": "divider"}, *parts[0].blocks])
+        similar = post.similar_to(digest)
+        if similar:
+            parts[0] = Unit(parts[0].kind, [*parts[0].blocks, similar_block(similar)])
         units += parts
+    if post.note:
+        units.append(Unit("item", [context(clip(escape(post.note), MAX_SECTION_TEXT))], count=0))  # not an item of "…and N more"
     titles = "; ".join(d.article.title or "Untitled article" for d in post.digests)
     return paginate(units, fallback(post.title, titles), thread=True, continued_text=fallback(f"{post.title} (continued)"))
 

@@ -196,11 +196,14 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
     from bot.app import Newsdigest
     from bot.commands import handle_text
+    from bot.platforms import register_poster
     from bot.store.db import database_url, describe
 
+    from .poster import TerminalPoster
     from .render import print_reply
 
     console = Console(highlight=False)
+    register_poster(TerminalPoster(console))  # /digest now posts here
     interactive = sys.stdin.isatty()
     if interactive:
         try:

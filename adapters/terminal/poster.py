@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.rule import Rule
 
-from bot.platforms import DigestPost, PostResult
+from bot.platforms import DigestPost, MessageRecorder, PostResult
 
-from .render import print_digest
+from .render import print_digest, print_similar
 
 
 class TerminalPoster:
@@ -18,10 +18,17 @@ class TerminalPoster:
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(highlight=False)
 
-    async def post_digest(self, channel_id: str, post: DigestPost) -> PostResult:
-        self.console.print(Rule(post.title))
-        for digest in post.digests:
-            print_digest(digest, self.console)
+    async def post_digest(self, channel_id: str, post: DigestPost, record: MessageRecorder | None = None) -> PostResult:
+        """The whole post as one message (position 0), not printed again once the ledger has it."""
+        if 0 not in post.posted:
+            self.console.print(Rule(post.title))
+            for digest in post.digests:
+                print_digest(digest, self.console)
+                print_similar(post.similar_to(digest), self.console)
+            if post.note:
+                self.console.print(post.note, style="italic", markup=False)
+            if record is not None:
+                await record(0, post.idempotency_key)
         return PostResult(status="posted", message_ref=post.idempotency_key)
 
     async def post_notice(self, channel_id: str, text: str) -> PostResult:

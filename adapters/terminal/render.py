@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.platforms import SimilarStory
 from bot.replies import Reply, Section
 from digests.models import Digest, Quote, Speaker
 
@@ -158,3 +159,12 @@ def print_reply(reply: Reply, console: Console) -> None:
         print_digest(reply.digest, console)
         return
     console.print(reply_text(reply))
+
+
+def print_similar(stories: list[SimilarStory], console: Console) -> None:
+    """The near-duplicates grouped under a digest in a scheduled post: "+N similar" with their links."""
+    if stories:
+        console.print(f"+{len(stories)} similar:", style="bold cyan")
+        for story in stories:
+            console.print(f"  • {story.title or 'Untitled article'}" + (f" — {story.url}" if story.url else ""),
+                          markup=False, highlight=False)

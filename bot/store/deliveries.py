@@ -4,17 +4,22 @@ A claim that finds the row taken does nothing, which makes posting exactly-once 
 and across several bot processes sharing one database. A claim left behind by a process that died
 mid-post expires after its lease and can be taken over, with the same idempotency key, so a slot
 missed that way is still posted once.
+
+A delivery's post is fixed the first time it is built (`save_post`), and each of its messages that
+reaches the platform is recorded under its own key (`record_message`): a takeover renders the same
+messages and posts only those not recorded (the poster looks for the others on the platform).
+Stories a channel's digests are done with are recorded per channel (`account`); the others wait.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .schema import DeliveryRow
+from .schema import ChannelRow, ChannelStoryRow, DeliveryMessageRow, DeliveryPostRow, DeliveryRow
 from .store import Store
 
 CLAIMED = "claimed"
@@ -62,6 +67,16 @@ def claim(store: Store, channel_id: int, slot: str, now: datetime, lease: timede
         return Claim(id=row.id, channel_id=channel_id, slot=slot, taken_over=True) if taken else None
 
 
+def held_until(store: Store, channel_id: int, slot: str, lease: timedelta) -> datetime | None:
+    """When the claim another process holds on the slot expires (None: the slot is done, or free)."""
+    with store.session() as s:
+        row = s.scalar(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id, DeliveryRow.slot == slot))
+        if row is None or row.status != CLAIMED:
+            return None
+        claimed_at = row.claimed_at if row.claimed_at.tzinfo else row.claimed_at.replace(tzinfo=timezone.utc)
+        return claimed_at + lease
+
+
 def complete(store: Store, claimed: Claim, status: str, now: datetime, detail: str | None = None) -> None:
     with store.session() as s:
         s.execute(update(DeliveryRow).where(DeliveryRow.id == claimed.id)
@@ -74,3 +89,78 @@ def deliveries(store: Store, channel_id: int) -> list[tuple[str, str]]:
     with store.session() as s:
         return [(r.slot, r.status) for r in s.scalars(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id)
                                                      .order_by(DeliveryRow.id))]
+
+
+def save_post(store: Store, claimed: Claim, title: str, plan: str) -> tuple[str, str]:
+    """Fix what the claimed delivery posts, unless it already is: the (title, plan) that holds."""
+    try:
+        with store.session() as s:
+            s.add(DeliveryPostRow(delivery_id=claimed.id, title=title, plan=plan))
+        return title, plan
+    except IntegrityError:  # fixed by an earlier holder of the claim
+        stored = saved_post(store, claimed.id)
+        assert stored is not None
+        return stored
+
+
+def saved_post(store: Store, delivery_id: int) -> tuple[str, str] | None:
+    with store.session() as s:
+        row = s.get(DeliveryPostRow, delivery_id)
+        return (row.title, row.plan) if row else None
+
+
+def record_message(store: Store, claimed: Claim, position: int, key: str, message_ref: str,
+                   now: datetime) -> None:
+    """Message `position` of the claimed delivery reached the platform as `message_ref`."""
+    try:
+        with store.session() as s:
+            s.add(DeliveryMessageRow(delivery_id=claimed.id, position=position, idempotency_key=key,
+                                     message_ref=message_ref, posted_at=now))
+    except IntegrityError:  # recorded already (a takeover found it on the platform)
+        pass
+
+
+def posted_messages(store: Store, delivery_id: int) -> dict[int, str]:
+    """position → message ref of the delivery's messages that reached the platform."""
+    with store.session() as s:
+        return dict(s.execute(select(DeliveryMessageRow.position, DeliveryMessageRow.message_ref)
+                              .where(DeliveryMessageRow.delivery_id == delivery_id)).all())
+
+
+def delivery_id(store: Store, channel_id: int, slot: str) -> int | None:
+    with store.session() as s:
+        return s.scalar(select(DeliveryRow.id).where(DeliveryRow.channel_id == channel_id, DeliveryRow.slot == slot))
+
+
+def account(store: Store, channel_id: int, stories: dict[str, str], delivery: int | None,
+            watermark: int | None, now: datetime, forget_before: datetime | None = None) -> None:
+    """Record that the channel's digests are done with `stories` (article id → "posted", "similar",
+    "filtered") and that every feed entry up to `watermark` was considered, in one transaction.
+    Stories already recorded keep their first outcome; the watermark never goes back. Records
+    older than `forget_before` go: their entries are past the pending window by then."""
+    for _attempt in range(2):  # a concurrent digest of the same channel may record one first
+        try:
+            with store.session() as s:
+                known = set(s.scalars(select(ChannelStoryRow.article_id).where(
+                    ChannelStoryRow.channel_id == channel_id, ChannelStoryRow.article_id.in_(list(stories)))))
+                s.add_all(ChannelStoryRow(channel_id=channel_id, article_id=article_id, outcome=outcome,
+                                          delivery_id=delivery, created_at=now)
+                          for article_id, outcome in stories.items() if article_id not in known)
+                if forget_before is not None:
+                    s.execute(delete(ChannelStoryRow).where(ChannelStoryRow.channel_id == channel_id,
+                                                            ChannelStoryRow.created_at < forget_before))
+                channel = s.get(ChannelRow, channel_id)
+                if channel is not None:
+                    channel.last_digest_at = now
+                    if watermark is not None:
+                        channel.last_entry_id = max(channel.last_entry_id or 0, watermark)
+            return
+        except IntegrityError:
+            continue
+
+
+def stories(store: Store, channel_id: int) -> dict[str, str]:
+    """article id → outcome of the stories the channel's digests are done with."""
+    with store.session() as s:
+        return dict(s.execute(select(ChannelStoryRow.article_id, ChannelStoryRow.outcome)
+                              .where(ChannelStoryRow.channel_id == channel_id)).all())

@@ -164,3 +164,46 @@ class WorkspaceAdminRow(Base):
     member_id: Mapped[str] = mapped_column(String(64))
     added_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeliveryPostRow(Base):
+    """What a claimed delivery posts, fixed when it is first built: the stories shown (with the
+    near-duplicates grouped under each) and the counts in its closing line. A takeover posts this
+    same plan, so the messages it renders are the ones the first process numbered."""
+
+    __tablename__ = "delivery_posts"
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    plan: Mapped[str] = mapped_column(Text)  # bot.delivery.Plan as JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeliveryMessageRow(Base):
+    """One message of a delivery that reached the platform (the Slack top-level message, a thread
+    reply, a Discord message), under its own idempotency key."""
+
+    __tablename__ = "delivery_messages"
+    __table_args__ = (UniqueConstraint("delivery_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    message_ref: Mapped[str] = mapped_column(String(200))
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ChannelStoryRow(Base):
+    """A story a channel's digests are done with: posted, grouped under a posted story as similar,
+    or left out by the channel's keywords. Stories without a row wait for the next digest."""
+
+    __tablename__ = "channel_stories"
+    __table_args__ = (UniqueConstraint("channel_id", "article_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    outcome: Mapped[str] = mapped_column(String(20))  # "posted", "similar", "filtered"
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
