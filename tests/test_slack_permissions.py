@@ -93,6 +93,7 @@ async def test_a_slack_escaped_link_is_subscribed_as_its_address(bot, slack, new
     ("/newsdigest", "admins add <@U0BEA|bea>"),
     ("/newsdigest", "admins remove <@U0CARL|carl>"),
     ("/digest", "now"),
+    ("/digest", "now --consume"),
     ("/digest", "  NOW "),
 ])
 async def test_a_member_is_told_to_ask_an_admin_and_nothing_changes(bot, slack, newsdigest, local_http, command, text):
