@@ -18,6 +18,7 @@ from digests.errors import ArticleError
 
 from .app import Newsdigest
 from .errors import SourceError
+from .store.channels import TERMINAL_TENANT
 
 ARTICLE_SUFFIXES = frozenset({".txt", ".html", ".htm", ".md"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -92,7 +93,8 @@ def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = N
         digest = app.service.digest_source(source, stdin=stdin)
     except (SourceError, ArticleError) as exc:
         return IngestItem(source=source, status="failed", error=" ".join(str(exc).split()))
-    saved = app.store.save_digest(digest)
+    # Ingesting is the terminal's: the operator's own tenant, shared with no chat workspace.
+    saved = app.store.save_digest(digest, tenant=TERMINAL_TENANT)
     return IngestItem(source=source, status=saved.status, article_id=saved.article_id,  # type: ignore[arg-type]
                       title=digest.article.title)
 
