@@ -4,7 +4,7 @@ Everything the commands need from the database goes through `Store`, whose metho
 pydantic models, never ORM rows: a caller cannot hold a row past its session by mistake.
 
 Tenants: every look-up takes the `tenant` (bot.store.channels.tenant_key) it answers for, and sees
-only the articles visible to it (`visible_articles`); an article another tenant holds answers as if
+only the articles visible to it (`visible_to`); an article another tenant holds answers as if
 it did not exist. The filter is part of each query, before its LIMIT, so a large tenant never
 crowds another's articles out of the results.
 """
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, Select, bindparam, cast, delete, func, literal_column, select, table, text, union
+from sqlalchemy import ColumnElement, Engine, bindparam, cast, delete, func, literal_column, or_, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,26 +92,32 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def visible_articles(tenant: str) -> Select:
-    """The ids of the articles `tenant` may see: those it brought itself (article_tenants), and those
-    brought by the entries of a feed one of its channels subscribes to.
+def visible_to(tenant: str, article_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """True for the rows whose `article_id` names an article `tenant` may see: one it brought itself
+    (article_tenants), or one brought by an entry of a feed that one of its channels subscribes to.
 
     A feed's articles are shared with a workspace for as long as one of its channels subscribes,
-    and all of them, those the feed brought before the workspace subscribed included: they are what
-    the feed published, which the workspace can read from the feed itself (the channel's digests
-    still post only what arrives after it subscribed, see bot.delivery). A workspace that
-    unsubscribes keeps only the articles it brought itself."""
-    direct = select(ArticleTenantRow.article_id).where(ArticleTenantRow.tenant == tenant)
-    via_feeds = (select(FeedEntryRow.article_id)
+    all of them, those the feed brought before the workspace subscribed included: they are what the
+    feed published, which the workspace can read from the feed itself (the channel's digests still
+    post only what arrives after it subscribed, see bot.delivery). A workspace that unsubscribes
+    keeps only the articles it brought itself.
+
+    Correlated EXISTS rather than IN (the tenant's articles): each candidate row costs an index
+    probe, whatever the size of the tenant, and PostgreSQL may still hash the set when that is
+    cheaper (measured in bench/bench_whosaid.py: an IN over a workspace of 20,000 articles cost
+    ~10 ms a query, hashing them all each time)."""
+    direct = (select(ArticleTenantRow.article_id)
+              .where(ArticleTenantRow.tenant == tenant, ArticleTenantRow.article_id == article_id))
+    via_feeds = (select(FeedEntryRow.id)
                  .join(FeedRow, FeedRow.id == FeedEntryRow.feed_id)
                  .join(SubscriptionRow, SubscriptionRow.feed_url == FeedRow.url)
                  .join(ChannelRow, ChannelRow.id == SubscriptionRow.channel_id)
-                 .where(ChannelRow.tenant == tenant, FeedEntryRow.article_id.is_not(None)))
-    return union(direct, via_feeds)
+                 .where(FeedEntryRow.article_id == article_id, ChannelRow.tenant == tenant))
+    return or_(direct.exists(), via_feeds.exists())
 
 
-def _visible(tenant: str):  # noqa: ANN202 - an SQL expression
-    return ArticleRow.id.in_(visible_articles(tenant))
+def _visible(tenant: str) -> ColumnElement[bool]:
+    return visible_to(tenant, ArticleRow.id)
 
 
 def _summary(row: ArticleRow) -> ArticleSummary:
@@ -165,7 +171,7 @@ class Store:
         """Store an article's digest. The same article (same canonical URL, or the same cleaned text)
         is updated in place, never stored twice. `tenant` is the workspace that brought it (a pasted
         text or URL); None for a feed's entry, whose article is shared through the feed's
-        subscriptions (see `visible_articles`) and with no one else."""
+        subscriptions (see `visible_to`) and with no one else."""
         try:
             return self._save(digest, tenant)
         except IntegrityError:
@@ -296,7 +302,7 @@ class Store:
             return []
         # The tenant's filter sits inside the full-text query, before its LIMIT (and, on PostgreSQL,
         # before the RANK_POOL cut): another tenant's matches never take the places of this one's.
-        own = QuoteRow.article_id.in_(visible_articles(tenant))
+        own = visible_to(tenant, QuoteRow.article_id)
         if self.dialect == "sqlite":
             match = " OR ".join("(" + " AND ".join(_fts5_term(list(t)) for t in g) + ")" for g in parsed)
             fts = table("quotes_fts")
