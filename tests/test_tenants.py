@@ -296,7 +296,9 @@ async def test_two_slack_workspaces_see_only_their_own_articles(make_app, slack_
     assert body_text(by_id) == _unknown_id_answer(body_text(unknown), "0123456789abcdef", bridge.id)
     assert by_id["response_type"] == unknown["response_type"] == "ephemeral"
     dispute_by_id = await command("T0BBB", "/dispute", bridge.id)
+    dispute_unknown = await command("T0BBB", "/dispute", "0123456789abcdef")
     assert "No stored article matches" in body_text(dispute_by_id)
+    assert body_text(dispute_by_id) == _unknown_id_answer(body_text(dispute_unknown), "0123456789abcdef", bridge.id)
 
     # B brings its own disputed article; A does not see it
     await command("T0BBB", "/digest", BAKERY)
@@ -353,7 +355,9 @@ async def test_two_discord_servers_see_only_their_own_articles(make_app, fake): 
         assert text_of(by_id) == _unknown_id_answer(text_of(unknown), "0123456789abcdef", bridge.id)
         assert is_ephemeral(by_id) and is_ephemeral(unknown)
         dispute = sent(await ask_in(GUILD_B, "dispute", [option("article", bridge.id)]))[-1]
+        dispute_unknown = sent(await ask_in(GUILD_B, "dispute", [option("article", "0123456789abcdef")]))[-1]
         assert is_ephemeral(dispute) and "No stored article matches" in text_of(dispute)
+        assert text_of(dispute) == _unknown_id_answer(text_of(dispute_unknown), "0123456789abcdef", bridge.id)
 
         # B's own article: its autocomplete lists it, A's does not
         sent(await ask_in(GUILD_B, "digest", [option("article", BAKERY)]))
