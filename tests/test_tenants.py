@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from adapters.slack.app import SlackBot
 from bot import commands
@@ -248,6 +248,15 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
         assert tenants == {"T0OLD:C0NEWS": "slack:T0OLD", "4242": "discord:8080", "local": "terminal"}
         assert kept == (3, 1)  # nothing cascaded away with the new column
         assert store.counts() == {"articles": 5, "quotes": 5}
+
+        with store.engine.begin() as connection:  # and back to 0003, keeping every row
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+            columns = {c["name"] for c in inspect(connection).get_columns("channels")}
+            assert "tenant" not in columns and not inspect(connection).has_table("article_tenants")
+            assert connection.execute(text("SELECT count(*) FROM subscriptions")).scalar() == 3
+            assert connection.execute(text("SELECT count(*) FROM channels")).scalar() == 3
     finally:
         store.close()
 
