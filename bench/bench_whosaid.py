@@ -1,14 +1,16 @@
 """/who-said latency over a store of many quotes, and ingest throughput.
 
-    .venv/bin/python bench/bench_whosaid.py --backend sqlite [--quotes 1000000] [--queries 1000]
+    .venv/bin/python bench/bench_whosaid.py --backend sqlite [--quotes 1000000] [--queries 1000] [--tenants 10]
     .venv/bin/python bench/bench_whosaid.py --backend postgresql [--url postgresql://postgres@127.0.0.1:5432/test]
 
 Fills a fresh store (a SQLite file in a temporary folder, or a new PostgreSQL database created for
 the run and dropped after) with generated quotes: 12-30 words drawn from a Zipf-distributed
-vocabulary of 40,000 made-up words and 150 common English words, 10 quotes per article. Then asks
-`/who-said` (bot.whosaid.who_said, the same call the commands make: full-text candidates plus the
-rapidfuzz re-ranking) with fragments cut from random stored quotes, each with a typo and some with
-a missing word, and prints p50/p95/p99 latency and how often the right quote came first. Ingest
+vocabulary of 40,000 made-up words and 150 common English words, 10 quotes per article, the
+articles dealt round-robin to `--tenants` workspaces. Then asks `/who-said` (bot.whosaid.who_said,
+the same call the commands make: full-text candidates within the asking workspace's articles plus
+the rapidfuzz re-ranking) as the workspace of a random stored quote, with a fragment cut from it
+(a typo, sometimes a missing word), and prints p50/p95/p99 latency and how often the right quote
+came first. Ingest
 throughput is measured through `Store.save_digest` (the store side of `newsdigest ingest`) on
 generated digests.
 """
@@ -30,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bot.store import Store  # noqa: E402
-from bot.store.schema import ArticleRow, QuoteRow  # noqa: E402
+from bot.store.schema import ArticleRow, ArticleTenantRow, QuoteRow  # noqa: E402
 from bot.whosaid import who_said  # noqa: E402
 from digests.models import Article, Digest, Quote, Speaker  # noqa: E402
 
@@ -104,16 +106,24 @@ def fragment_of(quote: str, rng: random.Random) -> str:
     return fragment.upper() if rng.random() < 0.1 else fragment
 
 
-def fill(store: Store, count: int, sentences: Sentences, rng: random.Random, batch: int = 20_000) -> list[tuple[int, str]]:
-    """Insert `count` quotes (10 per article) with Core bulk inserts; returns a sample of (id, text)."""
-    sample: list[tuple[int, str]] = []
+def tenant(n: int) -> str:
+    return f"slack:T{n:04d}"
+
+
+def fill(store: Store, count: int, sentences: Sentences, rng: random.Random, tenants: int = 1,
+         batch: int = 20_000) -> list[tuple[int, str, str]]:
+    """Insert `count` quotes (10 per article, the articles dealt round-robin to `tenants` workspaces)
+    with Core bulk inserts; returns a sample of (id, text, tenant)."""
+    sample: list[tuple[int, str, str]] = []
     next_id = 1
     with store.engine.begin() as conn:
         for base in range(0, count, batch):
             n = min(batch, count - base)
-            articles, quotes = [], []
+            articles, quotes, owners = [], [], []
             for k in range(0, n, 10):
                 article_id = uuid.uuid4().hex[:16]
+                owner = tenant(((base + k) // 10) % tenants)
+                owners.append({"tenant": owner, "article_id": article_id})
                 articles.append({"id": article_id, "content_hash": uuid.uuid4().hex, "title": f"Generated story {base + k}",
                                  "published": "2026-11-01", "source": "bench", "text": "generated", "word_count": 1,
                                  "has_dispute": False, "canonical_url": f"https://news.example/{article_id}"})
@@ -124,10 +134,11 @@ def fill(store: Store, count: int, sentences: Sentences, rng: random.Random, bat
                                    "end": len(body), "speaker_name": name, "speaker_role": role, "speaker_org": org,
                                    "speaker_kind": "person", "cue": "said", "kind": "direct", "confidence": 0.9})
                     if rng.random() < 0.002:
-                        sample.append((next_id, body))
+                        sample.append((next_id, body, owner))
                     next_id += 1
             conn.execute(insert(ArticleRow), articles)
             conn.execute(insert(QuoteRow), quotes)
+            conn.execute(insert(ArticleTenantRow), owners)
             print(f"\r  inserted {base + n:,} quotes", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     if store.dialect == "postgresql":
@@ -136,6 +147,7 @@ def fill(store: Store, count: int, sentences: Sentences, rng: random.Random, bat
             # The ids were given explicitly: move the sequence past them for the ingest that follows.
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('quotes', 'id'), (SELECT max(id) FROM quotes))")
             conn.exec_driver_sql("VACUUM ANALYZE quotes")
+            conn.exec_driver_sql("VACUUM ANALYZE article_tenants")
     return sample
 
 
@@ -171,6 +183,7 @@ def main() -> int:
     parser.add_argument("--quotes", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--ingest", type=int, default=500, help="digests stored for the ingest figure")
+    parser.add_argument("--tenants", type=int, default=10, help="workspaces the articles are dealt to")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -190,16 +203,18 @@ def main() -> int:
     try:
         store.migrate()
         started = time.perf_counter()
-        sample = fill(store, args.quotes, sentences, rng)
-        print(f"backend: {args.backend}; filled {args.quotes:,} quotes in {time.perf_counter() - started:.0f} s")
+        sample = fill(store, args.quotes, sentences, rng, tenants=args.tenants)
+        print(f"backend: {args.backend}; filled {args.quotes:,} quotes in {args.tenants} workspace(s) "
+              f"in {time.perf_counter() - started:.0f} s")
 
-        queries = [(qid, fragment_of(body, rng)) for qid, body in rng.sample(sample, min(args.queries, len(sample)))]
-        for _, fragment in queries[:20]:
-            who_said(store, fragment)  # warm the caches as a running bot would be
+        queries = [(qid, fragment_of(body, rng), owner)
+                   for qid, body, owner in rng.sample(sample, min(args.queries, len(sample)))]
+        for _, fragment, owner in queries[:20]:
+            who_said(store, fragment, tenant=owner)  # warm the caches as a running bot would be
         times, first = [], 0
-        for qid, fragment in queries:
+        for qid, fragment, owner in queries:
             start = time.perf_counter()
-            result = who_said(store, fragment)
+            result = who_said(store, fragment, tenant=owner)
             times.append((time.perf_counter() - start) * 1000)
             first += bool(result.matches) and result.matches[0].quote.id == qid
         print(f"/who-said over {len(queries):,} fragments with typos: p50 {percentile(times, 50):.1f} ms, "
@@ -209,7 +224,7 @@ def main() -> int:
         digests = [synthetic_digest(sentences, n) for n in range(args.ingest)]
         start = time.perf_counter()
         for d in digests:
-            store.save_digest(d)
+            store.save_digest(d, tenant=tenant(0))
         elapsed = time.perf_counter() - start
         print(f"ingest (store side, {args.ingest} digests of ~{digests[0].article.word_count} words, 6 quotes each): "
               f"{args.ingest / elapsed:.0f} articles/s")

@@ -76,16 +76,23 @@ def article_line(article: ArticleSummary) -> str:
     return " · ".join(x for x in (article.title or "Untitled article", article.published, article.source) if x)
 
 
+def tenant_of(app: Newsdigest, channel: ChannelRef) -> str:
+    """The workspace whose articles a command in `channel` sees and adds to. A stored channel that did
+    not know its workspace yet learns it here, so that its feeds are shared with that workspace."""
+    channel_store.learn_workspace(app.store, channel)
+    return channel.tenant
+
+
 # /who-said
 
-def who_said(app: Newsdigest, fragment: str, share: bool = False) -> Reply:
+def who_said(app: Newsdigest, fragment: str, share: bool = False, *, channel: ChannelRef) -> Reply:
     fragment = fragment.strip()
     if not fragment.strip(" \"'\u201c\u201d\u2018\u2019"):
         return usage("Who said it?", 'Give a few words of the quote: /who-said "go-to choice for coders"')
     if len(fragment) > MAX_FRAGMENT:
         return usage("That is a long fragment",
                      f"Give a few words of the quote, up to {MAX_FRAGMENT} characters (this one has {len(fragment):,}).")
-    result = find_who_said(app.store, fragment)
+    result = find_who_said(app.store, fragment, tenant=tenant_of(app, channel))
     visibility = "channel" if share else "private"
     if not result.matches:
         sections = [_match_section(m) for m in result.near]
@@ -123,9 +130,10 @@ def _unique_links(articles) -> list[Link]:  # noqa: ANN001 - any iterable of Art
 
 # /dispute
 
-def dispute(app: Newsdigest, article: str | None = None) -> Reply:
+def dispute(app: Newsdigest, article: str | None, channel: ChannelRef) -> Reply:
     ref = (article or "").strip()
-    summary = app.store.find_article(ref) if ref else app.store.latest_with_dispute()
+    tenant = tenant_of(app, channel)
+    summary = app.store.find_article(ref, tenant=tenant) if ref else app.store.latest_with_dispute(tenant=tenant)
     if summary is None:
         text = (f"No stored article matches “{ref}”." if ref
                 else "No stored article reports a dispute yet. Ingest articles, or name one: /dispute <title words|URL|id>")
@@ -236,28 +244,32 @@ def _preview(app: Newsdigest, channel_id: int, now: datetime) -> Reply:
                  sections=sections, links=links, visibility="private")
 
 
-def digest(app: Newsdigest, source: str | None = None, channel: ChannelRef | None = None) -> Reply:
+def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
+    """The digest of an article the channel's workspace may see, found by id, URL or title words; a
+    URL or pasted text it has not got yet is digested and becomes its own (stored once, whoever else
+    brought it too). Another workspace's article answers exactly as an unknown one."""
     ref = (source or "").strip()
     words = ref.lower().split()
-    if channel is not None and words and words[0] in {"now", "preview"} and set(words[1:]) <= {"--consume"}:
+    if words and words[0] in {"now", "preview"} and set(words[1:]) <= {"--consume"}:
         return channel_digest(app, channel, post_now=words[0] == "now", consume="--consume" in words[1:])
+    tenant = tenant_of(app, channel)
     if not ref:
-        recent = app.store.recent_articles(limit=1)
+        recent = app.store.recent_articles(limit=1, tenant=tenant)
         if not recent:
             return usage("Nothing stored yet", "Digest an article: /digest <URL>, or paste the article's text after /digest.")
         summary = recent[0]
     elif re.match(r"https?://", ref) and " " not in ref:
-        summary = app.store.find_article(ref)
+        summary = app.store.find_article(ref, tenant=tenant)
         if summary is None:
-            saved = app.store.save_digest(app.service.digest_source(ref))
-            summary = app.store.find_article(saved.article_id)
+            saved = app.store.save_digest(app.service.digest_source(ref), tenant=tenant)
+            summary = app.store.find_article(saved.article_id, tenant=tenant)
     else:
-        summary = app.store.find_article(ref)
+        summary = app.store.find_article(ref, tenant=tenant)
         if summary is None and len(ref.split()) >= MIN_PASTED_WORDS:
-            saved = app.store.save_digest(app.service.digest_text(ref))
-            summary = app.store.find_article(saved.article_id)
+            saved = app.store.save_digest(app.service.digest_text(ref), tenant=tenant)
+            summary = app.store.find_article(saved.article_id, tenant=tenant)
         if summary is None:
-            recent = app.store.recent_articles(limit=5)
+            recent = app.store.recent_articles(limit=5, tenant=tenant)
             text = (f"No stored article matches “{ref[:80]}”. Give a URL, paste the whole article "
                     f"(at least {MIN_PASTED_WORDS} words), or pick a recent one:")
             return Reply(kind="not_found", title="No such article", summary=text,
@@ -579,7 +591,7 @@ def _who_said_text(app: Newsdigest, args: str, channel: ChannelRef, caller: Call
         if args.rstrip().endswith(" " + flag) or args.strip() == flag:
             share, args = True, args.rstrip()[: -len(flag)]
             break
-    return who_said(app, args, share=share)
+    return who_said(app, args, share=share, channel=channel)
 
 
 COMMANDS: dict[str, Command] = {c.name: c for c in [
@@ -590,7 +602,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in [
             changes=_digest_changes),
     Command("/dispute", "/dispute [title words | URL | id]",
             "the dispute of the latest article that reports one, or of the one named",
-            lambda app, a, c, who: dispute(app, a)),
+            lambda app, a, c, who: dispute(app, a, c)),
     Command("/who-said", '/who-said "a few words of a quote" [--share]',
             "who said it, in which article (only you see the answer unless you --share)", _who_said_text),
     Command("/newsdigest", "/newsdigest subscribe|unsubscribe|resume|feeds|schedule|admins|help …",

@@ -32,7 +32,7 @@ from .app import Newsdigest
 from .platforms import NEEDS_A_PERSON, DigestPost, SimilarStory, message_key, poster_for, run_for_platform
 from .store import Store
 from .store import deliveries as ledger
-from .store.channels import ChannelRef
+from .store.channels import ChannelRef, channel_of
 from .store.schema import ChannelRow, ChannelStoryRow, DigestRow, FeedEntryRow, FeedRow, SubscriptionRow
 from .urls import canonical_url
 
@@ -79,7 +79,7 @@ def _utc(value: datetime | None) -> datetime | None:
 def channel_ref(store: Store, channel_id: int) -> ChannelRef | None:
     with store.session() as s:
         row = s.get(ChannelRow, channel_id)
-        return ChannelRef(platform=row.platform, external_id=row.external_id, name=row.name) if row else None
+        return channel_of(row) if row else None
 
 
 @dataclass

@@ -18,6 +18,7 @@ from digests.errors import ArticleError
 
 from .app import Newsdigest
 from .errors import SourceError
+from .store.channels import TERMINAL_TENANT
 
 ARTICLE_SUFFIXES = frozenset({".txt", ".html", ".htm", ".md"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -95,7 +96,8 @@ def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = N
     except ArticleError as exc:
         return IngestItem(source=source, status="failed", error=" ".join(str(exc).split()))
     try:
-        saved = app.store.save_digest(digest)
+        # Ingesting is the terminal's: the operator's own tenant, shared with no chat workspace.
+        saved = app.store.save_digest(digest, tenant=TERMINAL_TENANT)
     except SourceError as exc:  # BadInput: a value of this article cannot be stored (an address too long)
         return IngestItem(source=source, status="failed", error=exc.detail)
     return IngestItem(source=source, status=saved.status, article_id=saved.article_id,  # type: ignore[arg-type]

@@ -122,15 +122,16 @@ def candidate_queries(fragment: str) -> list[dict]:
     return [q for q in queries if q["groups"]]
 
 
-def who_said(store: Store, fragment: str) -> WhoSaid:
-    """Answers (quotes the fragment comes from, best first) and, failing those, the nearest quotes.
+def who_said(store: Store, fragment: str, *, tenant: str) -> WhoSaid:
+    """Answers (quotes the fragment comes from, best first) and, failing those, the nearest quotes,
+    among the quotes of the articles `tenant` may see (each look-up filters in the database).
     The fragment must already be checked for length (see `MAX_FRAGMENT`). The look-ups of
     `candidate_queries` run in order until one yields an answer."""
     fragment = normalise(fragment)
     candidates: list[StoredQuote] = []
     ranked: list[Match] = []
     for query in candidate_queries(fragment):
-        candidates += store.quote_candidates(**query)
+        candidates += store.quote_candidates(**query, tenant=tenant)
         ranked = _rank(fragment, candidates)
         if ranked and ranked[0].score >= MATCH:
             break

@@ -398,10 +398,10 @@ def option(name: str, value: Any, type: int = 3, focused: bool = False) -> dict[
 
 def interaction(name: str, options: Iterable[dict[str, Any]] = (), *, type: int = 2, permissions: str = ALL_PERMISSIONS,
                 guild: bool = True, channel_id: str = CHANNEL_ID, channel_name: str = "news",
-                subcommand: str | None = None, age: float = 0.0) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload: type 2 (a command) or 4 (autocomplete), in a guild text channel
-    by a member with `permissions` (a decimal string), or in a DM with guild=False. Its id says it was
-    created `age` seconds ago (the time it took to reach the bot)."""
+                subcommand: str | None = None, age: float = 0.0, guild_id: str = GUILD_ID) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload: type 2 (a command) or 4 (autocomplete), in a text channel of
+    the guild `guild_id` by a member with `permissions` (a decimal string), or in a DM with guild=False.
+    Its id says it was created `age` seconds ago (the time it took to reach the bot)."""
     interaction_id = _snowflake(age)
     opts = list(options)
     if subcommand is not None:
@@ -414,10 +414,10 @@ def interaction(name: str, options: Iterable[dict[str, Any]] = (), *, type: int 
         "entitlements": [], "attachment_size_limit": 10 * 1024 * 1024,
     }
     if guild:
-        data["guild_id"] = GUILD_ID
+        data["guild_id"] = guild_id
         payload.update(
-            guild_id=GUILD_ID, guild_locale="en-US", context=0, authorizing_integration_owners={"0": GUILD_ID},
-            channel={"id": channel_id, "type": 0, "name": channel_name, "guild_id": GUILD_ID, "position": 0,
+            guild_id=guild_id, guild_locale="en-US", context=0, authorizing_integration_owners={"0": guild_id},
+            channel={"id": channel_id, "type": 0, "name": channel_name, "guild_id": guild_id, "position": 0,
                      "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
                      "last_message_id": None, "rate_limit_per_user": 0, "flags": 0, "permissions": permissions},
             member={"user": user, "roles": [], "nick": None, "avatar": None, "joined_at": "2024-01-01T00:00:00+00:00",

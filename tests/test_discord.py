@@ -37,7 +37,8 @@ TITLE = "AI Rivalry Heats Up: Anthropic Cuts OpenAI Out of Access to Claude Mode
 EPHEMERAL = 64
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
 ORIGINAL = rf"/webhooks/{APP_ID}/[^/]+/messages/@original"
-HERE = ChannelRef(platform="discord", external_id=CHANNEL_ID, name="news")
+HERE = ChannelRef(platform="discord", external_id=CHANNEL_ID, name="news", workspace=GUILD_ID)
+GUILD_TENANT = HERE.tenant  # the server the interactions come from
 
 ARTICLE_HTML = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -62,7 +63,7 @@ def seeded_dir(tmp_path_factory, engine) -> Path:
     settings = Settings(_env_file=None, data_dir=data)
     store = Store.open(settings)
     try:
-        store.save_digest(DigestService(settings, engine=engine).digest_source(str(SEED)))
+        store.save_digest(DigestService(settings, engine=engine).digest_source(str(SEED)), tenant=GUILD_TENANT)
     finally:
         store.close()
     return data
@@ -318,7 +319,7 @@ async def test_autocomplete_offers_recent_titles_and_the_choice_digests_that_art
     (choice,) = body["data"]["choices"]
     assert choice["name"].startswith("AI Rivalry Heats Up") and len(choice["name"]) <= 100
     article_id = choice["value"]
-    assert bot.client.app.store.find_article(article_id).title == TITLE
+    assert bot.client.app.store.find_article(article_id, tenant=GUILD_TENANT).title == TITLE
     assert the_callback(await bot.send(interaction("digest", [option("article", "zebra", focused=True)], type=4))) == \
         {"type": 8, "data": {"choices": []}}
     dispute_choices = the_callback(await bot.send(interaction("dispute", [option("article", "", focused=True)], type=4)))
@@ -343,7 +344,7 @@ async def test_digest_of_a_url_defers_at_once_then_edits_the_answer(make_app, fa
     assert edit["embeds"][0]["url"] == url
     assert "Maria Lopez" in text_of(edit)
     assert local_http.paths() == ["/story"]
-    assert app.store.find_article(url) is not None
+    assert app.store.find_article(url, tenant=GUILD_TENANT) is not None
 
 
 @pytest.mark.parametrize("allow_private", [True, False])
@@ -395,7 +396,7 @@ async def test_a_huge_pasted_article_is_refused_with_its_size(bot):
 async def test_a_long_digest_is_split_over_follow_up_messages(bot, digest_factory):
     quotes = [(" ".join(f"word{n}x{i}" for i in range(160)), f"Speaker Number{n}") for n in range(40)]
     digest = digest_factory(quotes, title="A very long story")
-    bot.client.app.store.save_digest(digest)
+    bot.client.app.store.save_digest(digest, tenant=GUILD_TENANT)
     requests = await bot.send(interaction("digest", [option("article", digest.article.id)]))
     messages = sent(requests)
     assert len(messages) >= 3
@@ -411,7 +412,7 @@ async def test_article_text_cannot_mention_anyone(bot, digest_factory):
     digest = digest_factory([("Hello @everyone and @here, ping <@&123456789012345678> and <@123456789012345678> **now**",
                               "Eve <@!123456789012345678>")],
                             title="Alert @everyone", intro="Alert @everyone. This article tries to ping the whole server.")
-    bot.client.app.store.save_digest(digest)
+    bot.client.app.store.save_digest(digest, tenant=GUILD_TENANT)
     requests = await bot.send(interaction("digest", [option("article", digest.article.id)]))
     message = the_callback(requests)["data"]
     raw = json.dumps(message, ensure_ascii=False)

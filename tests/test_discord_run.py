@@ -45,7 +45,7 @@ def seeded_dir(tmp_path_factory, engine) -> Path:
     store = Store.open(settings)
     try:
         digest = DigestService(settings, engine=engine).digest_source(str(SEED))
-        store.save_digest(digest)
+        store.save_digest(digest, tenant=f"discord:{GUILD_ID}")  # brought by the server the session runs in
     finally:
         store.close()
     return data

@@ -33,6 +33,7 @@ from tests.slack_server import (
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+SLACK_TENANT = f"slack:{TEAM_ID}"  # the workspace the commands come from
 TITLE = "AI Rivalry Heats Up: Anthropic Cuts OpenAI Out of Access to Claude Models Over Terms of Service Violation"
 
 
@@ -43,7 +44,7 @@ def newsdigest(tmp_path_factory, engine, module_slack_api) -> Newsdigest:  # noq
                         max_fetch_bytes=300_000, fetch_timeout=5, slack_bot_token="xoxb-test",
                         slack_signing_secret=SECRET, slack_api_url=module_slack_api.api_url)
     app = Newsdigest(settings, service=DigestService(settings, engine=engine))
-    app.store.save_digest(app.service.digest_source(str(SEED)))
+    app.store.save_digest(app.service.digest_source(str(SEED)), tenant=SLACK_TENANT)
     yield app
     app.close()
 
@@ -172,7 +173,7 @@ async def test_an_article_cannot_mention_or_link_through_the_bot(bot, slack, new
     digest = make_digest([(evil, Speaker(name="Eve <!here>", role="boss", org="<#C999>"))],
                          title="Evil <!channel> story", intro=evil, dispute=True, implications=[evil],
                          url="https://example.com/evil")
-    newsdigest.store.save_digest(digest)
+    newsdigest.store.save_digest(digest, tenant=SLACK_TENANT)
     message = await ask(bot, slack, "/digest", digest.article.id)
     raw = json.dumps(message, ensure_ascii=False)
     for needle in ("<!channel>", "<@U123>", "<http://evil|click>", "<!here>", "<#C999>", "*act*", "`fast`"):
@@ -187,7 +188,7 @@ async def test_an_article_cannot_mention_or_link_through_the_bot(bot, slack, new
 async def test_a_huge_digest_is_cut_and_continues_in_a_thread(bot, slack, newsdigest):
     said = [(f"Q{i:03d} " + "a long quote that goes on " * 12, Speaker(name=f"Person {i}", org="Org")) for i in range(90)]
     digest = make_digest(said, title="The longest story", url="https://example.com/long")
-    newsdigest.store.save_digest(digest)
+    newsdigest.store.save_digest(digest, tenant=SLACK_TENANT)
     response = await send(bot, slack, "/digest", digest.article.id, channel_id="C0LONG")
     assert response.status == 200
     calls = await slack.wait_async(lambda calls: len([c for c in calls if c.api_method == "chat.postMessage"]) >= 2)
@@ -207,7 +208,7 @@ async def test_a_huge_digest_is_cut_and_continues_in_a_thread(bot, slack, newsdi
 async def test_a_huge_digest_in_a_channel_the_bot_cannot_post_in_still_gets_the_first_part(bot, slack, newsdigest):
     said = [(f"Q{i:03d} " + "a long quote that goes on " * 12, Speaker(name=f"Person {i}")) for i in range(90)]
     digest = make_digest(said, title="Another long story", url="https://example.com/long2")
-    newsdigest.store.save_digest(digest)
+    newsdigest.store.save_digest(digest, tenant=SLACK_TENANT)
     slack.fail("chat.postMessage", error="not_in_channel")
     message = await ask(bot, slack, "/digest", digest.article.id, channel_id="C0PRIVATE")
     assert message["response_type"] == "in_channel"
@@ -347,7 +348,8 @@ async def test_oauth_install_then_commands_from_the_new_workspace(tmp_path, engi
                         slack_client_secret="client-secret", slack_signing_secret=SECRET, slack_api_url=slack.api_url)
     app = Newsdigest(settings, service=DigestService(settings, engine=engine))
     try:
-        app.store.save_digest(make_digest([("we will ship it on friday", Speaker(name="Ada Lovelace"))], title="Ship"))
+        app.store.save_digest(make_digest([("we will ship it on friday", Speaker(name="Ada Lovelace"))], title="Ship"),
+                              tenant="slack:T0NEW")  # the new workspace's own article
         bot = SlackBot(app)
         flow = bot.app.oauth_flow
         install = await flow.handle_installation(AsyncBoltRequest(body="", query="", headers={}))

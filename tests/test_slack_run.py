@@ -1,6 +1,7 @@
 """`newsdigest run slack` as a separate process, in HTTP mode: signed slash commands over real HTTP,
-the Web API and the response_url on a local server. The seed article is ingested once for the module
-with `newsdigest ingest seeds/`."""
+the Web API and the response_url on a local server. The seed article is stored once for the module as
+the Slack workspace's own (an article `newsdigest ingest` stores is the terminal's, which no workspace
+sees)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.service import DigestService
+from bot.store import Store
 from tests.slack_server import (
+    TEAM_ID,
     assert_within_slack_limits,
     signed_headers,
     slack_api,  # noqa: F401 - a fixture
@@ -72,11 +77,15 @@ def post(port: int, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Path:
+def seeded(tmp_path_factory, engine) -> Path:
     data_dir = tmp_path_factory.mktemp("slack-run") / "data"
-    result = run_cli("ingest", "seeds/", env=environment(data_dir))
-    assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.decode().strip() == "1 stored, 0 updated, 0 unchanged, 0 failed"
+    settings = Settings(_env_file=None, data_dir=data_dir)
+    store = Store.open(settings)
+    try:
+        seed = DigestService(settings, engine=engine).digest_source(str(ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"))
+        assert store.save_digest(seed, tenant=f"slack:{TEAM_ID}").status == "created"
+    finally:
+        store.close()
     return data_dir
 
 

@@ -15,7 +15,9 @@ import pytest
 from bot import commands
 from bot.app import Newsdigest
 from bot.config import Settings
+from bot.commands import TERMINAL
 from bot.store import Store
+from bot.store.channels import TERMINAL_TENANT
 from bot.whosaid import who_said
 from digests.models import Speaker
 
@@ -40,13 +42,13 @@ def quotes(store, digest_factory) -> Store:
     scare quotes that must never be answers."""
     store.save_digest(digest_factory(
         [(GO_TO, NULTY), (STANDARD, "Hannah Wong"), (APOLOGY, "Sam Reyes"), ("game-changer", None)],
-        title="AI code tools race ahead", url=AI_URL, published="2025-03-14", source="Tech Wire"))
+        title="AI code tools race ahead", url=AI_URL, published="2025-03-14", source="Tech Wire"), tenant=TERMINAL_TENANT)
     store.save_digest(digest_factory(
         [(SOLAR, "Maria Lopez"), (FUTURE, "Tom Berg"), (HARBOUR, "Ines Duarte"), (SCARE, None)],
-        title="The energy plan", url=ENERGY_URL, published="2025-04-02", source="City Paper"))
+        title="The energy plan", url=ENERGY_URL, published="2025-04-02", source="City Paper"), tenant=TERMINAL_TENANT)
     store.save_digest(digest_factory(
         [(FUTURE_TOO, "Ana Silva")], title="Southern renewables", url=SOUTH_URL, published="2025-05-20",
-        source="South Daily"))
+        source="South Daily"), tenant=TERMINAL_TENANT)
     return store
 
 
@@ -62,7 +64,7 @@ def speakers(result) -> list[str]:  # noqa: ANN001 - a WhoSaid
 # Finding the quote
 
 def test_the_exact_fragment(quotes):
-    result = who_said(quotes, "the go-to choice for coders")
+    result = who_said(quotes, "the go-to choice for coders", tenant=TERMINAL_TENANT)
     assert speakers(result) == ["Christopher Nulty"]
     assert result.matches[0].quote.text == GO_TO
     assert result.matches[0].score == 100
@@ -72,7 +74,7 @@ def test_the_exact_fragment(quotes):
 
 @pytest.mark.parametrize("fragment", ["THE GO-TO CHOICE FOR CODERS", "The Go-To Choice For Coders", "tHe gO-tO cHoIcE"])
 def test_any_case(quotes, fragment):
-    assert speakers(who_said(quotes, fragment)) == ["Christopher Nulty"]
+    assert speakers(who_said(quotes, fragment, tenant=TERMINAL_TENANT)) == ["Christopher Nulty"]
 
 
 @pytest.mark.parametrize(("fragment", "speaker"), [
@@ -92,7 +94,7 @@ def test_any_case(quotes, fragment):
     ("\u201cthe so-called \u2018safe harbour\u2019 rule\u201d", "Ines Duarte"),
 ])
 def test_straight_and_curly_quotes_and_apostrophes(quotes, fragment, speaker):
-    result = who_said(quotes, fragment)
+    result = who_said(quotes, fragment, tenant=TERMINAL_TENANT)
     assert speakers(result) == [speaker]
     assert result.matches[0].score >= 95
 
@@ -104,7 +106,7 @@ def test_straight_and_curly_quotes_and_apostrophes(quotes, fragment, speaker):
     ("double our invesment in solar", "Maria Lopez"),
 ])
 def test_a_typo(quotes, fragment, speaker):
-    assert speakers(who_said(quotes, fragment)) == [speaker]
+    assert speakers(who_said(quotes, fragment, tenant=TERMINAL_TENANT)) == [speaker]
 
 
 @pytest.mark.parametrize(("fragment", "speaker"), [
@@ -113,12 +115,12 @@ def test_a_typo(quotes, fragment, speaker):
     ("we will double investment in solar power", "Maria Lopez"),
 ])
 def test_a_missing_word(quotes, fragment, speaker):
-    assert speakers(who_said(quotes, fragment)) == [speaker]
+    assert speakers(who_said(quotes, fragment, tenant=TERMINAL_TENANT)) == [speaker]
 
 
 def test_two_people_with_matching_quotes_are_both_answers(quotes, app):
-    assert sorted(speakers(who_said(quotes, "renewables are the future of this region"))) == ["Ana Silva", "Tom Berg"]
-    reply = commands.who_said(app, "renewables are the future of this region")
+    assert sorted(speakers(who_said(quotes, "renewables are the future of this region", tenant=TERMINAL_TENANT))) == ["Ana Silva", "Tom Berg"]
+    reply = commands.who_said(app, "renewables are the future of this region", channel=TERMINAL)
     assert reply.kind == "answer"
     assert len(reply.sections) == 2
     said_by = sorted(f.value for s in reply.sections for f in s.fields if f.name == "Said by")
@@ -131,10 +133,10 @@ def test_two_people_with_matching_quotes_are_both_answers(quotes, app):
 
 def test_no_match_offers_the_closest_quotes(quotes, app):
     fragment = "double our investment in wind turbines and coal plants"
-    result = who_said(quotes, fragment)
+    result = who_said(quotes, fragment, tenant=TERMINAL_TENANT)
     assert result.matches == []
     assert [m.quote.text for m in result.near] == [SOLAR]
-    reply = commands.who_said(app, fragment)
+    reply = commands.who_said(app, fragment, channel=TERMINAL)
     assert reply.kind == "not_found"
     assert "closest" in reply.summary
     assert [s.quote for s in reply.sections if s.quote] == [SOLAR]
@@ -142,9 +144,9 @@ def test_no_match_offers_the_closest_quotes(quotes, app):
 
 
 def test_no_match_and_nothing_near(quotes, app):
-    result = who_said(quotes, "purple elephants dance on the moon")
+    result = who_said(quotes, "purple elephants dance on the moon", tenant=TERMINAL_TENANT)
     assert (result.matches, result.near) == ([], [])
-    reply = commands.who_said(app, "purple elephants dance on the moon")
+    reply = commands.who_said(app, "purple elephants dance on the moon", channel=TERMINAL)
     assert reply.kind == "not_found"
     assert [s.quote for s in reply.sections if s.quote] == []
     assert "purple elephants dance on the moon" in reply.summary
@@ -152,11 +154,11 @@ def test_no_match_and_nothing_near(quotes, app):
 
 @pytest.mark.parametrize("fragment", [SCARE, "total disaster", "game-changer", "game changer"])
 def test_an_unattributed_quote_is_never_an_answer(quotes, app, fragment):
-    result = who_said(quotes, fragment)
+    result = who_said(quotes, fragment, tenant=TERMINAL_TENANT)
     assert result.matches == []
     assert all(m.quote.speaker is not None for m in result.near)
     assert all(m.quote.text not in {SCARE, "game-changer"} for m in result.near)
-    reply = commands.who_said(app, fragment)
+    reply = commands.who_said(app, fragment, channel=TERMINAL)
     assert reply.kind == "not_found"
     assert all(s.quote not in {SCARE, "game-changer"} for s in reply.sections)
     assert "unattributed" not in str(reply.model_dump())
@@ -165,7 +167,7 @@ def test_an_unattributed_quote_is_never_an_answer(quotes, app, fragment):
 # The command's reply
 
 def test_the_reply_names_the_speaker_article_title_date_and_link(app):
-    reply = commands.who_said(app, "go-to choice for coders")
+    reply = commands.who_said(app, "go-to choice for coders", channel=TERMINAL)
     assert reply.kind == "answer"
     assert reply.title == "Who said “go-to choice for coders”"
     assert GO_TO in reply.summary and "Christopher Nulty" in reply.summary
@@ -180,10 +182,10 @@ def test_the_reply_names_the_speaker_article_title_date_and_link(app):
 
 
 def test_the_reply_is_private_unless_shared(app):
-    assert commands.who_said(app, "go-to choice for coders").visibility == "private"
-    assert commands.who_said(app, "go-to choice for coders", share=True).visibility == "channel"
-    assert commands.who_said(app, "purple elephants", share=True).visibility == "channel"
-    assert commands.who_said(app, "purple elephants").visibility == "private"
+    assert commands.who_said(app, "go-to choice for coders", channel=TERMINAL).visibility == "private"
+    assert commands.who_said(app, "go-to choice for coders", share=True, channel=TERMINAL).visibility == "channel"
+    assert commands.who_said(app, "purple elephants", share=True, channel=TERMINAL).visibility == "channel"
+    assert commands.who_said(app, "purple elephants", channel=TERMINAL).visibility == "private"
     shared = commands.handle_text(app, '/who-said "go-to choice for coders" --share')
     assert (shared.kind, shared.visibility) == ("answer", "channel")
     typed = commands.handle_text(app, '/Who-Said "go-to choice for coders"')
@@ -193,7 +195,7 @@ def test_the_reply_is_private_unless_shared(app):
 
 @pytest.mark.parametrize("fragment", ["", "   ", '""', "\u201c\u201d", "''", "x" * 10_000, "go-to choice " * 800])
 def test_an_empty_or_huge_fragment_gets_a_usage_reply(app, fragment):
-    reply = commands.who_said(app, fragment)
+    reply = commands.who_said(app, fragment, channel=TERMINAL)
     assert reply.kind == "usage"
     assert reply.visibility == "private"
     assert reply.sections and reply.sections[0].text
@@ -207,9 +209,9 @@ def test_an_empty_or_huge_fragment_gets_a_usage_reply(app, fragment):
     "{go-to}[choice]", "go-to\nchoice\tfor\rcoders", "go-to choice\x00 for coders", "\u200bgo-to choice",
 ])
 def test_query_syntax_in_a_fragment_is_plain_text(quotes, app, fragment):
-    result = who_said(quotes, fragment)
+    result = who_said(quotes, fragment, tenant=TERMINAL_TENANT)
     assert all(m.quote.speaker is not None for m in result.matches + result.near)
-    reply = commands.who_said(app, fragment)
+    reply = commands.who_said(app, fragment, channel=TERMINAL)
     assert reply.kind in {"answer", "not_found", "usage"}
     if reply.kind == "usage":  # only a fragment that is nothing but quote marks
         assert not fragment.strip(" \"'")
@@ -222,8 +224,8 @@ def test_query_syntax_in_a_fragment_is_plain_text(quotes, app, fragment):
     "go-to % choice _ for coders",
 ])
 def test_query_syntax_around_the_words_still_finds_the_quote(quotes, app, fragment):
-    assert speakers(who_said(quotes, fragment)) == ["Christopher Nulty"]
-    assert commands.who_said(app, fragment).kind == "answer"
+    assert speakers(who_said(quotes, fragment, tenant=TERMINAL_TENANT)) == ["Christopher Nulty"]
+    assert commands.who_said(app, fragment, channel=TERMINAL).kind == "answer"
 
 
 # A store that cannot be used

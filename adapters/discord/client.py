@@ -132,9 +132,12 @@ class Flag(app_commands.Transformer):
 
 
 def channel_ref(interaction: discord.Interaction) -> ChannelRef:
+    """The interaction's channel and its server (guild), whose articles the command sees; a direct
+    message has no guild and is a workspace of its own."""
     channel = interaction.channel
     return ChannelRef(platform="discord", external_id=str(interaction.channel_id),
-                      name=getattr(channel, "name", None) or None)
+                      name=getattr(channel, "name", None) or None,
+                      workspace=str(interaction.guild_id) if interaction.guild_id else None)
 
 
 def caller_of(interaction: discord.Interaction) -> commands.Caller:
@@ -335,8 +338,9 @@ class NewsdigestClient(discord.Client):
 
     async def article_autocomplete(self, interaction: discord.Interaction, current: Any) -> list[app_commands.Choice[str]]:
         prefix = current if isinstance(current, str) else ""
+        tenant = channel_ref(interaction).tenant  # the server's own articles only
         try:
-            articles = await asyncio.to_thread(self.app.store.recent_articles, render.CHOICES, prefix)
+            articles = await asyncio.to_thread(self.app.store.recent_articles, render.CHOICES, prefix, tenant=tenant)
         except Exception:
             log.exception("article autocomplete failed")
             return []
@@ -383,14 +387,16 @@ def add_commands(tree: app_commands.CommandTree, client: NewsdigestClient) -> No
     @app_commands.describe(article="Title words, an article from the list, a URL or an id (latest dispute when empty)")
     @app_commands.autocomplete(article=client.article_autocomplete)
     async def dispute(interaction: discord.Interaction, article: ArticleOption = None) -> None:  # type: ignore[assignment]
-        await client.answer(interaction, lambda: commands.dispute(app, article or None), name="/dispute", defer_now=True)
+        await client.answer(interaction, lambda: commands.dispute(app, article or None, channel_ref(interaction)),
+                            name="/dispute", defer_now=True)
 
     @tree.command(name="who-said", description="Who said a quote, and in which article (only you see the answer unless you share it)")
     @app_commands.describe(fragment="A few words of the quote", share="Post the answer in the channel (default: only you see it)")
     async def who_said(interaction: discord.Interaction,
                        fragment: app_commands.Transform[str, Text("fragment", MAX_FRAGMENT)],
                        share: app_commands.Transform[bool, Flag("share")] = False) -> None:
-        await client.answer(interaction, lambda: commands.who_said(app, fragment, share=share), name="/who-said",
+        channel = channel_ref(interaction)
+        await client.answer(interaction, lambda: commands.who_said(app, fragment, share=share, channel=channel), name="/who-said",
                             private=not share)
 
     group = app_commands.Group(name="newsdigest", description="This channel's news feeds and digest schedule",

@@ -5,9 +5,9 @@ listener, in a worker thread (a digest is ~100 ms of CPU, a fetch can take secon
 goes back through the command's response_url with `respond()`: ephemeral when the reply is private
 (/who-said by default, usage and errors), in the channel otherwise.
 
-The channel of a command is ChannelRef("slack", "<team_id>:<channel_id>", channel_name): the team
-part lets the scheduled-digest poster pick the right workspace's token when the app is installed in
-several.
+The channel of a command is ChannelRef("slack", "<team_id>:<channel_id>", channel_name, workspace=
+team_id): the team part lets the scheduled-digest poster pick the right workspace's token when the
+app is installed in several, and the workspace keeps each team's articles to itself.
 
 A command that would change its channel (`bot.commands.changes_channel`) is run only for a workspace
 admin or owner, or someone they named (`permissions.SlackPermissions`); everyone else gets a private

@@ -67,7 +67,8 @@ def split_channel_id(value: str) -> tuple[str | None, str]:
 
 
 def channel_ref(team_id: str | None, channel: str, name: str | None = None) -> ChannelRef:
-    return ChannelRef(platform=PLATFORM, external_id=channel_id(team_id, channel), name=name)
+    """The channel, in the workspace (team) whose articles its commands see."""
+    return ChannelRef(platform=PLATFORM, external_id=channel_id(team_id, channel), name=name, workspace=team_id or None)
 
 
 def retry_handlers(rate_limit_retries: int = 2) -> list:

@@ -167,17 +167,17 @@ def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) 
 
 
 def _cmd_who_said(args: argparse.Namespace) -> int:
-    from bot.commands import who_said
+    from bot.commands import TERMINAL, who_said
 
     fragment = " ".join(args.fragment)
-    return _one_shot("/who-said", lambda app: who_said(app, fragment), args)
+    return _one_shot("/who-said", lambda app: who_said(app, fragment, channel=TERMINAL), args)
 
 
 def _cmd_dispute(args: argparse.Namespace) -> int:
-    from bot.commands import dispute
+    from bot.commands import TERMINAL, dispute
 
     article = " ".join(args.article)
-    return _one_shot("/dispute", lambda app: dispute(app, article or None), args)
+    return _one_shot("/dispute", lambda app: dispute(app, article or None, TERMINAL), args)
 
 
 def _plural(n: int, word: str) -> str:
@@ -278,13 +278,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _channel(value: str):  # noqa: ANN202 - a bot.store.channels.ChannelRef
-    """ "slack:C0123" → ChannelRef("slack", "C0123"); argparse turns the ValueError into a usage error."""
+    """ "slack:T0123:C0456" → ChannelRef("slack", "T0123:C0456", workspace="T0123"); argparse turns the
+    ValueError into a usage error. A Slack id carries its team; a Discord channel's server is learnt
+    from the first command typed in it."""
     from bot.store.channels import ChannelRef
 
     platform, sep, external_id = value.partition(":")
     if not sep or not platform.strip() or not external_id.strip():
         raise ValueError(value)
-    return ChannelRef(platform=platform.strip().lower(), external_id=external_id.strip())
+    platform, external_id = platform.strip().lower(), external_id.strip()
+    team, colon, _ = external_id.partition(":")
+    workspace = team if platform == "slack" and colon and team else None
+    return ChannelRef(platform=platform, external_id=external_id, workspace=workspace)
 
 
 _channel.__name__ = "PLATFORM:ID"  # what argparse's error message calls the type

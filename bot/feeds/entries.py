@@ -99,5 +99,6 @@ def process_entry(app: Newsdigest, item: FeedItem) -> EntryResult:
         digest = app.service.digest_text(text, meta, background=True)
     except ArticleError as exc:
         return EntryResult(error=f"cannot digest {item.url or item.title}: {exc}")
-    saved = store.save_digest(digest)
+    # No tenant of its own: a feed's article is shared through the feed's subscriptions.
+    saved = store.save_digest(digest, tenant=None)
     return EntryResult(article_id=saved.article_id, digested=True, saved=saved.status)

@@ -1,4 +1,11 @@
-"""Channels, their feed subscriptions and their digest schedules."""
+"""Channels, their feed subscriptions and their digest schedules; the workspace (tenant) of each.
+
+A tenant is the workspace that owns what it brings: a Slack team, a Discord server (guild), or the
+terminal (one tenant for the operator). Its key is "slack:<team id>", "discord:<guild id>" or
+"terminal". A channel whose workspace is not known (a Discord direct message, a channel named
+without its workspace) is a workspace of its own, "<platform>:channel:<channel id>": it shares
+nothing with anyone, which is the safe answer when nobody can say where it belongs.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +16,47 @@ from ..schedules import Schedule
 from .schema import ChannelRow, ScheduleRow, SubscriptionRow
 from .store import Store
 
+TERMINAL_TENANT = "terminal"
+_OWN = ":channel:"  # in the key of a channel that is a workspace of its own
+
+
+def tenant_key(platform: str, external_id: str, workspace: str | None) -> str:
+    """The tenant of a channel: see the module's docstring."""
+    if platform == "terminal":
+        return TERMINAL_TENANT
+    if workspace:
+        return f"{platform}:{workspace}"
+    return f"{platform}{_OWN}{external_id}"
+
 
 class ChannelRef(BaseModel):
-    """A channel as a platform names it: ("slack", "C0123"), ("discord", "1234…"), ("terminal", "local")."""
+    """A channel as a platform names it: ("slack", "T0123:C0123"), ("discord", "1234…"), ("terminal",
+    "local"), with the workspace it is in when the platform says (Slack's team id, Discord's guild
+    id; None for the terminal, a direct message, or a channel read back without it)."""
 
     model_config = ConfigDict(frozen=True)
 
     platform: str
     external_id: str
     name: str | None = None
+    workspace: str | None = None
+
+    @property
+    def tenant(self) -> str:
+        """Whose articles this channel sees: the key of its workspace."""
+        return tenant_key(self.platform, self.external_id, self.workspace)
+
+
+def channel_of(row: ChannelRow) -> ChannelRef:
+    """A stored channel as a ChannelRef, its workspace read back from its tenant key."""
+    prefix = f"{row.platform}:"
+    tenant = row.tenant or ""
+    workspace = tenant[len(prefix):] if tenant.startswith(prefix) and not tenant.startswith(row.platform + _OWN) else None
+    return ChannelRef(platform=row.platform, external_id=row.external_id, name=row.name, workspace=workspace or None)
+
+
+def _known_workspace(channel: ChannelRef) -> bool:
+    return channel.platform == "terminal" or bool(channel.workspace)
 
 
 def ensure_channel(store: Store, channel: ChannelRef) -> int:
@@ -25,12 +64,36 @@ def ensure_channel(store: Store, channel: ChannelRef) -> int:
         row = s.scalar(select(ChannelRow).where(ChannelRow.platform == channel.platform,
                                                 ChannelRow.external_id == channel.external_id))
         if row is None:
-            row = ChannelRow(platform=channel.platform, external_id=channel.external_id, name=channel.name)
+            row = ChannelRow(platform=channel.platform, external_id=channel.external_id, name=channel.name,
+                             tenant=channel.tenant)
             s.add(row)
             s.flush()
-        elif channel.name and row.name != channel.name:
-            row.name = channel.name
+        else:
+            if channel.name and row.name != channel.name:
+                row.name = channel.name
+            _learn(row, channel)
         return row.id
+
+
+def _learn(row: ChannelRow, channel: ChannelRef) -> None:
+    # A channel never moves to another workspace (Slack's ids carry the team, Discord's channel ids
+    # are unique); what changes is that its workspace becomes known: a channel stored before the
+    # tenants existed, or named from the terminal, learns it from the first command typed in it.
+    if _known_workspace(channel) and row.tenant != channel.tenant and (row.tenant is None or _OWN in row.tenant):
+        row.tenant = channel.tenant
+
+
+def learn_workspace(store: Store, channel: ChannelRef) -> None:
+    """Record the workspace of a stored channel that did not know it (see `_learn`), so that the
+    feeds it subscribes to are shared with that workspace. Creates no channel; writes only when
+    something changes."""
+    if not _known_workspace(channel):
+        return
+    with store.session() as s:
+        row = s.scalar(select(ChannelRow).where(ChannelRow.platform == channel.platform,
+                                                ChannelRow.external_id == channel.external_id))
+        if row is not None:
+            _learn(row, channel)
 
 
 def add_subscription(store: Store, channel: ChannelRef, feed_url: str) -> bool:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .channels import ChannelRef, ensure_channel
+from .channels import ChannelRef, channel_of, ensure_channel
 from .schema import ArticleRow, ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
 from .store import Store
 
@@ -191,7 +191,7 @@ def subscribers(store: Store, url: str) -> list[ChannelRef]:
     with store.session() as s:
         rows = s.scalars(select(ChannelRow).join(SubscriptionRow, SubscriptionRow.channel_id == ChannelRow.id)
                          .where(SubscriptionRow.feed_url == url).order_by(ChannelRow.id))
-        return [ChannelRef(platform=r.platform, external_id=r.external_id, name=r.name) for r in rows]
+        return [channel_of(r) for r in rows]
 
 
 # Polling state

@@ -73,6 +73,9 @@ class ChannelRow(Base):
     max_items: Mapped[int] = mapped_column(Integer, default=8)
     last_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_entry_id: Mapped[int | None] = mapped_column(Integer)
+    # The channel's workspace (bot.store.channels.tenant_key): the feeds it subscribes to are shared
+    # with that workspace. Never NULL once written by the bot; NULL would share with no one.
+    tenant: Mapped[str | None] = mapped_column(String(150), index=True)
 
 
 class FeedRow(Base):
@@ -206,4 +209,16 @@ class ChannelStoryRow(Base):
     article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(20))  # "posted", "similar", "filtered"
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ArticleTenantRow(Base):
+    """An article a workspace brought itself (a pasted text or a URL through /digest, a terminal
+    ingest). An article is visible to these workspaces and to those whose channels subscribe to a
+    feed that brought it (see bot.store.store.visible_to); its digest and quotes with it."""
+
+    __tablename__ = "article_tenants"
+
+    tenant: Mapped[str] = mapped_column(String(150), primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
