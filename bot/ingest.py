@@ -82,7 +82,8 @@ def expand_sources(sources: list[str]) -> list[str]:
     return expanded
 
 
-def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = None) -> IngestItem:
+def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = None,
+               tenant: str = TERMINAL_TENANT) -> IngestItem:
     """Digest and store one source (already expanded). SourceError and ArticleError become a failed
     item; StoreError, ModelError and bugs are raised."""
     if source != "-" and not _SCHEME.match(source.strip()) and Path(source).expanduser().is_dir():
@@ -96,8 +97,9 @@ def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = N
     except ArticleError as exc:
         return IngestItem(source=source, status="failed", error=" ".join(str(exc).split()))
     try:
-        # Ingesting is the terminal's: the operator's own tenant, shared with no chat workspace.
-        saved = app.store.save_digest(digest, tenant=TERMINAL_TENANT)
+        # Ingested articles are the terminal's (the operator's own tenant, shared with no chat
+        # workspace) unless the operator names the workspace they are for.
+        saved = app.store.save_digest(digest, tenant=tenant)
     except SourceError as exc:  # BadInput: a value of this article cannot be stored (an address too long)
         return IngestItem(source=source, status="failed", error=exc.detail)
     return IngestItem(source=source, status=saved.status, article_id=saved.article_id,  # type: ignore[arg-type]
@@ -105,13 +107,14 @@ def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = N
 
 
 def ingest(app: Newsdigest, sources: list[str], on_item: Callable[[IngestItem], None] | None = None,
-           stdin: BinaryIO | TextIO | None = None) -> IngestReport:
-    """Ingest every source (folders expanded, see `expand_sources`). `on_item` is called after each
-    source, e.g. to move a progress bar. Raises StoreError when the database cannot be used."""
+           stdin: BinaryIO | TextIO | None = None, tenant: str = TERMINAL_TENANT) -> IngestReport:
+    """Ingest every source (folders expanded, see `expand_sources`) for `tenant` (the terminal's own
+    unless a workspace is named). `on_item` is called after each source, e.g. to move a progress bar.
+    Raises StoreError when the database cannot be used."""
     app.store  # open (and migrate) first: a database that cannot be used fails before any digesting
     items: list[IngestItem] = []
     for source in expand_sources(sources):
-        item = ingest_one(app, source, stdin=stdin)
+        item = ingest_one(app, source, stdin=stdin, tenant=tenant)
         items.append(item)
         if on_item is not None:
             on_item(item)

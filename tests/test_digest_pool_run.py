@@ -8,7 +8,7 @@ import json
 import subprocess
 import time
 
-from tests.slack_server import signed_headers, slack_api, slash_body, texts  # noqa: F401 - a fixture
+from tests.slack_server import TEAM_ID, signed_headers, slack_api, slash_body, texts  # noqa: F401 - a fixture
 from tests.test_engine_bounds import long_article
 from tests.test_slack_run import CLI, ROOT, SECRET, environment, free_port, post, run_cli, wait_for_port
 
@@ -21,7 +21,7 @@ def answer_to(slack_api, url: str) -> dict | None:  # noqa: ANN001, F811 - FakeS
 
 def test_huge_digests_leave_the_bot_answering_and_sigterm_stops_it(tmp_path, slack_api):  # noqa: F811
     data_dir = tmp_path / "data"
-    seeded = run_cli("ingest", "seeds/", env=environment(data_dir))
+    seeded = run_cli("ingest", "seeds/", "--workspace", f"slack:{TEAM_ID}", env=environment(data_dir))
     assert seeded.returncode == 0, seeded.stderr.decode()
     port = free_port()
     env = environment(data_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_port=str(port),

@@ -20,7 +20,7 @@ from bot.service import DigestService
 from bot.store import Store
 from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
-from bot.store.channels import ChannelRef
+from bot.store.channels import TERMINAL_TENANT, ChannelRef
 from bot.store.fields import ELLIPSIS, cut, fit
 from bot.store.schema import ArticleRow, FeedEntryRow, FeedRow
 from digests.models import Speaker
@@ -63,14 +63,14 @@ def test_over_long_names_are_cut_and_nul_never_reaches_the_database(store, diges
     speaker = Speaker(name="N" * 400, role="spokes\x00person\nfor the city", org="O" * 301)
     digest = digest_factory([("we will keep the tram running", speaker)], author=LONG_AUTHOR,
                             source="Wire\x00 Service", title="A title with a \x00 in it")
-    saved = store.save_digest(digest)
+    saved = store.save_digest(digest, tenant=TERMINAL_TENANT)
     with store.session() as s:
         row = s.get(ArticleRow, saved.article_id)
         assert len(row.author) == 300 and row.author.endswith(ELLIPSIS) and row.author.startswith("Correspondent Ab")
         assert row.source == "Wire Service"
         assert row.title == "A title with a \ufffd in it"  # Text keeps its length: one character for one
         assert "\x00" not in row.text and len(row.text) == len(digest.article.text)
-    [quote] = store.quote_candidates([["tram"]])
+    [quote] = store.quote_candidates([["tram"]], tenant=TERMINAL_TENANT)
     assert len(quote.speaker.name) == 300 and quote.speaker.name.endswith(ELLIPSIS)
     assert quote.speaker.role == "spokes person for the city"  # one line, no control characters
     assert len(quote.speaker.org) == 300

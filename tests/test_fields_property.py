@@ -29,7 +29,7 @@ from bot.errors import BadInput
 from bot.schedules import Schedule
 from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
-from bot.store.channels import ChannelRef
+from bot.store.channels import TERMINAL_TENANT, ChannelRef
 from digests.models import Article, Digest, Quote, Speaker
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
@@ -87,13 +87,13 @@ def test_every_article_and_quote_field(store, title, source, author, name, role,
     said = Quote(text=quote_text, start=start, end=start + len(quote_text), speaker=Speaker(name=name or "x", role=role,
                  org=org), cue=cue, kind="direct", confidence=0.9)
     digest = Digest(article=article, tldr=["A sentence."], quotes=[said], engine="prop/1")
-    saved = store.save_digest(digest)  # nothing here may fail: every field is CUT, DROP or Text
+    saved = store.save_digest(digest, tenant=TERMINAL_TENANT)  # nothing here may fail: every field is CUT, DROP or Text
 
-    summary = store.find_article(saved.article_id)
+    summary = store.find_article(saved.article_id, tenant=TERMINAL_TENANT)
     assert summary.title == as_text(title)
     assert_cut(summary.source, source, 300)
     assert summary.published == (published if len(published) <= 10 and not has_controls(published) else None)
-    [found] = store.quote_candidates([[marker]])
+    [found] = store.quote_candidates([[marker]], tenant=TERMINAL_TENANT)
     assert found.text == as_text(quote_text)
     speaker_name = one_line(name or "x", 300)
     if speaker_name:

@@ -88,7 +88,7 @@ async def post(port: int, body: str | bytes, headers: dict[str, str], **kwargs) 
 async def served(tmp_path, store_url, slack_api, engine):  # noqa: F811
     app = new_app(tmp_path, store_url, slack_api, engine)
     app.store.save_digest(make_digest([("the harbour reopens in the spring", Speaker(name="Ines Duarte"))],
-                                      title="Harbour news"))
+                                      title="Harbour news"), tenant=f"slack:{TEAM_ID}")
     try:
         async with serving(app) as (port, bot):
             yield port, app, bot
@@ -201,7 +201,8 @@ async def test_two_servers_on_one_database_answer_a_request_once(tmp_path, store
     first = new_app(tmp_path / "one", store_url, slack_api, engine)
     second = new_app(tmp_path / "two", store_url, slack_api, engine)
     try:
-        first.store.save_digest(make_digest([("the ferry runs again on monday", Speaker(name="Ola Berg"))], title="Ferry"))
+        first.store.save_digest(make_digest([("the ferry runs again on monday", Speaker(name="Ola Berg"))], title="Ferry"),
+                               tenant=f"slack:{TEAM_ID}")
         async with serving(first) as (port_one, _), serving(second) as (port_two, _):
             body = command(slack_api, "ferry runs again on monday")
             headers = signed_headers(body, SECRET)

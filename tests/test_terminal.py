@@ -300,3 +300,29 @@ def test_an_unreachable_database_is_one_line(tmp_path):
     assert line.startswith("newsdigest: cannot connect to the database at postgresql+psycopg://postgres:***@127.0.0.1:1/nowhere")
     assert "s3cret" not in line
     assert result.stdout == b""
+
+
+def test_ingest_for_a_workspace_is_seen_there_and_not_at_the_terminal(tmp_path):
+    data_dir = tmp_path / "data"
+    result = run("ingest", str(SEED), "--workspace", "slack:T0ING", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr.decode()
+    # The terminal's own look-up does not see the workspace's article ...
+    assert run("who-said", "go to choice for coders", data_dir=data_dir).returncode == 1
+    # ... the workspace does.
+    store = Store(f"sqlite:///{data_dir / 'newsdigest.db'}")
+    try:
+        from bot.whosaid import who_said
+
+        assert [m.quote.speaker.name for m in who_said(store, "go to choice for coders", tenant="slack:T0ING").matches
+                if m.quote.speaker] == ["Christopher Nulty"]
+        assert who_said(store, "go to choice for coders", tenant="slack:T0OTHER").matches == []
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("workspace", ["slack", "slack:", "teams:T1", "slack:T1:C2"])
+def test_ingest_refuses_a_workspace_it_cannot_read(tmp_path, workspace):
+    result = run("ingest", str(SEED), "--workspace", workspace, data_dir=tmp_path / "data")
+    assert result.returncode == 2
+    assert "--workspace" in result.stderr.decode()
+    no_traceback(result)

@@ -122,9 +122,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 def advance(item: IngestItem) -> None:
                     progress.update(task, advance=1, last=Path(item.source).name or item.source)
 
-                report = ingest(app, sources, on_item=advance, stdin=sys.stdin.buffer)
+                report = ingest(app, sources, on_item=advance, stdin=sys.stdin.buffer, tenant=args.workspace)
         else:
-            report = ingest(app, sources, stdin=sys.stdin.buffer)
+            report = ingest(app, sources, stdin=sys.stdin.buffer, tenant=args.workspace)
     finally:
         app.close()
     c = report.counts
@@ -292,6 +292,21 @@ def _channel(value: str):  # noqa: ANN202 - a bot.store.channels.ChannelRef
     return ChannelRef(platform=platform, external_id=external_id, workspace=workspace)
 
 
+def _workspace(value: str) -> str:
+    """ "slack:T0123" → the tenant key of that Slack workspace (a Discord server likewise); "terminal"
+    is the terminal's own."""
+    from bot.store.channels import tenant_key
+
+    platform, sep, workspace = value.partition(":")
+    platform, workspace = platform.strip().lower(), workspace.strip()
+    if platform == "terminal" and not workspace:
+        return tenant_key("terminal", "local", None)
+    if not sep or platform not in {"slack", "discord"} or not workspace or ":" in workspace:
+        raise ValueError(value)
+    return tenant_key(platform, "", workspace)
+
+
+_workspace.__name__ = "PLATFORM:ID"
 _channel.__name__ = "PLATFORM:ID"  # what argparse's error message calls the type
 
 
@@ -406,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="digest articles (files, folders, URLs, -) and keep them in the store")
     p.add_argument("sources", nargs="+", metavar="SOURCE",
                    help="a file, a folder (its .txt, .html, .htm and .md files, recursively), an http(s) URL, or -")
+    p.add_argument("--workspace", type=_workspace, default="terminal", metavar="PLATFORM:ID",
+                   help="the workspace the articles are for, e.g. slack:T0123 or discord:<server id> "
+                        "(default: the terminal's own, which no chat workspace sees)")
     p.set_defaults(run=_cmd_ingest)
 
     p = sub.add_parser("who-said", help="who said a quote, from the stored articles")
