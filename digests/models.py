@@ -41,6 +41,12 @@ class Truncation(_Model):
     analysed_words: int = Field(ge=0, description="Words of the opening that was digested")
     total_words: int = Field(ge=0, description="Words of the whole text given")
 
+    @property
+    def note(self) -> str:
+        """What every renderer shows next to such a digest."""
+        return (f"Only the first {self.analysed_words:,} of {self.total_words:,} words were digested: "
+                "the article is longer than newsdigest reads.")
+
 
 class Article(_Model):
     id: str = Field(description="Stable id: a hash of the cleaned text")

@@ -19,7 +19,7 @@ from bot.replies import Link, Reply, ReplyField, Section
 from bot.service import DigestService
 from bot.store import ArticleSummary
 from conftest import make_digest
-from digests.models import Speaker
+from digests.models import Speaker, Truncation
 from discord_server import message_problems
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "anthropic-cuts-openai-claude-access.txt"
@@ -262,3 +262,13 @@ def test_digest_and_dispute_replies_from_bot_commands(seed_digest):
     shown = all_text(render.pack(dispute))
     assert "Anthropic" in shown and "OpenAI" in shown
     assert speaker_text(seed_digest.quotes[0].speaker) in shown
+
+
+def test_a_digest_of_only_an_opening_says_so():
+    digest = make_digest([("we will keep the ferry running all winter", Speaker(name="Ola Berg"))], title="Ferry")
+    cut = digest.model_copy(update={"article": digest.article.model_copy(
+        update={"truncated": Truncation(analysed_words=170_000, total_words=600_000)})})
+    messages = render.pack(render.digest_embeds(cut))
+    assert_within_limits(messages)
+    assert "Only the first 170,000 of 600,000 words were digested" in all_text(messages)
+    assert "Only the first" not in all_text(render.pack(render.digest_embeds(digest)))

@@ -11,7 +11,7 @@ import pytest
 from adapters.slack import render
 from bot.platforms import DigestPost
 from bot.replies import Link, Reply, ReplyField, Section, usage
-from digests.models import Speaker
+from digests.models import Speaker, Truncation
 from tests.conftest import make_digest
 from tests.slack_server import assert_within_slack_limits, texts, utf16_len
 
@@ -263,3 +263,12 @@ def test_layers_adapters_slack_and_bot():
         assert not _imports(path) & {"sqlalchemy", "apscheduler", "spacy"}, path
     for path in (root / "bot").rglob("*.py"):
         assert not _imports(path) & {"slack_sdk", "slack_bolt", "adapters"}, path
+
+
+def test_a_digest_of_only_an_opening_says_so():
+    digest = seed_like_digest()
+    cut = digest.model_copy(update={"article": digest.article.model_copy(
+        update={"truncated": Truncation(analysed_words=170_000, total_words=600_000)})})
+    text = "\n".join(texts(payloads(render.digest_messages(cut))[0]))
+    assert "Only the first 170,000 of 600,000 words were digested" in text
+    assert "Only the first" not in "\n".join(texts(payloads(render.digest_messages(digest))[0]))

@@ -39,13 +39,8 @@ def attributed(digest: Digest) -> list[Quote]:
 
 
 def truncation_note(digest: Digest) -> str | None:
-    """ "Only the first 165,000 of 600,000 words were digested…" when the article was longer than
-    the engine reads."""
     cut = digest.article.truncated
-    if cut is None:
-        return None
-    return (f"Only the first {cut.analysed_words:,} of {cut.total_words:,} words were digested: "
-            "the article is longer than newsdigest reads.")
+    return cut.note if cut is not None else None
 
 
 def to_markdown(digest: Digest) -> str:
