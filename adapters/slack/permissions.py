@@ -65,7 +65,7 @@ class SlackPermissions:
         self.groups: TTLCache[frozenset[str]] = TTLCache(cache_seconds)
 
     async def caller(self, client: AsyncWebClient, team_id: str, user_id: str) -> Caller:
-        return Caller(can_manage=await self.can_manage(client, team_id, user_id), user_id=user_id, workspace=team_id)
+        return Caller(can_manage=await self.can_manage(client, team_id, user_id), user_id=user_id)
 
     async def can_manage(self, client: AsyncWebClient, team_id: str, user_id: str) -> bool:
         if not team_id or not user_id:
