@@ -36,7 +36,10 @@ def until_released(release: threading.Event, started: threading.Event | None = N
     return work
 
 
-def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+Running = tuple[threading.Thread, list[object]]  # a thread, and the list that gets its result
+
+
+def in_thread(call: Callable[[], object]) -> Running:
     """Run `call` in a thread; the list gets its result or the exception it raised."""
     out: list[object] = []
 
@@ -51,15 +54,23 @@ def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list[object
     return thread, out
 
 
-def test_a_full_queue_is_busy_at_once_and_room_comes_back() -> None:
-    pool = DigestPool(workers=1, queue_size=1, deadline=30)
-    release, started = threading.Event(), threading.Event()
-    first, first_out = in_thread(lambda: pool.run(until_released(release, started)))
+def fill(pool: DigestPool, release: threading.Event, queued: str = "queued") -> tuple[Running, Running]:
+    """A pool of one worker and a queue of one, full: one digest running until `release`, and one
+    waiting (its result `queued`); each as `in_thread` gives it."""
+    started = threading.Event()
+    running = in_thread(lambda: pool.run(until_released(release, started)))
     assert started.wait(5)
-    second, second_out = in_thread(lambda: pool.run(lambda checkpoint: "second"))
+    waiting = in_thread(lambda: pool.run(lambda checkpoint: queued))
     deadline = time.monotonic() + 5
     while pool._queue.qsize() < 1 and time.monotonic() < deadline:
         time.sleep(0.01)
+    return running, waiting
+
+
+def test_a_full_queue_is_busy_at_once_and_room_comes_back() -> None:
+    pool = DigestPool(workers=1, queue_size=1, deadline=30)
+    release = threading.Event()
+    (first, first_out), (second, second_out) = fill(pool, release, queued="second")
     with pytest.raises(DigestBusy, match="busy digesting other articles: try again in a minute"):
         pool.run(lambda checkpoint: "third")
     release.set()
@@ -82,13 +93,8 @@ def test_a_digest_past_its_deadline_is_given_up_and_frees_its_worker() -> None:
 
 def test_a_background_caller_waits_for_room_instead_of_busy() -> None:
     pool = DigestPool(workers=1, queue_size=1, deadline=30)
-    release, started = threading.Event(), threading.Event()
-    first, _ = in_thread(lambda: pool.run(until_released(release, started)))
-    assert started.wait(5)
-    second, _ = in_thread(lambda: pool.run(lambda checkpoint: "queued"))
-    deadline = time.monotonic() + 5
-    while pool._queue.qsize() < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    release = threading.Event()
+    fill(pool, release)
     third, third_out = in_thread(lambda: pool.run(lambda checkpoint: "waited", wait_for_room=True))
     time.sleep(0.2)
     assert third_out == []  # still waiting for room, not refused
