@@ -11,6 +11,7 @@ import subprocess
 import time
 
 from adapters.terminal.logs import FORMAT, EscapingFormatter, OneLineFormatter, escape_controls
+from tests.conftest import stop
 from tests.slack_server import signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
 from tests.test_slack_run import CLI, ROOT, environment, free_port, post, wait_for_port
 
@@ -98,12 +99,7 @@ def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp
         assert status == 401 and b"invalid request" in answer
         time.sleep(0.5)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     stderr = process.stderr.read().decode()
     stdout = process.stdout.read().decode()
     assert process.returncode == 0, stderr

@@ -5,7 +5,6 @@ is in flight; the database is a SQLite file or PostgreSQL, shared by the test an
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
@@ -23,8 +22,8 @@ from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
 from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
+from tests.conftest import stop, wait_for
 from tests.slack_server import FakeSlack, slack_api  # noqa: F401 - a fixture
-from tests.test_run import wait_for
 from tests.test_slack_run import CLI, ROOT, environment, free_port
 
 SLACK = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
@@ -79,16 +78,6 @@ def parts_posted(slack: FakeSlack, key: str) -> list[int]:
     return found
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.mark.parametrize(("held_call", "recorded_before_the_kill"), [
     pytest.param(2, [0], id="killed-during-the-first-thread-reply"),
     pytest.param(1, [], id="killed-right-after-the-top-level-message"),
@@ -124,7 +113,7 @@ def test_a_bot_killed_mid_digest_posts_the_missing_messages_once_after_a_restart
         assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")], timeout=PATIENCE), \
             second_log.read_text(errors="replace")
     finally:
-        stop(bot)
+        stop(bot, timeout=20)
     # Every message of the digest reached Slack exactly once, in order, all in the first one's thread.
     assert parts_posted(slack_api, key) == list(range(messages))
     top = [m for m in slack_api.posted if not m.get("thread_ts")]
@@ -173,7 +162,7 @@ def test_a_discord_bot_killed_mid_digest_posts_the_missing_messages_once_after_a
         assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")], timeout=PATIENCE), \
             second_log.read_text(errors="replace")
     finally:
-        stop(bot)
+        stop(bot, timeout=20)
     stored = fake.channel_messages[DISCORD_CHANNEL]
     assert [m["nonce"] for m in stored] == [nonce(key, i) for i in range(messages)]  # each once, in order
     sent_again = [r.body["nonce"] for r in fake.recorded("POST", DISCORD_MESSAGES)[2:]]

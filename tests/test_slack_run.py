@@ -20,6 +20,7 @@ import pytest
 from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
+from tests.conftest import stop
 from tests.slack_server import (
     TEAM_ID,
     assert_within_slack_limits,
@@ -119,12 +120,7 @@ def test_run_slack_in_http_mode_answers_a_signed_who_said(seeded, slack_api):  #
         assert status == 401
         assert len(slack_api.responses()) == 1
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     stderr = process.stderr.read().decode()
     assert process.returncode == 0, stderr  # SIGTERM is a clean stop
     assert "Traceback" not in stderr
