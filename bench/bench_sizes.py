@@ -123,6 +123,7 @@ def slack() -> int:
     import socket
     import urllib.request
 
+    from tests.conftest import stop
     from tests.slack_server import FakeSlack, signed_headers, slash_body
 
     secret = "bench-signing-secret"
@@ -181,12 +182,7 @@ def slack() -> int:
             print(f"  /digest {n}: {answer}")
     finally:
         stopped = time.perf_counter()
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=60)
         print(f"SIGTERM stopped newsdigest run slack in {time.perf_counter() - stopped:.2f} s "
               f"(exit status {process.returncode})")
         api.stop()
