@@ -124,7 +124,7 @@ def slack() -> int:
     import urllib.request
 
     from tests.conftest import stop
-    from tests.slack_server import FakeSlack, signed_headers, slash_body
+    from tests.slack_server import TEAM_ID, FakeSlack, signed_headers, slash_body
 
     secret = "bench-signing-secret"
     api = FakeSlack().start()
@@ -137,7 +137,9 @@ def slack() -> int:
                 "NEWSDIGEST_SLACK_SIGNING_SECRET": secret, "NEWSDIGEST_SLACK_PORT": str(port),
                 "NEWSDIGEST_SLACK_API_URL": api.api_url})
     cli = Path(sys.executable).parent / "newsdigest"
-    subprocess.run([str(cli), "ingest", "seeds/"], env=env, cwd=ROOT, capture_output=True, check=True)  # for /who-said
+    # for /who-said: stored as the workspace's own, which the commands (slash_body's team) look in
+    subprocess.run([str(cli), "ingest", "seeds/", "--workspace", f"slack:{TEAM_ID}"], env=env, cwd=ROOT,
+                   capture_output=True, check=True)
     process = subprocess.Popen([str(cli), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
