@@ -61,11 +61,16 @@ def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[
     return channel_id, due.strftime("%Y-%m-%dT%H:%MZ"), len(post_messages(post))
 
 
+def start(platform: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`newsdigest run <platform>` with `env`, its output in the file `log`."""
+    return subprocess.Popen([str(CLI), "run", platform], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
 def start_bot(store: Store, slack: FakeSlack, data_dir: Path, log: Path) -> subprocess.Popen:
     env = environment(data_dir, database_url=store.url, slack_bot_token="xoxb-test", slack_signing_secret="s",
                       slack_port=str(free_port()), slack_api_url=slack.api_url, delivery_lease="1")
-    return subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return start("slack", env, log)
 
 
 def parts_posted(slack: FakeSlack, key: str) -> list[int]:
@@ -143,8 +148,7 @@ def test_a_discord_bot_killed_mid_digest_posts_the_missing_messages_once_after_a
     env = dict(discord_token="t", discord_api_url=fake.api_url, discord_gateway_url=fake.gateway_url,
                database_url=store.url, delivery_lease="1")
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    bot = subprocess.Popen([str(CLI), "run", "discord"], env=environment(tmp_path / "d1", **env), cwd=ROOT,
-                           stdin=subprocess.DEVNULL, stdout=first_log.open("wb"), stderr=subprocess.STDOUT)
+    bot = start("discord", environment(tmp_path / "d1", **env), first_log)
     try:
         assert reached.wait(PATIENCE), first_log.read_text(errors="replace")
     finally:
@@ -156,8 +160,7 @@ def test_a_discord_bot_killed_mid_digest_posts_the_missing_messages_once_after_a
     assert sorted(ledger.posted_messages(store, delivery)) == [0]
     assert len(fake.channel_messages[DISCORD_CHANNEL]) == 2
 
-    bot = subprocess.Popen([str(CLI), "run", "discord"], env=environment(tmp_path / "d2", **env), cwd=ROOT,
-                           stdin=subprocess.DEVNULL, stdout=second_log.open("wb"), stderr=subprocess.STDOUT)
+    bot = start("discord", environment(tmp_path / "d2", **env), second_log)
     try:
         assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")], timeout=PATIENCE), \
             second_log.read_text(errors="replace")

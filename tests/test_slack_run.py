@@ -53,6 +53,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_slack(env: dict[str, str]) -> subprocess.Popen:
+    """`newsdigest run slack` with `env`, its stdout and stderr in pipes."""
+    return subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
     """Until the port accepts connections (bounded); fails early if the process ended."""
     deadline = time.monotonic() + timeout
@@ -94,8 +100,7 @@ def test_run_slack_in_http_mode_answers_a_signed_who_said(seeded, slack_api):  #
     port = free_port()
     env = environment(seeded, slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_port=str(port),
                       slack_api_url=slack_api.api_url)
-    process = subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = start_slack(env)
     try:
         wait_for_port(port, process)
         # the token was checked against the local Web API before the port opened
