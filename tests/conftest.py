@@ -164,14 +164,14 @@ def _make_handler(server: LocalHTTP) -> type[BaseHTTPRequestHandler]:
 
 # The bot as a separate process
 
-def wait_for(condition: Callable[[], object], timeout: float = 120.0) -> bool:
-    """Until `condition()` (polled), at most `timeout` seconds: generous, a loaded machine starts a
-    bot slowly, and the wait ends as soon as the state is reached."""
+def wait_for(condition: Callable[[], object], timeout: float = 120.0, every: float = 0.2) -> bool:
+    """Until `condition()` (polled every `every` s), at most `timeout` seconds: generous by default, a
+    loaded machine starts a bot slowly, and the wait ends as soon as the state is reached."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.2)
+        time.sleep(every)
     return False
 
 

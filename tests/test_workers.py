@@ -21,6 +21,7 @@ from bot.store.schema import ArticleRow
 from bot.workers import Checkpoint, DigestPool
 from digests import DigestEngine
 from digests.errors import ArticleError
+from tests.conftest import wait_for
 from tests.test_engine_bounds import long_article
 
 
@@ -61,9 +62,7 @@ def fill(pool: DigestPool, release: threading.Event, queued: str = "queued") -> 
     running = in_thread(lambda: pool.run(until_released(release, started)))
     assert started.wait(5)
     waiting = in_thread(lambda: pool.run(lambda checkpoint: queued))
-    deadline = time.monotonic() + 5
-    while pool._queue.qsize() < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: pool._queue.qsize() >= 1, timeout=5, every=0.01)
     return running, waiting
 
 
@@ -134,9 +133,7 @@ def test_the_service_gives_up_a_slow_digest_with_the_user_facing_error(engine: D
     with pytest.raises(DigestTimeout, match="too long or slow"):
         service.digest_text(long_article(40_000))  # several seconds of work
     # the worker leaves it at the next checkpoint (the next parsed piece), long before it would end
-    deadline = time.monotonic() + 10
-    while service.pool._running and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: not service.pool._running, timeout=10, every=0.05)
     assert not service.pool._running
     digest = service.digest_text(long_article(300))
     assert digest.article.word_count > 250
@@ -175,9 +172,7 @@ def test_a_feed_entry_being_digested_when_the_bot_stops_stays_new(store, engine,
     local_http.route("/feed.xml", rss([new, old]), content_type=FEED_XML)
     later = NOW + timedelta(hours=2)
     polling, outcome = in_thread(lambda: poll_due(app, later))
-    deadline = time.monotonic() + 60
-    while not app.service.pool._running and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: app.service.pool._running, timeout=60, every=0.02)
     assert app.service.pool._running, "the new entry's digest did not start"
     app.stop_digests()  # what `newsdigest run` does on SIGTERM
     polling.join(10)
