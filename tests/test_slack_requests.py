@@ -11,7 +11,6 @@ import hmac
 import http.client
 import json
 import time
-from urllib.parse import urlencode
 
 import pytest
 
