@@ -123,7 +123,8 @@ def slack() -> int:
     import socket
     import urllib.request
 
-    from tests.slack_server import FakeSlack, signed_headers, slash_body
+    from tests.conftest import stop
+    from tests.slack_server import TEAM_ID, FakeSlack, signed_headers, slash_body
 
     secret = "bench-signing-secret"
     api = FakeSlack().start()
@@ -136,7 +137,9 @@ def slack() -> int:
                 "NEWSDIGEST_SLACK_SIGNING_SECRET": secret, "NEWSDIGEST_SLACK_PORT": str(port),
                 "NEWSDIGEST_SLACK_API_URL": api.api_url})
     cli = Path(sys.executable).parent / "newsdigest"
-    subprocess.run([str(cli), "ingest", "seeds/"], env=env, cwd=ROOT, capture_output=True, check=True)  # for /who-said
+    # for /who-said: stored as the workspace's own, which the commands (slash_body's team) look in
+    subprocess.run([str(cli), "ingest", "seeds/", "--workspace", f"slack:{TEAM_ID}"], env=env, cwd=ROOT,
+                   capture_output=True, check=True)
     process = subprocess.Popen([str(cli), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -181,12 +184,7 @@ def slack() -> int:
             print(f"  /digest {n}: {answer}")
     finally:
         stopped = time.perf_counter()
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=60)
         print(f"SIGTERM stopped newsdigest run slack in {time.perf_counter() - stopped:.2f} s "
               f"(exit status {process.returncode})")
         api.stop()

@@ -32,22 +32,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aiohttp import web  # noqa: E402
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
-
-from adapters.slack.app import EVENTS_PATH, SlackBot  # noqa: E402
-from adapters.slack.http import GuardedServer, SlackRequestGate  # noqa: E402
+from adapters.slack.app import EVENTS_PATH  # noqa: E402
 from bot.app import Newsdigest  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from tests.slack_server import FakeSlack  # noqa: E402
+from tests.slack_server import FakeSlack, serving, signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
-
-
-def signed(body: str, timestamp: int) -> dict[str, str]:
-    ts = str(timestamp)
-    return {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": ts,
-            "x-slack-signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)}
 
 
 def run_requests(port: int, requests: list[tuple[str, dict[str, str]]]) -> list[float]:
@@ -85,26 +75,20 @@ async def main() -> None:
                             slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=slack.api_url)
         app = Newsdigest(settings)
         app.store.migrate()
-        bot = SlackBot(app)
-        server = GuardedServer(bot.app, SlackRequestGate(SECRET, app.store), path=EVENTS_PATH, port=0, host="127.0.0.1")
-        runner = web.AppRunner(server.web_app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
         try:
-            now = int(time.time())
-            base = {"team_id": "T0BENCH", "channel_id": "C0BENCH", "user_id": "U0BENCH", "command": "/not-ours",
-                    "response_url": "http://127.0.0.1:9/response"}
-            body = urlencode({**base, "text": "x"})
-            refused = [(body, {**signed(body, now), "x-slack-request-timestamp": "abc"})] * args.requests
-            replayed = [(body, signed(body, now))] * args.requests
-            admitted = [(b, signed(b, now)) for b in (urlencode({**base, "text": f"request {i}"}) for i in range(args.requests))]
-            print(f"database: {app.store.engine.url.render_as_string(hide_password=True)}")
-            for name, requests in (("refused", refused), ("replayed", replayed), ("admitted", admitted)):
-                report(name, await asyncio.to_thread(run_requests, port, requests))
+            async with serving(app, SECRET) as (port, _):
+                now = int(time.time())
+                base = {"team_id": "T0BENCH", "channel_id": "C0BENCH", "user_id": "U0BENCH", "command": "/not-ours",
+                        "response_url": "http://127.0.0.1:9/response"}
+                body = urlencode({**base, "text": "x"})
+                refused = [(body, {**signed_headers(body, SECRET, now), "x-slack-request-timestamp": "abc"})] * args.requests
+                replayed = [(body, signed_headers(body, SECRET, now))] * args.requests
+                admitted = [(b, signed_headers(b, SECRET, now))
+                            for b in (urlencode({**base, "text": f"request {i}"}) for i in range(args.requests))]
+                print(f"database: {app.store.engine.url.render_as_string(hide_password=True)}")
+                for name, requests in (("refused", refused), ("replayed", replayed), ("admitted", admitted)):
+                    report(name, await asyncio.to_thread(run_requests, port, requests))
         finally:
-            await runner.cleanup()
             app.close()
             slack.stop()
 

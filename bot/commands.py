@@ -43,7 +43,6 @@ class Caller(BaseModel):
 
     can_manage: bool  # may change the channel: decided by the platform (see the module's docstring)
     user_id: str | None = None  # the platform's id of the person, kept as who named an admin
-    workspace: str | None = None  # where named admins are kept (a Slack team id); None: nowhere
 
 
 # The terminal's operator, and code that calls the commands for them: allowed everything. Chat
@@ -515,16 +514,18 @@ def _member_text(kind: str, member_id: str) -> str:
     return f"user group {member_id}" if kind == "group" else f"user {member_id}"
 
 
-def admins(app: Newsdigest, args: str, caller: Caller, platform: str) -> Reply:
+def admins(app: Newsdigest, args: str, channel: ChannelRef, caller: Caller) -> Reply:
+    """Named admins are kept per workspace: the one of the channel the command was typed in."""
     from .store import admins as admin_store
 
+    platform, workspace = channel.platform, channel.workspace
     action, rest = _subcommand(args)
     if action == "help":
         action = "list"
-    if caller.workspace is None:
+    if workspace is None:
         return usage("No workspace here", "Named admins are kept per chat workspace: use /newsdigest admins in Slack.")
     if action == "list":
-        named = admin_store.named(app.store, platform, caller.workspace)
+        named = admin_store.named(app.store, platform, workspace)
         lines = [f"• {_member_text(a.kind, a.member_id)}" for a in named]
         text = ("Besides the workspace's admins and owners, these may change its channels:\n" + "\n".join(lines)
                 if named else "Only the workspace's admins and owners may change its channels. " + ADMINS_USAGE)
@@ -538,10 +539,10 @@ def admins(app: Newsdigest, args: str, caller: Caller, platform: str) -> Reply:
     done, already = [], []
     for kind, member_id in members:
         if action == "add":
-            changed = admin_store.add(app.store, platform, caller.workspace,
+            changed = admin_store.add(app.store, platform, workspace,
                                       admin_store.NamedAdmin(kind=kind, member_id=member_id, added_by=caller.user_id))
         else:
-            changed = admin_store.remove(app.store, platform, caller.workspace, member_id)
+            changed = admin_store.remove(app.store, platform, workspace, member_id)
         (done if changed else already).append(_member_text(kind, member_id))
     verb = "may now change" if action == "add" else "may no longer change"
     lines = [f"{', '.join(done)} {verb} this workspace's channels." if done else ""]
@@ -569,7 +570,7 @@ def newsdigest(app: Newsdigest, args: str, channel: ChannelRef, caller: Caller =
             timezone = parts.pop()
         return set_schedule(app, channel, " ".join(parts), timezone)
     if sub == "admins":
-        return admins(app, rest, caller, channel.platform)
+        return admins(app, rest, channel, caller)
     if sub == "help":
         return Reply(kind="usage", title="/newsdigest", summary="Subcommands: subscribe, unsubscribe, resume, feeds, schedule, admins, help",
                      sections=[Section(text=TEXT_USAGE)], visibility="private")

@@ -13,6 +13,8 @@ without a Content-Length simply streams its body until the connection closes.
 
 `store`: a migrated `bot.store.Store`, once on a SQLite file and once on PostgreSQL (see the storage
 block at the end); `digest_factory` builds `Digest` objects without spaCy, for fast store tests.
+
+`wait_for` and `stop`: for the tests that run the bot as a separate process (`newsdigest run`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import signal
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -155,6 +160,30 @@ def _make_handler(server: LocalHTTP) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
 
     return Handler
+
+
+# The bot as a separate process
+
+def wait_for(condition: Callable[[], object], timeout: float = 120.0, every: float = 0.2) -> bool:
+    """Until `condition()` (polled every `every` s), at most `timeout` seconds: generous by default, a
+    loaded machine starts a bot slowly, and the wait ends as soon as the state is reached."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
+
+
+def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, as a service manager stops the bot; SIGKILL if it has not ended within `timeout` s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture

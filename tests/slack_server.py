@@ -28,6 +28,8 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -376,6 +378,27 @@ def signed_headers(body: str, secret: str, timestamp: int | None = None) -> dict
     ts = str(int(time.time()) if timestamp is None else timestamp)
     return {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": ts,
             "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
+
+
+@asynccontextmanager
+async def serving(app: Any, secret: str) -> AsyncIterator[tuple[int, Any]]:
+    """The bot's HTTP mode for `app` (a bot.app.Newsdigest): the real GuardedServer in front of a
+    SlackBot, checking signatures with `secret`, on a free port of 127.0.0.1; (the port, the SlackBot)."""
+    from aiohttp import web
+
+    from adapters.slack.app import EVENTS_PATH, SlackBot
+    from adapters.slack.http import GuardedServer, SlackRequestGate
+
+    bot = SlackBot(app)
+    server = GuardedServer(bot.app, SlackRequestGate(secret, app.store), path=EVENTS_PATH, port=0, host="127.0.0.1")
+    runner = web.AppRunner(server.web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield site._server.sockets[0].getsockname()[1], bot
+    finally:
+        await runner.cleanup()
 
 
 def texts(value: Any) -> list[str]:

@@ -10,7 +10,7 @@ import time
 
 from tests.slack_server import TEAM_ID, signed_headers, slack_api, slash_body, texts  # noqa: F401 - a fixture
 from tests.test_engine_bounds import long_article
-from tests.test_slack_run import CLI, ROOT, SECRET, environment, free_port, post, run_cli, wait_for_port
+from tests.test_slack_run import SECRET, environment, free_port, post, run_cli, start_slack, wait_for_port
 
 
 def answer_to(slack_api, url: str) -> dict | None:  # noqa: ANN001, F811 - FakeSlack
@@ -26,8 +26,7 @@ def test_huge_digests_leave_the_bot_answering_and_sigterm_stops_it(tmp_path, sla
     port = free_port()
     env = environment(data_dir, slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_port=str(port),
                       slack_api_url=slack_api.api_url, digest_workers="1", digest_queue="1", digest_deadline="600")
-    process = subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = start_slack(env)
     try:
         wait_for_port(port, process)
         text = long_article(110_000)  # minutes of digesting on a shared machine

@@ -5,9 +5,6 @@ index, checked here against what a plain scan answers)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +19,8 @@ from digests.nlp import MAX_CHARS, PIECE_CHARS, parse_text, pieces
 from digests.quotes import QuoteSpan
 from digests.segment import segment
 from digests.speakers import _ent_of, _inside_quote
+from tests.test_cli import run as run_cli
 
-CLI = Path(sys.executable).parent / "newsdigest"
 
 # 39 words; the middle sentence has no verb: its root is the conflict word itself.
 RIVALS = ("Norvik Labs and Pell Systems have built rival farm drones for a decade, and both sell spare parts "
@@ -67,8 +64,7 @@ def test_the_39_word_text_is_what_used_to_hang(engine: DigestEngine) -> None:
 def test_newsdigest_digest_of_the_39_word_text_returns(tmp_path: Path) -> None:
     path = tmp_path / "rivals.txt"
     path.write_text(RIVALS, encoding="utf-8")
-    result = subprocess.run([str(CLI), "digest", str(path)], capture_output=True, timeout=120,
-                            env={**os.environ, "NO_COLOR": "1"})
+    result = run_cli("digest", str(path))
     assert result.returncode == 0, result.stderr.decode()
     assert "Norvik Labs" in result.stdout.decode()
 

@@ -367,11 +367,9 @@ async def test_digest_now_over_slack_posts_through_the_ledger_and_a_refusal_lose
     bot token (chat.postMessage, keyed in the ledger), and the asker alone is told how it went."""
     import json
 
-    from slack_bolt.request.async_request import AsyncBoltRequest
-
     from adapters.slack.app import SlackBot
     from adapters.slack.poster import channel_ref
-    from tests.slack_server import signed_headers, slash_body
+    from tests.test_slack_commands import send
 
     secret = "digest-now-secret"
     settings = Settings(data_dir=tmp_path, slack_bot_token="xoxb-test", slack_signing_secret=secret,
@@ -384,8 +382,7 @@ async def test_digest_now_over_slack_posts_through_the_ledger_and_a_refusal_lose
 
     async def digest_now() -> dict:
         before = len(slack_api.responses())
-        body = slash_body("/digest", "now", slack_api.response_url())
-        response = await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, secret)))
+        response = await send(bot, slack_api, "/digest", "now", secret=secret)
         assert response.status == 200
         await slack_api.wait_async(lambda calls: len([c for c in calls if c.path.startswith("/response/")]) > before, 30)
         return json.loads(slack_api.responses()[-1].body)

@@ -3,13 +3,10 @@ a full parse would give first, in bounded memory, polled from the real local HTT
 
 from __future__ import annotations
 
-import tracemalloc
-
 from bot.feeds.parse import newest_entries, parse_feed
-from bot.feeds.poller import poll_due
 from bot.store import feeds as feed_store
 from feedkit import atom, rss
-from test_poller import FEED_XML, NOW, make_app, subscribe
+from test_poller import FEED_XML, make_app, poll_with_peak, subscribe
 
 
 def rss_items(count: int) -> list[dict]:
@@ -37,12 +34,7 @@ def test_a_feed_of_30000_entries_is_polled_as_its_newest_hundred(store, engine, 
     assert len(document) > 4 * 1024 * 1024
     url = local_http.route("/huge.xml", document, content_type=FEED_XML)
     feed = subscribe(app, url)
-    tracemalloc.start()
-    try:
-        [outcome] = poll_due(app, NOW)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    [outcome], peak = poll_with_peak(app)
     assert (outcome.status, outcome.backlog) == ("ok", 100)
     titles = [e.title for e in feed_store.entries(store, feed.id)]
     assert sorted(titles) == sorted(f"Harbour notice {n}" for n in range(100))

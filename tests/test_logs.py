@@ -7,12 +7,12 @@ from __future__ import annotations
 import io
 import logging
 import re
-import subprocess
 import time
 
 from adapters.terminal.logs import FORMAT, EscapingFormatter, OneLineFormatter, escape_controls
+from tests.conftest import stop
 from tests.slack_server import signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
-from tests.test_slack_run import CLI, ROOT, environment, free_port, post, wait_for_port
+from tests.test_slack_run import environment, free_port, post, start_slack, wait_for_port
 
 FORGED = "2026-12-01 09:00:00,000 CRITICAL newsdigest: the database was deleted"
 RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
@@ -83,8 +83,7 @@ def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp
     port = free_port()
     env = environment(tmp_path / "data", slack_bot_token="xoxb-test", slack_signing_secret="log-secret",
                       slack_port=str(port), slack_api_url=slack_api.api_url)
-    process = subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = start_slack(env)
     try:
         wait_for_port(port, process)
         # The command field as a form body carries it: "%0A" then a line that looks like a record.
@@ -98,12 +97,7 @@ def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp
         assert status == 401 and b"invalid request" in answer
         time.sleep(0.5)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     stderr = process.stderr.read().decode()
     stdout = process.stdout.read().decode()
     assert process.returncode == 0, stderr

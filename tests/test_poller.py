@@ -21,7 +21,7 @@ import pytest
 from bot.app import Newsdigest
 from bot.commands import handle_text
 from bot.config import Settings
-from bot.feeds.poller import due_feeds, poll_due, poll_feed
+from bot.feeds.poller import PollOutcome, due_feeds, poll_due, poll_feed
 from bot.feeds.timing import next_slot
 from bot.service import DigestService
 from bot.store import Store
@@ -62,6 +62,17 @@ def subscribe(app: Newsdigest, url: str, *channels: ChannelRef, now: datetime = 
     for channel in channels or (SLACK,):
         _, feed = feed_store.subscribe(app.store, channel, url, interval_seconds=app.settings.feed_interval, now=now)
     return feed
+
+
+def poll_with_peak(app: Newsdigest) -> tuple[list[PollOutcome], int]:
+    """One `poll_due` pass at NOW, and the most Python memory (tracemalloc, bytes) it held at once."""
+    tracemalloc.start()
+    try:
+        outcomes = poll_due(app, NOW)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return outcomes, peak
 
 
 def serve_story(local_http, n: int, path: str | None = None) -> tuple[str, str]:  # noqa: ANN001 - LocalHTTP
@@ -252,12 +263,7 @@ def test_gzip_bomb_is_refused_without_inflating_it(sqlite_store, engine, local_h
     url = local_http.route("/bomb.xml", body, content_type=FEED_XML, headers={"Content-Encoding": "gzip"},
                            chunk_size=len(body))  # all in one write: one network read may hold all of it
     feed = subscribe(app, url)
-    tracemalloc.start()
-    try:
-        [outcome] = poll_due(app, NOW)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    [outcome], peak = poll_with_peak(app)
     assert (outcome.status, outcome.error) == ("failed", "the page is larger than the 1.0 MB limit")
     assert peak < 8 * 1024 * 1024, f"{peak / 1e6:.1f} MB held while refusing the bomb"
     assert feed_store.get_feed(sqlite_store, feed.id).failures == 1

@@ -5,7 +5,6 @@ is in flight; the database is a SQLite file or PostgreSQL, shared by the test an
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
@@ -23,8 +22,8 @@ from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
 from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
+from tests.conftest import stop, wait_for
 from tests.slack_server import FakeSlack, slack_api  # noqa: F401 - a fixture
-from tests.test_run import wait_for
 from tests.test_slack_run import CLI, ROOT, environment, free_port
 
 SLACK = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
@@ -62,11 +61,16 @@ def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[
     return channel_id, due.strftime("%Y-%m-%dT%H:%MZ"), len(post_messages(post))
 
 
+def start(platform: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`newsdigest run <platform>` with `env`, its output in the file `log`."""
+    return subprocess.Popen([str(CLI), "run", platform], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
 def start_bot(store: Store, slack: FakeSlack, data_dir: Path, log: Path) -> subprocess.Popen:
     env = environment(data_dir, database_url=store.url, slack_bot_token="xoxb-test", slack_signing_secret="s",
                       slack_port=str(free_port()), slack_api_url=slack.api_url, delivery_lease="1")
-    return subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return start("slack", env, log)
 
 
 def parts_posted(slack: FakeSlack, key: str) -> list[int]:
@@ -77,16 +81,6 @@ def parts_posted(slack: FakeSlack, key: str) -> list[int]:
         if payload.get("idempotency_key") == key:
             found.append(int(payload.get("part") or 0))
     return found
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.parametrize(("held_call", "recorded_before_the_kill"), [
@@ -124,7 +118,7 @@ def test_a_bot_killed_mid_digest_posts_the_missing_messages_once_after_a_restart
         assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")], timeout=PATIENCE), \
             second_log.read_text(errors="replace")
     finally:
-        stop(bot)
+        stop(bot, timeout=20)
     # Every message of the digest reached Slack exactly once, in order, all in the first one's thread.
     assert parts_posted(slack_api, key) == list(range(messages))
     top = [m for m in slack_api.posted if not m.get("thread_ts")]
@@ -154,8 +148,7 @@ def test_a_discord_bot_killed_mid_digest_posts_the_missing_messages_once_after_a
     env = dict(discord_token="t", discord_api_url=fake.api_url, discord_gateway_url=fake.gateway_url,
                database_url=store.url, delivery_lease="1")
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    bot = subprocess.Popen([str(CLI), "run", "discord"], env=environment(tmp_path / "d1", **env), cwd=ROOT,
-                           stdin=subprocess.DEVNULL, stdout=first_log.open("wb"), stderr=subprocess.STDOUT)
+    bot = start("discord", environment(tmp_path / "d1", **env), first_log)
     try:
         assert reached.wait(PATIENCE), first_log.read_text(errors="replace")
     finally:
@@ -167,13 +160,12 @@ def test_a_discord_bot_killed_mid_digest_posts_the_missing_messages_once_after_a
     assert sorted(ledger.posted_messages(store, delivery)) == [0]
     assert len(fake.channel_messages[DISCORD_CHANNEL]) == 2
 
-    bot = subprocess.Popen([str(CLI), "run", "discord"], env=environment(tmp_path / "d2", **env), cwd=ROOT,
-                           stdin=subprocess.DEVNULL, stdout=second_log.open("wb"), stderr=subprocess.STDOUT)
+    bot = start("discord", environment(tmp_path / "d2", **env), second_log)
     try:
         assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")], timeout=PATIENCE), \
             second_log.read_text(errors="replace")
     finally:
-        stop(bot)
+        stop(bot, timeout=20)
     stored = fake.channel_messages[DISCORD_CHANNEL]
     assert [m["nonce"] for m in stored] == [nonce(key, i) for i in range(messages)]  # each once, in order
     sent_again = [r.body["nonce"] for r in fake.recorded("POST", DISCORD_MESSAGES)[2:]]

@@ -4,7 +4,6 @@ delivery, and two bot processes running the same schedule, each post the slot ex
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
 from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
+from tests.conftest import stop, wait_for
 
 CLI = Path(sys.executable).parent / "newsdigest"
 TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
@@ -65,27 +65,6 @@ def start_bot(url: str, data_dir: Path, log: Path) -> subprocess.Popen:
     for key in [k for k in env if k.startswith(("NEWSDIGEST_SLACK", "NEWSDIGEST_DISCORD"))]:
         del env[key]
     return subprocess.Popen([str(CLI), "run"], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
-
-
-def wait_for(condition, timeout: float = 120.0) -> bool:
-    """Until `condition()` (polled), at most `timeout` seconds: generous, a loaded machine starts a
-    bot slowly, and the wait ends as soon as the state is reached."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def posted_in(log: Path) -> int:

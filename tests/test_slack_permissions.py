@@ -5,7 +5,6 @@ else; reading stays open to every member."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest

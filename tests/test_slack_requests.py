@@ -11,14 +11,11 @@ import hmac
 import http.client
 import json
 import time
-from contextlib import asynccontextmanager
-from urllib.parse import urlencode
 
 import pytest
-from aiohttp import web
 
-from adapters.slack.app import EVENTS_PATH, SlackBot
-from adapters.slack.http import MAX_BODY_BYTES, GuardedServer, SlackRequestGate
+from adapters.slack.app import EVENTS_PATH
+from adapters.slack.http import MAX_BODY_BYTES
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
@@ -26,7 +23,7 @@ from bot.store import Store
 from bot.store import requests as seen_requests
 from digests.models import Speaker
 from tests.conftest import make_digest
-from tests.slack_server import TEAM_ID, signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
+from tests.slack_server import TEAM_ID, serving, signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
 
 SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -35,21 +32,6 @@ def new_app(tmp_path, store_url: str, slack, engine) -> Newsdigest:  # noqa: ANN
     settings = Settings(data_dir=tmp_path / "data", database_url=store_url, slack_bot_token="xoxb-test",
                         slack_signing_secret=SECRET, slack_api_url=slack.api_url)
     return Newsdigest(settings, service=DigestService(settings, engine=engine))
-
-
-@asynccontextmanager
-async def serving(app: Newsdigest):
-    """The HTTP mode's server for `app` on a free port of 127.0.0.1: (port, bot)."""
-    bot = SlackBot(app)
-    server = GuardedServer(bot.app, SlackRequestGate(SECRET, app.store), path=EVENTS_PATH, port=0, host="127.0.0.1")
-    runner = web.AppRunner(server.web_app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield site._server.sockets[0].getsockname()[1], bot
-    finally:
-        await runner.cleanup()
 
 
 def _raw_post(port: int, body: bytes, headers: dict[str, str], chunks: list[bytes] | None = None) -> tuple[int, dict, bytes]:
@@ -90,7 +72,7 @@ async def served(tmp_path, store_url, slack_api, engine):  # noqa: F811
     app.store.save_digest(make_digest([("the harbour reopens in the spring", Speaker(name="Ines Duarte"))],
                                       title="Harbour news"), tenant=f"slack:{TEAM_ID}")
     try:
-        async with serving(app) as (port, bot):
+        async with serving(app, SECRET) as (port, bot):
             yield port, app, bot
     finally:
         app.close()
@@ -203,7 +185,7 @@ async def test_two_servers_on_one_database_answer_a_request_once(tmp_path, store
     try:
         first.store.save_digest(make_digest([("the ferry runs again on monday", Speaker(name="Ola Berg"))], title="Ferry"),
                                tenant=f"slack:{TEAM_ID}")
-        async with serving(first) as (port_one, _), serving(second) as (port_two, _):
+        async with serving(first, SECRET) as (port_one, _), serving(second, SECRET) as (port_two, _):
             body = command(slack_api, "ferry runs again on monday")
             headers = signed_headers(body, SECRET)
             assert (await post(port_one, body, headers))[0] == 200

@@ -20,6 +20,7 @@ import pytest
 from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
+from tests.conftest import stop
 from tests.slack_server import (
     TEAM_ID,
     assert_within_slack_limits,
@@ -50,6 +51,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_slack(env: dict[str, str]) -> subprocess.Popen:
+    """`newsdigest run slack` with `env`, its stdout and stderr in pipes."""
+    return subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -93,8 +100,7 @@ def test_run_slack_in_http_mode_answers_a_signed_who_said(seeded, slack_api):  #
     port = free_port()
     env = environment(seeded, slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_port=str(port),
                       slack_api_url=slack_api.api_url)
-    process = subprocess.Popen([str(CLI), "run", "slack"], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = start_slack(env)
     try:
         wait_for_port(port, process)
         # the token was checked against the local Web API before the port opened
@@ -119,12 +125,7 @@ def test_run_slack_in_http_mode_answers_a_signed_who_said(seeded, slack_api):  #
         assert status == 401
         assert len(slack_api.responses()) == 1
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     stderr = process.stderr.read().decode()
     assert process.returncode == 0, stderr  # SIGTERM is a clean stop
     assert "Traceback" not in stderr

@@ -19,6 +19,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from adapters.slack.app import SlackBot
+from adapters.slack.poster import channel_ref
 from bot import commands
 from bot.app import Newsdigest
 from bot.config import Settings
@@ -48,10 +49,6 @@ BAKERY = ("Harlow Bakeries accused the grain supplier Fenmoor Mills of breaching
           "deliveries this autumn. \"Fenmoor broke every promise it made to us about delivery dates,\" said "
           "Tomas Reyl, the bakery chain's owner. Fenmoor Mills denied the claim and said the delays were caused "
           "by a strike at the port, and the dispute may go to court next year.")
-
-
-def slack_channel(team: str, channel: str = "C0NEWS") -> ChannelRef:
-    return ChannelRef(platform="slack", external_id=f"{team}:{channel}", workspace=team)
 
 
 def feed_article(store: Store, digest, feed_url: str, *channels: ChannelRef, key: str = "entry-1") -> str:  # noqa: ANN001
@@ -146,7 +143,7 @@ def test_the_same_article_brought_by_two_workspaces_is_stored_once_and_seen_by_b
 def test_a_feed_s_articles_are_shared_only_with_the_workspaces_subscribed_to_it(store, digest_factory):
     digest = digest_factory([("the new market hall opens its doors in April", "Lea Brun")], title="Market hall",
                             url="https://feed.example/market")
-    article_id = feed_article(store, digest, "https://feed.example/rss", slack_channel("T0AAA"))
+    article_id = feed_article(store, digest, "https://feed.example/rss", channel_ref("T0AAA", "C0NEWS"))
     assert store.find_article(article_id, tenant=A).title == "Market hall"
     assert [q.speaker.name for q in store.quote_candidates([["market"]], tenant=A)] == ["Lea Brun"]
     for other in (B, TERMINAL_TENANT, "discord:42"):
@@ -154,11 +151,11 @@ def test_a_feed_s_articles_are_shared_only_with_the_workspaces_subscribed_to_it(
         assert store.recent_articles(tenant=other) == []
         assert store.quote_candidates([["market"]], tenant=other) == []
     # B subscribes (another channel of it): the feed's articles, those from before included, are B's to see
-    feed_store.subscribe(store, slack_channel("T0BBB", "C0TOWN"), "https://feed.example/rss", interval_seconds=900,
+    feed_store.subscribe(store, channel_ref("T0BBB", "C0TOWN"), "https://feed.example/rss", interval_seconds=900,
                          now=NOW)
     assert store.find_article(article_id, tenant=B).id == article_id
     # and once it unsubscribes, no longer; A still does
-    assert feed_store.unsubscribe(store, slack_channel("T0BBB", "C0TOWN"), "https://feed.example/rss")
+    assert feed_store.unsubscribe(store, channel_ref("T0BBB", "C0TOWN"), "https://feed.example/rss")
     assert store.find_article(article_id, tenant=B) is None
     assert store.find_article(article_id, tenant=A).id == article_id
 
@@ -182,7 +179,7 @@ def test_a_channel_stored_without_its_server_learns_it_from_the_first_command(st
 
 
 def test_tenant_keys_of_channels():
-    assert slack_channel("T0AAA").tenant == "slack:T0AAA"
+    assert channel_ref("T0AAA", "C0NEWS").tenant == "slack:T0AAA"
     assert ChannelRef(platform="discord", external_id="1", workspace="2").tenant == "discord:2"
     assert ChannelRef(platform="discord", external_id="1").tenant == "discord:channel:1"  # a DM: its own
     assert commands.TERMINAL.tenant == TERMINAL_TENANT == "terminal"

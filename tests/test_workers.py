@@ -21,6 +21,7 @@ from bot.store.schema import ArticleRow
 from bot.workers import Checkpoint, DigestPool
 from digests import DigestEngine
 from digests.errors import ArticleError
+from tests.conftest import wait_for
 from tests.test_engine_bounds import long_article
 
 
@@ -36,7 +37,10 @@ def until_released(release: threading.Event, started: threading.Event | None = N
     return work
 
 
-def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+Running = tuple[threading.Thread, list[object]]  # a thread, and the list that gets its result
+
+
+def in_thread(call: Callable[[], object]) -> Running:
     """Run `call` in a thread; the list gets its result or the exception it raised."""
     out: list[object] = []
 
@@ -51,15 +55,21 @@ def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list[object
     return thread, out
 
 
+def fill(pool: DigestPool, release: threading.Event, queued: str = "queued") -> tuple[Running, Running]:
+    """A pool of one worker and a queue of one, full: one digest running until `release`, and one
+    waiting (its result `queued`); each as `in_thread` gives it."""
+    started = threading.Event()
+    running = in_thread(lambda: pool.run(until_released(release, started)))
+    assert started.wait(5)
+    waiting = in_thread(lambda: pool.run(lambda checkpoint: queued))
+    wait_for(lambda: pool._queue.qsize() >= 1, timeout=5, every=0.01)
+    return running, waiting
+
+
 def test_a_full_queue_is_busy_at_once_and_room_comes_back() -> None:
     pool = DigestPool(workers=1, queue_size=1, deadline=30)
-    release, started = threading.Event(), threading.Event()
-    first, first_out = in_thread(lambda: pool.run(until_released(release, started)))
-    assert started.wait(5)
-    second, second_out = in_thread(lambda: pool.run(lambda checkpoint: "second"))
-    deadline = time.monotonic() + 5
-    while pool._queue.qsize() < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    release = threading.Event()
+    (first, first_out), (second, second_out) = fill(pool, release, queued="second")
     with pytest.raises(DigestBusy, match="busy digesting other articles: try again in a minute"):
         pool.run(lambda checkpoint: "third")
     release.set()
@@ -82,13 +92,8 @@ def test_a_digest_past_its_deadline_is_given_up_and_frees_its_worker() -> None:
 
 def test_a_background_caller_waits_for_room_instead_of_busy() -> None:
     pool = DigestPool(workers=1, queue_size=1, deadline=30)
-    release, started = threading.Event(), threading.Event()
-    first, _ = in_thread(lambda: pool.run(until_released(release, started)))
-    assert started.wait(5)
-    second, _ = in_thread(lambda: pool.run(lambda checkpoint: "queued"))
-    deadline = time.monotonic() + 5
-    while pool._queue.qsize() < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    release = threading.Event()
+    fill(pool, release)
     third, third_out = in_thread(lambda: pool.run(lambda checkpoint: "waited", wait_for_room=True))
     time.sleep(0.2)
     assert third_out == []  # still waiting for room, not refused
@@ -128,9 +133,7 @@ def test_the_service_gives_up_a_slow_digest_with_the_user_facing_error(engine: D
     with pytest.raises(DigestTimeout, match="too long or slow"):
         service.digest_text(long_article(40_000))  # several seconds of work
     # the worker leaves it at the next checkpoint (the next parsed piece), long before it would end
-    deadline = time.monotonic() + 10
-    while service.pool._running and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: not service.pool._running, timeout=10, every=0.05)
     assert not service.pool._running
     digest = service.digest_text(long_article(300))
     assert digest.article.word_count > 250
@@ -169,9 +172,7 @@ def test_a_feed_entry_being_digested_when_the_bot_stops_stays_new(store, engine,
     local_http.route("/feed.xml", rss([new, old]), content_type=FEED_XML)
     later = NOW + timedelta(hours=2)
     polling, outcome = in_thread(lambda: poll_due(app, later))
-    deadline = time.monotonic() + 60
-    while not app.service.pool._running and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: app.service.pool._running, timeout=60, every=0.02)
     assert app.service.pool._running, "the new entry's digest did not start"
     app.stop_digests()  # what `newsdigest run` does on SIGTERM
     polling.join(10)

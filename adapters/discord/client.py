@@ -144,8 +144,7 @@ def caller_of(interaction: discord.Interaction) -> commands.Caller:
     """Who runs the command: on Discord, whoever has Manage Channels in this channel may change it
     (the permission /newsdigest's configuration commands check), and anyone in their own DM with the bot."""
     can_manage = isinstance(interaction.channel, discord.DMChannel) or interaction.permissions.manage_channels
-    return commands.Caller(can_manage=can_manage, user_id=str(interaction.user.id),
-                           workspace=str(interaction.guild_id) if interaction.guild_id else None)
+    return commands.Caller(can_manage=can_manage, user_id=str(interaction.user.id))
 
 
 def _command_name(interaction: discord.Interaction) -> str:

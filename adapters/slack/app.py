@@ -102,7 +102,7 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
         try:
             # Slack is asked only when the command would change the channel: reading costs no API call.
             caller = (await permissions.caller(client, team_id, user_id) if changes_channel(typed)
-                      else Caller(can_manage=False, user_id=user_id or None, workspace=team_id or None))
+                      else Caller(can_manage=False, user_id=user_id or None))
             # handle_text never raises: a failure becomes an error reply, the details go to the log.
             reply = await asyncio.to_thread(handle_text, app, typed, channel, caller)
         except Exception:  # handle_text catches everything; the permission check may not (its database read)

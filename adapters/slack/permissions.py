@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -65,7 +66,7 @@ class SlackPermissions:
         self.groups: TTLCache[frozenset[str]] = TTLCache(cache_seconds)
 
     async def caller(self, client: AsyncWebClient, team_id: str, user_id: str) -> Caller:
-        return Caller(can_manage=await self.can_manage(client, team_id, user_id), user_id=user_id, workspace=team_id)
+        return Caller(can_manage=await self.can_manage(client, team_id, user_id), user_id=user_id)
 
     async def can_manage(self, client: AsyncWebClient, team_id: str, user_id: str) -> bool:
         if not team_id or not user_id:
@@ -81,35 +82,37 @@ class SlackPermissions:
         return False
 
     async def is_workspace_admin(self, client: AsyncWebClient, team_id: str, user_id: str) -> bool:
-        cached = self.admins.get((team_id, user_id))
-        if cached is not None:
-            return cached
-        try:
-            response = await client.users_info(user=user_id)
-        except (SlackApiError, SlackClientError, OSError, asyncio.TimeoutError) as exc:
-            # Not cached: the next command asks again.
-            log.warning("slack: users.info for %s in %s failed (%s); not allowing a channel change",
-                        user_id, team_id, _reason(exc))
-            return False
-        user = response.get("user") or {}
-        # Asked with the bot token of `team_id`'s installation: the flags are that workspace's.
-        allowed = any(user.get(flag) is True for flag in ADMIN_FLAGS)
-        self.admins.put((team_id, user_id), allowed)
-        return allowed
+        async def ask() -> bool:
+            user = (await client.users_info(user=user_id)).get("user") or {}
+            # Asked with the bot token of `team_id`'s installation: the flags are that workspace's.
+            return any(user.get(flag) is True for flag in ADMIN_FLAGS)
+
+        return await _remembered(self.admins, team_id, user_id, ask, False,
+                                 "users.info", "not allowing a channel change")
 
     async def group_members(self, client: AsyncWebClient, team_id: str, group_id: str) -> frozenset[str]:
-        cached = self.groups.get((team_id, group_id))
-        if cached is not None:
-            return cached
-        try:
-            response = await client.usergroups_users_list(usergroup=group_id)
-        except (SlackApiError, SlackClientError, OSError, asyncio.TimeoutError) as exc:
-            log.warning("slack: usergroups.users.list for %s in %s failed (%s); its members are not allowed "
-                        "until it answers", group_id, team_id, _reason(exc))
-            return frozenset()
-        members = frozenset(u for u in (response.get("users") or []) if isinstance(u, str))
-        self.groups.put((team_id, group_id), members)
-        return members
+        async def ask() -> frozenset[str]:
+            users = (await client.usergroups_users_list(usergroup=group_id)).get("users") or []
+            return frozenset(u for u in users if isinstance(u, str))
+
+        return await _remembered(self.groups, team_id, group_id, ask, frozenset(),
+                                 "usergroups.users.list", "its members are not allowed until it answers")
+
+
+async def _remembered(cache: TTLCache[V], team_id: str, subject: str, ask: Callable[[], Awaitable[V]], unknown: V,
+                      api_method: str, consequence: str) -> V:
+    """Slack's answer about `subject` in `team_id`: from `cache`, else `ask()`ed and kept. When Slack
+    cannot answer, `unknown`, not kept (the next command asks again), and the log says why."""
+    cached = cache.get((team_id, subject))
+    if cached is not None:
+        return cached
+    try:
+        answer = await ask()
+    except (SlackApiError, SlackClientError, OSError, asyncio.TimeoutError) as exc:
+        log.warning("slack: %s for %s in %s failed (%s); %s", api_method, subject, team_id, _reason(exc), consequence)
+        return unknown
+    cache.put((team_id, subject), answer)
+    return answer
 
 
 def _reason(exc: Exception) -> str:
