@@ -321,6 +321,31 @@ def _nominal(head: Token, allowed: set[int]) -> Person:
     return Person(name=phrase, role=head.text, org=org, kind="nominal")
 
 
+def _looks_like_person(tokens: list[Token]) -> bool:
+    """ "Brent Foxhall" tagged as an organisation: two or three capitalised words opening with a
+    common first name are a person's name."""
+    return 2 <= len(tokens) <= 3 and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in tokens) \
+        and first_name_gender(tokens[0].text) is not None
+
+
+def _main_subject(token: Token) -> bool:
+    """Whether the token is (in apposition to) the subject of its sentence's main clause, or of a
+    clause joined to it: "Axelrod said the attention helped Clinton, who needs it less than Obama
+    did" makes Axelrod, not Obama, the one a following "he" refers to."""
+    if token.dep_ == "appos":
+        token = token.head
+    if token.dep_ not in {"nsubj", "nsubjpass"}:
+        return False
+    verb = token.head
+    for _ in range(3):
+        if verb.dep_ == "ROOT":
+            return True
+        if verb.dep_ not in {"conj", "ccomp"} or verb.head.i == verb.i:
+            return False
+        verb = verb.head
+    return False
+
+
 class _Resolver:
     """Turns a speaker mention into a Person, using what the article said before it."""
 
@@ -332,7 +357,9 @@ class _Resolver:
         # (offset, person, salient) of people mentioned so far, outside quotes; salient mentions are
         # grammatical subjects and speakers, which pronouns refer back to first.
         self.history: list[tuple[int, Person, bool]] = []
-        self._people = [ent for ent in self.doc.ents if ent.label_ == "PERSON"]
+        # People, and the names the small model sometimes tags as an organisation or a place ("Bozell
+        # says" tagged ORG): those count only when they are the surname of someone already named.
+        self._people = [ent for ent in self.doc.ents if ent.label_ in {"PERSON", "ORG", "GPE", "NORP"}]
         self._next_person = 0  # people before this index are registered (offsets only grow)
         self._block_starts = [b.start for b in self.blocks]
 
@@ -347,11 +374,14 @@ class _Resolver:
             if not tokens:
                 continue
             name = _strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
-            gender = _gender_near(ent)
-            person = self._canonical(Person(name=name, gender=gender))
-            root = ent.root
-            salient = root.dep_ in {"nsubj", "nsubjpass"} or (root.dep_ == "appos" and root.head.dep_ in {"nsubj", "nsubjpass"})
-            self.history.append((ent.end_char, person, salient))
+            if ent.label_ != "PERSON" and not _looks_like_person(tokens):
+                known = self.registry.full_name(name) if len(name.split()) == 1 else None
+                if known is None:
+                    continue
+                person = known
+            else:
+                person = self._canonical(Person(name=name, gender=_gender_near(ent)))
+            self.history.append((ent.end_char, person, _main_subject(ent.root)))
 
     def spoke(self, offset: int, person: Person) -> None:
         self.history.append((offset, person, True))
@@ -516,6 +546,11 @@ def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
     return ent.root if ent is not None else nxt
 
 
+def _blank(words: str) -> bool:
+    """Nothing but spaces (no-break ones too) and punctuation."""
+    return not words.strip().strip(" ,.;:\u2014\u2013-\u00a0")
+
+
 class _Frame:
     """Where to look for the speaker of one quote, nearest first."""
 
@@ -533,7 +568,7 @@ class _Frame:
         self.allowed = {t.i for t in outside}
         self.before = [t for t in outside if b0 <= t.idx < b1]
         self.after = [t for t in outside if a0 <= t.idx < a1]
-        self.empty = not text[b0:b1].strip(" ,.;:\u2014-") and not text[a0:a1].strip(" ,.;:\u2014-")
+        self.empty = _blank(text[b0:b1]) and _blank(text[a0:a1])
         self.sentence = [t for t in outside if b0 <= t.idx < max(a1, b1)]
 
 
