@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -85,6 +86,8 @@ class Attribution:
     person: Person | None
     cue: str | None
     confidence: float
+    # Found through a verb outside the speech list: not enough to keep a scare quote or a title.
+    weak: bool = False
 
 
 @dataclass
@@ -489,7 +492,8 @@ def _speaker_label(text: str, block_start: int, span: QuoteSpan) -> bool:
     return bool(re.fullmatch(r"[A-Z][A-Za-z.' -]{1,40}:", prefix))
 
 
-def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int]) -> list[Token]:
+def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int],
+                     accept: Callable[[Token], bool] = _is_speech_verb) -> list[Token]:
     """Speech verbs outside quotes that the quoted words hang from in the parse ("X told reporters
     that Y “may have violated the law”" → told). The walk may pass through another quote
     ("prohibit customers from using it to “build …” or “duplicate” it"), never stop on one."""
@@ -501,7 +505,7 @@ def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int]) -> list[Token
             continue
         head = token.head
         for _ in range(8):
-            if head.i in allowed and _is_speech_verb(head):
+            if head.i in allowed and accept(head):
                 if head not in found:
                     found.append(head)
                 break
@@ -598,6 +602,10 @@ def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: 
         if person.kind != "nominal":
             return attribution
         fallback = fallback or attribution
+    if fallback is None:
+        found = _any_verb(resolver, parsed, span, frame)
+        if found is not None:
+            return found
     for finder, cue in ((_according_to, "according to"), (_quote_from, None)):
         target = finder(frame.sentence)
         if target is not None:
@@ -605,6 +613,40 @@ def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: 
             if person is not None and (fallback is None or person.kind != "nominal"):
                 return Attribution(person, cue, min(confidence, 0.85))
     return fallback
+
+
+def _is_verb(token: Token) -> bool:
+    return token.pos_ == "VERB"
+
+
+# Cues outside the speech-verb list ("beamed", "groused", "is labeling") speak for a person only.
+OTHER_VERB_CONFIDENCE = 0.6
+
+
+def _any_verb(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+    """A verb outside the speech list that governs the quote or stands right after it ("“…!”
+    beamed Jane Doe", "Doe groused that the rules “make no sense”"), when its subject is a person
+    the text names or a personal pronoun: lower confidence, as the verb may not report speech."""
+    allowed = frame.allowed
+    verbs = _governing_verbs(parsed.doc, span, allowed, _is_verb)
+    after = next((t for t in frame.after if t.pos_ == "VERB"), None)
+    if after is not None and after.idx - span.close <= 40:
+        verbs.append(after)
+    for verb in verbs:
+        subject = _subject(verb, allowed)
+        if subject is None and verb is after:
+            subject = _inverted_subject(verb, frame.after)
+        if subject is None:
+            continue
+        personal = subject.lower_ in {"he", "she"} or subject.ent_type_ == "PERSON" or (
+            subject.pos_ == "PROPN" and resolver.registry.full_name(subject.text) is not None)
+        if not personal:
+            continue
+        person, confidence = resolver.resolve(subject, allowed)
+        if person is None or person.kind != "person":
+            continue
+        return Attribution(person, _cue(verb, allowed), min(confidence, OTHER_VERB_CONFIDENCE), weak=True)
+    return None
 
 
 def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
@@ -637,9 +679,9 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
             elif span.continues or (previous_block == span.block - 1 and span.open == block.start):
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.6))
         quote_text = text[span.start:span.end]
-        unsupported = found is None or found.person is None or found.person.kind == "nominal"
+        unsupported = found is None or found.person is None or found.person.kind == "nominal" or found.weak
         before = _word_before(doc, span.open)
-        scare = looks_like_scare_quote(quote_text, before, strict=found is not None)
+        scare = looks_like_scare_quote(quote_text, before, strict=found is not None and not found.weak)
         if unsupported and (looks_like_title(quote_text) or scare):
             continue  # a title or a scare quote: not anyone's words
         kind = "direct" if _is_direct(text, span, block.start) else "partial"

@@ -39,3 +39,23 @@ def test_a_surname_tagged_as_a_place_still_counts_as_the_person(engine):
     text = ("Emily Quellmark met the union on Friday. Rita Sloan, the governor, arrived later. "
             "Quellmark, who leads the committee, left early.\n\n“We are not done,” she said.")
     assert name(speaker_of(engine, text, "not done")) == "Emily Quellmark"
+
+
+def test_a_verb_outside_the_speech_list_after_the_quote_with_a_named_subject(engine):
+    text = ("The crowd cheered as the results came in.\n\n"
+            "“This is a great night for all of us!” beamed Carla Mendes, a volunteer from Ohio.")
+    q = speaker_of(engine, text, "great night")
+    assert name(q) == "Carla Mendes" and q.cue == "beamed"
+    assert 0.5 <= q.confidence < 0.8  # a verb that may not report speech: not the high band
+
+
+def test_a_verb_outside_the_speech_list_governing_a_partial_quote(engine):
+    text = "Officials closed the road on Monday.\n\nMark Ellison groused that the detour “makes no sense at all.”"
+    q = speaker_of(engine, text, "makes no sense")
+    assert name(q) == "Mark Ellison"
+
+
+def test_a_verb_with_a_thing_for_subject_gives_no_speaker(engine):
+    text = "The storm hit on Sunday.\n\nThe flood left the old town “under water for a week and more,” and the river rose again."
+    quotes = quotes_of(engine, text)
+    assert all(q.speaker is None for q in quotes)
