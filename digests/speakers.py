@@ -28,6 +28,7 @@ from importlib import resources
 
 from spacy.tokens import Doc, Span, Token
 
+from . import layout_cues
 from .models import Quote, Speaker
 from .parsed import ParsedArticle
 from .quotes import QuoteSpan, looks_like_scare_quote, looks_like_title
@@ -484,14 +485,6 @@ def _quote_from(tokens: list[Token]) -> Token | None:
     return None
 
 
-def _speaker_label(text: str, block_start: int, span: QuoteSpan) -> bool:
-    """ "TRUMP: “…” " — a transcript label right before the quote."""
-    if span.open - block_start > 64:  # longer than any label (and no need to copy a long paragraph)
-        return False
-    prefix = text[block_start:span.open].strip()
-    return bool(re.fullmatch(r"[A-Z][A-Za-z.' -]{1,40}:", prefix))
-
-
 def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int],
                      accept: Callable[[Token], bool] = _is_speech_verb) -> list[Token]:
     """Speech verbs outside quotes that the quoted words hang from in the parse ("X told reporters
@@ -649,6 +642,66 @@ def _any_verb(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, fra
     return None
 
 
+# A label or a sign-off names the speaker as plainly as a verb, but it is read off the layout.
+LAYOUT_CONFIDENCE = 0.75
+
+
+def _personal(resolver: "_Resolver", token: Token) -> bool:
+    """A person the text names, or he/she: what a verb outside the speech list needs for a subject."""
+    return token.lower_ in {"he", "she"} or token.ent_type_ == "PERSON" or (
+        token.pos_ == "PROPN" and resolver.registry.full_name(token.text) is not None)
+
+
+def _from_sentence(resolver: "_Resolver", tokens: list[Token], any_verb: bool) -> Attribution | None:
+    """The speaker a sentence introducing the quote names: the subject of its last speech verb, or
+    with `any_verb` of its main verb when that subject is a person."""
+    allowed = {t.i for t in tokens}
+    verbs = [t for t in reversed(tokens) if _is_speech_verb(t)]
+    if any_verb:
+        verbs += [t for t in tokens if t.pos_ == "VERB" and (t.dep_ == "ROOT" or t.head.i not in allowed)]
+        if tokens and tokens[-1].text == ":":
+            head = tokens[-1].head
+            verbs += [head] if head.pos_ == "VERB" else []
+    for verb in verbs:
+        subject = _subject(verb, allowed)
+        if subject is None:
+            continue
+        speech = _is_speech_verb(verb)
+        if not speech and not _personal(resolver, subject):
+            continue
+        person, confidence = resolver.resolve(subject, allowed)
+        if person is None or (person.kind == "nominal"):
+            continue
+        cap = LAYOUT_CONFIDENCE if speech else OTHER_VERB_CONFIDENCE
+        return Attribution(person, _cue(verb, allowed), min(confidence, cap), weak=not speech)
+    return None
+
+
+def _by_layout(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, n: int,
+               block_spans: list[QuoteSpan], spans: list[QuoteSpan]) -> Attribution | None:
+    """A speaker the layout gives when no verb around the quote does (see `layout_cues`)."""
+    blocks = parsed.layout.blocks
+    block = blocks[span.block]
+    following = blocks[span.block + 1] if span.block + 1 < len(blocks) else None
+    last_in_block = n == len(block_spans) - 1
+    mentions = [layout_cues.label_before(parsed, span, block) if n == 0 else None,
+                layout_cues.label_inside(parsed, span),
+                layout_cues.dash_after(parsed, span, block, following if last_in_block else None)]
+    for mention in mentions:
+        if mention is None:
+            continue
+        person, confidence = resolver.resolve(mention.head, mention.allowed)
+        if person is not None and person.kind != "nominal":
+            return Attribution(person, None, min(confidence, LAYOUT_CONFIDENCE))
+    if n == 0 and not span.continues:
+        lead = layout_cues.colon_lead(parsed, span, blocks, spans)
+        if lead:
+            found = _from_sentence(resolver, lead, any_verb=True)
+            if found is not None:
+                return found
+    return None
+
+
 def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
     text = parsed.text
     doc = parsed.doc
@@ -667,12 +720,8 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         resolver.note_entities_before(span.open)
         frame = _Frame(parsed, span, by_block[span.block], n)
         found = _find(resolver, parsed, span, frame)
-        if found is None and _speaker_label(text, block.start, span):
-            label_tokens = [t for t in _tokens_in(doc, block.start, span.open) if t.pos_ == "PROPN"]
-            if label_tokens:
-                person, confidence = resolver.resolve(label_tokens[-1], {t.i for t in label_tokens})
-                if person is not None:
-                    found = Attribution(person, None, min(confidence, 0.7))
+        if found is None:
+            found = _by_layout(resolver, parsed, span, n, by_block[span.block], spans)
         if found is None and previous is not None and previous.person is not None and frame.empty:
             if previous_block == span.block:
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.8))

@@ -59,3 +59,42 @@ def test_a_verb_with_a_thing_for_subject_gives_no_speaker(engine):
     text = "The storm hit on Sunday.\n\nThe flood left the old town “under water for a week and more,” and the river rose again."
     quotes = quotes_of(engine, text)
     assert all(q.speaker is None for q in quotes)
+
+
+def test_a_name_label_opening_the_paragraph(engine):
+    text = "The panel met on Tuesday.\n\nRita Sloan: “We will not sign this agreement before the vote.”"
+    q = speaker_of(engine, text, "not sign")
+    assert name(q) == "Rita Sloan" and q.text == "We will not sign this agreement before the vote."
+
+
+def test_a_label_after_a_heading_like_lead_and_a_dash(engine):
+    text = "SCHOOLS FACE A HARD WINTER - Nora Pellham: “Heating costs have doubled since the spring and budgets have not.”"
+    assert name(speaker_of(engine, text, "Heating costs")) == "Nora Pellham"
+
+
+def test_a_transcript_label_inside_the_quote_marks(engine):
+    text = "The hearing lasted four hours.\n\n“Gary Linton: Why did the agency wait so long to warn the public?”"
+    assert name(speaker_of(engine, text, "wait so long")) == "Gary Linton"
+
+
+def test_a_pull_quote_signed_with_a_dash_on_the_next_line(engine):
+    text = ("The rally ended late.\n\n“We are going to win this state in November.”\n\n"
+            "\u2014 Dana Whitcombe, a volunteer from Iowa.")
+    assert name(speaker_of(engine, text, "win this state")) == "Dana Whitcombe"
+
+
+def test_a_dash_and_a_name_in_the_same_paragraph(engine):
+    text = "The vote was close.\n\n“Nobody expected this result, least of all the mayor.” \u2014 Owen Tully"
+    assert name(speaker_of(engine, text, "Nobody expected")) == "Owen Tully"
+
+
+def test_a_dash_without_a_name_is_no_sign_off(engine):
+    text = "The vote was close.\n\n“Nobody expected this result, least of all the mayor.” \u2014 and then the hall emptied."
+    assert speaker_of(engine, text, "Nobody expected").speaker is None
+
+
+def test_a_paragraph_ending_in_a_colon_introduces_the_next_quote(engine):
+    text = ("Nobody on the board had expected the vote.\n\nCouncilman Peter Haskell went on:\n\n"
+            "“This town deserves better than a closed meeting and a rushed decision.”")
+    q = speaker_of(engine, text, "deserves better")
+    assert name(q) == "Peter Haskell" and q.speaker.role == "Councilman"
