@@ -138,4 +138,6 @@ def reporting_sentence(parsed: ParsedArticle, span: QuoteSpan, block: Block, pre
     if not words or words[-1].text not in {".", ":"}:
         return []
     sentence = words[-1].sent
+    if previous is not None and not re.search(r"[.!?]", parsed.text[previous.close + 1:max(start, sentence.start_char)]):
+        return []  # the sentence is the previous quote's own attribution: that quote's speaker carries on
     return [t for t in words if t.i >= sentence.start]

@@ -722,6 +722,12 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         found = _find(resolver, parsed, span, frame)
         if found is None:
             found = _by_layout(resolver, parsed, span, n, by_block[span.block], spans)
+        if found is None and frame.empty and _opens_utterance(text, span):
+            report = layout_cues.reporting_sentence(parsed, span, block, by_block[span.block][n - 1] if n else None)
+            if report:
+                found = _from_sentence(resolver, report, any_verb=True)
+                if found is not None:
+                    found = Attribution(found.person, found.cue, min(found.confidence, OTHER_VERB_CONFIDENCE), weak=True)
         if found is None and previous is not None and previous.person is not None and frame.empty:
             if previous_block == span.block:
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, 0.8))
@@ -743,6 +749,12 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=found.person.speaker(),
                              cue=found.cue, kind=kind, confidence=round(found.confidence, 2)))
     return _fill_roles(results, resolver.registry)
+
+
+def _opens_utterance(text: str, span: QuoteSpan) -> bool:
+    """A quote that reads as a whole utterance: it opens with a capital (or an ellipsis)."""
+    inner = text[span.start:span.end].lstrip(".\u2026 ")
+    return inner[:1].isupper() and len(inner.split()) >= 3
 
 
 def _word_before(doc: Doc, offset: int) -> Token | None:

@@ -98,3 +98,15 @@ def test_a_paragraph_ending_in_a_colon_introduces_the_next_quote(engine):
             "“This town deserves better than a closed meeting and a rushed decision.”")
     q = speaker_of(engine, text, "deserves better")
     assert name(q) == "Peter Haskell" and q.speaker.role == "Councilman"
+
+
+def test_a_standalone_quote_after_a_sentence_about_a_named_person(engine):
+    text = ("The council met late.\n\nClara Dunmore defended the new budget on Monday. "
+            "“Every school in the county gets more money this year.”")
+    q = speaker_of(engine, text, "Every school")
+    assert name(q) == "Clara Dunmore" and q.confidence < 0.8
+
+
+def test_a_standalone_quote_after_a_sentence_about_a_thing_stays_unattributed(engine):
+    text = "The council met late.\n\nThe bridge closed on Monday. “Every driver in the county will need a detour.”"
+    assert speaker_of(engine, text, "Every driver").speaker is None
