@@ -364,6 +364,13 @@ class _Resolver:
         # People, and the names the small model sometimes tags as an organisation or a place ("Bozell
         # says" tagged ORG): those count only when they are the surname of someone already named.
         self._people = [ent for ent in self.doc.ents if ent.label_ in {"PERSON", "ORG", "GPE", "NORP"}]
+        # And a surname the model left untagged where it is a subject ("Humphrey, for example, said"),
+        # whatever part of speech it guessed (a sentence-initial surname is sometimes a "verb").
+        untagged = [Span(self.doc, t.i, t.i + 1, label="SUBJECT") for t in self.doc
+                    if t.ent_iob_ == "O" and t.dep_ in {"nsubj", "nsubjpass"} and t.text[:1].isupper()
+                    and t.is_alpha and t.pos_ not in {"PRON", "DET"}]
+        if untagged:
+            self._people = sorted(self._people + untagged, key=lambda ent: ent.start)
         self._next_person = 0  # people before this index are registered (offsets only grow)
         self._block_starts = [b.start for b in self.blocks]
 

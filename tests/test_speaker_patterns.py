@@ -110,3 +110,12 @@ def test_a_standalone_quote_after_a_sentence_about_a_named_person(engine):
 def test_a_standalone_quote_after_a_sentence_about_a_thing_stays_unattributed(engine):
     text = "The council met late.\n\nThe bridge closed on Monday. “Every driver in the county will need a detour.”"
     assert speaker_of(engine, text, "Every driver").speaker is None
+
+
+def test_an_untagged_surname_subject_is_the_person_a_pronoun_follows(engine):
+    # The small model tags the sentence-opening "Quisling" as a verb, with no entity: it is still the
+    # surname of the person named before, and the subject a following "he" refers to.
+    text = ("Walter Quisling chairs the board. Jonathan Barnett joined later. "
+            "Quisling, for example, said he is hopeful about the vote.\n\n"
+            "“The first thing is to count the ballots again,” he said.")
+    assert name(speaker_of(engine, text, "count the ballots")) == "Walter Quisling"
