@@ -589,8 +589,10 @@ def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: 
     fallback: Attribution | None = None
     for verb, may_invert in candidates:
         subject = _subject(verb, allowed)
-        if subject is None and may_invert:
-            subject = _inverted_subject(verb, frame.after)
+        if may_invert and (subject is None or subject.idx < span.open):
+            # "“…?” asked Doe": the name right after a verb that follows the quote beats a subject
+            # the parser found before the quote.
+            subject = _inverted_subject(verb, frame.after) or subject
         if subject is None:
             continue
         person, confidence = resolver.resolve(subject, allowed)
@@ -727,8 +729,9 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         resolver.note_entities_before(span.open)
         frame = _Frame(parsed, span, by_block[span.block], n)
         found = _find(resolver, parsed, span, frame)
-        if found is None:
-            found = _by_layout(resolver, parsed, span, n, by_block[span.block], spans)
+        if found is None or (found.person is not None and found.person.kind == "nominal"):
+            # A label or sign-off beats a bare description the verb gave ("Pollsters agree - Jane Doe: “…”").
+            found = _by_layout(resolver, parsed, span, n, by_block[span.block], spans) or found
         if found is None and frame.empty and _opens_utterance(text, span):
             report = layout_cues.reporting_sentence(parsed, span, block, by_block[span.block][n - 1] if n else None)
             if report:

@@ -119,3 +119,10 @@ def test_an_untagged_surname_subject_is_the_person_a_pronoun_follows(engine):
             "Quisling, for example, said he is hopeful about the vote.\n\n"
             "“The first thing is to count the ballots again,” he said.")
     assert name(speaker_of(engine, text, "count the ballots")) == "Walter Quisling"
+
+
+def test_a_label_beats_a_bare_description_the_verb_gives(engine):
+    text = ("Sales fell in March.\n\nPollsters agree - Carl Brennan: "
+            "“The numbers will not recover before the summer, whatever the company says.”")
+    q = speaker_of(engine, text, "numbers will not recover")
+    assert name(q) == "Carl Brennan" and q.speaker.kind == "person"
