@@ -251,6 +251,10 @@ def _person_from_proper(head: Token, allowed: set[int]) -> Person:
     """Split "Anthropic's Chief Science Officer Jared Kaplan" into name, role and org."""
     doc = head.doc
     ent = _ent_of(head)
+    if head.lower_ in ROLE_WORDS and (ent is None or ent.label_ != "PERSON"):
+        titled = _name_after_title(head, allowed)
+        if titled is not None:
+            return titled
     if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", "GPE"}:
         name_tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
         # NER sometimes folds a title into the name ("Officer Hannah Wong").
@@ -287,31 +291,84 @@ def _person_from_proper(head: Token, allowed: set[int]) -> Person:
         if t.lower_.rstrip(".") in HONORIFICS:
             gender = gender or HONORIFIC_GENDER.get(t.lower_.rstrip(".") + ".")
     role = " ".join(role_words) or None
+    title_role, title_org = _compound_title([t for t in sorted(head.subtree, key=lambda t: t.i)
+                                             if t.i < first and t.i in allowed])
+    if title_role is not None:
+        role, org = title_role, title_org
     appos_role, appos_org = _appositive(head, allowed)
     return Person(name=name, role=role or appos_role, org=org or appos_org, gender=gender if kind == "person" else "n",
                   kind=kind)
 
 
+def _name_after_title(head: Token, allowed: set[int]) -> Person | None:
+    """ "High Commissioner for Human Rights Omar Farouk": the parser made the title the subject and
+    hung the name on its last word; the name is the last two words, or from a first name on."""
+    prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in {"for", "of"} and c.i in allowed), None)
+    pobj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None) if prep else None
+    if pobj is None:
+        return None
+    chain = [c for c in pobj.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [pobj]
+    start = next((n for n, t in enumerate(chain) if first_name_gender(t.text) is not None), max(0, len(chain) - 2))
+    if start == 0:
+        return None  # no title words left before the name: "Secretary of State", not a name
+    name = chain[start:]
+    first = min(t.i for t in head.subtree if t.i in allowed and t.dep_ != "det")
+    role = head.doc[first:name[0].i].text
+    gender = first_name_gender(name[0].text)
+    return Person(name=" ".join(t.text for t in name), role=role, gender=gender)
+
+
+def _compound_title(before: list[Token]) -> tuple[str | None, str | None]:
+    """A title before the name that reads as one: "Secretary of State", "U.S. Attorney", "United
+    Nations High Commissioner for Human Rights". Only the owner in the possessive ("Acme's
+    Secretary of …") stays an organisation; (None, None) when the words are no such title."""
+    words = [t for t in before if t.dep_ != "det" and not t.is_punct or t.text == "."]
+    while words and words[0].dep_ == "det":
+        words = words[1:]
+    owner = None
+    for n, t in enumerate(words):
+        if t.tag_ == "POS":
+            owner = _strip_possessive(t.doc[words[0].i:t.i].text)
+            words = words[n + 1:]
+            break
+    if len(words) < 2 or any(t.pos_ == "NUM" for t in words):
+        return None, None
+    joined = any(t.lower_ in {"of", "for"} for t in words[1:-1])
+    national = words[0].ent_type_ == "GPE" and words[-1].text[:1].isupper() and (
+        words[-1].lower_ in ROLE_WORDS or words[-1].lower_.rstrip(".") in HONORIFICS)
+    if not (joined and all(t.text[:1].isupper() or t.lower_ in {"of", "for", "and", "the"} for t in words)) and not national:
+        return None, None
+    return words[0].doc[words[0].i:words[-1].i + 1].text, owner
+
+
 def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]:
-    """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme")."""
+    """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme"); "Jane Doe, president and chief
+    operating officer of Acme," → ("president and chief operating officer", "Acme"). An age or
+    a number ("Jane Doe, 52,") is no role."""
     for child in head.children:
         if child.dep_ != "appos" or child.i not in allowed:
             continue
         org = None
-        role_words = []
+        after_prep = False
+        words: list[Token] = []
         for t in sorted(child.subtree, key=lambda t: t.i):
-            if t.i not in allowed:
+            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words):
                 break
             t_ent = _ent_of(t)
             if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
-                org = org or _strip_possessive(t_ent.text)
+                org = _strip_possessive(t_ent.text)
+                break
+            if t.lower_ in {"of", "for", "at", "with", "in"}:
+                after_prep = True  # the role ends here; an organisation may follow
+            if after_prep or t.tag_ == "POS" or (not words and t.dep_ == "det"):
                 continue
-            if t.pos_ in {"NOUN", "PROPN", "ADJ"} and t.tag_ != "POS" and (t.i <= child.i or t.dep_ == "compound"):
-                role_words.append(t.text)
-        return (" ".join(role_words) or None), org
+            words.append(t)
+        while words and (words[-1].pos_ not in {"NOUN", "PROPN"} or words[-1].lower_ in {"of", "for", "at", "with", "in"}):
+            words.pop()
+        if not words or any(t.pos_ == "NUM" or t.like_num for t in words):
+            return None, org
+        return " ".join(t.text for t in words), org
     return None, None
-
-
 def _nominal(head: Token, allowed: set[int]) -> Person:
     words = [t for t in sorted(head.subtree, key=lambda t: t.i) if t.i in allowed and t.dep_ not in {"relcl", "punct"}]
     # Stop the phrase at a relative clause or a comma.
@@ -391,8 +448,19 @@ class _Resolver:
                     continue
                 person = known
             else:
-                person = self._canonical(Person(name=name, gender=_gender_near(ent)))
+                role, org = self._first_mention_role(ent)
+                person = self._canonical(Person(name=name, role=role, org=org, gender=_gender_near(ent)))
             self.history.append((ent.end_char, person, _main_subject(ent.root)))
+
+    def _first_mention_role(self, ent: Span) -> tuple[str | None, str | None]:
+        """The role and organisation a mention gives ("Jane Doe, president and chief operating
+        officer of Acme, …", "Acme chief Jane Doe"), so a later quote by surname or pronoun has them."""
+        if len(ent) < 2:
+            return None, None  # a bare surname gives none, and costs nothing to skip
+        sentence = ent.sent
+        allowed = {t.i for t in sentence if not _inside_quote(t.idx, self.spans)}
+        found = _person_from_proper(ent.root, allowed)
+        return found.role, found.org
 
     def spoke(self, offset: int, person: Person) -> None:
         self.history.append((offset, person, True))

@@ -126,3 +126,41 @@ def test_a_label_beats_a_bare_description_the_verb_gives(engine):
             "“The numbers will not recover before the summer, whatever the company says.”")
     q = speaker_of(engine, text, "numbers will not recover")
     assert name(q) == "Carl Brennan" and q.speaker.kind == "person"
+
+
+def role_of(quote: Quote) -> tuple[str | None, str | None, str | None]:
+    assert quote.speaker is not None
+    return quote.speaker.name, quote.speaker.role, quote.speaker.org
+
+
+def test_a_national_title_is_kept_whole(engine):
+    q = speaker_of(engine, "“We will review the case,” said U.S. Attorney Laura Benning.", "review the case")
+    assert role_of(q) == ("Laura Benning", "U.S. Attorney", None)
+
+
+def test_a_title_with_of_is_kept_whole(engine):
+    q = speaker_of(engine, "“The talks will resume,” Secretary of State Mark Ellison said on Friday.", "talks will resume")
+    assert role_of(q) == ("Mark Ellison", "Secretary of State", None)
+
+
+def test_a_long_title_the_parser_made_the_subject_still_gives_the_name(engine):
+    text = "“The situation is alarming,” said United Nations High Commissioner for Human Rights Omar Farouk."
+    q = speaker_of(engine, text, "alarming")
+    assert role_of(q) == ("Omar Farouk", "United Nations High Commissioner for Human Rights", None)
+
+
+def test_role_and_organisation_of_an_appositive(engine):
+    q = speaker_of(engine, "“Orders doubled this year,” said Nina Patel, chief executive of Ceres Robotics.", "Orders doubled")
+    assert role_of(q) == ("Nina Patel", "chief executive", "Ceres Robotics")
+
+
+def test_an_age_is_never_a_role(engine):
+    q = speaker_of(engine, "“I never expected to win,” Paul Grady, 52, said after the count.", "expected to win")
+    assert role_of(q) == ("Paul Grady", None, None)
+
+
+def test_the_first_mention_gives_the_role_to_later_quotes_by_surname_and_pronoun(engine):
+    text = ("Gwen Shotwell, president and chief operating officer of SpaceX, spoke first.\n\n"
+            "“We launch again in May,” Shotwell said.\n\n“The rocket is ready,” she added.")
+    quotes = quotes_of(engine, text)
+    assert [role_of(q) for q in quotes] == [("Gwen Shotwell", "president and chief operating officer", "SpaceX")] * 2
