@@ -401,7 +401,7 @@ def _main_subject(token: Token) -> bool:
     for _ in range(3):
         if verb.dep_ == "ROOT":
             return True
-        if verb.dep_ not in {"conj", "ccomp"} or verb.head.i == verb.i:
+        if verb.dep_ != "conj" or verb.head.i == verb.i:
             return False
         verb = verb.head
     return False

@@ -164,3 +164,9 @@ def test_the_first_mention_gives_the_role_to_later_quotes_by_surname_and_pronoun
             "“We launch again in May,” Shotwell said.\n\n“The rocket is ready,” she added.")
     quotes = quotes_of(engine, text)
     assert [role_of(q) for q in quotes] == [("Gwen Shotwell", "president and chief operating officer", "SpaceX")] * 2
+
+
+def test_the_subject_of_reported_speech_is_not_the_one_a_pronoun_follows(engine):
+    text = ("Carl Ryman said Victor Obel has never kept his promises.\n\n"
+            "“It is time for a change in this town,” he said.")
+    assert name(speaker_of(engine, text, "time for a change")) == "Carl Ryman"
