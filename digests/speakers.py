@@ -673,7 +673,7 @@ def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: 
             return attribution
         fallback = fallback or attribution
     if fallback is None:
-        found = _any_verb(resolver, parsed, span, frame)
+        found = _name_after_quote(resolver, parsed, span, frame) or _any_verb(resolver, parsed, span, frame)
         if found is not None:
             return found
     for finder, cue in ((_according_to, "according to"), (_quote_from, None)):
@@ -683,6 +683,29 @@ def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: 
             if person is not None and (fallback is None or person.kind != "nominal"):
                 return Attribution(person, cue, min(confidence, 0.85))
     return fallback
+
+
+def _name_after_quote(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+    """ "“…,” Jane Doe, wearing a red hat, said" or "“…,” Doe notes" where the parser found no verb
+    for the name (it took "notes" for a noun): a person named right after a quote that hands over
+    with a comma, or followed by the form of a speech verb, speaks it."""
+    words = [t for t in frame.after if not t.is_space]
+    if not words or words[0].idx - span.close > 3:
+        return None
+    head = words[0]
+    while head.dep_ == "compound" and head.head.i in frame.allowed and head.head.i > head.i:
+        head = head.head
+    if not _personal(resolver, head) or head.pos_ == "PRON":
+        return None
+    hands_over = "," in parsed.text[span.end:span.close]
+    speech_form = any(t.lemma_.lower() in SPEECH_VERBS or t.lower_.rstrip("s") in SPEECH_VERBS for t in words[1:16])
+    if not (hands_over or speech_form):
+        return None
+    person, confidence = resolver.resolve(head, frame.allowed)
+    if person is None or person.kind != "person":
+        return None
+    # No verb: like a layout cue, not enough to keep a scare quote.
+    return Attribution(person, None, min(confidence, LAYOUT_CONFIDENCE), weak=True)
 
 
 def _is_verb(token: Token) -> bool:

@@ -170,3 +170,12 @@ def test_the_subject_of_reported_speech_is_not_the_one_a_pronoun_follows(engine)
     text = ("Carl Ryman said Victor Obel has never kept his promises.\n\n"
             "“It is time for a change in this town,” he said.")
     assert name(speaker_of(engine, text, "time for a change")) == "Carl Ryman"
+
+
+def test_a_name_right_after_a_quote_that_hands_over_with_a_comma(engine):
+    # Another quoted phrase cuts the sentence before its verb: the name after the comma still speaks.
+    text = ("The hall emptied slowly.\n\n“We have had better conventions than this one,” state delegate "
+            "Frank Oduya, wearing a “Vote Local” button, said as the music faded.")
+    q = speaker_of(engine, text, "better conventions")
+    assert role_of(q) == ("Frank Oduya", "state delegate", None)
+    assert all(q.speaker is None for q in quotes_of(engine, text) if q.text == "Vote Local")
