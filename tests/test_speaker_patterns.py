@@ -179,3 +179,11 @@ def test_a_name_right_after_a_quote_that_hands_over_with_a_comma(engine):
     q = speaker_of(engine, text, "better conventions")
     assert role_of(q) == ("Frank Oduya", "state delegate", None)
     assert all(q.speaker is None for q in quotes_of(engine, text) if q.text == "Vote Local")
+
+
+def test_a_speaker_inherited_across_a_paragraph_break_is_in_the_low_band(engine):
+    text = ("“The plant will stay open through the winter,” said Hugo Marsh, the manager.\n\n"
+            "“After that, nobody can promise anything to the workers here.”")
+    q = speaker_of(engine, text, "nobody can promise")
+    assert name(q) == "Hugo Marsh"
+    assert q.confidence < 0.6
