@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Token
 
 from .parsed import ParsedArticle
-from .quotes import QuoteSpan
+from .quote_spans import QuoteSpan
 from .segment import Block
+from .tokens import tokens_in
 
 # A label: capitalised words (a name, maybe an affiliation after a comma or in parentheses), a colon,
 # nothing else, at the start of the paragraph or after a dash that ends a heading-like lead.
@@ -38,13 +39,6 @@ class Mention:
     @property
     def allowed(self) -> set[int]:
         return {t.i for t in self.tokens}
-
-
-def _tokens(doc: Doc, start: int, end: int) -> list[Token]:
-    if end <= start:
-        return []
-    span = doc.char_span(start, end, alignment_mode="expand")
-    return [t for t in span if start <= t.idx < end] if span is not None else []
 
 
 def _name_in(tokens: list[Token]) -> Mention | None:
@@ -77,7 +71,7 @@ def label_before(parsed: ParsedArticle, span: QuoteSpan, block: Block) -> Mentio
         return None
     if match.start() == 0 and span.open - len(lead) > block.start:
         return None  # the lead was cut off in the middle of a long paragraph
-    return _name_in(_tokens(parsed.doc, start, start + len(match.group(1))))
+    return _name_in(tokens_in(parsed.doc, start, start + len(match.group(1))))
 
 
 def label_inside(parsed: ParsedArticle, span: QuoteSpan) -> Mention | None:
@@ -86,7 +80,7 @@ def label_inside(parsed: ParsedArticle, span: QuoteSpan) -> Mention | None:
     match = re.match(r"([A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){0,3}):\s", inner)
     if match is None:
         return None
-    return _name_in(_tokens(parsed.doc, span.start, span.start + len(match.group(1))))
+    return _name_in(tokens_in(parsed.doc, span.start, span.start + len(match.group(1))))
 
 
 def dash_after(parsed: ParsedArticle, span: QuoteSpan, block: Block, next_block: Block | None) -> Mention | None:
@@ -103,7 +97,7 @@ def dash_after(parsed: ParsedArticle, span: QuoteSpan, block: Block, next_block:
     start = where + match.end()
     # The name runs to the first comma or the end of the line.
     end = start + len(re.split(r"[,.;(]|\s[-\u2013\u2014]", text[start:start + 80])[0])
-    return _name_in(_tokens(parsed.doc, start, end))
+    return _name_in(tokens_in(parsed.doc, start, end))
 
 
 def colon_lead(parsed: ParsedArticle, span: QuoteSpan, blocks: list[Block], spans: list[QuoteSpan]) -> list[Token]:
@@ -123,7 +117,7 @@ def colon_lead(parsed: ParsedArticle, span: QuoteSpan, blocks: list[Block], span
     if ends:
         start = before.start + ends[-1].end()
     inside = [(s.open, s.close) for s in spans if s.block == span.block - 1]
-    return [t for t in _tokens(parsed.doc, start, before.start + len(lead))
+    return [t for t in tokens_in(parsed.doc, start, before.start + len(lead))
             if not any(o <= t.idx <= c for o, c in inside)]
 
 
@@ -133,7 +127,7 @@ def reporting_sentence(parsed: ParsedArticle, span: QuoteSpan, block: Block, pre
     start = block.start if previous is None else previous.close + 1
     if span.open <= start:
         return []
-    tokens = _tokens(parsed.doc, start, span.open)
+    tokens = tokens_in(parsed.doc, start, span.open)
     words = [t for t in tokens if not t.is_space]
     if not words or words[-1].text not in {".", ":"}:
         return []

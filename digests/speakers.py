@@ -2,85 +2,36 @@
 
 For every quote, look at the words around it in its own sentence (outside any quote marks): a
 speech verb there ("said", "told Wired", "according to") and that verb's grammatical subject give the
-speaker mention. A mention is then turned into a person or organisation:
-
-- a name with its title and organisation ("Anthropic spokesperson Christopher Nulty", "Jane Doe, a
-  spokeswoman for Acme") is split into name, role and org;
-- a surname or "Mr. Doe" is resolved to the full name used earlier in the article;
-- a pronoun is resolved to the most recent compatible named speaker or person;
-- a documents ("the company's terms") speaks for its owner;
-- a nominal ("a spokeswoman") stays as the text gives it, with low confidence.
+speaker mention, which `mentions` turns into a person or organisation. Where no speech verb frames
+the quote, a verb of another kind with a person for subject, the name right after the quote, or the
+layout (`layout_cues`: labels, dash sign-offs, a paragraph ending in a colon, a sentence reporting
+what someone did right before a standalone quote) gives it, at lower confidence.
 
 A quote with no frame of its own inherits the speaker of the quote it continues (same paragraph, or
-a paragraph that opens with a quote after one left open). Where nothing in the text supports a
-speaker, the quote stays unattributed.
+a paragraph that opens with a quote after one left open, in the low band). Where nothing in the
+text supports a speaker, the quote stays unattributed.
 """
 
 from __future__ import annotations
 
-import bisect
-import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
+from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .models import Quote, Speaker
+from .lexicon import QUOTE_NOUNS, SPEECH_VERBS
+from .mentions import Person, Registry, Resolver
+from .models import Quote
 from .parsed import ParsedArticle
-from .quotes import QuoteSpan, looks_like_scare_quote, looks_like_title
+from .quote_spans import QuoteSpan, inside_quote, looks_like_scare_quote, looks_like_title
+from .tokens import ent_of, strip_possessive, tokens_in
 
-SPEECH_VERBS = frozenset("""
-say tell add state write explain ask note argue claim insist declare warn accuse reply respond answer
-continue recall predict suggest clarify announce acknowledge admit complain conclude confirm contend
-counter describe emphasize emphasise estimate joke maintain observe promise remark report stress testify
-tweet post vow call caution concede deny assert allege charge boast brag lament quip muse recount reveal
-scoff shout yell whisper mutter agree disagree demand urge plead pledge proclaim retort snap tout
-concur criticize criticise praise thank blast slam rip chide mock lash dismiss characterize
-prohibit forbid require stipulate read wonder question comment
-""".split())
-DOCUMENT_NOUNS = frozenset("""
-terms policy policies statement report letter filing lawsuit complaint document memo email e-mail
-release announcement study survey poll guidelines rules agreement contract law bill order ruling
-website post tweet message note notice
-""".split())
-PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f",
-            "they": "p", "them": "p", "it": "n", "we": "p", "i": "s"}
-HONORIFIC_GENDER = {"mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "ms.": "f", "miss": "f"}
-HONORIFICS = frozenset("""
-mr mr. mrs mrs. ms ms. miss dr dr. sen sen. senator rep rep. representative gov gov. governor
-president prof prof. professor gen gen. general secretary rev rev. judge justice mayor lt. col. sgt.
-""".split())
-ROLE_WORDS = frozenset("""
-chief officer spokesperson spokesman spokeswoman president vice director executive ceo cto cfo coo
-founder co-founder cofounder chairman chairwoman chair secretary senator representative governor mayor
-minister manager head lead leader analyst researcher professor attorney lawyer counsel general
-communications science technology policy press deputy senior adviser advisor strategist aide
-spokespeople candidate nominee commissioner ambassador editor correspondent economist official
-""".split())
-QUOTE_NOUNS = frozenset("quote remark comment statement word message line".split())
 # Words that end the sentence a quote sits in, outside quote marks.
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 # How far from its marks a quote's attribution is looked for: several long sentences.
 FRAME_CHARS = 1500
-# How many earlier mentions a pronoun may look back over when nothing near it fits.
-PRONOUN_LOOKBACK = 500
-
-
-@dataclass
-class Person:
-    name: str
-    role: str | None = None
-    org: str | None = None
-    gender: str | None = None  # "m", "f", "n" (organisation) or None
-    kind: str = "person"
-
-    def speaker(self) -> Speaker:
-        return Speaker(name=self.name, role=self.role, org=self.org, kind=self.kind)  # type: ignore[arg-type]
-
 
 @dataclass
 class Attribution:
@@ -90,73 +41,6 @@ class Attribution:
     # Found through a verb outside the speech list: not enough to keep a scare quote or a title.
     weak: bool = False
 
-
-@dataclass
-class Registry:
-    """People and organisations named so far in the article, for surnames and pronouns."""
-
-    people: dict[str, Person] = field(default_factory=dict)
-    # People by lower-cased surname, in the order they were added: `full_name` is asked for every
-    # one-word name, and a scan of everyone named so far would make a long article quadratic.
-    by_surname: dict[str, list[Person]] = field(default_factory=dict)
-
-    def add(self, person: Person) -> Person:
-        known = self.people.get(person.name)
-        if known is None:
-            self.people[person.name] = person
-            self.by_surname.setdefault(person.name.split()[-1].lower(), []).append(person)
-            return person
-        known.role = known.role or person.role
-        known.org = known.org or person.org
-        known.gender = known.gender or person.gender
-        return known
-
-    def full_name(self, name: str) -> Person | None:
-        """The person earlier named in full whose surname (or full name) this is."""
-        last = name.split()[-1].lower()
-        matches = [p for p in self.by_surname.get(last, []) if p.kind == "person"
-                   and len(p.name.split()) > len(name.split())]
-        return matches[-1] if matches else None
-
-
-_GENDER_NOUNS = {"woman": "f", "women": "f", "actress": "f", "mother": "f", "wife": "f", "daughter": "f",
-                 "sister": "f", "girl": "f", "chairwoman": "f", "spokeswoman": "f", "congresswoman": "f",
-                 "man": "m", "actor": "m", "father": "m", "husband": "m", "son": "m", "brother": "m",
-                 "boy": "m", "chairman": "m", "spokesman": "m", "congressman": "m"}
-
-
-@lru_cache(maxsize=1)
-def _first_names() -> dict[str, str]:
-    data = json.loads(resources.files("digests").joinpath("data/first_names.json").read_text("utf-8"))
-    return {name.lower(): gender for gender, names in data.items() if gender in {"m", "f"} for name in names}
-
-
-def first_name_gender(name: str) -> str | None:
-    """Gender a common English first name suggests; pronouns and honorifics in the text win."""
-    first = name.split()[0].lower()
-    return _first_names().get(first)
-
-
-def _gender_near(ent: Span) -> str | None:
-    """Gender the text states next to a name: an honorific, or a noun in apposition ("One local
-    woman, Karen Doe", "Jane Doe, the actress")."""
-    doc = ent.doc
-    if ent.start > 0 and doc[ent.start - 1].lower_ in HONORIFIC_GENDER:
-        return HONORIFIC_GENDER[doc[ent.start - 1].lower_]
-    if ent[0].lower_ in HONORIFIC_GENDER:
-        return HONORIFIC_GENDER[ent[0].lower_]
-    window = list(doc[max(0, ent.start - 4):ent.start]) + list(doc[ent.end:min(len(doc), ent.end + 4)])
-    for t in window:
-        if t.lower_ in _GENDER_NOUNS:
-            return _GENDER_NOUNS[t.lower_]
-    return None
-
-
-def _inside_quote(idx: int, spans: list[QuoteSpan]) -> bool:
-    """Whether `idx` lies within a quote's marks; `spans` are in text order and do not overlap, so
-    only the last one opening at or before `idx` can hold it."""
-    n = bisect.bisect_right(spans, idx, key=lambda s: s.open) - 1
-    return n >= 0 and idx < spans[n].close + 1
 
 
 def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: QuoteSpan | None,
@@ -186,14 +70,6 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
             after_end = after_start + match.end()
     return (before_start, span.open), (after_start, after_end)
 
-
-def _tokens_in(doc: Doc, start: int, end: int) -> list[Token]:
-    if end <= start:
-        return []
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None:
-        return []
-    return [t for t in span if start <= t.idx < end]
 
 
 def _is_speech_verb(token: Token) -> bool:
@@ -228,316 +104,6 @@ def _cue(verb: Token, allowed: set[int]) -> str:
     return " ".join(t.text for t in words)
 
 
-def _ent_of(token: Token) -> Span | None:
-    """The entity the token is part of, from the tokens' IOB marks: `doc.ents` rebuilds the list of
-    every entity in the article on each access, far too slow to ask per token."""
-    if token.ent_iob_ not in {"B", "I"}:
-        return None
-    doc = token.doc
-    start = token.i
-    while start > 0 and doc[start].ent_iob_ == "I":
-        start -= 1
-    end = token.i + 1
-    while end < len(doc) and doc[end].ent_iob_ == "I":
-        end += 1
-    return Span(doc, start, end, label=token.ent_type_)
-
-
-def _strip_possessive(text: str) -> str:
-    return re.sub(r"(?:'s|\u2019s|'|\u2019)$", "", text).strip()
-
-
-def _person_from_proper(head: Token, allowed: set[int]) -> Person:
-    """Split "Anthropic's Chief Science Officer Jared Kaplan" into name, role and org."""
-    doc = head.doc
-    ent = _ent_of(head)
-    if head.lower_ in ROLE_WORDS and (ent is None or ent.label_ != "PERSON"):
-        titled = _name_after_title(head, allowed)
-        if titled is not None:
-            return titled
-    if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", "GPE"}:
-        name_tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
-        # NER sometimes folds a title into the name ("Officer Hannah Wong").
-        while len(name_tokens) > 1 and name_tokens[0].lower_ in ROLE_WORDS:
-            name_tokens = name_tokens[1:]
-        name = _strip_possessive(doc[name_tokens[0].i:name_tokens[-1].i + 1].text) if name_tokens else ent.text
-        kind = "person" if ent.label_ == "PERSON" else "organisation"
-        first = ent.start
-    else:
-        chain = [c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i in allowed
-                 and c.lower_ not in ROLE_WORDS and c.lower_.rstrip(".") not in HONORIFICS]
-        chain = chain[-2:] + [head]
-        name = _strip_possessive(" ".join(t.text for t in chain))
-        first = chain[0].i
-        kind = "person"
-    gender = None
-    role_words: list[str] = []
-    org: str | None = None
-    for t in sorted(head.subtree, key=lambda t: t.i):
-        if t.i >= first or t.i not in allowed:
-            continue
-        t_ent = _ent_of(t)
-        if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"} and t_ent.end <= first:
-            org = org or _strip_possessive(t_ent.text)
-            continue
-        if t.lower_.rstrip(".") in HONORIFICS:
-            gender = HONORIFIC_GENDER.get(t.lower_.rstrip(".") + ".", HONORIFIC_GENDER.get(t.lower_))
-            if t.lower_.rstrip(".") in {"senator", "sen", "gov", "governor", "rep", "president", "secretary", "judge", "mayor"}:
-                role_words.append(t.text)
-            continue
-        if t.pos_ in {"NOUN", "PROPN", "ADJ"} and t.tag_ != "POS" and t.dep_ != "det":
-            role_words.append(t.text)
-    for t in doc[first:head.i]:
-        if t.lower_.rstrip(".") in HONORIFICS:
-            gender = gender or HONORIFIC_GENDER.get(t.lower_.rstrip(".") + ".")
-    role = " ".join(role_words) or None
-    title_role, title_org = _compound_title([t for t in sorted(head.subtree, key=lambda t: t.i)
-                                             if t.i < first and t.i in allowed])
-    if title_role is not None:
-        role, org = title_role, title_org
-    appos_role, appos_org = _appositive(head, allowed)
-    return Person(name=name, role=role or appos_role, org=org or appos_org, gender=gender if kind == "person" else "n",
-                  kind=kind)
-
-
-def _name_after_title(head: Token, allowed: set[int]) -> Person | None:
-    """ "High Commissioner for Human Rights Omar Farouk": the parser made the title the subject and
-    hung the name on its last word; the name is the last two words, or from a first name on."""
-    prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in {"for", "of"} and c.i in allowed), None)
-    pobj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None) if prep else None
-    if pobj is None:
-        return None
-    chain = [c for c in pobj.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [pobj]
-    start = next((n for n, t in enumerate(chain) if first_name_gender(t.text) is not None), max(0, len(chain) - 2))
-    if start == 0:
-        return None  # no title words left before the name: "Secretary of State", not a name
-    name = chain[start:]
-    first = min(t.i for t in head.subtree if t.i in allowed and t.dep_ != "det")
-    role = head.doc[first:name[0].i].text
-    gender = first_name_gender(name[0].text)
-    return Person(name=" ".join(t.text for t in name), role=role, gender=gender)
-
-
-def _compound_title(before: list[Token]) -> tuple[str | None, str | None]:
-    """A title before the name that reads as one: "Secretary of State", "U.S. Attorney", "United
-    Nations High Commissioner for Human Rights". Only the owner in the possessive ("Acme's
-    Secretary of …") stays an organisation; (None, None) when the words are no such title."""
-    words = [t for t in before if t.dep_ != "det" and not t.is_punct or t.text == "."]
-    while words and words[0].dep_ == "det":
-        words = words[1:]
-    owner = None
-    for n, t in enumerate(words):
-        if t.tag_ == "POS":
-            owner = _strip_possessive(t.doc[words[0].i:t.i].text)
-            words = words[n + 1:]
-            break
-    if len(words) < 2 or any(t.pos_ == "NUM" for t in words):
-        return None, None
-    joined = any(t.lower_ in {"of", "for"} for t in words[1:-1])
-    national = words[0].ent_type_ == "GPE" and words[-1].text[:1].isupper() and (
-        words[-1].lower_ in ROLE_WORDS or words[-1].lower_.rstrip(".") in HONORIFICS)
-    if not (joined and all(t.text[:1].isupper() or t.lower_ in {"of", "for", "and", "the"} for t in words)) and not national:
-        return None, None
-    return words[0].doc[words[0].i:words[-1].i + 1].text, owner
-
-
-def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]:
-    """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme"); "Jane Doe, president and chief
-    operating officer of Acme," → ("president and chief operating officer", "Acme"). An age or
-    a number ("Jane Doe, 52,") is no role."""
-    for child in head.children:
-        if child.dep_ != "appos" or child.i not in allowed:
-            continue
-        org = None
-        after_prep = False
-        words: list[Token] = []
-        for t in sorted(child.subtree, key=lambda t: t.i):
-            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words):
-                break
-            t_ent = _ent_of(t)
-            if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
-                org = _strip_possessive(t_ent.text)
-                break
-            if t.lower_ in {"of", "for", "at", "with", "in"}:
-                after_prep = True  # the role ends here; an organisation may follow
-            if after_prep or t.tag_ == "POS" or (not words and t.dep_ == "det"):
-                continue
-            words.append(t)
-        while words and (words[-1].pos_ not in {"NOUN", "PROPN"} or words[-1].lower_ in {"of", "for", "at", "with", "in"}):
-            words.pop()
-        if not words or any(t.pos_ == "NUM" or t.like_num for t in words):
-            return None, org
-        return " ".join(t.text for t in words), org
-    return None, None
-def _nominal(head: Token, allowed: set[int]) -> Person:
-    words = [t for t in sorted(head.subtree, key=lambda t: t.i) if t.i in allowed and t.dep_ not in {"relcl", "punct"}]
-    # Stop the phrase at a relative clause or a comma.
-    phrase = " ".join(t.text for t in words[:8])
-    org = None
-    for t in words:
-        t_ent = _ent_of(t)
-        if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
-            org = _strip_possessive(t_ent.text)
-            break
-    return Person(name=phrase, role=head.text, org=org, kind="nominal")
-
-
-def _looks_like_person(tokens: list[Token]) -> bool:
-    """ "Brent Foxhall" tagged as an organisation: two or three capitalised words opening with a
-    common first name are a person's name."""
-    return 2 <= len(tokens) <= 3 and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in tokens) \
-        and first_name_gender(tokens[0].text) is not None
-
-
-def _main_subject(token: Token) -> bool:
-    """Whether the token is (in apposition to) the subject of its sentence's main clause, or of a
-    clause joined to it: "Axelrod said the attention helped Clinton, who needs it less than Obama
-    did" makes Axelrod, not Obama, the one a following "he" refers to."""
-    if token.dep_ == "appos":
-        token = token.head
-    if token.dep_ not in {"nsubj", "nsubjpass"}:
-        return False
-    verb = token.head
-    for _ in range(3):
-        if verb.dep_ == "ROOT":
-            return True
-        if verb.dep_ != "conj" or verb.head.i == verb.i:
-            return False
-        verb = verb.head
-    return False
-
-
-class _Resolver:
-    """Turns a speaker mention into a Person, using what the article said before it."""
-
-    def __init__(self, parsed: ParsedArticle, spans: list[QuoteSpan]) -> None:
-        self.doc = parsed.doc
-        self.blocks = parsed.layout.blocks
-        self.spans = spans
-        self.registry = Registry()
-        # (offset, person, salient) of people mentioned so far, outside quotes; salient mentions are
-        # grammatical subjects and speakers, which pronouns refer back to first.
-        self.history: list[tuple[int, Person, bool]] = []
-        # People, and the names the small model sometimes tags as an organisation or a place ("Bozell
-        # says" tagged ORG): those count only when they are the surname of someone already named.
-        self._people = [ent for ent in self.doc.ents if ent.label_ in {"PERSON", "ORG", "GPE", "NORP"}]
-        # And a surname the model left untagged where it is a subject ("Humphrey, for example, said"),
-        # whatever part of speech it guessed (a sentence-initial surname is sometimes a "verb").
-        untagged = [Span(self.doc, t.i, t.i + 1, label="SUBJECT") for t in self.doc
-                    if t.ent_iob_ == "O" and t.dep_ in {"nsubj", "nsubjpass"} and t.text[:1].isupper()
-                    and t.is_alpha and t.pos_ not in {"PRON", "DET"}]
-        if untagged:
-            self._people = sorted(self._people + untagged, key=lambda ent: ent.start)
-        self._next_person = 0  # people before this index are registered (offsets only grow)
-        self._block_starts = [b.start for b in self.blocks]
-
-    def note_entities_before(self, offset: int) -> None:
-        """Register every person named before `offset`, outside quotes, in order."""
-        while self._next_person < len(self._people) and self._people[self._next_person].start_char < offset:
-            ent = self._people[self._next_person]
-            self._next_person += 1
-            if _inside_quote(ent.start_char, self.spans):
-                continue
-            tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
-            if not tokens:
-                continue
-            name = _strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
-            if ent.label_ != "PERSON" and not _looks_like_person(tokens):
-                known = self.registry.full_name(name) if len(name.split()) == 1 else None
-                if known is None:
-                    continue
-                person = known
-            else:
-                role, org = self._first_mention_role(ent)
-                person = self._canonical(Person(name=name, role=role, org=org, gender=_gender_near(ent)))
-            self.history.append((ent.end_char, person, _main_subject(ent.root)))
-
-    def _first_mention_role(self, ent: Span) -> tuple[str | None, str | None]:
-        """The role and organisation a mention gives ("Jane Doe, president and chief operating
-        officer of Acme, …", "Acme chief Jane Doe"), so a later quote by surname or pronoun has them."""
-        if len(ent) < 2:
-            return None, None  # a bare surname gives none, and costs nothing to skip
-        sentence = ent.sent
-        allowed = {t.i for t in sentence if not _inside_quote(t.idx, self.spans)}
-        found = _person_from_proper(ent.root, allowed)
-        return found.role, found.org
-
-    def spoke(self, offset: int, person: Person) -> None:
-        self.history.append((offset, person, True))
-
-    def _canonical(self, person: Person) -> Person:
-        if person.kind == "person" and len(person.name.split()) == 1:
-            full = self.registry.full_name(person.name)
-            if full is not None:
-                full.role = full.role or person.role
-                full.org = full.org or person.org
-                full.gender = full.gender or person.gender
-                return full
-        if person.kind == "person" and person.gender is None:
-            person.gender = first_name_gender(person.name)
-        return self.registry.add(person)
-
-    def resolve(self, head: Token, allowed: set[int]) -> tuple[Person | None, float]:
-        lower = head.lower_
-        if head.pos_ == "PRON" or lower in PRONOUNS:
-            return self._pronoun(head)
-        if head.pos_ == "PROPN" or (head.ent_type_ in {"PERSON", "ORG"}):
-            person = _person_from_proper(head, allowed)
-            was_short = len(person.name.split()) == 1
-            person = self._canonical(person)
-            self.history.append((head.idx, person, True))
-            return person, (0.85 if was_short and len(person.name.split()) > 1 else 0.9)
-        # A noun phrase: an appositive name ("the spokesman, John Smith"), a document, or a nominal.
-        for child in head.children:
-            if child.dep_ == "appos" and child.pos_ == "PROPN" and child.i in allowed:
-                person = _person_from_proper(child, allowed)
-                person.role = person.role or head.text
-                person = self._canonical(person)
-                self.history.append((child.idx, person, True))
-                return person, 0.85
-        compound_names = [c for c in head.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"]
-        if compound_names:
-            person = self._canonical(_person_from_proper(compound_names[-1], allowed))
-            return person, 0.7
-        owner = next((c for c in head.children if c.dep_ in {"poss", "compound"} and c.ent_type_ in {"ORG", "GPE", "NORP"}), None)
-        if lower in DOCUMENT_NOUNS and owner is not None:
-            ent = _ent_of(owner)
-            name = _strip_possessive(ent.text if ent is not None else owner.text)
-            modifiers = [t.text for t in head.lefts if t.dep_ in {"amod", "compound"} and t.i != owner.i and t.i in allowed]
-            person = Person(name=name, role=" ".join(modifiers + [head.text]), kind="document", gender="n")
-            return person, 0.7
-        return _nominal(head, allowed), 0.3
-
-    def _pronoun(self, head: Token) -> tuple[Person | None, float]:
-        gender = PRONOUNS.get(head.lower_)
-        if gender in {"s", None}:
-            return None, 0.0
-        self.note_entities_before(head.idx)
-        # Look back over this paragraph and the two before it: a subject or speaker first, then
-        # any mention.
-        block = max(0, bisect.bisect_right(self._block_starts, head.idx) - 1)
-        window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
-
-        def fits(person: Person) -> bool:
-            if gender in {"m", "f"}:
-                return person.kind == "person" and person.gender in {None, gender}
-            return person.kind in {"organisation", "document"}
-
-        earlier = [(o, p, sal) for o, p, sal in self.history[-PRONOUN_LOOKBACK:] if o <= head.idx]
-        for salient_only in (True, False):
-            for offset, person, salient in reversed(earlier):
-                if offset < window_start:
-                    break
-                if (salient or not salient_only) and fits(person):
-                    if gender in {"m", "f"} and person.gender is None:
-                        person.gender = gender
-                    self.history.append((head.idx, person, True))
-                    return person, 0.65 if salient else 0.55
-        for offset, person, _ in reversed(earlier):
-            if fits(person):
-                return person, 0.4
-        return None, 0.0
-
 
 def _according_to(tokens: list[Token]) -> Token | None:
     for t in tokens:
@@ -565,7 +131,7 @@ def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int],
     """Speech verbs outside quotes that the quoted words hang from in the parse ("X told reporters
     that Y “may have violated the law”" → told). The walk may pass through another quote
     ("prohibit customers from using it to “build …” or “duplicate” it"), never stop on one."""
-    inside = {t.i for t in _tokens_in(doc, span.start, span.end)}
+    inside = {t.i for t in tokens_in(doc, span.start, span.end)}
     found: list[Token] = []
     for i in sorted(inside):
         token = doc[i]
@@ -590,8 +156,8 @@ def _clause_org(verb: Token) -> str | None:
     for _ in range(4):
         for child in head.children:
             if child.dep_ in {"nsubj", "nsubjpass"} and child.ent_type_ == "ORG":
-                ent = _ent_of(child)
-                return _strip_possessive(ent.text) if ent is not None else child.text
+                ent = ent_of(child)
+                return strip_possessive(ent.text) if ent is not None else child.text
         if head.head.i == head.i:
             break
         head = head.head
@@ -614,7 +180,7 @@ def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
         nxt = nxt.head
     if nxt is None or nxt.pos_ not in {"PROPN", "NOUN"}:
         return None
-    ent = _ent_of(nxt)
+    ent = ent_of(nxt)
     return ent.root if ent is not None else nxt
 
 
@@ -636,7 +202,7 @@ class _Frame:
         # The words the attribution may use: the paragraph's, outside quote marks, near the quote.
         low = max(block.start, span.open - FRAME_CHARS)
         high = min(block.end, span.close + 1 + FRAME_CHARS)
-        outside = [t for t in _tokens_in(doc, low, high) if not _inside_quote(t.idx, block_spans)]
+        outside = [t for t in tokens_in(doc, low, high) if not inside_quote(t.idx, block_spans)]
         self.allowed = {t.i for t in outside}
         self.before = [t for t in outside if b0 <= t.idx < b1]
         self.after = [t for t in outside if a0 <= t.idx < a1]
@@ -644,7 +210,7 @@ class _Frame:
         self.sentence = [t for t in outside if b0 <= t.idx < max(a1, b1)]
 
 
-def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
     allowed = frame.allowed
     candidates: list[tuple[Token, bool]] = []  # (verb, may take an inverted subject)
     candidates += [(v, False) for v in _governing_verbs(parsed.doc, span, allowed)]
@@ -685,7 +251,7 @@ def _find(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: 
     return fallback
 
 
-def _name_after_quote(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
     """ "“…,” Jane Doe, wearing a red hat, said" or "“…,” Doe notes" where the parser found no verb
     for the name (it took "notes" for a noun): a person named right after a quote that hands over
     with a comma, or followed by the form of a speech verb, speaks it."""
@@ -716,7 +282,7 @@ def _is_verb(token: Token) -> bool:
 OTHER_VERB_CONFIDENCE = 0.6
 
 
-def _any_verb(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
     """A verb outside the speech list that governs the quote or stands right after it ("“…!”
     beamed Jane Doe", "Doe groused that the rules “make no sense”"), when its subject is a person
     the text names or a personal pronoun: lower confidence, as the verb may not report speech."""
@@ -750,13 +316,13 @@ INHERIT_ACROSS_PARAGRAPHS = 0.55
 LAYOUT_CONFIDENCE = 0.75
 
 
-def _personal(resolver: "_Resolver", token: Token) -> bool:
+def _personal(resolver: Resolver, token: Token) -> bool:
     """A person the text names, or he/she: what a verb outside the speech list needs for a subject."""
     return token.lower_ in {"he", "she"} or token.ent_type_ == "PERSON" or (
         token.pos_ == "PROPN" and resolver.registry.full_name(token.text) is not None)
 
 
-def _from_sentence(resolver: "_Resolver", tokens: list[Token], any_verb: bool) -> Attribution | None:
+def _from_sentence(resolver: Resolver, tokens: list[Token], any_verb: bool) -> Attribution | None:
     """The speaker a sentence introducing the quote names: the subject of its last speech verb, or
     with `any_verb` of its main verb when that subject is a person."""
     allowed = {t.i for t in tokens}
@@ -781,7 +347,7 @@ def _from_sentence(resolver: "_Resolver", tokens: list[Token], any_verb: bool) -
     return None
 
 
-def _by_layout(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, n: int,
+def _by_layout(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, n: int,
                block_spans: list[QuoteSpan], spans: list[QuoteSpan]) -> Attribution | None:
     """A speaker the layout gives when no verb around the quote does (see `layout_cues`)."""
     blocks = parsed.layout.blocks
@@ -809,7 +375,7 @@ def _by_layout(resolver: "_Resolver", parsed: ParsedArticle, span: QuoteSpan, n:
 def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
     text = parsed.text
     doc = parsed.doc
-    resolver = _Resolver(parsed, spans)
+    resolver = Resolver(parsed, spans)
     blocks = parsed.layout.blocks
     results: list[Quote] = []
     previous: Attribution | None = None
@@ -863,7 +429,7 @@ def _opens_utterance(text: str, span: QuoteSpan) -> bool:
 
 
 def _word_before(doc: Doc, offset: int) -> Token | None:
-    tokens = _tokens_in(doc, max(0, offset - 40), offset)
+    tokens = tokens_in(doc, max(0, offset - 40), offset)
     return tokens[-1] if tokens else None
 
 

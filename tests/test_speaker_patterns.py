@@ -187,3 +187,15 @@ def test_a_speaker_inherited_across_a_paragraph_break_is_in_the_low_band(engine)
     q = speaker_of(engine, text, "nobody can promise")
     assert name(q) == "Hugo Marsh"
     assert q.confidence < 0.6
+
+
+def test_the_attribution_modules_import_alone_without_a_cycle():
+    import subprocess
+    import sys
+
+    for module in ("digests.speakers", "digests.mentions", "digests.layout_cues", "digests.quotes", "digests.lexicon"):
+        result = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{module}: {result.stderr[-400:]}"
+    import digests.speakers
+
+    assert not hasattr(digests.speakers, "find_quotes")  # speakers never reaches back into quotes
