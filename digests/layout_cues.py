@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
+from .lexicon import HONORIFICS
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan
 from .segment import Block
-from .tokens import tokens_in
+from .tokens import strip_possessive, tokens_in
 
 # A label: capitalised words (a name, maybe an affiliation after a comma or in parentheses), a colon,
 # nothing else, at the start of the paragraph or after a dash that ends a heading-like lead.
@@ -135,3 +136,37 @@ def reporting_sentence(parsed: ParsedArticle, span: QuoteSpan, block: Block, pre
     if previous is not None and not re.search(r"[.!?]", parsed.text[previous.close + 1:max(start, sentence.start_char)]):
         return []  # the sentence is the previous quote's own attribution: that quote's speaker carries on
     return [t for t in words if t.i >= sentence.start]
+
+
+def headline_speaker(parsed: ParsedArticle, span: QuoteSpan, block: Block, spans: list[QuoteSpan]) -> str | None:
+    """Who a headline quotes, as the headline writes the name: the label before its colon ("Doe:
+    Plan Is ‘Dead’"), else its opening name ("Doe ‘Glad To Finish’ Fight"), else the first person
+    it names outside its quote marks ("Plan Is ‘Dead,’ Jane Doe Says"). Title case fools the
+    tagger, so a label is taken as written when it is a few capitalised words."""
+    text = parsed.text
+    colon = text.find(":", block.start, span.open)
+    if colon > block.start:
+        label = text[block.start:colon].strip()
+        words = label.split()
+        if 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+            return label
+    marks = [(s.open, s.close) for s in spans if s.block == span.block]
+    words = [t for t in tokens_in(parsed.doc, block.start, block.end) if not any(o <= t.idx <= c for o, c in marks)]
+    if not words:
+        return None
+    while len(words) > 1 and words[0].lower_.rstrip(".") in HONORIFICS:
+        words = words[1:]
+    first = words[0]
+    # A place opening a headline is where the news is ("Nevada a ‘Newcomer’"), not who speaks.
+    if first.ent_type_ == "PERSON" or (first.pos_ == "PROPN" and first.ent_type_ in {"", "ORG"}):
+        return _entity_text(first) if first.ent_iob_ == "B" else strip_possessive(first.text)
+    person = next((t for t in words if t.ent_type_ == "PERSON" and t.ent_iob_ == "B"), None)
+    return _entity_text(person) if person is not None else None
+
+
+def _entity_text(token: Token) -> str:
+    """The words of the entity a token opens, without a possessive."""
+    end = token.i + 1
+    while end < len(token.doc) and token.doc[end].ent_iob_ == "I":
+        end += 1
+    return strip_possessive(token.doc[token.i:end].text)

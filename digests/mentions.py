@@ -303,6 +303,11 @@ class Resolver:
     def spoke(self, offset: int, person: Person) -> None:
         self.history.append((offset, person, True))
 
+    def named(self, name: str) -> Person:
+        """The person a name written out of any parse stands for (a headline's "Doe:")."""
+        words = [w for w in name.split() if w.lower().rstrip(".") not in HONORIFICS]
+        return self._canonical(Person(name=" ".join(words) or name))
+
     def _canonical(self, person: Person) -> Person:
         if person.kind == "person" and len(person.name.split()) == 1:
             full = self.registry.full_name(person.name)

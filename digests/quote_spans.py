@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from spacy.tokens import Token
 
 from .parsed import ParsedArticle
+from .segment import Block
 
 OPENERS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d"}
 CLOSERS = {"\u201d", "\u00bb"}
@@ -37,6 +38,7 @@ class QuoteSpan:
     block: int
     closed: bool
     continues: bool = False  # opens a paragraph right after a quote left open
+    headline: bool = False  # single marks in the article's headline ("Doe: Plan Is ‘Dead’")
 
 
 def _pair_marks(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
@@ -61,6 +63,21 @@ def _pair_marks(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     return found
 
 
+# Headlines quote in single marks. An opening mark follows a space, a dash or the line start and
+# comes before a word; a closing one follows a word or punctuation and comes before a space,
+# punctuation or the end; so "Trump's" and "’90s" are never marks.
+_HEADLINE_QUOTE = re.compile(r"(?:^|(?<=[\s(\u2014\u2013-]))[\u2018'](?=[\w$])(.+?)(?<=[\w.,!?%])[\u2019'](?=[\s.,:;!?)\u2014\u2013-]|$)")
+HEADLINE_CHARS = 200  # a first line longer than this is a paragraph, not a headline
+
+
+def _headline_spans(text: str, block: Block) -> list[tuple[int, int]]:
+    """Inner (start, end) of the single-quoted passages of a short first line."""
+    line = text[block.start:block.end]
+    if len(line) > HEADLINE_CHARS or any(ch in line for ch in (*OPENERS, STRAIGHT)):
+        return []
+    return [(block.start + m.start(1), block.start + m.end(1)) for m in _HEADLINE_QUOTE.finditer(line)]
+
+
 def find_spans(parsed: ParsedArticle) -> list[QuoteSpan]:
     text = parsed.text
     spans: list[QuoteSpan] = []
@@ -69,6 +86,10 @@ def find_spans(parsed: ParsedArticle) -> list[QuoteSpan]:
         if block.kind == "heading":
             previous_open = False
             continue
+        if index == 0:
+            for s, e in _headline_spans(text, block):
+                inner_end = e - 1 if text[e - 1] == "," else e
+                spans.append(QuoteSpan(s, inner_end, s - 1, e, index, True, headline=True))
         marks = _pair_marks(text, block.start, block.end)
         for n, (o, c, closed) in enumerate(marks):
             s, e = o + 1, c

@@ -372,6 +372,17 @@ def _by_layout(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, n: in
     return None
 
 
+# A headline's quote is its subject's words by convention, but headlines are terse.
+HEADLINE_CONFIDENCE = 0.6
+
+
+def _headline(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, spans: list[QuoteSpan]) -> Attribution | None:
+    name = layout_cues.headline_speaker(parsed, span, parsed.layout.blocks[span.block], spans)
+    if name is None:
+        return None
+    return Attribution(resolver.named(name), None, HEADLINE_CONFIDENCE)
+
+
 def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
     text = parsed.text
     doc = parsed.doc
@@ -389,7 +400,7 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         block = blocks[span.block]
         resolver.note_entities_before(span.open)
         frame = _Frame(parsed, span, by_block[span.block], n)
-        found = _find(resolver, parsed, span, frame)
+        found = _headline(resolver, parsed, span, spans) if span.headline else _find(resolver, parsed, span, frame)
         if found is None or (found.person is not None and found.person.kind == "nominal"):
             # A label or sign-off beats a bare description the verb gave ("Pollsters agree - Jane Doe: “…”").
             found = _by_layout(resolver, parsed, span, n, by_block[span.block], spans) or found

@@ -199,3 +199,25 @@ def test_the_attribution_modules_import_alone_without_a_cycle():
     import digests.speakers
 
     assert not hasattr(digests.speakers, "find_quotes")  # speakers never reaches back into quotes
+
+
+def test_a_headline_quote_in_single_marks_after_a_name_label(engine):
+    text = "Farwell: Council Is ‘Out Of Touch’ With Voters.\n\nThe mayor spoke to reporters on Monday about the vote."
+    q = speaker_of(engine, text, "Out Of Touch")
+    assert q.text == "Out Of Touch" and name(q) == "Farwell"
+
+
+def test_a_headline_quote_takes_the_headline_subject(engine):
+    text = "Whitcombe 'glad to be back' after a long recess.\n\nThe senator returned to the chamber on Tuesday."
+    q = speaker_of(engine, text, "glad to be back")
+    assert q.text == "glad to be back" and name(q) == "Whitcombe"
+
+
+def test_apostrophes_in_a_headline_are_not_quote_marks(engine):
+    text = "Council's budget for the '90s plan faces a vote.\n\nThe council meets on Tuesday."
+    assert quotes_of(engine, text) == []
+
+
+def test_single_marks_outside_the_headline_are_not_quotes(engine):
+    text = "The council met on Tuesday.\n\nMembers called the plan 'a fresh start' for the district."
+    assert all(q.text != "a fresh start" for q in quotes_of(engine, text))
