@@ -76,8 +76,14 @@ def gender_near(ent: Span) -> str | None:
         return HONORIFIC_GENDER[doc[ent.start - 1].lower_]
     if ent[0].lower_ in HONORIFIC_GENDER:
         return HONORIFIC_GENDER[ent[0].lower_]
-    window = list(doc[max(0, ent.start - 4):ent.start]) + list(doc[ent.end:min(len(doc), ent.end + 4)])
-    for t in window:
+    # Only a noun the parse ties to the name: "his wife, Jane Doe" must not make her husband's
+    # neighbour a woman, nor "the man who shot Jane Doe" make her a man.
+    root = ent.root
+    tied = [c for c in root.children if c.dep_ == "appos"]
+    if root.dep_ == "appos":
+        tied.append(root.head)
+    tied += [c for c in root.children if c.dep_ == "compound" and c.i < ent.start]
+    for t in tied:
         if t.lower_ in GENDER_NOUNS:
             return GENDER_NOUNS[t.lower_]
     return None

@@ -221,3 +221,16 @@ def test_apostrophes_in_a_headline_are_not_quote_marks(engine):
 def test_single_marks_outside_the_headline_are_not_quotes(engine):
     text = "The council met on Tuesday.\n\nMembers called the plan 'a fresh start' for the district."
     assert all(q.text != "a fresh start" for q in quotes_of(engine, text))
+
+
+def test_gender_never_comes_from_a_nearby_noun(engine):
+    # "woman" stands near the name but is not in apposition to it: it says nothing about Paul Dunn.
+    text = ("The old woman thanked Paul Dunn for the help.\n\n"
+            "“I could not have done it without my neighbours,” he said.")
+    assert name(speaker_of(engine, text, "without my neighbours")) == "Paul Dunn"
+
+
+def test_gender_from_a_noun_in_apposition(engine):
+    # She is a woman by apposition, so a "he" cannot be her (and the article names no one else).
+    text = "Robin Hale, a local woman, joined the march.\n\n“We walked for the children of this town,” he said."
+    assert speaker_of(engine, text, "walked for the children").speaker is None
