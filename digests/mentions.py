@@ -24,6 +24,8 @@ from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote
 from .tokens import ent_of, strip_possessive
 
+# Offices that speak for a country's government ("the French foreign ministry").
+OFFICE_NOUNS = frozenset("ministry department office embassy government administration agency".split())
 # How many earlier mentions a pronoun may look back over when nothing near it fits.
 PRONOUN_LOOKBACK = 500
 
@@ -355,7 +357,36 @@ class Resolver:
             modifiers = [t.text for t in head.lefts if t.dep_ in {"amod", "compound"} and t.i != owner.i and t.i in allowed]
             person = Person(name=name, role=" ".join(modifiers + [head.text]), kind="document", gender="n")
             return person, 0.7
+        country = next((c for c in head.children if c.dep_ in {"amod", "compound", "poss"} and c.ent_type_ in {"NORP", "GPE"}), None)
+        if lower in OFFICE_NOUNS and country is not None:
+            owner = country
+            # "the French foreign ministry": an office speaks as an organisation and keeps its country.
+            words = [t for t in sorted(head.subtree, key=lambda t: t.i) if t.i in allowed and t.i <= head.i and t.dep_ != "det"]
+            ent = ent_of(owner)
+            return Person(name=" ".join(t.text for t in words), org=strip_possessive(ent.text if ent else owner.text),
+                          kind="organisation", gender="n"), 0.7
+        described = self._described(head, allowed)
+        if described is not None:
+            return described, 0.55
         return _nominal(head, allowed), 0.3
+
+    def _described(self, head: Token, allowed: set[int]) -> Person | None:
+        """ "the 56-year-old", "the spokeswoman": the person named nearby whose first mention gave
+        that role (or, for an age, the last main subject), when the description is definite."""
+        if not any(c.dep_ == "det" and c.lower_ == "the" for c in head.children):
+            return None
+        self.note_entities_before(head.idx)
+        block = max(0, bisect.bisect_right(self._block_starts, head.idx) - 1)
+        window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
+        earlier = [(o, p, sal) for o, p, sal in self.history[-PRONOUN_LOOKBACK:] if window_start <= o <= head.idx
+                   and p.kind == "person"]
+        age = head.lower_.endswith("-old") or head.lower_ == "old"
+        for _, person, salient in reversed(earlier):
+            if age and salient:
+                return person
+            if not age and person.role and head.lower_ in person.role.lower().split():
+                return person
+        return None
 
     def _pronoun(self, head: Token) -> tuple[Person | None, float]:
         gender = PRONOUNS.get(head.lower_)

@@ -234,3 +234,21 @@ def test_gender_from_a_noun_in_apposition(engine):
     # She is a woman by apposition, so a "he" cannot be her (and the article names no one else).
     text = "Robin Hale, a local woman, joined the march.\n\n“We walked for the children of this town,” he said."
     assert speaker_of(engine, text, "walked for the children").speaker is None
+
+
+def test_a_country_office_speaks_as_an_organisation_with_its_country(engine):
+    q = speaker_of(engine, "“We are leaving the talks,” said the French foreign ministry.", "leaving the talks")
+    assert role_of(q) == ("French foreign ministry", None, "French") and q.speaker.kind == "organisation"
+
+
+def test_an_age_description_resolves_to_the_person_named_before(engine):
+    text = "Martha Quill, 56, runs the bakery on Main Street.\n\n“We will stay open all winter,” the 56-year-old said."
+    q = speaker_of(engine, text, "stay open")
+    assert role_of(q) == ("Martha Quill", None, None)
+
+
+def test_a_role_description_resolves_to_the_person_whose_role_it_is(engine):
+    text = ("Gary Linton, a spokesman for the council, spoke first. Ben Ode stayed quiet.\n\n"
+            "“The vote is on Friday,” the spokesman said.")
+    q = speaker_of(engine, text, "vote is on Friday")
+    assert name(q) == "Gary Linton" and q.confidence < 0.6
