@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .lexicon import QUOTE_NOUNS, SPEECH_VERBS
+from .lexicon import DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
 from .mentions import Person, Registry, Resolver
 from .models import Quote
 from .parsed import ParsedArticle
@@ -30,6 +30,7 @@ from .tokens import ent_of, strip_possessive, tokens_in
 
 # Words that end the sentence a quote sits in, outside quote marks.
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 # How far from its marks a quote's attribution is looked for: several long sentences.
 FRAME_CHARS = 1500
 
@@ -79,17 +80,39 @@ def _is_speech_verb(token: Token) -> bool:
 
 
 def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
+    # "X was told by Jane Doe": the passive's agent speaks, not its subject.
+    for child in verb.children:
+        if child.dep_ == "agent" and child.i in allowed:
+            agent = next((c for c in child.children if c.dep_ == "pobj" and c.i in allowed), None)
+            if agent is not None:
+                return agent
     for child in verb.children:
         if child.dep_ in {"nsubj", "nsubjpass"} and child.i in allowed:
+            # "X, who called it …": the relative pronoun stands for the clause's head.
+            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl" and verb.head.i in allowed:
+                return verb.head
             return child
     if depth >= 3 or verb.head.i == verb.i or verb.head.i not in allowed:
         return None
+    head = verb.head
     # "X, who said": the relative clause's head speaks.
-    if verb.dep_ == "relcl" and verb.head.pos_ in {"PROPN", "NOUN"}:
-        return verb.head
+    if verb.dep_ == "relcl" and head.pos_ in {"PROPN", "NOUN"}:
+        return head
+    # "a statement saying", "a video of X saying": the document's speaker, or the one it shows.
+    if verb.dep_ == "acl" and head.pos_ in {"NOUN", "PROPN"}:
+        shown = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        target = next((c for c in shown.children if c.dep_ == "pobj" and c.i in allowed), None) if shown else None
+        if target is not None and (target.pos_ == "PROPN" or target.ent_type_ == "PERSON"):
+            return target
+        if head.lemma_.lower() in DOCUMENT_NOUNS and head.head.i != head.i and head.head.i in allowed:
+            return _subject(head.head, allowed, depth + 1)
+        return None
+    # "after adding", "while insisting": the clause the preposition hangs from.
+    if verb.dep_ == "pcomp" and head.pos_ == "ADP" and head.head.i != head.i and head.head.i in allowed:
+        return _subject(head.head, allowed, depth + 1)
     # "X smiled and said", "X bristled, saying", "with X stating": the governing clause's subject.
     if verb.dep_ in {"conj", "advcl", "xcomp", "pcomp"}:
-        return _subject(verb.head, allowed, depth + 1)
+        return _subject(head, allowed, depth + 1)
     return None
 
 

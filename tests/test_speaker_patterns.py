@@ -252,3 +252,32 @@ def test_a_role_description_resolves_to_the_person_whose_role_it_is(engine):
             "“The vote is on Friday,” the spokesman said.")
     q = speaker_of(engine, text, "vote is on Friday")
     assert name(q) == "Gary Linton" and q.confidence < 0.6
+
+
+def test_a_gerund_after_a_preposition_takes_the_clause_subject(engine):
+    text = "Mayor Ruth Ellery closed the meeting after adding that the budget “is not negotiable.”"
+    q = speaker_of(engine, text, "not negotiable")
+    assert role_of(q) == ("Ruth Ellery", "Mayor", None) and q.cue == "adding"
+
+
+def test_a_passive_agent_speaks(engine):
+    text = "The plan was “a mistake from the start,” the committee was told by Harold Finch, the treasurer."
+    q = speaker_of(engine, text, "mistake from the start")
+    assert role_of(q) == ("Harold Finch", "treasurer", None)
+
+
+def test_a_participle_on_a_video_of_a_person(engine):
+    text = "Officials released a video of Nadia Perez saying the road “must be rebuilt before spring.”"
+    assert name(speaker_of(engine, text, "rebuilt before spring")) == "Nadia Perez"
+
+
+def test_a_participle_on_a_statement_takes_its_issuer(engine):
+    text = "Senator Lena Marsh issued a statement saying the deal “will not survive the winter.”"
+    q = speaker_of(engine, text, "survive the winter")
+    assert name(q) == "Lena Marsh" and q.cue == "saying"
+
+
+def test_a_relative_who_subject_gives_its_cue_to_the_named_head(engine):
+    text = "Rep. Carl Voss, who called the bill “a disgrace to this chamber,” voted against it."
+    q = speaker_of(engine, text, "disgrace")
+    assert name(q) == "Carl Voss" and q.cue == "called the bill"
