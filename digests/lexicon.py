@@ -26,6 +26,8 @@ ROLE_WORDS = frozenset(_CUES["role_words"])
 PRONOUNS: dict[str, str] = dict(_CUES["pronoun_gender"])
 HONORIFIC_GENDER: dict[str, str] = dict(_CUES["honorific_gender"])
 GENDER_NOUNS: dict[str, str] = dict(_CUES["gender_nouns"])
+# Words whose period ends no sentence ("Sen.", "Calif.", "Sept."), lower case without the period.
+ABBREVIATIONS = frozenset(_CUES["abbreviations"])
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .lexicon import DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
+from .lexicon import ABBREVIATIONS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
 from .mentions import Person, Registry, Resolver
 from .models import Quote
 from .parsed import ParsedArticle
@@ -30,6 +30,23 @@ from .tokens import ent_of, strip_possessive, tokens_in
 
 # Words that end the sentence a quote sits in, outside quote marks.
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+# The word before a period: an abbreviation, an initial ("J.") or a dotted acronym ("U.S.", "D.C.")
+# keeps the sentence going.
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+def _sentence_ends(segment: str) -> list[re.Match[str]]:
+    """Where sentences end in `segment`, not counting periods of abbreviations and initials."""
+    ends = []
+    for match in _SENTENCE_END.finditer(segment):
+        if match.group() == ".":
+            word = _WORD_BEFORE.search(segment, 0, match.start())
+            if word is not None:
+                w = word.group(1)
+                if len(w) == 1 and w.isupper() or "." in w or w.lower() in ABBREVIATIONS:
+                    continue
+        ends.append(match)
+    return ends
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 # How far from its marks a quote's attribution is looked for: several long sentences.
 FRAME_CHARS = 1500
@@ -54,7 +71,7 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
     if previous is not None:
         before_start = max(before_start, previous.close + 1)
     segment = text[before_start:span.open]
-    ends = list(_SENTENCE_END.finditer(segment))
+    ends = _sentence_ends(segment)
     if ends:
         before_start = before_start + ends[-1].end()
     after_end = min(block_end, span.close + 1 + FRAME_CHARS)
@@ -66,7 +83,7 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
     if inner.endswith(".") and not re.match(r"\s*[a-z]", tail):
         after_end = after_start  # the quote closed its own sentence
     else:
-        match = _SENTENCE_END.search(tail)
+        match = next(iter(_sentence_ends(tail)), None)
         if match:
             after_end = after_start + match.end()
     return (before_start, span.open), (after_start, after_end)

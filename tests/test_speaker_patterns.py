@@ -281,3 +281,23 @@ def test_a_relative_who_subject_gives_its_cue_to_the_named_head(engine):
     text = "Rep. Carl Voss, who called the bill “a disgrace to this chamber,” voted against it."
     q = speaker_of(engine, text, "disgrace")
     assert name(q) == "Carl Voss" and q.cue == "called the bill"
+
+
+def test_a_dotted_acronym_does_not_end_the_sentence_before_the_quote(engine):
+    text = "The vote failed on Friday.\n\nJane Moss told reporters in Washington, D.C. “We will not give up on this bill.”"
+    q = speaker_of(engine, text, "not give up")
+    assert name(q) == "Jane Moss" and q.cue == "told reporters"
+
+
+def test_a_state_abbreviation_does_not_end_the_sentence_before_the_quote(engine):
+    text = ("The vote failed on Friday.\n\nJane Moss told reporters at the capitol in Sacramento, Calif. "
+            "“We will not give up on this bill.”")
+    assert name(speaker_of(engine, text, "not give up")) == "Jane Moss"
+
+
+def test_a_sentence_still_ends_at_an_ordinary_word(engine):
+    # "Moss told reporters about it." ends its sentence: the standalone quote that follows is read
+    # from that sentence as a report (lower confidence), not as the same sentence's cue.
+    text = "The vote failed on Friday.\n\nJane Moss told reporters about it. “We will not give up on this bill.”"
+    q = speaker_of(engine, text, "not give up")
+    assert name(q) == "Jane Moss" and q.confidence < 0.8
