@@ -269,6 +269,8 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             subject = _inverted_subject(verb, frame.after) or subject
         if subject is None:
             continue
+        if subject.ent_type_ in NOT_SPEAKERS:
+            subject = _name_before(verb, subject, frame.sentence) or subject
         person, confidence = resolver.resolve(subject, allowed)
         if person is None:
             continue
@@ -289,6 +291,20 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             if person is not None and (fallback is None or person.kind != "nominal"):
                 return Attribution(person, cue, min(confidence, 0.85))
     return fallback
+
+
+# Entity types that never speak: a parser that takes one for the subject misread the sentence.
+NOT_SPEAKERS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
+
+
+def _name_before(verb: Token, subject: Token, sentence: list[Token]) -> Token | None:
+    """ "Saturday at the convention Sen. Jane Doe said": the person named between the misread
+    subject and the verb."""
+    names = [t for t in sentence if subject.i < t.i < verb.i and t.ent_type_ == "PERSON"]
+    if not names:
+        return None
+    ent = ent_of(names[-1])
+    return ent.root if ent is not None else names[-1]
 
 
 def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:

@@ -301,3 +301,10 @@ def test_a_sentence_still_ends_at_an_ordinary_word(engine):
     text = "The vote failed on Friday.\n\nJane Moss told reporters about it. “We will not give up on this bill.”"
     q = speaker_of(engine, text, "not give up")
     assert name(q) == "Jane Moss" and q.confidence < 0.8
+
+
+def test_a_date_the_parser_took_for_the_subject_gives_way_to_the_name_before_the_verb(engine):
+    text = ("The convention opened late.\n\nSaturday at the state party convention Sen. Mara Quist (D-Ohio) "
+            "said the plan “has failed in every county of the state.”")
+    q = speaker_of(engine, text, "failed in every county")
+    assert role_of(q) == ("Mara Quist", "Sen.", None)
