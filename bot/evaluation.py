@@ -51,6 +51,10 @@ class Figures(BaseModel):
     attributed_recall: float
     attributed_f1: float
     bands: dict[str, tuple[int, int]]  # band -> (right, scored predictions in the band)
+    # Scored matched quotes the engine left without a speaker although the gold names one.
+    abstained: int = 0
+    publishers: dict[str, tuple[int, int]] = {}  # `source` -> (right, scored matched quotes)
+    layouts: dict[str, tuple[int, int]] = {}  # where the gold speaker is named -> (right, scored matched)
     errors: dict[str, int]
     examples: dict[str, list[str]]
 
@@ -100,6 +104,23 @@ def _mention_type(gold: dict) -> str:
     return "name"
 
 
+def _layout(text: str, gold: dict) -> str:
+    """Where the gold speaker mention stands relative to the quote: the same paragraph before or after
+    it, an earlier paragraph, or nowhere the gold says (an inherited or unmarked speaker)."""
+    mention = gold.get("speaker_mention") or {}
+    at = mention.get("start")
+    if not isinstance(at, int):
+        return "mention not located"
+    start, end = gold["start"], gold["end"]
+    lo, hi = sorted((at, start if at < start else end))
+    same_paragraph = "\n" not in text[lo:hi]
+    if at < start:
+        return "before, same paragraph" if same_paragraph else "before, earlier paragraph"
+    if at >= end:
+        return "after, same paragraph" if same_paragraph else "after, later paragraph"
+    return "inside the quote"
+
+
 def read_gold(path: Path) -> list[dict]:
     try:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -109,7 +130,9 @@ def read_gold(path: Path) -> list[dict]:
 
 def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]]) -> Figures:
     """Run `predict` on each gold article's text and score it."""
-    tp = fp = fn = scored = matched = right = e2e_pred = e2e_right = articles = 0
+    tp = fp = fn = scored = matched = right = e2e_pred = e2e_right = articles = abstained = 0
+    publishers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    layouts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     bands: dict[str, list[int]] = {label: [0, 0] for label in BAND_LABELS.values()}
     errors: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
@@ -157,6 +180,10 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
             p = preds[g2p[gi]][1]
             ok = same_speaker(p.speaker, g)
             right += ok
+            abstained += not p.speaker
+            for table, key in ((publishers, str(row.get("source") or "unknown")), (layouts, _layout(text, g))):
+                table[key][0] += ok
+                table[key][1] += 1
             if not ok:
                 kind = "no speaker given" if not p.speaker else f"wrong speaker ({_mention_type(g)} in gold)"
                 note(kind, f"«{text[g['start']:g['end']][:60]}» gold {g.get('speaker')!r} "
@@ -179,7 +206,9 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
         quote_precision=qp, quote_recall=qr, quote_f1=_f1(qp, qr),
         scored_gold=scored, scored_matched=matched, speaker_accuracy=_ratio(right, matched),
         attributed_precision=ap, attributed_recall=ar, attributed_f1=_f1(ap, ar),
-        bands={k: (v[0], v[1]) for k, v in bands.items()},
+        bands={k: (v[0], v[1]) for k, v in bands.items()}, abstained=abstained,
+        publishers={k: (v[0], v[1]) for k, v in sorted(publishers.items())},
+        layouts={k: (v[0], v[1]) for k, v in sorted(layouts.items(), key=lambda kv: -kv[1][1])},
         errors=dict(errors.most_common()), examples=dict(examples),
     )
 
@@ -196,10 +225,22 @@ def report(name: str, figures: Figures, show_errors: bool = True) -> str:
         f"({f.scored_matched} of {f.scored_gold} scored quotes matched)",
         f"  attributed quotes: P {f.attributed_precision:.3f} R {f.attributed_recall:.3f} F1 {f.attributed_f1:.3f}",
     ]
+    lines.append(f"  scored quotes without a speaker where the gold names one: {f.abstained} of {f.scored_matched} "
+                 f"= {_ratio(f.abstained, f.scored_matched):.3f}")
     if any(n for _, n in f.bands.values()):
         lines.append("  speaker accuracy by confidence band:")
         for label, (ok, n) in f.bands.items():
             lines.append(f"    {label:<18} {ok}/{n} = {_ratio(ok, n):.3f}" if n else f"    {label:<18} none")
+    for title, table in (("publisher", f.publishers), ("where the gold names the speaker", f.layouts)):
+        if not table:
+            continue
+        lines.append(f"  speaker accuracy by {title}:")
+        width = max(len(k) for k in table)
+        for key, (ok, n) in table.items():
+            lines.append(f"    {key:<{width}} {ok}/{n} = {_ratio(ok, n):.3f}")
+        if title == "publisher":
+            low = min(table.items(), key=lambda kv: _ratio(*kv[1]))
+            lines.append(f"    lowest: {low[0]} {_ratio(*low[1]):.3f}")
     if show_errors and f.errors:
         lines.append("  errors by type:")
         for kind, count in f.errors.items():

@@ -16,9 +16,10 @@ from digests.entities import SpeakerIndex, _occurrences, same_person
 from digests.errors import ArticleError
 from digests.models import Quote, Speaker
 from digests.nlp import MAX_CHARS, PIECE_CHARS, parse_text, pieces
+from digests.quote_spans import inside_quote as _inside_quote
 from digests.quotes import QuoteSpan
 from digests.segment import segment
-from digests.speakers import _ent_of, _inside_quote
+from digests.tokens import ent_of as _ent_of
 from tests.test_cli import run as run_cli
 
 

@@ -78,3 +78,28 @@ def test_side_by_side_puts_each_system_in_a_column():
     assert table[0].split() == ["ours", "baseline"]
     f1 = next(line for line in table if line.startswith("quote span F1"))
     assert f1.split()[-2:] == ["1.000", "0.000"]
+
+
+def test_accuracy_per_publisher_layout_and_the_abstention_rate():
+    first = gold_row()
+    second = {**gold_row(), "id": "t2", "source": "Daily Example"}
+    first["source"] = "Weekly Sample"
+    for row in (first, second):
+        a, b = row["quotes"]
+        a["speaker_mention"] = {"text": "Jane Doe", "start": TEXT.index("Jane Doe"), "end": TEXT.index("Jane Doe") + 8}
+    calls = iter([[("Jane Doe", 0.9), ("John Roe", 0.7)], [(None, 0.0), ("John Roe", 0.7)]])
+
+    def predict(text: str) -> list[Predicted]:
+        speakers = next(calls)
+        return [Predicted(start=q["start"], end=q["end"], speaker=s, confidence=c)
+                for q, (s, c) in zip(first["quotes"], speakers)]
+
+    f = evaluate([first, second], predict)
+    assert f.publishers == {"Daily Example": (1, 2), "Weekly Sample": (2, 2)}
+    assert f.abstained == 1
+    assert f.layouts["after, same paragraph"] == (1, 2)
+    assert f.layouts["mention not located"] == (2, 2)
+    from bot.evaluation import report
+    printed = report("x", f)
+    assert "scored quotes without a speaker where the gold names one: 1 of 4 = 0.250" in printed
+    assert "lowest: Daily Example 0.500" in printed

@@ -1,0 +1,420 @@
+"""Who a speaker mention is: names split into name, role and organisation, and the registry of
+people the article names, which resolves surnames, pronouns and descriptions.
+
+- a name with its title and organisation ("Anthropic spokesperson Christopher Nulty", "Jane Doe, a
+  spokeswoman for Acme") is split into name, role and org; compound titles stay whole ("Secretary
+  of State"), an age is never a role;
+- a surname or "Mr. Doe" is resolved to the full name used earlier in the article, and takes the
+  role and organisation that first mention gave;
+- a pronoun is resolved to the most recent compatible main-clause subject or speaker;
+- a document ("the company's terms") speaks for its owner;
+- a nominal ("a spokeswoman") stays as the text gives it, with low confidence.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from .lexicon import DOCUMENT_NOUNS, GENDER_NOUNS, HONORIFIC_GENDER, HONORIFICS, PRONOUNS, ROLE_WORDS, first_name_gender
+from .models import Speaker
+from .parsed import ParsedArticle
+from .quote_spans import QuoteSpan, inside_quote
+from .tokens import ent_of, strip_possessive
+
+# Offices that speak for a country's government ("the French foreign ministry").
+OFFICE_NOUNS = frozenset("ministry department office embassy government administration agency".split())
+# How many earlier mentions a pronoun may look back over when nothing near it fits.
+PRONOUN_LOOKBACK = 500
+
+
+@dataclass
+class Person:
+    name: str
+    role: str | None = None
+    org: str | None = None
+    gender: str | None = None  # "m", "f", "n" (organisation) or None
+    kind: str = "person"
+
+    def speaker(self) -> Speaker:
+        return Speaker(name=self.name, role=self.role, org=self.org, kind=self.kind)  # type: ignore[arg-type]
+
+
+@dataclass
+class Registry:
+    """People and organisations named so far in the article, for surnames and pronouns."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    # People by lower-cased surname, in the order they were added: `full_name` is asked for every
+    # one-word name, and a scan of everyone named so far would make a long article quadratic.
+    by_surname: dict[str, list[Person]] = field(default_factory=dict)
+
+    def add(self, person: Person) -> Person:
+        known = self.people.get(person.name)
+        if known is None:
+            self.people[person.name] = person
+            self.by_surname.setdefault(person.name.split()[-1].lower(), []).append(person)
+            return person
+        known.role = known.role or person.role
+        known.org = known.org or person.org
+        known.gender = known.gender or person.gender
+        return known
+
+    def full_name(self, name: str) -> Person | None:
+        """The person earlier named in full whose surname (or full name) this is."""
+        last = name.split()[-1].lower()
+        matches = [p for p in self.by_surname.get(last, []) if p.kind == "person"
+                   and len(p.name.split()) > len(name.split())]
+        return matches[-1] if matches else None
+
+
+def gender_near(ent: Span) -> str | None:
+    """Gender the text states next to a name: an honorific, or a noun in apposition ("One local
+    woman, Karen Doe", "Jane Doe, the actress")."""
+    doc = ent.doc
+    if ent.start > 0 and doc[ent.start - 1].lower_ in HONORIFIC_GENDER:
+        return HONORIFIC_GENDER[doc[ent.start - 1].lower_]
+    if ent[0].lower_ in HONORIFIC_GENDER:
+        return HONORIFIC_GENDER[ent[0].lower_]
+    # Only a noun the parse ties to the name: "his wife, Jane Doe" must not make her husband's
+    # neighbour a woman, nor "the man who shot Jane Doe" make her a man.
+    root = ent.root
+    tied = [c for c in root.children if c.dep_ == "appos"]
+    if root.dep_ == "appos":
+        tied.append(root.head)
+    tied += [c for c in root.children if c.dep_ == "compound" and c.i < ent.start]
+    for t in tied:
+        if t.lower_ in GENDER_NOUNS:
+            return GENDER_NOUNS[t.lower_]
+    return None
+
+
+def _person_from_proper(head: Token, allowed: set[int]) -> Person:
+    """Split "Anthropic's Chief Science Officer Jared Kaplan" into name, role and org."""
+    doc = head.doc
+    ent = ent_of(head)
+    if head.lower_ in ROLE_WORDS and (ent is None or ent.label_ != "PERSON"):
+        titled = _name_after_title(head, allowed)
+        if titled is not None:
+            return titled
+    if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", "GPE"}:
+        name_tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        # NER sometimes folds a title into the name ("Officer Hannah Wong").
+        while len(name_tokens) > 1 and name_tokens[0].lower_ in ROLE_WORDS:
+            name_tokens = name_tokens[1:]
+        name = strip_possessive(doc[name_tokens[0].i:name_tokens[-1].i + 1].text) if name_tokens else ent.text
+        kind = "person" if ent.label_ == "PERSON" else "organisation"
+        first = ent.start
+    else:
+        chain = [c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i in allowed
+                 and c.lower_ not in ROLE_WORDS and c.lower_.rstrip(".") not in HONORIFICS]
+        chain = chain[-2:] + [head]
+        name = strip_possessive(" ".join(t.text for t in chain))
+        first = chain[0].i
+        kind = "person"
+    gender = None
+    role_words: list[str] = []
+    org: str | None = None
+    for t in sorted(head.subtree, key=lambda t: t.i):
+        if t.i >= first or t.i not in allowed:
+            continue
+        t_ent = ent_of(t)
+        if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"} and t_ent.end <= first:
+            org = org or strip_possessive(t_ent.text)
+            continue
+        if t.lower_.rstrip(".") in HONORIFICS:
+            gender = HONORIFIC_GENDER.get(t.lower_.rstrip(".") + ".", HONORIFIC_GENDER.get(t.lower_))
+            if t.lower_.rstrip(".") in {"senator", "sen", "gov", "governor", "rep", "president", "secretary", "judge", "mayor"}:
+                role_words.append(t.text)
+            continue
+        if t.pos_ in {"NOUN", "PROPN", "ADJ"} and t.tag_ != "POS" and t.dep_ != "det":
+            role_words.append(t.text)
+    for t in doc[first:head.i]:
+        if t.lower_.rstrip(".") in HONORIFICS:
+            gender = gender or HONORIFIC_GENDER.get(t.lower_.rstrip(".") + ".")
+    role = " ".join(role_words) or None
+    title_role, title_org = _compound_title([t for t in sorted(head.subtree, key=lambda t: t.i)
+                                             if t.i < first and t.i in allowed])
+    if title_role is not None:
+        role, org = title_role, title_org
+    appos_role, appos_org = _appositive(head, allowed)
+    return Person(name=name, role=role or appos_role, org=org or appos_org, gender=gender if kind == "person" else "n",
+                  kind=kind)
+
+
+def _name_after_title(head: Token, allowed: set[int]) -> Person | None:
+    """ "High Commissioner for Human Rights Omar Farouk": the parser made the title the subject and
+    hung the name on its last word; the name is the last two words, or from a first name on."""
+    prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in {"for", "of"} and c.i in allowed), None)
+    pobj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "PROPN"), None) if prep else None
+    if pobj is None:
+        return None
+    chain = [c for c in pobj.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [pobj]
+    start = next((n for n, t in enumerate(chain) if first_name_gender(t.text) is not None), max(0, len(chain) - 2))
+    if start == 0:
+        return None  # no title words left before the name: "Secretary of State", not a name
+    name = chain[start:]
+    first = min(t.i for t in head.subtree if t.i in allowed and t.dep_ != "det")
+    role = head.doc[first:name[0].i].text
+    gender = first_name_gender(name[0].text)
+    return Person(name=" ".join(t.text for t in name), role=role, gender=gender)
+
+
+def _compound_title(before: list[Token]) -> tuple[str | None, str | None]:
+    """A title before the name that reads as one: "Secretary of State", "U.S. Attorney", "United
+    Nations High Commissioner for Human Rights". Only the owner in the possessive ("Acme's
+    Secretary of …") stays an organisation; (None, None) when the words are no such title."""
+    words = [t for t in before if t.dep_ != "det" and not t.is_punct or t.text == "."]
+    while words and words[0].dep_ == "det":
+        words = words[1:]
+    owner = None
+    for n, t in enumerate(words):
+        if t.tag_ == "POS":
+            owner = strip_possessive(t.doc[words[0].i:t.i].text)
+            words = words[n + 1:]
+            break
+    if len(words) < 2 or any(t.pos_ == "NUM" for t in words):
+        return None, None
+    joined = any(t.lower_ in {"of", "for"} for t in words[1:-1])
+    national = words[0].ent_type_ == "GPE" and words[-1].text[:1].isupper() and (
+        words[-1].lower_ in ROLE_WORDS or words[-1].lower_.rstrip(".") in HONORIFICS)
+    if not (joined and all(t.text[:1].isupper() or t.lower_ in {"of", "for", "and", "the"} for t in words)) and not national:
+        return None, None
+    return words[0].doc[words[0].i:words[-1].i + 1].text, owner
+
+
+def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]:
+    """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme"); "Jane Doe, president and chief
+    operating officer of Acme," → ("president and chief operating officer", "Acme"). An age or
+    a number ("Jane Doe, 52,") is no role."""
+    for child in head.children:
+        if child.dep_ != "appos" or child.i not in allowed:
+            continue
+        org = None
+        after_prep = False
+        words: list[Token] = []
+        for t in sorted(child.subtree, key=lambda t: t.i):
+            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words):
+                break
+            t_ent = ent_of(t)
+            if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
+                org = strip_possessive(t_ent.text)
+                break
+            if t.lower_ in {"of", "for", "at", "with", "in"}:
+                after_prep = True  # the role ends here; an organisation may follow
+            if after_prep or t.tag_ == "POS" or (not words and t.dep_ == "det"):
+                continue
+            words.append(t)
+        while words and (words[-1].pos_ not in {"NOUN", "PROPN"} or words[-1].lower_ in {"of", "for", "at", "with", "in"}):
+            words.pop()
+        if not words or any(t.pos_ == "NUM" or t.like_num for t in words):
+            return None, org
+        return " ".join(t.text for t in words), org
+    return None, None
+
+
+def _nominal(head: Token, allowed: set[int]) -> Person:
+    words = [t for t in sorted(head.subtree, key=lambda t: t.i) if t.i in allowed and t.dep_ not in {"relcl", "punct"}]
+    # Stop the phrase at a relative clause or a comma.
+    phrase = " ".join(t.text for t in words[:8])
+    org = None
+    for t in words:
+        t_ent = ent_of(t)
+        if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
+            org = strip_possessive(t_ent.text)
+            break
+    return Person(name=phrase, role=head.text, org=org, kind="nominal")
+
+
+def _looks_like_person(tokens: list[Token]) -> bool:
+    """ "Brent Foxhall" tagged as an organisation: two or three capitalised words opening with a
+    common first name are a person's name."""
+    return 2 <= len(tokens) <= 3 and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in tokens) \
+        and first_name_gender(tokens[0].text) is not None
+
+
+def _main_subject(token: Token) -> bool:
+    """Whether the token is (in apposition to) the subject of its sentence's main clause, or of a
+    clause joined to it: "Axelrod said the attention helped Clinton, who needs it less than Obama
+    did" makes Axelrod, not Obama, the one a following "he" refers to."""
+    if token.dep_ == "appos":
+        token = token.head
+    if token.dep_ not in {"nsubj", "nsubjpass"}:
+        return False
+    verb = token.head
+    for _ in range(3):
+        if verb.dep_ == "ROOT":
+            return True
+        if verb.dep_ != "conj" or verb.head.i == verb.i:
+            return False
+        verb = verb.head
+    return False
+
+
+class Resolver:
+    """Turns a speaker mention into a Person, using what the article said before it."""
+
+    def __init__(self, parsed: ParsedArticle, spans: list[QuoteSpan]) -> None:
+        self.doc = parsed.doc
+        self.blocks = parsed.layout.blocks
+        self.spans = spans
+        self.registry = Registry()
+        # (offset, person, salient) of people mentioned so far, outside quotes; salient mentions are
+        # grammatical subjects and speakers, which pronouns refer back to first.
+        self.history: list[tuple[int, Person, bool]] = []
+        # People, and the names the small model sometimes tags as an organisation or a place ("Bozell
+        # says" tagged ORG): those count only when they are the surname of someone already named.
+        self._people = [ent for ent in self.doc.ents if ent.label_ in {"PERSON", "ORG", "GPE", "NORP"}]
+        # And a surname the model left untagged where it is a subject ("Humphrey, for example, said"),
+        # whatever part of speech it guessed (a sentence-initial surname is sometimes a "verb").
+        untagged = [Span(self.doc, t.i, t.i + 1, label="SUBJECT") for t in self.doc
+                    if t.ent_iob_ == "O" and t.dep_ in {"nsubj", "nsubjpass"} and t.text[:1].isupper()
+                    and t.is_alpha and t.pos_ not in {"PRON", "DET"}]
+        if untagged:
+            self._people = sorted(self._people + untagged, key=lambda ent: ent.start)
+        self._next_person = 0  # people before this index are registered (offsets only grow)
+        self._block_starts = [b.start for b in self.blocks]
+
+    def note_entities_before(self, offset: int) -> None:
+        """Register every person named before `offset`, outside quotes, in order."""
+        while self._next_person < len(self._people) and self._people[self._next_person].start_char < offset:
+            ent = self._people[self._next_person]
+            self._next_person += 1
+            if inside_quote(ent.start_char, self.spans):
+                continue
+            tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+            if not tokens:
+                continue
+            name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
+            if ent.label_ != "PERSON" and not _looks_like_person(tokens):
+                known = self.registry.full_name(name) if len(name.split()) == 1 else None
+                if known is None:
+                    continue
+                person = known
+            else:
+                role, org = self._first_mention_role(ent)
+                person = self._canonical(Person(name=name, role=role, org=org, gender=gender_near(ent)))
+            self.history.append((ent.end_char, person, _main_subject(ent.root)))
+
+    def _first_mention_role(self, ent: Span) -> tuple[str | None, str | None]:
+        """The role and organisation a mention gives ("Jane Doe, president and chief operating
+        officer of Acme, …", "Acme chief Jane Doe"), so a later quote by surname or pronoun has them."""
+        if len(ent) < 2:
+            return None, None  # a bare surname gives none, and costs nothing to skip
+        sentence = ent.sent
+        allowed = {t.i for t in sentence if not inside_quote(t.idx, self.spans)}
+        found = _person_from_proper(ent.root, allowed)
+        return found.role, found.org
+
+    def spoke(self, offset: int, person: Person) -> None:
+        self.history.append((offset, person, True))
+
+    def named(self, name: str) -> Person:
+        """The person a name written out of any parse stands for (a headline's "Doe:")."""
+        words = [w for w in name.split() if w.lower().rstrip(".") not in HONORIFICS]
+        return self._canonical(Person(name=" ".join(words) or name))
+
+    def _canonical(self, person: Person) -> Person:
+        if person.kind == "person" and len(person.name.split()) == 1:
+            full = self.registry.full_name(person.name)
+            if full is not None:
+                full.role = full.role or person.role
+                full.org = full.org or person.org
+                full.gender = full.gender or person.gender
+                return full
+        if person.kind == "person" and person.gender is None:
+            person.gender = first_name_gender(person.name)
+        return self.registry.add(person)
+
+    def resolve(self, head: Token, allowed: set[int]) -> tuple[Person | None, float]:
+        lower = head.lower_
+        if head.pos_ == "PRON" or lower in PRONOUNS:
+            return self._pronoun(head)
+        if head.pos_ == "PROPN" or (head.ent_type_ in {"PERSON", "ORG"}):
+            person = _person_from_proper(head, allowed)
+            was_short = len(person.name.split()) == 1
+            person = self._canonical(person)
+            self.history.append((head.idx, person, True))
+            return person, (0.85 if was_short and len(person.name.split()) > 1 else 0.9)
+        # A noun phrase: an appositive name ("the spokesman, John Smith"), a document, or a nominal.
+        for child in head.children:
+            if child.dep_ == "appos" and child.pos_ == "PROPN" and child.i in allowed:
+                person = _person_from_proper(child, allowed)
+                person.role = person.role or head.text
+                person = self._canonical(person)
+                self.history.append((child.idx, person, True))
+                return person, 0.85
+        compound_names = [c for c in head.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"]
+        if compound_names:
+            person = self._canonical(_person_from_proper(compound_names[-1], allowed))
+            return person, 0.7
+        owner = next((c for c in head.children if c.dep_ in {"poss", "compound"} and c.ent_type_ in {"ORG", "GPE", "NORP"}), None)
+        if lower in DOCUMENT_NOUNS and owner is not None:
+            ent = ent_of(owner)
+            name = strip_possessive(ent.text if ent is not None else owner.text)
+            modifiers = [t.text for t in head.lefts if t.dep_ in {"amod", "compound"} and t.i != owner.i and t.i in allowed]
+            person = Person(name=name, role=" ".join(modifiers + [head.text]), kind="document", gender="n")
+            return person, 0.7
+        country = next((c for c in head.children if c.dep_ in {"amod", "compound", "poss"} and c.ent_type_ in {"NORP", "GPE"}), None)
+        if lower in OFFICE_NOUNS and country is not None:
+            owner = country
+            # "the French foreign ministry": an office speaks as an organisation and keeps its country.
+            words = [t for t in sorted(head.subtree, key=lambda t: t.i) if t.i in allowed and t.i <= head.i and t.dep_ != "det"]
+            ent = ent_of(owner)
+            return Person(name=" ".join(t.text for t in words), org=strip_possessive(ent.text if ent else owner.text),
+                          kind="organisation", gender="n"), 0.7
+        described = self._described(head, allowed)
+        if described is not None:
+            return described, 0.55
+        return _nominal(head, allowed), 0.3
+
+    def _described(self, head: Token, allowed: set[int]) -> Person | None:
+        """ "the 56-year-old", "the spokeswoman": the person named nearby whose first mention gave
+        that role (or, for an age, the last main subject), when the description is definite."""
+        if not any(c.dep_ == "det" and c.lower_ == "the" for c in head.children):
+            return None
+        self.note_entities_before(head.idx)
+        block = max(0, bisect.bisect_right(self._block_starts, head.idx) - 1)
+        window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
+        earlier = [(o, p, sal) for o, p, sal in self.history[-PRONOUN_LOOKBACK:] if window_start <= o <= head.idx
+                   and p.kind == "person"]
+        age = head.lower_.endswith("-old") or head.lower_ == "old"
+        for _, person, salient in reversed(earlier):
+            if age and salient:
+                return person
+            if not age and person.role and head.lower_ in person.role.lower().split():
+                return person
+        return None
+
+    def _pronoun(self, head: Token) -> tuple[Person | None, float]:
+        gender = PRONOUNS.get(head.lower_)
+        if gender in {"s", None}:
+            return None, 0.0
+        self.note_entities_before(head.idx)
+        # Look back over this paragraph and the two before it: a subject or speaker first, then
+        # any mention.
+        block = max(0, bisect.bisect_right(self._block_starts, head.idx) - 1)
+        window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
+
+        def fits(person: Person) -> bool:
+            if gender in {"m", "f"}:
+                return person.kind == "person" and person.gender in {None, gender}
+            return person.kind in {"organisation", "document"}
+
+        earlier = [(o, p, sal) for o, p, sal in self.history[-PRONOUN_LOOKBACK:] if o <= head.idx]
+        for salient_only in (True, False):
+            for offset, person, salient in reversed(earlier):
+                if offset < window_start:
+                    break
+                if (salient or not salient_only) and fits(person):
+                    if gender in {"m", "f"} and person.gender is None:
+                        person.gender = gender
+                    self.history.append((head.idx, person, True))
+                    return person, 0.65 if salient else 0.55
+        for offset, person, _ in reversed(earlier):
+            if fits(person):
+                return person, 0.4
+        return None, 0.0
+
