@@ -13,6 +13,7 @@ import trafilatura
 from digests.models import ArticleMeta
 
 from .errors import SourceError
+from .pagechrome import strip_chrome
 from .pagemeta import clean_author, clean_title, read_page_meta
 
 # trafilatura falls back to any text on the page, so a login wall still "extracts" as "Home Log in".
@@ -46,7 +47,7 @@ def extract_html(html: str, url: str | None = None) -> tuple[str, ArticleMeta]:
     is used otherwise. Raises SourceError when the page has no article text (a login wall, an empty page).
     """
     doc = trafilatura.bare_extraction(
-        html,
+        strip_chrome(html),
         url=url,
         with_metadata=True,
         # Recall mode keeps the lead paragraphs that the default mode sometimes drops, and it stays on

@@ -120,3 +120,41 @@ def test_extract_html_uses_the_page_markup_for_its_metadata() -> None:
 def test_garbled_page_meta_yields_nothing_rather_than_an_error() -> None:
     meta = read_page_meta('<script type="application/ld+json">{not json</script><p>text only</p>')
     assert meta.title is None and meta.author is None and meta.published is None
+
+
+# --- chrome in the article's markup ---------------------------------------------------------------
+
+LEAD = "The harbour board agreed on Monday to rebuild the north pier after winter storms cracked its deck in three places."
+
+
+def test_a_card_inside_the_lead_paragraph_is_not_spliced_into_the_sentence() -> None:
+    html = page("<title>Pier to be rebuilt</title>",
+                '<p>The harbour board agreed on Monday to rebuild the north pier <span class="story-promo">'
+                "<strong>Read more</strong> Ferry fares rise again this spring as fuel costs climb</span> after "
+                "winter storms cracked its deck in three places.</p>" + BODY)
+    text, _ = extract_html(html)
+    assert text.split("\n")[0] == LEAD
+    assert "Ferry fares" not in text
+
+
+def test_related_boxes_captions_and_newsletter_boxes_are_dropped() -> None:
+    html = page("<title>Pier to be rebuilt</title>",
+                BODY.replace("</p>", "</p>\n"
+                             '<div class="related-stories"><p>Ferry fares rise again this spring as fuel costs climb '
+                             "for every operator on the coast</p></div>", 1)
+                + "<figure><img src='a.jpg'><figcaption>The north pier in January, seen from the lighthouse. "
+                  "Photograph: Lena Ortiz</figcaption></figure>"
+                + '<div class="newsletter-signup"><p>Get the Coast Courier morning briefing in your inbox every '
+                  "weekday before seven.</p></div>"
+                + '<aside><p>Also on Coast Courier: the best beaches for a winter walk along the coast road.</p></aside>')
+    text, _ = extract_html(html)
+    for chrome in ("Ferry fares", "lighthouse", "morning briefing", "Also on"):
+        assert chrome not in text, chrome
+    assert "Fishing crews welcomed the decision" in text and "Work starts in April" in text
+
+
+def test_a_long_block_is_kept_whatever_its_class_says() -> None:
+    long_text = " ".join(["The board heard from every harbour user about the state of the old pier and its future."] * 20)
+    html = page("<title>Pier</title>", f'<div class="share-enabled"><p>{long_text}</p></div>' + BODY)
+    text, _ = extract_html(html)
+    assert "every harbour user" in text
