@@ -34,6 +34,7 @@ _SHORT = ("nav", "form", "noscript")
 _MAX_CHROME_CHARS = 1500
 # Article wrappers are never dropped even when a class word matches ("article-body share-enabled").
 _ARTICLE_TAGS = {"article", "main", "body", "html"}
+MIN_KEPT_WORDS = 10
 
 
 def _label(el: Any) -> str:
@@ -59,8 +60,14 @@ def strip_chrome(html: str) -> str:
         return html
     # Collect first, then drop: removing while iterating skips siblings.
     doomed = [el for el in tree.iter() if _is_chrome(el)]
+    if not doomed:
+        return html
     marked = set(doomed)
     for el in doomed:
         if el.getparent() is not None and not any(a in marked for a in el.iterancestors()):
             el.drop_tree()
+    # Nothing left to read: the page was all chrome (a login wall, a link list). The page as it was
+    # then gets the extractor's own verdict and error.
+    if len(tree.text_content().split()) < MIN_KEPT_WORDS:
+        return html
     return tostring(tree, encoding="unicode", method="html")

@@ -29,18 +29,42 @@ _EMOJI_RESIDUE = re.compile(rf"(?m)(?:^|(?<=\s))[{re.escape(_LEADS)}][\u0080-\u0
 
 _CHROME_LINES = [
     r"\d[\d,.]*\s*[kKmM]?\s+(?:views?|comments?|shares?|likes?|reads?|reactions?)",
-    r"(?:related|recommended|popular|recent|more)\s+(?:posts?|articles?|stories|news|reading)",
+    # "Related stories", "More from Politics", "Featured slide shows", "Other opinion columns"
+    r"(?:related|recommended|popular|recent|more|featured|other|latest|top|trending|editor'?s'? picks?)\s+"
+    r"(?:[\w&'\u2019]+\s+){0,2}(?:posts?|articles?|stories|news|reading|videos?|slide\s?shows?|columns?|galleries|"
+    r"links|coverage|content|topics|from\b.{0,40})",
+    # a card's label and headline on one line: "Related: …", "MORE: …", "Also on Coast Courier: …"
+    r"(?:related|more|read more|see also|recommended|watch|listen|read next|also read|don't miss)\s*[:|\u2014]\s*.{0,160}",
+    r"also on\b.{0,60}:.{0,160}",
     r"you (?:may|might) also like",
-    r"leave an? (?:comment|reply)|post a comment|add a comment|no comments(?: yet)?",
+    r"leave an? (?:comment|reply)|post a comment|add a comment|no comments(?: yet)?|(?:loading |show |view )?comments(?:\.\.\.|\u2026)?",
     r"share(?: this)?(?: (?:article|post|story))?(?: on \w+)?:?(?:\s*(?:facebook|twitter|x|linkedin|email|whatsapp|reddit)\W*)*",
     r"(?:subscribe|sign up)(?: (?:now|today|to|for)\b.*)?",
     r"(?:click|tap) here\b.*",
     r"(?:follow us|like us) on\b.*",
-    r"advertisement|sponsored content|read more|continue reading|print|email",
+    r"advertisement|sponsored content|read more|continue reading|print|email|please wait\W*|loading\W*",
     r"(?:posted|filed) (?:in|under)\b.{0,60}",
-    r"tags?:.{0,120}",
+    r"(?:tags?|topics?|filed under):.{0,200}",
+    # time stamps and reprint/copyright boxes
+    r"(?:posted|published|updated|last updated|first published)(?: on| at)?:?\s+"
+    r"(?=\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b).{0,60}",
+    r"(?:copyright\s*\u00a9|\u00a9|\(c\)|copyright\s+\d{4}).{0,160}",
+    r".{0,120}all rights reserved\.?",
+    # captions and photo credits
+    r"(?:image|photo|picture|video)\s+(?:copyright|caption|credit)\b.{0,200}",
+    r"(?:photo|photograph|image|picture|illustration)s?(?:\s+credit)?\s*(?::|by\b)\s*.{0,80}",
+    r".{0,300}\((?:AP|AFP|EPA|Reuters)\s+Photo/[^)]{0,60}\)",
+    r".{0,100}/\s*(?:getty images|shutterstock|reuters|afp|ap|epa|alamy)",
+    # agency format lines: "The Latest on the storm (all times local):"
+    r"the latest(?: on\b.{0,120})?\s*\(all times \w+\):?",
 ]
-_CHROME = re.compile(r"^\s*(?:" + "|".join(_CHROME_LINES) + r")\s*[|•·]?\s*$", re.IGNORECASE)
+_CHROME = re.compile(r"^\s*(?:[-*\u2022\u00b7]\s*)?(?:" + "|".join(_CHROME_LINES) + r")\s*[|\u2022\u00b7]?\s*$", re.IGNORECASE)
+# A byline on its own line: "By Ada Brennan", "BY PETER OKAFOR, Associated Press", "By Ola Berg and Lena Ortiz | Reuters".
+# Case matters here (names are capitalised), so it is a pattern of its own.
+_NAME = r"[A-Z][\w.'\u2019-]*(?:\s+(?:[A-Z][\w.'\u2019-]*|de|van|von|da|di|bin|al))*"
+_BYLINE = re.compile(rf"^\s*(?:By|BY|Written by|Words by|Reporting by)\s+{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
+                     rf"(?:\s*[,|\u2022\u00b7\u2013\u2014-]\s*[^.!?]{{0,60}})?\s*$")
+_BYLINE_MAX_WORDS = 14
 
 
 def repair(text: str) -> str:
@@ -52,7 +76,9 @@ def repair(text: str) -> str:
 
 def is_chrome(line: str) -> bool:
     """True for a line that belongs to the page around the article, not to the article."""
-    return bool(_CHROME.match(line))
+    if _CHROME.match(line):
+        return True
+    return len(line.split()) <= _BYLINE_MAX_WORDS and bool(_BYLINE.match(line))
 
 
 def clean(text: str) -> str:

@@ -1,0 +1,99 @@
+"""Page chrome at the text level (digests.clean, digests.segment) and the lead put back (bot.lead)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.lead import restore_lead
+from digests.clean import clean, is_chrome
+from digests.segment import segment
+
+LEAD = "The harbour board agreed on Monday to rebuild the north pier after winter storms cracked its deck."
+SECOND = "Work starts in April and should take eleven months, during which ferries will dock at the south quay."
+THIRD = "Fishing crews welcomed the decision but asked for a temporary landing stage near the fish market."
+
+
+@pytest.mark.parametrize("line", [
+    "By Ada Brennan",
+    "BY PETER OKAFOR, Associated Press",
+    "By Ola Berg and Lena Ortiz | Reuters",
+    "Related: Ferry fares rise again this spring",
+    "MORE: Five harbours to visit this winter",
+    "Also on Coast Courier: the best beaches for a winter walk",
+    "Related Videos",
+    "Other Opinion Columns",
+    "- 312 comments",
+    "- Share on Facebook",
+    "Loading Comments...",
+    "posted on March 3, 2025, at 9:14 a.m.",
+    "Updated 14:02 GMT",
+    "Copyright \u00a9 2025 Coast Courier Ltd.",
+    "\u00a9 2025 Coast Courier. All rights reserved.",
+    "Topics: harbours, ferries, storms",
+    "Image copyright Lena Ortiz",
+    "Photograph: Lena Ortiz/Reuters",
+    "The north pier after the storm. (AP Photo/Lena Ortiz)",
+    "The Latest on the winter storms (all times local):",
+])
+def test_chrome_lines(line: str) -> None:
+    assert is_chrome(line)
+
+
+@pytest.mark.parametrize("line", [
+    LEAD,
+    "By Tuesday, the board had heard from every harbour user.",
+    "More than 40 people attended the meeting at the town hall.",
+    "Copyright law was not part of the discussion.",
+    "Published by the board in 2003, the old plan was never carried out.",
+    "Related questions about the budget will come up next month.",
+    "Also on the agenda was a new lighthouse.",
+])
+def test_article_lines_are_not_chrome(line: str) -> None:
+    assert not is_chrome(line)
+
+
+def test_clean_drops_byline_and_related_card_between_paragraphs() -> None:
+    text = "\n".join(["By Ada Brennan", LEAD, "Related: Ferry fares rise again this spring", SECOND, "Copyright \u00a9 2025 Coast Courier Ltd."])
+    assert clean(text).split("\n") == [LEAD, SECOND]
+
+
+def test_headline_repeated_inside_the_body_is_dropped() -> None:
+    title = "Harbour board to rebuild \u201cnorth pier\u201d"
+    text = "\n".join([LEAD, 'Harbour board to rebuild "north pier"', SECOND, THIRD])
+    layout = segment(text, title=title)
+    assert title.casefold() not in layout.text.casefold() and "rebuild \"north pier\"" not in layout.text
+    assert layout.text.split("\n\n") == [LEAD, SECOND, THIRD]
+
+
+def test_a_standfirst_printed_twice_is_kept_once() -> None:
+    standfirst = "Storm damage forces a year of repairs at the town's busiest landing place."
+    layout = segment("\n".join([standfirst, LEAD, standfirst, SECOND]), title="Pier to be rebuilt")
+    assert layout.text.split("\n\n") == [standfirst, LEAD, SECOND]
+
+
+def test_a_paragraph_the_page_repeats_many_times_stays() -> None:
+    refrain = "The tide comes in and the tide goes out again, as it always has."
+    layout = segment("\n".join([refrain, LEAD, refrain, SECOND, refrain]), title="Tides")
+    assert layout.text.count(refrain) == 3
+
+
+def test_lost_lead_is_put_back_from_json_ld_article_body() -> None:
+    extracted = "\n".join([SECOND, THIRD])
+    article_body = [LEAD, SECOND, THIRD]
+    assert restore_lead(extracted, [article_body]).split("\n") == [LEAD, SECOND, THIRD]
+
+
+def test_lead_falls_back_to_the_next_source_when_the_first_does_not_show_the_text() -> None:
+    extracted = "\n".join([SECOND, THIRD])
+    unrelated = ["A different story about the weather that has nothing in common with this text at all."]
+    assert restore_lead(extracted, [unrelated, [LEAD, SECOND, THIRD]]).split("\n")[0] == LEAD
+
+
+def test_lead_is_left_alone_when_the_text_already_opens_with_it_or_starts_deep() -> None:
+    whole = "\n".join([LEAD, SECOND, THIRD])
+    assert restore_lead(whole, [[LEAD, SECOND, THIRD]]) == whole
+    # The text starts at the source's fifth paragraph: the extractor chose that block on purpose.
+    filler = [f"Paragraph number {n} of the page says something long enough to count as prose here." for n in range(4)]
+    assert restore_lead(THIRD, [filler + [THIRD]]) == THIRD
+    # Short labels before the text ("Share", a kicker) are not a lost lead.
+    assert restore_lead(SECOND, [["Harbours", SECOND]]) == SECOND
