@@ -55,6 +55,12 @@ _CHROME_LINES = [
     r"(?:photo|photograph|image|picture|illustration)s?(?:\s+credit)?\s*(?::|by\b)\s*.{0,80}",
     r".{0,300}\((?:AP|AFP|EPA|Reuters)\s+Photo/[^)]{0,60}\)",
     r".{0,100}/\s*(?:getty images|shutterstock|reuters|afp|ap|epa|alamy)",
+    # page furniture: slideshow and menu controls, widget messages, licence and trademark footers
+    r"previous|next|close|fullscreen|thumbnails|back to top|skip to (?:main )?content|\d+ of \d+",
+    r".{0,80}please try again later\W*",
+    r".{0,120}licensed under (?:a |the )?creative commons\b.{0,120}",
+    r".{0,60}\bis a registered trademark of\b.{0,60}",
+    r"originally published (?:at|on|in)\b.{0,300}",
     # agency format lines: "The Latest on the storm (all times local):"
     r"the latest(?: on\b.{0,120})?\s*\(all times \w+\):?",
 ]
@@ -74,6 +80,20 @@ def repair(text: str) -> str:
     return _EMOJI_RESIDUE.sub("", text)
 
 
+def _is_link_row(line: str) -> bool:
+    """A table row of short labels without a figure: a site's menu laid out as a table
+    ("| Kernel | Security | Archives | Search |"), not a table of data."""
+    if not line.startswith("|"):
+        return False
+    cells = [c.strip() for c in line.strip("| ").split("|") if c.strip()]
+    return (len(cells) >= 4 and not any(ch.isdigit() for ch in line) and all(len(c.split()) <= 4 for c in cells)
+            and not any(set(c) <= set("-: ") for c in cells))
+
+
+def _is_separator(line: str | None) -> bool:
+    return bool(line) and line.startswith("|") and set(line) <= set("|-: ")
+
+
 def is_chrome(line: str) -> bool:
     """True for a line that belongs to the page around the article, not to the article."""
     if _CHROME.match(line):
@@ -84,7 +104,11 @@ def is_chrome(line: str) -> bool:
 def clean(text: str) -> str:
     """Repaired text with page-chrome lines dropped and runs of blank lines collapsed."""
     lines = [line.strip() for line in repair(text).split("\n")]
-    kept = [line for line in lines if not is_chrome(line)]
+    # A menu row stands alone; a table's header row has its |---| separator next to it.
+    menus = {i for i, line in enumerate(lines) if _is_link_row(line)
+             and not _is_separator(lines[i + 1] if i + 1 < len(lines) else None)
+             and not _is_separator(lines[i - 1] if i else None)}
+    kept = [line for i, line in enumerate(lines) if i not in menus and not is_chrome(line)]
     out = "\n".join(kept)
     out = re.sub(r"[ \t]+", " ", out)
     return re.sub(r"\n{3,}", "\n\n", out).strip()

@@ -34,6 +34,11 @@ THIRD = "Fishing crews welcomed the decision but asked for a temporary landing s
     "Photograph: Lena Ortiz/Reuters",
     "The north pier after the storm. (AP Photo/Lena Ortiz)",
     "The Latest on the winter storms (all times local):",
+    "- 2 of 7",
+    "- Fullscreen",
+    "This feature is temporarily unavailable. Please try again later.",
+    "This site is licensed under a Creative Commons Attribution 4.0 licence.",
+    "Originally published at coastcourier.example on 3 March 2025.",
 ])
 def test_chrome_lines(line: str) -> None:
     assert is_chrome(line)
@@ -47,6 +52,8 @@ def test_chrome_lines(line: str) -> None:
     "Published by the board in 2003, the old plan was never carried out.",
     "Related questions about the budget will come up next month.",
     "Also on the agenda was a new lighthouse.",
+    "Next week the board meets again.",
+    "Close to 200 boats use the pier every day.",
 ])
 def test_article_lines_are_not_chrome(line: str) -> None:
     assert not is_chrome(line)
@@ -97,3 +104,12 @@ def test_lead_is_left_alone_when_the_text_already_opens_with_it_or_starts_deep()
     assert restore_lead(THIRD, [filler + [THIRD]]) == THIRD
     # Short labels before the text ("Share", a kicker) are not a lost lead.
     assert restore_lead(SECOND, [["Harbours", SECOND]]) == SECOND
+
+
+def test_a_menu_laid_out_as_a_table_row_is_dropped_but_a_data_table_stays() -> None:
+    menu = "| Harbour news | Ferries | Weather | Contact us | Search |"
+    header, rule, row = "| Quay | Berths | Depth |", "|---|---|---|", "| North pier | 12 | 4 m |"
+    text = "\n".join([menu, LEAD, header, rule, row, "| Boats | Ferries | Yachts | Barges |", "|---|---|---|---|", SECOND])
+    out = clean(text).split("\n")
+    assert menu not in out
+    assert header in out and rule in out and row in out and "| Boats | Ferries | Yachts | Barges |" in out
