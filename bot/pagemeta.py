@@ -157,7 +157,7 @@ _ROLE_WORDS = frozenset("""reporter editor correspondent writer columnist contri
 _DATE_WORDS = re.compile(r"\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b|"
                          r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
                          r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?|"
-                         r"\b\d{1,4}\b|\bupdated\b|\bpublished\b|\bposted\b", re.I)
+                         r"\d|\bupdated\b|\bpublished\b|\bposted\b", re.I)
 _NOT_NAMES = frozenset({"username", "follow", "follow author", "authority control", "admin", "staff", "unknown",
                         "guest", "last", "anonymous", "editor", "editors",
                         # degrees and credentials after a comma: "Brenda Kay, MA"
@@ -208,6 +208,28 @@ def _reads_as_name(name: str) -> bool:
 def _iso(value: str | None) -> str | None:
     match = _ISO.search(value or "")
     return match.group(1) if match else None
+
+
+_AUTHOR_XPATH = ('//*[@itemprop="author" or @rel="author" or contains(@class, "byline") or '
+                 'contains(@class, "author-name") or contains(@class, "author__name")]')
+
+
+def _byline_author(tree: Any) -> str | None:
+    """The name in the article's visible byline (`itemprop="author"`, `rel="author"`, a "byline"
+    class), outside related cards and comments."""
+    for el in tree.xpath(_AUTHOR_XPATH):
+        if el.tag in ("link", "meta") or any(a.tag in ("aside", "nav", "footer") for a in el.iterancestors()):
+            continue
+        classes = " ".join(f"{a.get('class', '')} {a.get('id', '')}" for a in [el, *list(el.iterancestors())[:4]])
+        if _NOT_ARTICLE.search(classes):
+            continue
+        name = el.xpath('.//*[@itemprop="name"]')
+        text = _squash((name[0] if name else el).text_content())
+        if 0 < len(text.split()) <= 12:
+            author = clean_author(text)
+            if author:
+                return author
+    return None
 
 
 def _byline_time(tree: Any) -> str | None:
@@ -270,6 +292,9 @@ def read_page_meta(html: str, url: str | None = None) -> PageMeta:
         author = clean_author(candidate)
         if author:
             break
+
+    if author is None:
+        author = _byline_author(tree)
 
     published = _byline_time(tree)
     if published is None:

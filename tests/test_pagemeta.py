@@ -55,6 +55,7 @@ def test_site_name_comes_from_application_name_and_json_ld_publisher() -> None:
 def test_author_with_a_date_glued_on_keeps_only_the_name() -> None:
     assert clean_author("Maria Lindqvist Monday; November") == "Maria Lindqvist"
     assert clean_author("By PETER OKAFOR March 3, 2021 4:10 PM") == "Peter Okafor"
+    assert clean_author("by Maria Lindqvist22 Dec 2016") == "Maria Lindqvist"  # a page's markup glued them
     html = page('<meta name="author" content="Maria Lindqvist Tuesday, 4 March 2025">')
     assert read_page_meta(html).author == "Maria Lindqvist"
 
@@ -67,6 +68,12 @@ def test_author_without_job_title_handle_or_link() -> None:
     assert clean_author("Lena Ortiz and Kofi Mensah") == "Lena Ortiz, Kofi Mensah"
     # A surname that happens to be a job word stays.
     assert clean_author("Sam Writer") == "Sam Writer"
+
+
+def test_author_from_the_visible_byline_when_no_metadata_names_one() -> None:
+    byline = ('<aside class="related"><span class="byline">By Someone Else</span></aside>'
+              '<span class="pb-byline">By Ines Walter</span><span class="tweet-authors">Follow @ineswalter</span>')
+    assert read_page_meta(page("<title>Pier</title>", byline + BODY)).author == "Ines Walter"
 
 
 def test_author_labels_are_not_names() -> None:
