@@ -42,7 +42,7 @@ _CHROME_LINES = [
     r"(?:subscribe|sign up)(?: (?:now|today|to|for)\b.*)?",
     r"(?:click|tap) here\b.*",
     r"(?:follow us|like us) on\b.*",
-    r"advertisement|sponsored content|read more|continue reading|print|email|please wait\W*|loading\W*",
+    r"powered by \w+(?: \w+)?|advertisement|sponsored content|read more|continue reading|print|email|please wait\W*|loading\W*",
     r"(?:posted|filed) (?:in|under)\b.{0,60}",
     r"(?:tags?|topics?|filed under):.{0,200}",
     # time stamps and reprint/copyright boxes
@@ -90,6 +90,15 @@ def _is_link_row(line: str) -> bool:
             and not any(set(c) <= set("-: ") for c in cells))
 
 
+def _is_label_row(line: str) -> bool:
+    """A table row with one filled cell of words and no sentence in it: a layout table's menu or an
+    image caption, not a data table (its rows have several cells) and not prose (it ends sentences)."""
+    if not line.startswith("|"):
+        return False
+    cells = [c.strip() for c in line.strip("| ").split("|") if c.strip()]
+    return len(cells) == 1 and len(cells[0].split()) > 8 and not re.search(r"[.!?]['\")\u201d\u2019]*(?:\s|$)", cells[0])
+
+
 def _is_separator(line: str | None) -> bool:
     return bool(line) and line.startswith("|") and set(line) <= set("|-: ")
 
@@ -108,7 +117,7 @@ def clean(text: str) -> str:
     menus = {i for i, line in enumerate(lines) if _is_link_row(line)
              and not _is_separator(lines[i + 1] if i + 1 < len(lines) else None)
              and not _is_separator(lines[i - 1] if i else None)}
-    kept = [line for i, line in enumerate(lines) if i not in menus and not is_chrome(line)]
+    kept = [line for i, line in enumerate(lines) if i not in menus and not _is_label_row(line) and not is_chrome(line)]
     out = "\n".join(kept)
     out = re.sub(r"[ \t]+", " ", out)
     return re.sub(r"\n{3,}", "\n\n", out).strip()

@@ -113,3 +113,11 @@ def test_a_menu_laid_out_as_a_table_row_is_dropped_but_a_data_table_stays() -> N
     out = clean(text).split("\n")
     assert menu not in out
     assert header in out and rule in out and row in out and "| Boats | Ferries | Yachts | Barges |" in out
+
+
+def test_a_lone_cell_of_words_without_a_sentence_is_dropped_but_a_prose_cell_stays() -> None:
+    nav = "| Harbour news front page ferries weather tides archives previous week following week |"
+    caption = "| Map of the harbour with the north pier, the south quay and the fish market |"
+    prose = f"| {LEAD} |"
+    out = clean("\n".join([nav, caption, prose, "Powered by Tumblr", SECOND])).split("\n")
+    assert out == [prose, SECOND]
