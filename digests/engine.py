@@ -20,7 +20,7 @@ from .dispute import find_dispute
 from .entities import find_entities
 from .errors import ArticleError
 from .implications import find_implications
-from .language import detect_language, is_english
+from .language import detect_language, is_english, load_language_model
 from .leadtldr import lead_tldr
 from .models import Article, ArticleMeta, Digest, Quote, Span, Truncation
 from .nlp import MAX_CHARS, load_nlp, parse_text
@@ -85,6 +85,7 @@ class DigestEngine:
     def __init__(self, nlp: Language | None = None, max_chars: int = MAX_CHARS,
                  max_input_chars: int = MAX_INPUT_CHARS) -> None:
         self.nlp = nlp or load_nlp()
+        load_language_model()
         self.max_chars = max_chars
         self.max_input_chars = max_input_chars
 

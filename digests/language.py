@@ -24,6 +24,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_language_model() -> None:
+    """Load the language model now (it takes a second), so that the first digest does not wait."""
+    _identifier()
+
+
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of the language `text` is written in ("en" when unsure)."""
     sample = text[:SAMPLE_CHARS]
