@@ -73,6 +73,27 @@ _BYLINE = re.compile(rf"^\s*(?:By|BY|Written by|Words by|Reporting by)\s+{_NAME}
 _BYLINE_MAX_WORDS = 14
 
 
+# What agencies and tabloids put before the first sentence of a scraped article, on the same line:
+# "By . Ada Brennan . PUBLISHED: . 14:11 EST, 25 October 2013 . | . UPDATED: . 15:36 EST, … . ",
+# "Last updated at 1:25 AM on 3rd August 2011 . ", and datelines such as "BERLIN, Germany (CNN) -- ".
+_PREAMBLE = re.compile(
+    r"^(?:"
+    r"By \. [^.]{1,60}? \. (?:and [^.]{1,40}? \. )?"
+    r"|(?:PUBLISHED|UPDATED): \. [^.|]{1,40}? \. (?:\| \. )?"
+    r"|Last updated at [^.]{1,40}? \. "
+    r"|(?:[A-Z][\w .,'\u2019-]{0,40}?\s*)?\((?:CNN|AP|Reuters|AFP|CNNMoney)\)(?:\s*(?:--|\u2014|\u2013)\s*|(?=[A-Z]))"
+    r")+"
+)
+
+
+def strip_preamble(line: str) -> str:
+    """`line` without a byline, time stamp or agency dateline glued before its first sentence."""
+    match = _PREAMBLE.match(line)
+    if not match or match.end() == len(line):
+        return line
+    return line[match.end():]
+
+
 def repair(text: str) -> str:
     """Fix mojibake and normalise line ends without changing the article's punctuation."""
     text = ftfy.fix_text(text, config=_FTFY)
@@ -112,7 +133,7 @@ def is_chrome(line: str) -> bool:
 
 def clean(text: str) -> str:
     """Repaired text with page-chrome lines dropped and runs of blank lines collapsed."""
-    lines = [line.strip() for line in repair(text).split("\n")]
+    lines = [strip_preamble(line.strip()) for line in repair(text).split("\n")]
     # A menu row stands alone; a table's header row has its |---| separator next to it.
     menus = {i for i, line in enumerate(lines) if _is_link_row(line)
              and not _is_separator(lines[i + 1] if i + 1 < len(lines) else None)

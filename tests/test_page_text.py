@@ -121,3 +121,25 @@ def test_a_lone_cell_of_words_without_a_sentence_is_dropped_but_a_prose_cell_sta
     prose = f"| {LEAD} |"
     out = clean("\n".join([nav, caption, prose, "Powered by Tumblr", SECOND])).split("\n")
     assert out == [prose, SECOND]
+
+
+@pytest.mark.parametrize(("line", "rest"), [
+    ("By . Ada Brennan . PUBLISHED: . 14:11 EST, 3 March 2025 . | . UPDATED: . 15:36 EST, 3 March 2025 . " + LEAD, LEAD),
+    ("By . Harbour Desk Reporter . Last updated at 1:25 AM on 3rd March 2025 . " + LEAD, LEAD),
+    ("By . Ada Brennan . and Ola Berg . " + LEAD, LEAD),
+    ("PUBLISHED: . 07:04 EST, 3 March 2025 . | . UPDATED: . 07:16 EST, 3 March 2025 . " + LEAD, LEAD),
+    ("PORTSMOUTH, England (CNN) -- " + LEAD, LEAD),
+    ("(CNN)" + LEAD, LEAD),
+    ("Harbour town (Reuters) \u2014 " + LEAD, LEAD),
+])
+def test_byline_time_stamp_and_agency_dateline_before_the_first_sentence_are_dropped(line: str, rest: str) -> None:
+    assert clean(line) == rest
+
+
+@pytest.mark.parametrize("line", [
+    "By the time the board met, the pier had been closed for a week.",
+    "The agency (AP) reported the closure first.",
+    "CNN reported the closure first.",
+])
+def test_sentences_that_merely_look_like_a_preamble_stay_whole(line: str) -> None:
+    assert clean(line) == line
