@@ -35,6 +35,8 @@ _MAX_CHROME_CHARS = 1500
 # Article wrappers are never dropped even when a class word matches ("article-body share-enabled").
 _ARTICLE_TAGS = {"article", "main", "body", "html"}
 MIN_KEPT_WORDS = 10
+_PROSE_WORDS = 20
+_PROSE_PARAGRAPHS = 3
 
 
 def _label(el: Any) -> str:
@@ -48,7 +50,19 @@ def _is_chrome(el: Any) -> bool:
         return True
     named = (el.tag in _SHORT or el.get("role") in ("complementary", "navigation")
              or bool(_CHROME_WORDS.search(_label(el))))
-    return named and len(el.text_content()) <= _MAX_CHROME_CHARS
+    return named and len(el.text_content()) <= _MAX_CHROME_CHARS and not _holds_prose(el)
+
+
+def _holds_prose(el: Any) -> bool:
+    """Several paragraphs of real length: the article, whatever its wrapper's class says
+    ("caption-and-body", "story share-enabled"); cards and boxes hold a line or two."""
+    long = 0
+    for p in el.iter("p"):
+        if len(p.text_content().split()) >= _PROSE_WORDS:
+            long += 1
+            if long >= _PROSE_PARAGRAPHS:
+                return True
+    return False
 
 
 def strip_chrome(html: str) -> str:

@@ -165,3 +165,16 @@ def test_a_long_block_is_kept_whatever_its_class_says() -> None:
     html = page("<title>Pier</title>", f'<div class="share-enabled"><p>{long_text}</p></div>' + BODY)
     text, _ = extract_html(html)
     assert "every harbour user" in text
+
+
+def test_a_short_article_in_a_wrapper_whose_class_names_chrome_is_kept() -> None:
+    paragraphs = [
+        "The harbour board agreed on Monday to rebuild the north pier after winter storms cracked its deck in three places along its length.",
+        "Work starts in April and should take eleven months, the board said, during which ferries will dock at the south quay instead of the pier.",
+        "Fishing crews welcomed the decision but asked for a temporary landing stage near the fish market for the whole of the coming season.",
+    ]
+    body = '<div class="caption-and-body">' + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"
+    # Other text on the page, so that dropping the wrapper would leave something else to extract.
+    other = "<p>The town museum opens its winter exhibition about old lighthouses and the keepers who ran them.</p>"
+    text, _ = extract_html(page("<title>Pier</title>", body, before=other))
+    assert all(p in text for p in paragraphs)
