@@ -13,6 +13,9 @@ import trafilatura
 from digests.models import ArticleMeta
 
 from .errors import SourceError
+from .lead import article_paragraphs, restore_lead
+from .pagechrome import strip_chrome
+from .pagemeta import clean_author, clean_title, read_page_meta
 
 # trafilatura falls back to any text on the page, so a login wall still "extracts" as "Home Log in".
 # Below this many words there is no article; the engine's own minimum then never sees page chrome.
@@ -44,25 +47,37 @@ def extract_html(html: str, url: str | None = None) -> tuple[str, ArticleMeta]:
     `url`, when known, is kept as the article's URL and helps date detection; the page's own canonical URL
     is used otherwise. Raises SourceError when the page has no article text (a login wall, an empty page).
     """
+    cleaned = strip_chrome(html)
     doc = trafilatura.bare_extraction(
-        html,
+        cleaned,
         url=url,
         with_metadata=True,
+        # Recall mode keeps the lead paragraphs that the default mode sometimes drops, and it stays on
+        # the article where the default falls back to the whole page (measured on real pages: both
+        # precision and recall go up).
+        favor_recall=True,
         include_comments=False,  # reader comments are not the article
         include_tables=True,
         include_images=False,
         include_links=False,
         include_formatting=False,  # plain lines; headings stay as their own lines
     )
-    text = doc.text if doc is not None else None
+    page = read_page_meta(html, url)
+    text = getattr(doc, "text", None)
+    if (not text or len(text.split()) < MIN_WORDS) and page.article_body:
+        text = page.article_body  # the page ships its text as data only (a script-rendered page)
     if not text or len(text.split()) < MIN_WORDS:
         raise SourceError("no article text found in the page")
-    published = doc.date if doc.date and _ISO_DATE.fullmatch(doc.date) else None
+    sources = [page.article_body.split("\n")] if page.article_body else []
+    text = restore_lead(text, sources + [article_paragraphs(cleaned)])
+    # trafilatura's guesses (None when only the JSON-LD text was found) come after the page's own facts.
+    sitename, date = getattr(doc, "sitename", None), getattr(doc, "date", None)
+    sites = page.site_names + ([sitename] if sitename else [])
     meta = ArticleMeta(
-        title=_first(doc.title),
-        url=url or _first(doc.url),
-        source=_first(doc.sitename),
-        author=_first(doc.author),
-        published=published,
+        title=page.title or clean_title(getattr(doc, "title", None), sites),
+        url=url or _first(getattr(doc, "url", None)),
+        source=_first(sitename),
+        author=page.author or clean_author(getattr(doc, "author", None)),
+        published=page.published or (date if date and _ISO_DATE.fullmatch(date) else None),
     )
     return text.strip(), meta

@@ -20,6 +20,8 @@ from .dispute import find_dispute
 from .entities import find_entities
 from .errors import ArticleError
 from .implications import find_implications
+from .language import detect_language, is_english, load_language_model
+from .leadtldr import lead_tldr
 from .models import Article, ArticleMeta, Digest, Quote, Span, Truncation
 from .nlp import MAX_CHARS, load_nlp, parse_text
 from .parsed import ParsedArticle, blocks_of
@@ -83,20 +85,41 @@ class DigestEngine:
     def __init__(self, nlp: Language | None = None, max_chars: int = MAX_CHARS,
                  max_input_chars: int = MAX_INPUT_CHARS) -> None:
         self.nlp = nlp or load_nlp()
+        load_language_model()
         self.max_chars = max_chars
         self.max_input_chars = max_input_chars
 
-    def parse(self, raw_text: str, meta: ArticleMeta | None = None,
-              checkpoint: Callable[[], None] | None = None) -> ParsedArticle:
-        meta = meta or ArticleMeta()
+    def _layout(self, raw_text: str, meta: ArticleMeta) -> tuple[Layout, bool]:
+        """The cleaned, segmented opening of `raw_text` and whether it is the whole text."""
         _check_text(raw_text, self.max_input_chars)
         # Cut before cleaning, so that neither cleaning nor parsing ever sees more than max_chars.
         opening = _opening(raw_text, self.max_chars)
         whole = segment(cleaning.clean(opening), title=meta.title, published=meta.published)
         layout = _opening_layout(whole, self.max_chars)
         _check_text(layout.text, self.max_chars)
-        complete = len(opening) == len(raw_text) and len(layout.text) == len(whole.text)
+        return layout, len(opening) == len(raw_text) and len(layout.text) == len(whole.text)
+
+    def parse(self, raw_text: str, meta: ArticleMeta | None = None,
+              checkpoint: Callable[[], None] | None = None) -> ParsedArticle:
+        layout, complete = self._layout(raw_text, meta or ArticleMeta())
         return ParsedArticle(layout=layout, doc=parse_text(self.nlp, layout.text, checkpoint), complete=complete)
+
+    def _article(self, layout: Layout, complete: bool, raw_text: str, meta: ArticleMeta, language: str) -> Article:
+        text = layout.text
+        words = len(text.split())
+        return Article(
+            id=article_id(text),
+            title=layout.title,
+            published=layout.published,
+            url=meta.url,
+            source=meta.source,
+            author=meta.author,
+            word_count=words,
+            text=text,
+            sections=[Span(text=text[b.start:b.end], start=b.start, end=b.end) for b in layout.blocks if b.kind == "heading"],
+            truncated=None if complete else Truncation(analysed_words=words, total_words=len(raw_text.split())),
+            language=language,
+        )
 
     def digest(self, raw_text: str, meta: ArticleMeta | None = None,
                checkpoint: Callable[[], None] | None = None) -> Digest:
@@ -105,24 +128,18 @@ class DigestEngine:
         no longer waits for. The engine itself keeps no clock."""
         meta = meta or ArticleMeta()
         step = checkpoint or (lambda: None)
-        parsed = self.parse(raw_text, meta, checkpoint)
+        layout, complete = self._layout(raw_text, meta)
+        language = detect_language(layout.text)
+        if not is_english(language):
+            # The English model would pair quote marks wrongly and find fragments as names: a page in
+            # another language gets its title, date and lead, and says which language it is in.
+            return Digest(article=self._article(layout, complete, raw_text, meta, language),
+                          tldr=lead_tldr(layout), engine=ENGINE_NAME)
+        parsed = ParsedArticle(layout=layout, doc=parse_text(self.nlp, layout.text, checkpoint), complete=complete)
         step()
         quotes = find_quotes(parsed)
         step()
-        text = parsed.text
-        words = len(text.split())
-        article = Article(
-            id=article_id(text),
-            title=parsed.layout.title,
-            published=parsed.layout.published,
-            url=meta.url,
-            source=meta.source,
-            author=meta.author,
-            word_count=words,
-            text=text,
-            sections=[Span(text=text[b.start:b.end], start=b.start, end=b.end) for b in parsed.layout.blocks if b.kind == "heading"],
-            truncated=None if parsed.complete else Truncation(analysed_words=words, total_words=len(raw_text.split())),
-        )
+        article = self._article(layout, complete, raw_text, meta, language)
         tldr = make_tldr(parsed)
         implications = find_implications(parsed)
         step()

@@ -59,6 +59,10 @@ class Article(_Model):
     text: str = Field(description="The cleaned article text every offset in the digest refers to")
     sections: list[Span] = Field(default_factory=list, description="Section headings")
     truncated: Truncation | None = Field(default=None, description="Set when only the opening was digested")
+    language: str | None = Field(default=None, description=(
+        'ISO 639-1 code of the language detected in the text ("en", "de", …); when it is not "en" the '
+        "digest has only the title, date and a TL;DR of the lead, and no quotes, implications, dispute "
+        "or entities"))
 
 
 class Speaker(_Model):

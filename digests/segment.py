@@ -100,6 +100,36 @@ def _looks_like_title(line: str) -> bool:
     return 2 <= len(words) <= 30 and not line.rstrip().endswith((".", ":", ",")) and not _BULLET_MARK.match(line)
 
 
+# A paragraph this long that comes twice is a repeated standfirst or card, not the writer's emphasis.
+_REPEAT_MIN_WORDS = 8
+
+
+def _key(line: str) -> str:
+    return " ".join(re.findall(r"\w+", line.casefold()))
+
+
+def _drop_repeats(lines: list[str], title: str | None) -> list[str]:
+    """`lines` without the headline repeated as a paragraph and without the second copy of a prose
+    paragraph printed exactly twice (a standfirst shown above and inside the article, a card placed
+    twice). Text a page repeats many times (a template, a refrain, code) is its own and stays."""
+    title_key = _key(title) if title else None
+    keys = [_key(line) for line in lines]
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    seen: set[str] = set()
+    kept = []
+    for line, key in zip(lines, keys):
+        if title_key and key == title_key:
+            continue
+        if counts[key] == 2 and len(line.split()) >= _REPEAT_MIN_WORDS and _ends_sentence(line):
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(line)
+    return kept
+
+
 def segment(text: str, title: str | None = None, published: str | None = None) -> Layout:
     """Split cleaned text into title, date and body blocks.
 
@@ -120,7 +150,7 @@ def segment(text: str, title: str | None = None, published: str | None = None) -
             del lines[index]
             break
 
-    body = lines[head:]
+    body = _drop_repeats(lines[head:], title)
     blocks: list[Block] = []
     parts: list[str] = []
     offset = 0
