@@ -64,6 +64,17 @@ class Article(_Model):
         "digest has only the title, date and a TL;DR of the lead, and no quotes, implications, dispute "
         "or entities"))
 
+    @property
+    def notes(self) -> list[str]:
+        """The lines every renderer shows next to the digest: the article is not in English, or only
+        its opening was digested."""
+        from .language import language_note  # py3langid loads only where a note is wanted
+
+        lines = [language_note(self.language)] if self.language is not None else []
+        if self.truncated is not None:
+            lines.append(self.truncated.note)
+        return [line for line in lines if line]
+
 
 class Speaker(_Model):
     name: str

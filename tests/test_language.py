@@ -84,3 +84,19 @@ def test_html_page_in_another_language_keeps_its_title(engine) -> None:
     assert digest.article.language == "de"
     assert digest.article.title == "Hafenrat beschließt Neubau der Nordmole"
     assert digest.tldr[0].startswith("Der Hafenrat hat am Montag beschlossen")
+
+
+def test_every_renderer_says_an_article_is_not_in_english(engine) -> None:
+    from adapters.discord import render as discord_render
+    from adapters.slack import render as slack_render
+    from adapters.terminal.render import to_markdown
+    from tests.slack_server import texts
+
+    digest = engine.digest(GERMAN)
+    [note] = digest.article.notes
+    assert note.startswith("This article is in German")
+    assert note in to_markdown(digest)
+    assert note in "\n".join(texts(slack_render.digest_messages(digest)[0].payload()))
+    embeds = discord_render.digest_embeds(digest)
+    assert any(note in (embed.description or "") for embed in embeds)
+    assert engine.digest(ENGLISH).article.notes == []

@@ -232,8 +232,8 @@ def digest_embeds(digest: Digest, colour: int = COLOURS["answer"]) -> list[disco
     builder.new(title=escape(a.title or "Untitled article"), url=a.url)
     meta = " · ".join(x for x in (a.source, a.author and f"by {a.author}", a.published, f"{a.word_count:,} words") if x)
     builder.footer(meta)
-    if a.truncated is not None:
-        builder.text(f"*{escape(a.truncated.note)}*")
+    for note in a.notes:
+        builder.text(f"*{escape(note)}*")
     builder.text("**TL;DR**\n" + escape(" ".join(digest.tldr)))
     quotes = [q for q in digest.quotes if q.speaker is not None]
     if quotes:

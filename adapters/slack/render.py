@@ -217,8 +217,8 @@ def digest_units(digest: Digest, *, article_id: str | None = None) -> list[Unit]
     intro: list[Block] = [header(a.title or "Untitled article")]
     if details:
         intro.append(context(clip(" · ".join(details), MAX_SECTION_TEXT)))
-    if a.truncated is not None:
-        intro.append(context(escape(a.truncated.note)))
+    for note in a.notes:
+        intro.append(context(escape(note)))
     tldr = clip(escape(" ".join(digest.tldr)), MAX_SECTION_TEXT - 20)
     intro.append(section(f"*TL;DR*\n{tldr}"))
     buttons = link_buttons([("Read the article", a.url or "")], prefix=f"{LINK_ACTION_PREFIX}_{(article_id or a.id)[:16]}")

@@ -38,19 +38,13 @@ def attributed(digest: Digest) -> list[Quote]:
     return [q for q in digest.quotes if q.speaker is not None]
 
 
-def truncation_note(digest: Digest) -> str | None:
-    cut = digest.article.truncated
-    return cut.note if cut is not None else None
-
-
 def to_markdown(digest: Digest) -> str:
     a = digest.article
     lines = [f"# {a.title or 'Untitled article'}", ""]
     meta = " · ".join(x for x in (a.published, a.source, a.url) if x)
     if meta:
         lines += [f"_{meta}_", ""]
-    note = truncation_note(digest)
-    if note:
+    for note in a.notes:
         lines += [f"> {note}", ""]
     lines += ["## TL;DR", "", " ".join(digest.tldr), ""]
     if digest.quotes:
@@ -84,8 +78,7 @@ def print_digest(digest: Digest, console: Console) -> None:
     meta = " · ".join(x for x in (a.published, a.source, a.url) if x)
     if meta:
         parts.append(Text(meta, style="dim"))
-    note = truncation_note(digest)
-    if note:
+    for note in a.notes:
         parts.append(Text(note, style="yellow"))
     parts += [Text("\nTL;DR", style="bold cyan"), Text(" ".join(digest.tldr))]
     if digest.quotes:
