@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Token
 from .entities import Mention, SpeakerIndex, mentions, same_person
 from .models import Dispute, Party, Quote
 from .parsed import ParsedArticle
-from .tldr import Sentence, body_sentences, quoted_regions, quoted_share
+from .sentences import Sentence, body_sentences, quoted_regions, quoted_share
 
 _STRONG = re.compile(
     r"\b(?:cut(?:s|ting)? off|revok(?:e|ed|es|ing)|revocation|ban(?:s|ned|ning)?|su(?:ed|es|ing)|lawsuits?"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .models import Implication
 from .parsed import ParsedArticle
 from .segment import _BULLET_MARK, Block
-from .tldr import Sentence, body_sentences, content_start, quoted_regions, quoted_share
+from .sentences import Sentence, body_sentences, content_start, quoted_regions, quoted_share
 
 MAX_IMPLICATIONS = 8
 
