@@ -183,16 +183,24 @@ def has_finite_verb(span: Span) -> bool:
     return any(token.tag_ in _FINITE for token in span)
 
 
-def is_prose(parsed: ParsedArticle, sentence: Sentence) -> bool:
+def _link_run(text: str) -> bool:
+    """Menu or link-list text run together ("Support Mojang on Twitter Try our other games!"):
+    nearly every word capitalised, as no sentence of prose is."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return len(words) >= 6 and sum(w[0].isupper() for w in words) / len(words) >= 0.75
+
+
+def is_prose(parsed: ParsedArticle, sentence: Sentence, lower_start: bool = False) -> bool:
     """A well-formed statement of the body that can stand alone: it ends a sentence (not a question,
     not a caption's " ."), starts like one, has a finite verb, and is not a caption label, a promo
-    line or page chrome."""
+    line, a run of links or page chrome. A lower-case start marks a fragment of a bad split or a
+    slogan; `lower_start` lets one pass when it opens its paragraph (text written all in lower case)."""
     text = sentence.text
-    if not ends_sentence(text) or is_chrome(text) or _PROMO.search(text):
+    if not ends_sentence(text) or is_chrome(text) or _PROMO.search(text) or _link_run(text):
         return False
     first = text.lstrip("\"'“‘([")[:1]
-    # A lower-case start is a fragment of a bad split, unless the paragraph itself starts so.
-    if not (first.isupper() or first.isdigit()) and sentence.start != content_start(parsed.text, sentence.block):
+    if not (first.isupper() or first.isdigit()) and not (
+            lower_start and sentence.start == content_start(parsed.text, sentence.block)):
         return False
     span = span_of(parsed, sentence)
     label = _CAPTION_LABEL.match(text)

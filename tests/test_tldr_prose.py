@@ -104,3 +104,18 @@ def test_lead_in_end_keeps_a_sentence_that_has_no_dateline() -> None:
     assert lead_in_end(text, 0, len(text)) == 0
     dated = "WASHINGTON — The Senate passed the bill."
     assert dated[lead_in_end(dated, 0, len(dated)):] == "The Senate passed the bill."
+
+
+def test_a_later_sentence_with_more_of_the_news_beats_a_side_detail(nlp: Language) -> None:
+    # Only two sentences fit the word budget: the second is colour, the third carries the news
+    # (the title's actors and event), so the third is taken although it comes later.
+    parsed = parse(nlp, """Harlow Council Closes Mill Road Bridge for Repairs
+The Harlow council voted on Tuesday evening to close the Mill Road bridge to all cars and lorries for two years of repairs, after engineers found cracks in two of its arches.
+Rain fell steadily on the small and patient crowd that had gathered on the steps outside the old town hall long before the meeting began that evening.
+The Mill Road bridge repairs will cost the Harlow council 14 million pounds, and the bridge will close to cars in May, officials said.
+Pigeons nest under the arches of the old stone bridge, according to the Harlow bird society.""")
+    tldr = make_tldr(parsed)
+    assert len(tldr) == 2
+    assert tldr[0].startswith("The Harlow council voted on Tuesday")
+    assert tldr[1].startswith("The Mill Road bridge repairs will cost")
+    assert sum(len(s.split()) for s in tldr) <= 75
