@@ -11,11 +11,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from spacy.tokens import Doc, Token
 
 from .entities import Mention, SpeakerIndex, mentions, same_person
-from .models import Dispute, Party, Quote
+from .models import Dispute, Implication, Party, Quote
 from .parsed import ParsedArticle
 from .sentences import Sentence, body_sentences, quoted_regions, quoted_share
 
@@ -183,7 +184,9 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
     return actor, " ".join(w for w in [actor, token.text, particles, " ".join(words)] if w)
 
 
-def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
+def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Iterable[Implication] = ()) -> Dispute | None:
+    """The dispute the article reports, or None. A sentence already shown as an implication is not
+    repeated as an open question."""
     sentences = body_sentences(parsed)
     strong = [s for s in sentences if _STRONG.search(s.text)]
     if not strong:
@@ -222,6 +225,8 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
                or not {who.of(m) for m in _mentions_in(found, s)} - set(ranked)]
 
     taken = {s.start for s in actions} | ({allegation.start} if allegation else set())
+    shown = [(i.start, i.end) for i in implications]
+    taken |= {s.start for s in narrated if any(start < s.end and s.start < end for start, end in shown)}
     open_questions = [s for s in narrated if s.start not in taken
                       and (_OPEN.search(s.text) or (_CLAIMED_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
 
