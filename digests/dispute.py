@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 from spacy.tokens import Doc, Token
 
-from .entities import Mention, SpeakerIndex, mentions, same_person
+from .conflict import Act, PartyFinder, conflict_acts, speakers
+from .entities import Mention, SpeakerIndex, same_person
 from .models import Dispute, Implication, Party, Quote
 from .parsed import ParsedArticle
 from .sentences import Sentence, body_sentences, quoted_regions, quoted_share
@@ -184,23 +185,49 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
     return actor, " ".join(w for w in [actor, token.text, particles, " ".join(words)] if w)
 
 
+def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Mention], who: _Parties,
+             quotes: list[Quote]) -> list[str] | None:
+    """The two parties of the article's conflict, the one that acted first named first; None unless
+    one acts against the other and each of them acts or speaks in the article (someone who is only
+    talked about is not a party)."""
+    finder = PartyFinder(found, who.of)
+    acts = conflict_acts(parsed, sentences, finder)
+    if not acts:
+        return None
+    people = {m.name for m in found if m.kind == "person"}
+    engaged = {act.actor for act in acts} | speakers(parsed, sentences, finder)
+
+    def speaks(party: str) -> bool:
+        return party in engaged or bool(_own_quotes(party, party in people, quotes))
+
+    scores: Counter[frozenset[str]] = Counter()
+    first: dict[frozenset[str], Act] = {}
+    for act in acts:
+        if act.target is None:
+            continue
+        pair = frozenset((act.actor, act.target))
+        scores[pair] += 2
+        first.setdefault(pair, act)
+    for act in acts:  # an answer by either party strengthens their pair
+        for pair in scores:
+            if act.actor in pair and (act.target is None or act.target in pair):
+                scores[pair] += 1
+    valid = [pair for pair in scores if all(speaks(party) for party in pair)]
+    if not valid:
+        return None
+    best = max(valid, key=lambda pair: (scores[pair], -first[pair].sentence.start))
+    act = first[best]
+    return [act.actor, act.target or ""]
+
+
 def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Iterable[Implication] = ()) -> Dispute | None:
     """The dispute the article reports, or None. A sentence already shown as an implication is not
     repeated as an open question."""
     sentences = body_sentences(parsed)
-    strong = [s for s in sentences if _STRONG.search(s.text)]
-    if not strong:
-        return None
-    strong_starts = {s.start for s in strong}  # a set: membership is asked of every sentence
-    conflict = [s for s in sentences if s.start in strong_starts or _WEAK.search(s.text)]
-    found = mentions(parsed)
+    found = parsed.mentions
     who = _Parties(quotes)
-    scores, first = _score_parties(parsed, conflict, found, who)
-    ranked = sorted(scores, key=lambda p: (-scores[p], first[p]))[:2]
-    if len(ranked) < 2:
-        return None
-    # A strong conflict word must sit next to a party, not only somewhere in the article.
-    if not any(_names_party(s, found, p, who) for s in strong for p in ranked):
+    ranked = _parties(parsed, sentences, found, who, quotes)
+    if ranked is None:
         return None
 
     regions = quoted_regions(parsed.text, ((q.start, q.end) for q in quotes))
