@@ -20,21 +20,23 @@ from .parsed import ParsedArticle
 from .sentences import Sentence, quoted_share
 
 # Acts aimed at someone: the actor does it to the target.
-AGAINST = {"accuse", "sue", "cut", "ban", "block", "fire", "suspend", "revoke", "terminate", "attack", "blame",
+AGAINST = {"hit", "lash", "accuse", "sue", "cut", "ban", "block", "fire", "suspend", "revoke", "terminate", "attack", "blame",
            "criticise", "criticize", "condemn", "slam", "blast", "threaten", "demand", "urge", "challenge",
            "boycott", "oppose", "punish", "sanction", "restrict", "reject", "dispute", "sack", "investigate",
            "fine", "charge", "expel", "exclude", "warn", "pressure", "target", "retaliate"}
 # Acts of answering back: a party that does one acts in the dispute even with no target named.
 ANSWER = {"deny", "reject", "dispute", "refute", "dismiss", "defend", "respond", "counter", "protest", "appeal",
-          "refuse", "insist", "retaliate", "hit", "fight", "contest", "criticise", "criticize", "condemn"}
+          "refuse", "insist", "retaliate", "fight", "contest", "criticise", "criticize", "condemn"}
 SPEECH = {"say", "tell", "state", "claim", "argue", "add", "write", "note", "insist", "respond", "explain",
           "deny", "reply", "allege", "accuse", "announce", "warn", "counter", "maintain", "comment"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _RELATIVE = {"which", "who", "that"}
+# Verbs that are conflict only with their particle: "cut off", "hit out at", "lash out at".
+_PHRASAL = {"cut": "off", "hit": "out", "lash": "out"}
 # "filed a lawsuit against X", "brought a complaint against X": the act is in the noun.
 _FILING = {"file", "bring", "launch", "lodge"}
 _CASES = {"lawsuit", "suit", "complaint", "case", "action", "petition", "claim"}
-_TARGET_PREPS = {"against", "with", "over", "on", "from", "of", "to"}
+_TARGET_PREPS = {"against", "with", "over", "on", "from", "of", "to", "at"}
 # Words the small model sometimes labels as an organisation but that are things, not actors.
 NOT_ACTORS = {"ipo", "ceo", "cfo", "cto", "coo", "ai", "api", "gdp", "etf", "nft", "app", "llc", "inc", "ltd", "plc",
               "corp", "co", "faq", "pdf", "url", "html", "css", "tv", "pc"}
@@ -160,8 +162,9 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
                 continue
             if quoted_share(parsed.quoted, verb.idx, verb.idx + len(verb)) > 0:
                 continue  # inside a quotation (a headline, a claim): not the article's account
-            if lemma in {"cut"} and not any(c.dep_ == "prt" and c.lower_ == "off" for c in verb.children):
-                continue  # "cut prices" is not "cut off"
+            particle = _PHRASAL.get(lemma)
+            if particle is not None and not any(c.dep_ == "prt" and c.lower_ == particle for c in verb.children):
+                continue  # "cut prices" is not "cut off", "hit a record" is not "hit out at"
             subject, passive = _subject(verb)
             if passive:
                 agent = _agent(verb)

@@ -236,7 +236,8 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     def involvement(s: Sentence) -> int:
         return sum(_names_party(s, found, p, who) for p in ranked)
 
-    alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s)]
+    # The allegation is a claim one party makes against the other: it names both of them.
+    alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s) == 2]
     actions = [s for s in narrated if _ACTION.search(s.text) and involvement(s) and not _BACKGROUND.search(s.text)]
 
     action_starts = {s.start for s in actions}

@@ -102,3 +102,14 @@ Vexel Studios rejected the claims and said the engine was its own work.""")
 Mark Pell testified on Tuesday in a lawsuit brought by Harbor Games, which accuses Vexel Studios of copying code.
 Vexel Studios denied copying any code.""")
     assert names(parsed, []) == ["Harbor Games", "Vexel Studios"]
+
+
+def test_hitting_out_at_a_rival_who_answers(nlp: Language) -> None:
+    parsed = parse(nlp, """Singer Hits Out at Rival
+Pop star Lena Voss hit out at singer Mara Quist on Sunday over a song she says was copied.
+Mara Quist rejected the claim and said she had written the song in 2019.""")
+    assert names(parsed, []) == ["Lena Voss", "Mara Quist"]
+    parsed = parse(nlp, """Record Sales
+Singer Lena Voss hit a record of ten million sales on Sunday with her new album.
+Mara Quist said she had written a song for the album in 2019.""")
+    assert find_dispute(parsed, []) is None
