@@ -33,7 +33,7 @@ _SECTION = re.compile(
 # A consequence in so many words: a modal and a verb of effect. Strong effects follow any modal;
 # a change of amount ("would reduce revenue") only a conditional or a likelihood, since "will
 # raise prices" is usually a plan, not a consequence. "may" alone is advice in how-to pages.
-_STRONG_EFFECT = (r"(?:lead to|result in|mean|force|pave the way|open the (?:door|way)|make it (?:harder|easier|possible"
+_STRONG_EFFECT = (r"(?:lead to|result in|mean|signal|spell|mark the (?:end|start|beginning)|force|pave the way|open the (?:door|way)|make it (?:harder|easier|possible"
                   r"|impossible)|hurt|boost|threaten|affect|reshape|transform|determine|undermine|strengthen|weaken"
                   r"|spur|trigger|prompt|derail|jeopardi[sz]e|put [\w\s]{1,20}? at risk|have (?:implications|consequences"
                   r"|an impact|a (?:big|major|significant|lasting) (?:impact|effect)))")

@@ -42,7 +42,7 @@ MIN_WORDS = 6  # shorter pieces are datelines, captions or chrome, not summary s
 _GENERIC = re.compile(
     r"just got (?:a (?:lot|little|bit) |much |even |far )?(?:more|less|better|worse|bigger|hotter|messier)"
     r"|in today[’']s\b|it[’']s no secret|now more than ever|make no mistake|buckle up|let[’']s face it"
-    r"|it goes without saying|in (?:a|an|the) (?:world|era|age) (?:where|of)\b|(?:the )?stakes have never been",
+    r"|it goes without saying|\blet[’']s (?:say|be (?:honest|clear)|start|begin|look)\b|in (?:a|an|the) (?:world|era|age) (?:where|of)\b|(?:the )?stakes have never been",
     re.IGNORECASE,
 )
 # Entity labels that make a sentence specific: someone, somewhere, some number or date.
@@ -126,6 +126,10 @@ def is_dependent(span: Span) -> bool:
     return first.lower_ in _DEMONSTRATIVE and first.dep_ in {"nsubj", "nsubjpass"}
 
 
+def _first_person(span: Span) -> bool:
+    return any(t.lower_ in {"i", "we"} and t.dep_ in {"nsubj", "nsubjpass"} for t in span)
+
+
 def make_tldr(parsed: ParsedArticle) -> list[str]:
     sentences = parsed.sentences
     regions = parsed.quoted
@@ -158,8 +162,10 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
         value *= 1.0 - 0.6 * quoted_share(regions, sentence.start, sentence.end)
         if sentence.block.kind == "bullet":
             value *= 0.6  # bullets are detail
-        if sentence.start < lead.start:
+        if is_dependent(spans[sentence.start]) and sentence.start < lead.start:
             value = 0.0  # it leans on something the page lost: never before the lead
+        if _first_person(spans[sentence.start]):
+            value *= 0.5  # the writer’s own aside, not the news
         return value
 
     ranked = sorted(((score(i, s), s) for i, s in enumerate(pool) if s is not lead), key=lambda pair: -pair[0])

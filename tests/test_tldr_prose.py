@@ -119,3 +119,16 @@ Pigeons nest under the arches of the old stone bridge, according to the Harlow b
     assert tldr[0].startswith("The Harlow council voted on Tuesday")
     assert tldr[1].startswith("The Mill Road bridge repairs will cost")
     assert sum(len(s.split()) for s in tldr) <= 75
+
+
+def test_a_rhetorical_opener_and_the_writers_aside_are_not_the_news(nlp: Language) -> None:
+    parsed = parse(nlp, """Harlow Council Closes Mill Road Bridge for Repairs
+The Harlow council voted on Tuesday evening to close the Mill Road bridge to all cars and lorries for two years of repairs, after engineers found cracks.
+First, let's say what the Mill Road bridge closure in Harlow is not.
+I have crossed the Harlow bridge on my way to work every single day for more than twenty years now, in the rain and in the sun, and I will miss it a lot.
+The Mill Road bridge repairs will cost the Harlow council 14 million pounds, officials said on Tuesday.""")
+    tldr = make_tldr(parsed)
+    assert tldr[0].startswith("The Harlow council voted")
+    assert "The Mill Road bridge repairs will cost the Harlow council 14 million pounds, officials said on Tuesday." in tldr
+    # Only one more sentence fits the budget: the news wins over the writer's aside.
+    assert not any("let's" in s or s.startswith("I have") for s in tldr)
