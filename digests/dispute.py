@@ -1,9 +1,9 @@
 """Dispute: when the article reports a conflict, who is against whom, over what, and what each says.
 
-A dispute needs evidence in the text: at least one strong conflict word (cut off, sued, accused,
-violation, breach...) and two distinct parties. The parties are the people and organisations that
-are arguments of the conflict words (their subject or object) most often; a person who speaks for an
-organisation counts for the organisation. Without that evidence the answer is None: never invent one.
+A dispute needs two parties that oppose each other in the text: one acts against the other (sues,
+accuses, cuts off, demands, criticises …: `conflict.conflict_acts`) and each of them acts or speaks
+in the article; a person who speaks for an organisation counts for the organisation, and someone
+who is only talked about is not a party. Without that evidence the answer is None: never invent one.
 """
 
 from __future__ import annotations
@@ -21,18 +21,6 @@ from .models import Dispute, Implication, Party, Quote
 from .parsed import ParsedArticle
 from .sentences import Sentence, body_sentences, quoted_regions, quoted_share
 
-_STRONG = re.compile(
-    r"\b(?:cut(?:s|ting)? off|revok(?:e|ed|es|ing)|revocation|ban(?:s|ned|ning)?|su(?:ed|es|ing)|lawsuits?"
-    r"|accus(?:e|ed|es|ing|ations?)|alleg(?:e|ed|edly|es|ing|ations?)|violat(?:e|ed|es|ing|ions?)"
-    r"|breach(?:ed|es|ing)?|block(?:ed|s|ing)|suspend(?:ed|s|ing)|fired|terminat(?:ed|es|ing)"
-    r"|disput(?:e|es|ed|ing)|cease[- ]and[- ]desist|legal action|infring(?:e|ed|es|ing|ement))\b",
-    re.IGNORECASE,
-)
-_WEAK = re.compile(
-    r"\b(?:den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|critici[sz](?:e|es|ed|ing|m)|restrict(?:s|ed|ing)?"
-    r"|condemn(?:s|ed|ing)?|feud|clash(?:es|ed)?|rift|slam(?:s|med)|retaliat\w*|defend(?:s|ed|ing)?)\b",
-    re.IGNORECASE,
-)
 _ACTION = re.compile(
     r"\b(?:cut(?:s|ting)? off|revok(?:ed|es|ing)|ban(?:s|ned)|su(?:ed|es|ing)|filed (?:a )?(?:lawsuit|suit|complaint)"
     r"|suspend(?:ed|s|ing)|fired|block(?:ed|s|ing)|terminat(?:ed|es))\b",
@@ -51,7 +39,6 @@ _CLAIMED_FUTURE = re.compile(r"\b(?:maintains?|insists?|claims?|says?|expects?|h
 # An event from before this story is background, not an action in this dispute.
 _BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|last year|years ago)\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"^According to [^,]{1,80},\s+")
-_ARG_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "poss", "agent", "dative", "iobj", "compound", "appos", "conj"}
 MAX_OPEN_QUESTIONS = 4
 
 
@@ -69,15 +56,6 @@ def _governor(token: Token) -> Token:
             break
         token = token.head
     return token
-
-
-def _is_argument(doc: Doc, mention: Mention, verb: Token) -> bool:
-    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
-    if span is None:
-        return False
-    root = span.root
-    # By index: `root is verb` never holds, spaCy makes a new Token object on each access.
-    return (root.i == verb.i or verb in root.ancestors) and root.dep_ in _ARG_DEPS
 
 
 class _Parties:
@@ -106,25 +84,6 @@ def _mentions_in(found: list[Mention], sentence: Sentence) -> list[Mention]:
         if m.end <= sentence.end and m.kind in {"person", "organisation"}:
             out.append(m)
     return out
-
-
-def _score_parties(parsed: ParsedArticle, conflict: list[Sentence], found: list[Mention],
-                   who: _Parties) -> tuple[Counter[str], dict[str, int]]:
-    scores: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    for sentence in conflict:
-        verbs = []
-        for pattern in (_STRONG, _WEAK):
-            for match in pattern.finditer(sentence.text):
-                token = _token_at(parsed.doc, sentence.start + match.start())
-                if token is not None:
-                    verbs.append(_governor(token))
-        for mention in _mentions_in(found, sentence):
-            party = who.of(mention)
-            argument = any(_is_argument(parsed.doc, mention, verb) for verb in verbs)
-            scores[party] += 3 if argument else 1
-            first.setdefault(party, mention.start)
-    return scores, first
 
 
 def _names_party(sentence: Sentence, found: list[Mention], party: str, who: _Parties) -> bool:
