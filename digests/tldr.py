@@ -130,8 +130,27 @@ def _first_person(span: Span) -> bool:
     return any(t.lower_ in {"i", "we"} and t.dep_ in {"nsubj", "nsubjpass"} for t in span)
 
 
+# A byline or timestamp line: on a news page it closes the header (headline, standfirst, byline).
+_BYLINE_LINE = re.compile(r"^(?:posted|published|updated|last updated|by)\b(?=.{0,80}$)", re.IGNORECASE)
+HEADER_BLOCKS = 3
+
+
+def _header_end(parsed: ParsedArticle) -> int:
+    """Where the page's header ends when a byline or timestamp line sits among its first blocks:
+    the standfirst above it restates the story and is not its prose."""
+    text = parsed.text
+    for block in parsed.layout.blocks[:HEADER_BLOCKS]:
+        line = text[block.start:block.end]
+        match = _BYLINE_LINE.match(line)
+        # "By Tuesday the council had voted." is prose: a byline has no sentence end.
+        if match and (match.group().lower() != "by" or not line.rstrip().endswith((".", "!", "?"))):
+            return block.end
+    return 0
+
+
 def make_tldr(parsed: ParsedArticle) -> list[str]:
-    sentences = parsed.sentences
+    header = _header_end(parsed)
+    sentences = [s for s in parsed.sentences if s.start >= header] or parsed.sentences
     regions = parsed.quoted
     ents = parsed.ents
     title = parsed.layout.title

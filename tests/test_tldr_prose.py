@@ -132,3 +132,14 @@ The Mill Road bridge repairs will cost the Harlow council 14 million pounds, off
     assert "The Mill Road bridge repairs will cost the Harlow council 14 million pounds, officials said on Tuesday." in tldr
     # Only one more sentence fits the budget: the news wins over the writer's aside.
     assert not any("let's" in s or s.startswith("I have") for s in tldr)
+
+
+def test_the_standfirst_above_a_byline_line_is_not_the_lead(nlp: Language) -> None:
+    parsed = parse(nlp, f"""Council Closes Mill Road Bridge
+Drivers face two years of detours as the Harlow council shuts its oldest bridge to traffic.
+posted on March 4, 2024, at 9:12 a.m.
+{LEAD}
+Drivers will be sent along the ring road, which adds about ten minutes to a trip across town.""")
+    tldr = make_tldr(parsed)
+    assert tldr[0] == LEAD
+    assert not any(s.startswith("Drivers face two years") for s in tldr)
