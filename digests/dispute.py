@@ -1,9 +1,9 @@
 """Dispute: when the article reports a conflict, who is against whom, over what, and what each says.
 
-A dispute needs evidence in the text: at least one strong conflict word (cut off, sued, accused,
-violation, breach...) and two distinct parties. The parties are the people and organisations that
-are arguments of the conflict words (their subject or object) most often; a person who speaks for an
-organisation counts for the organisation. Without that evidence the answer is None: never invent one.
+A dispute needs two parties that oppose each other in the text: one acts against the other (sues,
+accuses, cuts off, demands, criticises …: `conflict.conflict_acts`) and each of them acts or speaks
+in the article; a person who speaks for an organisation counts for the organisation, and someone
+who is only talked about is not a party. Without that evidence the answer is None: never invent one.
 """
 
 from __future__ import annotations
@@ -11,26 +11,16 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from spacy.tokens import Doc, Token
 
-from .entities import Mention, SpeakerIndex, mentions, same_person
-from .models import Dispute, Party, Quote
+from .conflict import Act, PartyFinder, conflict_acts, speakers
+from .entities import Mention, SpeakerIndex, same_person
+from .models import Dispute, Implication, Party, Quote
 from .parsed import ParsedArticle
-from .tldr import Sentence, body_sentences, quoted_regions, quoted_share
+from .sentences import Sentence, body_sentences, quoted_regions, quoted_share
 
-_STRONG = re.compile(
-    r"\b(?:cut(?:s|ting)? off|revok(?:e|ed|es|ing)|revocation|ban(?:s|ned|ning)?|su(?:ed|es|ing)|lawsuits?"
-    r"|accus(?:e|ed|es|ing|ations?)|alleg(?:e|ed|edly|es|ing|ations?)|violat(?:e|ed|es|ing|ions?)"
-    r"|breach(?:ed|es|ing)?|block(?:ed|s|ing)|suspend(?:ed|s|ing)|fired|terminat(?:ed|es|ing)"
-    r"|disput(?:e|es|ed|ing)|cease[- ]and[- ]desist|legal action|infring(?:e|ed|es|ing|ement))\b",
-    re.IGNORECASE,
-)
-_WEAK = re.compile(
-    r"\b(?:den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|critici[sz](?:e|es|ed|ing|m)|restrict(?:s|ed|ing)?"
-    r"|condemn(?:s|ed|ing)?|feud|clash(?:es|ed)?|rift|slam(?:s|med)|retaliat\w*|defend(?:s|ed|ing)?)\b",
-    re.IGNORECASE,
-)
 _ACTION = re.compile(
     r"\b(?:cut(?:s|ting)? off|revok(?:ed|es|ing)|ban(?:s|ned)|su(?:ed|es|ing)|filed (?:a )?(?:lawsuit|suit|complaint)"
     r"|suspend(?:ed|s|ing)|fired|block(?:ed|s|ing)|terminat(?:ed|es))\b",
@@ -49,7 +39,6 @@ _CLAIMED_FUTURE = re.compile(r"\b(?:maintains?|insists?|claims?|says?|expects?|h
 # An event from before this story is background, not an action in this dispute.
 _BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|last year|years ago)\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"^According to [^,]{1,80},\s+")
-_ARG_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "poss", "agent", "dative", "iobj", "compound", "appos", "conj"}
 MAX_OPEN_QUESTIONS = 4
 
 
@@ -67,15 +56,6 @@ def _governor(token: Token) -> Token:
             break
         token = token.head
     return token
-
-
-def _is_argument(doc: Doc, mention: Mention, verb: Token) -> bool:
-    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
-    if span is None:
-        return False
-    root = span.root
-    # By index: `root is verb` never holds, spaCy makes a new Token object on each access.
-    return (root.i == verb.i or verb in root.ancestors) and root.dep_ in _ARG_DEPS
 
 
 class _Parties:
@@ -104,25 +84,6 @@ def _mentions_in(found: list[Mention], sentence: Sentence) -> list[Mention]:
         if m.end <= sentence.end and m.kind in {"person", "organisation"}:
             out.append(m)
     return out
-
-
-def _score_parties(parsed: ParsedArticle, conflict: list[Sentence], found: list[Mention],
-                   who: _Parties) -> tuple[Counter[str], dict[str, int]]:
-    scores: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    for sentence in conflict:
-        verbs = []
-        for pattern in (_STRONG, _WEAK):
-            for match in pattern.finditer(sentence.text):
-                token = _token_at(parsed.doc, sentence.start + match.start())
-                if token is not None:
-                    verbs.append(_governor(token))
-        for mention in _mentions_in(found, sentence):
-            party = who.of(mention)
-            argument = any(_is_argument(parsed.doc, mention, verb) for verb in verbs)
-            scores[party] += 3 if argument else 1
-            first.setdefault(party, mention.start)
-    return scores, first
 
 
 def _names_party(sentence: Sentence, found: list[Mention], party: str, who: _Parties) -> bool:
@@ -183,21 +144,49 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
     return actor, " ".join(w for w in [actor, token.text, particles, " ".join(words)] if w)
 
 
-def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
+def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Mention], who: _Parties,
+             quotes: list[Quote]) -> list[str] | None:
+    """The two parties of the article's conflict, the one that acted first named first; None unless
+    one acts against the other and each of them acts or speaks in the article (someone who is only
+    talked about is not a party)."""
+    finder = PartyFinder(found, who.of)
+    acts = conflict_acts(parsed, sentences, finder)
+    if not acts:
+        return None
+    people = {m.name for m in found if m.kind == "person"}
+    engaged = {act.actor for act in acts} | speakers(parsed, sentences, finder)
+
+    def speaks(party: str) -> bool:
+        return party in engaged or bool(_own_quotes(party, party in people, quotes))
+
+    scores: Counter[frozenset[str]] = Counter()
+    first: dict[frozenset[str], Act] = {}
+    for act in acts:
+        if act.target is None:
+            continue
+        pair = frozenset((act.actor, act.target))
+        scores[pair] += 2
+        first.setdefault(pair, act)
+    for act in acts:  # an answer by either party strengthens their pair
+        for pair in scores:
+            if act.actor in pair and (act.target is None or act.target in pair):
+                scores[pair] += 1
+    valid = [pair for pair in scores if all(speaks(party) for party in pair)]
+    if not valid:
+        return None
+    best = max(valid, key=lambda pair: (scores[pair], -first[pair].sentence.start))
+    act = first[best]
+    return [act.actor, act.target or ""]
+
+
+def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Iterable[Implication] = ()) -> Dispute | None:
+    """The dispute the article reports, or None. A sentence already shown as an implication is not
+    repeated as an open question."""
     sentences = body_sentences(parsed)
-    strong = [s for s in sentences if _STRONG.search(s.text)]
-    if not strong:
-        return None
-    strong_starts = {s.start for s in strong}  # a set: membership is asked of every sentence
-    conflict = [s for s in sentences if s.start in strong_starts or _WEAK.search(s.text)]
-    found = mentions(parsed)
+    found = parsed.mentions
     who = _Parties(quotes)
-    scores, first = _score_parties(parsed, conflict, found, who)
-    ranked = sorted(scores, key=lambda p: (-scores[p], first[p]))[:2]
-    if len(ranked) < 2:
-        return None
-    # A strong conflict word must sit next to a party, not only somewhere in the article.
-    if not any(_names_party(s, found, p, who) for s in strong for p in ranked):
+    ranked = _parties(parsed, sentences, found, who, quotes)
+    if ranked is None:
         return None
 
     regions = quoted_regions(parsed.text, ((q.start, q.end) for q in quotes))
@@ -206,7 +195,8 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
     def involvement(s: Sentence) -> int:
         return sum(_names_party(s, found, p, who) for p in ranked)
 
-    alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s)]
+    # The allegation is a claim one party makes against the other: it names both of them.
+    alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s) == 2]
     actions = [s for s in narrated if _ACTION.search(s.text) and involvement(s) and not _BACKGROUND.search(s.text)]
 
     action_starts = {s.start for s in actions}
@@ -222,6 +212,8 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote]) -> Dispute | None:
                or not {who.of(m) for m in _mentions_in(found, s)} - set(ranked)]
 
     taken = {s.start for s in actions} | ({allegation.start} if allegation else set())
+    shown = [(i.start, i.end) for i in implications]
+    taken |= {s.start for s in narrated if any(start < s.end and s.start < end for start, end in shown)}
     open_questions = [s for s in narrated if s.start not in taken
                       and (_OPEN.search(s.text) or (_CLAIMED_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
 

@@ -143,7 +143,7 @@ class DigestEngine:
         tldr = make_tldr(parsed)
         implications = find_implications(parsed)
         step()
-        dispute = find_dispute(parsed, quotes)
+        dispute = find_dispute(parsed, quotes, implications)
         step()
         return Digest(article=article, tldr=tldr, quotes=quotes, implications=implications, dispute=dispute,
                       entities=find_entities(parsed, quotes), engine=ENGINE_NAME)

@@ -150,7 +150,7 @@ def _occurrences(text: str, names: set[str], skip: list[tuple[int, int]]) -> dic
 
 
 def find_entities(parsed: ParsedArticle, quotes: list[Quote]) -> list[Entity]:
-    found = mentions(parsed)
+    found = parsed.mentions  # computed once per article, shared with the dispute stage
     counts = Counter(m.name for m in found)
     first: dict[str, int] = {}
     kinds: dict[str, EntityKind] = {}

@@ -1,18 +1,24 @@
-"""The parsed article every stage after parsing reads."""
+"""The parsed article every stage after parsing reads, with the analysis the stages share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from .segment import Block, Layout
+from .sentences import Sentence, quoted_regions, split_body
+
+if TYPE_CHECKING:
+    from .entities import Mention
 
 
 @dataclass
 class ParsedArticle:
     """The layout (title, date, blocks) and one Doc over `layout.text`, so token offsets are
-    article offsets."""
+    article offsets. The cached properties are computed on first use and read by every stage."""
 
     layout: Layout
     doc: Doc
@@ -21,6 +27,28 @@ class ParsedArticle:
     @property
     def text(self) -> str:
         return self.layout.text
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        """The body's sentences, clipped to their blocks, without datelines or bylines."""
+        return split_body(self.text, self.layout.blocks, self.doc)
+
+    @cached_property
+    def quoted(self) -> list[tuple[int, int]]:
+        """Stretches inside quote marks, merged and sorted (see `sentences.quoted_share`)."""
+        return quoted_regions(self.text)
+
+    @cached_property
+    def ents(self) -> list[Span]:
+        """The doc's entities in order (`doc.ents` builds a new tuple on every access)."""
+        return list(self.doc.ents)
+
+    @cached_property
+    def mentions(self) -> list[Mention]:
+        """Named people, organisations and products with canonical names (see `entities.mentions`)."""
+        from .entities import mentions  # entities reads ParsedArticle: imported when first asked
+
+        return mentions(self)
 
 
 def blocks_of(text: str) -> list[Block]:

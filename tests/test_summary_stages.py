@@ -206,12 +206,15 @@ def test_a_spokesperson_counts_for_their_organisation(nlp: Language) -> None:
 Oracle spokesperson Deborah Hellinger announced the lawsuit against Salesforce on Monday.
 Hellinger said the breach was deliberate and had gone on for years.
 Hellinger said the violation had cost Oracle customers money.
-Hellinger accused the company of copying code from a database.""")
+Hellinger accused Salesforce of copying code from a database.
+Salesforce denied the claims on Tuesday.""")
     said = quote(parsed, "the breach was deliberate", "Deborah Hellinger", "Oracle", "spokesperson")
     dispute = find_dispute(parsed, [said])
     assert dispute is not None
     assert [party.name for party in dispute.parties] == ["Oracle", "Salesforce"]
     assert dispute.parties[0].quotes == [said]
+    # Hellinger acts for Oracle: she is never a party of her own.
+    assert "Deborah Hellinger" not in {party.name for party in dispute.parties}
 
 
 def test_no_conflict_gives_no_dispute(nlp: Language) -> None:

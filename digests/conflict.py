@@ -1,0 +1,197 @@
+"""Who acts against whom: the conflict acts and the speakers of an article, read from the parse.
+
+A dispute's parties must each act or speak in the article. `conflict_acts` finds, in every body
+sentence, a verb of conflict (accuse, deny, sue, cut off, demand, refuse, protest, criticise,
+respond …) with the party that is its subject (the actor) and the party it is aimed at (its
+object, or "against"/"with" whom), if the sentence names one. `speakers` are the parties that say
+something: their people are quoted, or they are the subject of a verb of saying.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+from .entities import Mention
+from .parsed import ParsedArticle
+from .sentences import Sentence, quoted_share
+
+# Acts aimed at someone: the actor does it to the target.
+AGAINST = {"hit", "lash", "accuse", "sue", "cut", "ban", "block", "fire", "suspend", "revoke", "terminate", "attack", "blame",
+           "criticise", "criticize", "condemn", "slam", "blast", "threaten", "demand", "urge", "challenge",
+           "boycott", "oppose", "punish", "sanction", "restrict", "reject", "dispute", "sack", "investigate",
+           "fine", "charge", "expel", "exclude", "warn", "pressure", "target", "retaliate"}
+# Acts of answering back: a party that does one acts in the dispute even with no target named.
+ANSWER = {"deny", "reject", "dispute", "refute", "dismiss", "defend", "respond", "counter", "protest", "appeal",
+          "refuse", "insist", "retaliate", "fight", "contest", "criticise", "criticize", "condemn"}
+SPEECH = {"say", "tell", "state", "claim", "argue", "add", "write", "note", "insist", "respond", "explain",
+          "deny", "reply", "allege", "accuse", "announce", "warn", "counter", "maintain", "comment"}
+_SUBJECTS = {"nsubj", "nsubjpass"}
+_RELATIVE = {"which", "who", "that"}
+# Verbs that are conflict only with their particle: "cut off", "hit out at", "lash out at".
+_PHRASAL = {"cut": "off", "hit": "out", "lash": "out"}
+# "filed a lawsuit against X", "brought a complaint against X": the act is in the noun.
+_FILING = {"file", "bring", "launch", "lodge"}
+_CASES = {"lawsuit", "suit", "complaint", "case", "action", "petition", "claim"}
+_TARGET_PREPS = {"against", "with", "over", "on", "from", "of", "to", "at"}
+# Words the small model sometimes labels as an organisation but that are things, not actors.
+NOT_ACTORS = {"ipo", "ceo", "cfo", "cto", "coo", "ai", "api", "gdp", "etf", "nft", "app", "llc", "inc", "ltd", "plc",
+              "corp", "co", "faq", "pdf", "url", "html", "css", "tv", "pc"}
+
+
+@dataclass(frozen=True)
+class Act:
+    actor: str
+    target: str | None
+    lemma: str
+    sentence: Sentence
+
+
+def is_actor_name(name: str) -> bool:
+    """A name that can be a person or organisation taking part: not a bare acronym of a thing, not a
+    run of words joined by symbols (a menu), not a long phrase."""
+    words = name.split()
+    return (bool(words) and len(words) <= 6 and name.casefold() not in NOT_ACTORS
+            and not any(ch in name for ch in "+|•/=@#") and name[:1].isupper())
+
+
+class PartyFinder:
+    """Maps tokens to the party they name, by the article's mentions (in article order) and `of`,
+    which counts a spokesperson for their organisation. A surname the model did not label is still
+    the one person of the article with that surname."""
+
+    def __init__(self, found: list[Mention], of: Callable[[Mention], str]) -> None:
+        self._found = [m for m in found if m.kind in {"person", "organisation"}]
+        self._starts = [m.start for m in self._found]
+        self._of = of
+        by_surname: dict[str, set[str]] = {}
+        self._person: dict[str, Mention] = {}
+        for m in self._found:
+            if m.kind == "person":
+                by_surname.setdefault(m.name.split()[-1], set()).add(m.name)
+                self._person.setdefault(m.name, m)
+        self._surname = {last: next(iter(full)) for last, full in by_surname.items() if len(full) == 1}
+
+    def _mention(self, token: Token) -> Mention | None:
+        n = bisect.bisect_right(self._starts, token.idx) - 1
+        if n >= 0 and token.idx < self._found[n].end:
+            return self._found[n]
+        if token.pos_ == "PROPN" and token.text in self._surname:
+            return self._person[self._surname[token.text]]
+        return None
+
+    def at(self, token: Token) -> str | None:
+        mention = self._mention(token)
+        if mention is None:
+            return None
+        party = self._of(mention)
+        return party if is_actor_name(party) else None
+
+    def in_phrase(self, head: Token) -> str | None:
+        """The party a noun phrase names: its head, or the head's possessor, compound or apposition
+        ("OpenAI's API access", "the startup Windsurf"); "Acme spokesperson Jo Bell" is Acme."""
+        mention = self._mention(head)
+        if mention is not None and mention.kind == "person":
+            for role in (c for c in head.children if c.dep_ == "compound" and c.pos_ == "NOUN"):
+                for inner in role.children:
+                    org = self._mention(inner)
+                    if inner.dep_ in {"compound", "poss"} and org is not None and org.kind == "organisation":
+                        return self.at(inner)
+        for token in [head, *(c for c in head.children if c.dep_ in {"poss", "compound", "appos", "nmod"})]:
+            party = self.at(token)
+            if party is not None:
+                return party
+            for inner in token.children:  # "the company's lawyers": one level further
+                if inner.dep_ in {"poss", "compound"} and (party := self.at(inner)) is not None:
+                    return party
+        return None
+
+
+def _subject(verb: Token) -> tuple[Token | None, bool]:
+    """The verb's subject (inherited along "and"/participle chains; for "X, which accuses …", X),
+    and whether it is passive."""
+    token = verb
+    for _ in range(4):
+        for child in token.children:
+            if child.dep_ in _SUBJECTS:
+                if child.lower_ in _RELATIVE and token.dep_ == "relcl":
+                    return token.head, child.dep_ == "nsubjpass"
+                return child, child.dep_ == "nsubjpass"
+        if token.dep_ in {"conj", "advcl", "xcomp"} and token.head.i != token.i:
+            token = token.head
+        else:
+            break
+    return None, False
+
+
+def _agent(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ == "agent":
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _targets(verb: Token) -> list[Token]:
+    """Whom an act is aimed at: its objects, and "against/with/from … whom" on the verb or on its
+    object ("demanded a pay rise from the ministry")."""
+    objects = [c for c in verb.children if c.dep_ in {"dobj", "dative", "iobj"}]
+    out = list(objects)
+    for holder in [verb, *objects]:
+        for prep in (c for c in holder.children if c.dep_ == "prep" and c.lower_ in _TARGET_PREPS):
+            out.extend(c for c in prep.children if c.dep_ == "pobj")
+    return out
+
+
+def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFinder) -> list[Act]:
+    acts: list[Act] = []
+    doc = parsed.doc
+    for sentence in sentences:
+        span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+        if span is None or not sentence.text[:1].isalnum() and sentence.text[:1] not in "\"“‘'":
+            continue  # a reference list entry ("^ …") or a list mark, not narration
+        for verb in span:
+            lemma = verb.lemma_.lower()
+            if verb.pos_ == "VERB" and lemma in _FILING and any(
+                    c.dep_ == "dobj" and c.lemma_.lower() in _CASES and any(
+                        p.dep_ == "prep" and p.lower_ == "against" for p in c.children) for c in verb.children):
+                lemma = "sue"
+            if verb.pos_ != "VERB" or (lemma not in AGAINST and lemma not in ANSWER):
+                continue
+            if quoted_share(parsed.quoted, verb.idx, verb.idx + len(verb)) > 0:
+                continue  # inside a quotation (a headline, a claim): not the article's account
+            particle = _PHRASAL.get(lemma)
+            if particle is not None and not any(c.dep_ == "prt" and c.lower_ == particle for c in verb.children):
+                continue  # "cut prices" is not "cut off", "hit a record" is not "hit out at"
+            subject, passive = _subject(verb)
+            if passive:
+                agent = _agent(verb)
+                actor = finder.in_phrase(agent) if agent is not None else None
+                target = finder.in_phrase(subject) if subject is not None else None
+            else:
+                actor = finder.in_phrase(subject) if subject is not None else None
+                target = next((p for t in _targets(verb) if (p := finder.in_phrase(t)) is not None), None)
+            if actor is None or actor == target:
+                continue
+            if target is None and lemma not in ANSWER:
+                continue
+            acts.append(Act(actor, target, lemma, sentence))
+    return acts
+
+
+def speakers(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFinder) -> set[str]:
+    """Parties that are the subject of a verb of saying somewhere in the body."""
+    out: set[str] = set()
+    doc = parsed.doc
+    for sentence in sentences:
+        span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+        if span is None:
+            continue
+        for verb in span:
+            if verb.pos_ == "VERB" and verb.lemma_.lower() in SPEECH:
+                subject, passive = _subject(verb)
+                if subject is not None and not passive and (party := finder.in_phrase(subject)) is not None:
+                    out.add(party)
+    return out

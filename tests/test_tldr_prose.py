@@ -1,0 +1,145 @@
+"""The TL;DR takes only well-formed prose of the body: datelines, bylines, timestamps, questions,
+captions, promo lines and the headline said again are never shown as the news. Articles written here."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from digests.clean import clean
+from digests.parsed import ParsedArticle
+from digests.segment import segment
+from digests.nlp import load_nlp
+from digests.sentences import is_prose, lead_in_end
+from digests.tldr import NO_PROSE, make_tldr, repeats_title
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_nlp()
+
+
+def parse(nlp: Language, raw: str, title: str | None = None) -> ParsedArticle:
+    layout = segment(clean(raw), title=title)
+    return ParsedArticle(layout=layout, doc=nlp(layout.text))
+
+
+LEAD = "The Harlow council voted on Tuesday to close the Mill Road bridge to cars for two years of repairs."
+
+
+@pytest.mark.parametrize("opening", ["HARLOW —", "HARLOW, England (AP) —", "(CNN) --", "Harlow, England (Reuters) -"])
+def test_a_dateline_is_left_out_of_the_lead(nlp: Language, opening: str) -> None:
+    parsed = parse(nlp, f"""Council Closes Mill Road Bridge
+{opening} {LEAD}
+Drivers will be sent along the ring road, which adds about ten minutes to a trip across town.
+The bridge was built in 1932 and last repaired in 1988, the council said.""")
+    tldr = make_tldr(parsed)
+    assert tldr[0] == LEAD
+    assert not any(opening.split()[0].strip("(") in sentence.split()[0] for sentence in tldr)
+
+
+def test_byline_and_timestamp_lines_are_not_sentences(nlp: Language) -> None:
+    parsed = parse(nlp, "By . Nora Quince . PUBLISHED: . 09:12 EST, 4 March 2024 . | . UPDATED: . 11:40 EST, "
+                        f"4 March 2024 . {LEAD} Drivers will be sent along the ring road, which adds ten minutes "
+                        "to a trip across town. Last updated at 3:31 PM on 4th March 2024 .")
+    tldr = make_tldr(parsed)
+    assert tldr[0] == LEAD
+    assert not any("PUBLISHED" in s or "UPDATED" in s or "Nora Quince" in s or "Last updated" in s for s in tldr)
+    texts = [s.text for s in parsed.sentences]
+    assert not any(t.startswith(("By .", "PUBLISHED", "|")) for t in texts)
+
+
+def test_a_question_lead_and_a_promo_line_are_skipped(nlp: Language) -> None:
+    parsed = parse(nlp, f"""Council Closes Mill Road Bridge
+Also on Harlow Star: ten walks to try this spring
+Who will pay for the Mill Road bridge repairs that the town has put off for thirty years?
+{LEAD}
+Drivers will be sent along the ring road, which adds about ten minutes to a trip across town.""")
+    tldr = make_tldr(parsed)
+    assert tldr[0] == LEAD
+    assert not any(s.endswith("?") or "Also on" in s for s in tldr)
+
+
+def test_the_headline_said_again_is_not_the_lead(nlp: Language) -> None:
+    title = "Harlow council closes Mill Road bridge to cars for two years"
+    parsed = parse(nlp, f"""Harlow council closes Mill Road bridge to cars for two years.
+{LEAD}
+Drivers will be sent along the ring road, which adds about ten minutes to a trip across town.""", title=title)
+    assert repeats_title(title, "Harlow council closes Mill Road bridge to cars for two years.")
+    assert not repeats_title(title, LEAD)
+    tldr = make_tldr(parsed)
+    assert tldr[0] == LEAD
+    assert "Harlow council closes Mill Road bridge to cars for two years." not in tldr
+
+
+def test_a_lead_leaning_on_what_was_left_out_is_not_first(nlp: Language) -> None:
+    # The first paragraph was lost; the one that survives opens on "In addition to".
+    parsed = parse(nlp, f"""Council Closes Mill Road Bridge
+In addition to the bridge, the council will repave 14 streets in the old town next summer.
+{LEAD}""")
+    assert make_tldr(parsed)[0] == LEAD
+
+
+def test_captions_are_not_prose(nlp: Language) -> None:
+    parsed = parse(nlp, f"""Council Closes Mill Road Bridge
+{LEAD}
+Closed: The Mill Road bridge seen from the river bank on Tuesday morning .
+Drivers will be sent along the ring road, which adds about ten minutes to a trip across town.""")
+    caption = next(s for s in parsed.sentences if "river bank" in s.text)
+    assert not is_prose(parsed, caption)
+    assert not any("river bank" in s for s in make_tldr(parsed))
+
+
+def test_a_page_without_prose_says_so(nlp: Language) -> None:
+    parsed = parse(nlp, """Harlow Town 3, Epping Rovers 1
+Harlow Town 3 (Quince 12, Marsh 40, Hale 77)
+Epping Rovers 1 (Dunn 65)
+Attendance 1,204 | Referee P. Lowe
+Shots 14-9 | Corners 6-3 | Fouls 11-12""")
+    assert make_tldr(parsed) == [NO_PROSE]
+
+
+def test_lead_in_end_keeps_a_sentence_that_has_no_dateline() -> None:
+    text = "Apple (AAPL) shares rose 3% on Monday."
+    assert lead_in_end(text, 0, len(text)) == 0
+    dated = "WASHINGTON — The Senate passed the bill."
+    assert dated[lead_in_end(dated, 0, len(dated)):] == "The Senate passed the bill."
+
+
+def test_a_later_sentence_with_more_of_the_news_beats_a_side_detail(nlp: Language) -> None:
+    # Only two sentences fit the word budget: the second is colour, the third carries the news
+    # (the title's actors and event), so the third is taken although it comes later.
+    parsed = parse(nlp, """Harlow Council Closes Mill Road Bridge for Repairs
+The Harlow council voted on Tuesday evening to close the Mill Road bridge to all cars and lorries for two years of repairs, after engineers found cracks in two of its arches.
+Rain fell steadily on the small and patient crowd that had gathered on the steps outside the old town hall long before the meeting began that evening.
+The Mill Road bridge repairs will cost the Harlow council 14 million pounds, and the bridge will close to cars in May, officials said.
+Pigeons nest under the arches of the old stone bridge, according to the Harlow bird society.""")
+    tldr = make_tldr(parsed)
+    assert len(tldr) == 2
+    assert tldr[0].startswith("The Harlow council voted on Tuesday")
+    assert tldr[1].startswith("The Mill Road bridge repairs will cost")
+    assert sum(len(s.split()) for s in tldr) <= 75
+
+
+def test_a_rhetorical_opener_and_the_writers_aside_are_not_the_news(nlp: Language) -> None:
+    parsed = parse(nlp, """Harlow Council Closes Mill Road Bridge for Repairs
+The Harlow council voted on Tuesday evening to close the Mill Road bridge to all cars and lorries for two years of repairs, after engineers found cracks.
+First, let's say what the Mill Road bridge closure in Harlow is not.
+I have crossed the Harlow bridge on my way to work every single day for more than twenty years now, in the rain and in the sun, and I will miss it a lot.
+The Mill Road bridge repairs will cost the Harlow council 14 million pounds, officials said on Tuesday.""")
+    tldr = make_tldr(parsed)
+    assert tldr[0].startswith("The Harlow council voted")
+    assert "The Mill Road bridge repairs will cost the Harlow council 14 million pounds, officials said on Tuesday." in tldr
+    # Only one more sentence fits the budget: the news wins over the writer's aside.
+    assert not any("let's" in s or s.startswith("I have") for s in tldr)
+
+
+def test_the_standfirst_above_a_byline_line_is_not_the_lead(nlp: Language) -> None:
+    parsed = parse(nlp, f"""Council Closes Mill Road Bridge
+Drivers face two years of detours as the Harlow council shuts its oldest bridge to traffic.
+posted on March 4, 2024, at 9:12 a.m.
+{LEAD}
+Drivers will be sent along the ring road, which adds about ten minutes to a trip across town.""")
+    tldr = make_tldr(parsed)
+    assert tldr[0] == LEAD
+    assert not any(s.startswith("Drivers face two years") for s in tldr)
