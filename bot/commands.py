@@ -23,7 +23,7 @@ from digests.errors import ArticleError, ModelError
 from digests.models import Digest, Quote, Speaker, confidence_band
 
 from .app import Newsdigest
-from .errors import BotStopping, SourceError
+from .errors import BotStopping, DigestBusy, SourceError
 from .replies import Link, Reply, ReplyField, Section, error, usage
 from .schedules import EXAMPLES as SCHEDULE_EXAMPLES, ScheduleError, parse_schedule
 from .store import ArticleSummary, StoreError
@@ -643,7 +643,7 @@ def source_error(exc: SourceError, name: str) -> Reply:
     an operator setting) is in the error's detail, which goes to the operator's log."""
     if exc.detail != str(exc):
         log.warning("%s: %s", name, exc.detail)
-    return error(str(exc))
+    return error(str(exc), title="Couldn't read that")
 
 
 def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:
@@ -651,10 +651,12 @@ def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:
         return call()
     except SourceError as exc:
         return source_error(exc, name)
+    except DigestBusy as exc:
+        return error(str(exc), title="Busy right now")
     except ArticleError as exc:
-        return error(str(exc))
+        return error(str(exc), title="Couldn't digest that")
     except BotStopping as exc:
-        return error(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        return error(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", title="Restarting")
     except ModelError as exc:
         log.error("%s: language model unavailable: %s", name, exc)
         return error("The bot cannot digest articles right now (its language model is not installed). The operator has been told.")

@@ -55,6 +55,7 @@ def usage(title: str, text: str) -> Reply:
                  visibility="private")
 
 
-def error(text: str) -> Reply:
-    return Reply(kind="error", title="Something went wrong", summary=text, sections=[Section(text=text)],
-                 visibility="private")
+def error(text: str, title: str = "Something went wrong") -> Reply:
+    """A private error reply. The default title is for the bot's own failures; a person's input or a
+    busy bot gets a title that says so (see bot.commands.run_safely)."""
+    return Reply(kind="error", title=title, summary=text, sections=[Section(text=text)], visibility="private")

@@ -40,6 +40,7 @@ def test_huge_digests_leave_the_bot_answering_and_sigterm_stops_it(tmp_path, sla
         busy = answer_to(slack_api, urls[2])
         assert busy["response_type"] == "ephemeral"
         assert "busy digesting other articles: try again in a minute" in "\n".join(texts(busy))
+        assert "Busy right now" in "\n".join(texts(busy)) and "Something went wrong" not in "\n".join(texts(busy))
 
         who = slack_api.response_url()
         body = slash_body("/who-said", '"go to choice for coders"', who)

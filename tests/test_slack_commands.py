@@ -271,7 +271,7 @@ async def test_a_url_that_fails_to_fetch_says_so(bot, slack, local_http):
     url = local_http.route("/gone", "not here", status=404, content_type="text/plain")
     message = await ask(bot, slack, "/digest", url)
     assert message["response_type"] == "ephemeral"
-    assert message["blocks"][0]["text"]["text"] == ":warning: *Something went wrong*"
+    assert message["blocks"][0]["text"]["text"] == ":warning: *Couldn't read that*"
     text = body_text(message)
     assert "could not fetch" in text and "404" in text and "Traceback" not in text
 

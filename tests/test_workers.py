@@ -147,6 +147,7 @@ def test_a_chat_digest_past_its_deadline_answers_one_line(engine: DigestEngine, 
     reply = handle_text(app, "/digest " + long_article(40_000).replace("\n\n", " "))
     assert reply.kind == "error" and reply.visibility == "private"
     assert reply.summary == "this article is too long or slow to digest"
+    assert reply.title == "Couldn't digest that"  # the article's trouble, not a failure of the bot
     with app.store.session() as s:
         assert s.query(ArticleRow).count() == 0  # nothing half-done was stored
     app.close()
