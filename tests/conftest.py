@@ -38,15 +38,32 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from spacy.language import Language
+
 from bot.store import Store
 from digests import DigestEngine
+from digests.clean import clean
 from digests.models import Article, Digest, Dispute, Implication, Party, Quote, Speaker
+from digests.parsed import ParsedArticle
+from digests.segment import segment
 
 
 @pytest.fixture(scope="session")
 def engine() -> DigestEngine:
     """One engine (one loaded spaCy model) for the whole test session, as in the bot."""
     return DigestEngine()
+
+
+@pytest.fixture(scope="session")
+def nlp(engine: DigestEngine) -> Language:
+    """The engine's spaCy pipeline, for tests of one stage at a time."""
+    return engine.nlp
+
+
+def parse_article(nlp: Language, raw: str, title: str | None = None) -> ParsedArticle:
+    """Raw text cleaned, segmented and parsed as the engine does, for the stage tests."""
+    layout = segment(clean(raw), title=title)
+    return ParsedArticle(layout=layout, doc=nlp(layout.text))
 
 
 @dataclass(frozen=True)

@@ -3,26 +3,13 @@ act or speak in the article. Articles written here."""
 
 from __future__ import annotations
 
-import pytest
 from spacy.language import Language
 
-from digests.clean import clean
 from digests.conflict import is_actor_name
 from digests.dispute import find_dispute
 from digests.models import Quote, Speaker
-from digests.nlp import load_nlp
 from digests.parsed import ParsedArticle
-from digests.segment import segment
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp()
-
-
-def parse(nlp: Language, raw: str) -> ParsedArticle:
-    layout = segment(clean(raw))
-    return ParsedArticle(layout=layout, doc=nlp(layout.text))
+from tests.conftest import parse_article as parse
 
 
 def quote(parsed: ParsedArticle, text: str, name: str, org: str | None) -> Quote:

@@ -3,30 +3,16 @@ words (or items of an implications section). Articles written here."""
 
 from __future__ import annotations
 
-import pytest
 from spacy.language import Language
 
-from digests.clean import clean
 from digests.dispute import find_dispute
 from digests.implications import find_implications
-from digests.nlp import load_nlp
-from digests.parsed import ParsedArticle
-from digests.segment import segment
+from tests.conftest import parse_article as parse
 
 HEAD = """Dunmore Rail Strike Halts Trains Across the North
 Train drivers at Dunmore Rail walked out on Monday, halting every Dunmore Rail service in the north for 48 hours.
 """
 GOOD = "The Dunmore Rail strike could force the government to reopen talks on drivers' pay before the winter."
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp()
-
-
-def parse(nlp: Language, raw: str) -> ParsedArticle:
-    layout = segment(clean(raw))
-    return ParsedArticle(layout=layout, doc=nlp(layout.text))
 
 
 def texts(nlp: Language, body: str) -> list[str]:

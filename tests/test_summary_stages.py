@@ -8,27 +8,15 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from digests.clean import clean
 from digests.dispute import find_dispute
 from digests.entities import find_entities
 from digests.implications import find_implications
 from digests.models import Implication, Quote, Speaker
-from digests.nlp import load_nlp
 from digests.parsed import ParsedArticle
-from digests.segment import segment
 from digests.tldr import body_sentences, make_tldr
+from tests.conftest import parse_article as parse
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "anthropic-cuts-openai-claude-access.txt"
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp()
-
-
-def parse(nlp: Language, raw: str) -> ParsedArticle:
-    layout = segment(clean(raw))
-    return ParsedArticle(layout=layout, doc=nlp(layout.text))
 
 
 def quote(parsed: ParsedArticle, text: str, name: str, org: str | None, role: str | None = None) -> Quote:

@@ -6,22 +6,9 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from digests.clean import clean
-from digests.parsed import ParsedArticle
-from digests.segment import segment
-from digests.nlp import load_nlp
 from digests.sentences import is_prose, lead_in_end
 from digests.tldr import NO_PROSE, make_tldr, repeats_title
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp()
-
-
-def parse(nlp: Language, raw: str, title: str | None = None) -> ParsedArticle:
-    layout = segment(clean(raw), title=title)
-    return ParsedArticle(layout=layout, doc=nlp(layout.text))
+from tests.conftest import parse_article as parse
 
 
 LEAD = "The Harlow council voted on Tuesday to close the Mill Road bridge to cars for two years of repairs."
