@@ -21,7 +21,7 @@ RUN pip install . \
     && useradd --system --uid 10001 --home-dir /data --create-home newsdigest \
     && mkdir -p /data && chown newsdigest /data
 
-USER newsdigest
+USER 10001
 VOLUME ["/data"]
 EXPOSE 8080 3000
 
