@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, IPvAnyNetwork, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -83,6 +84,20 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = Field(default=None, description="Sync commands to this server only (instant), else globally")
     discord_api_url: str = Field(default="https://discord.com/api/v10", description="Discord REST base (tests point it at a local server)")
     discord_gateway_url: str | None = Field(default=None, description="Discord gateway websocket; None means Discord's own (tests point it at a local server)")
+
+    # Logs (see the README's "Logs"): the bot's own loggers at this level, libraries at WARNING.
+    log_level: Literal["debug", "info", "warning", "error", "critical"] | None = Field(
+        default=None, description="Level of the bot's own log lines; none means info for `newsdigest run`, "
+                                  "warning for the one-shot commands")
+    log_format: Literal["text", "json"] = Field(default="text", description="text: one escaped line per record; "
+                                                "json: one JSON object per line (ts, level, logger, message, context)")
+    log_library_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        default="warning", description="Level of the libraries' log lines (alembic, apscheduler, httpx, discord, slack_bolt…)")
+
+    @field_validator("log_level", "log_library_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("data_dir")
     @classmethod

@@ -262,3 +262,17 @@ def test_a_sqlite_file_with_damaged_pages_is_reported_and_never_written(tmp_path
     assert path.read_bytes() == bytes(data)
     wal = path.with_name(path.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # nothing waiting to be written into it either
+
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    done = run("--version", timeout=60)
+    assert done.returncode == 0 and done.stdout.decode().strip() == f"newsdigest {version('newsdigest')}"
+
+
+def test_a_bad_log_level_setting_is_one_line_naming_the_variable(tmp_path):
+    done = run("who-said", "anything", env={"NEWSDIGEST_LOG_LEVEL": "loud", "NEWSDIGEST_DATA_DIR": str(tmp_path)},
+               timeout=60, cwd=tmp_path)
+    assert_one_line_error(done, "NEWSDIGEST_LOG_LEVEL")

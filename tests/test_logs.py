@@ -109,3 +109,66 @@ def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp
     assert all(RECORD.match(line) or line.startswith("newsdigest: ") for line in lines if line), stderr
     assert "malformed signature headers" in stderr
     assert f"Slack in HTTP mode on port {port} of 127.0.0.1" in stdout  # loopback unless NEWSDIGEST_SLACK_HOST says
+
+
+# --- levels and the JSON format (issue 15: NEWSDIGEST_LOG_LEVEL, NEWSDIGEST_LOG_FORMAT) -------------
+
+def test_a_json_record_is_one_object_per_line_with_its_context_fields():
+    import json
+
+    from adapters.terminal.logs import JsonFormatter
+
+    text = logged(JsonFormatter(), lambda log: log.warning("posted %s\n%s", "digest", FORGED,
+                                                           extra={"channel": "slack:T1:C2", "slot": "2026-12-01T09:00",
+                                                                  "outcome": "posted"}))
+    [line] = text.splitlines()
+    entry = json.loads(line)
+    assert entry["level"] == "WARNING" and entry["message"] == f"posted digest\n{FORGED}"
+    assert entry["channel"] == "slack:T1:C2" and entry["slot"] == "2026-12-01T09:00" and entry["outcome"] == "posted"
+    assert entry["ts"].endswith("+00:00") and entry["logger"].startswith("test_logs.")
+
+
+def test_a_json_record_carries_the_error_and_its_traceback_as_strings():
+    import json
+
+    from adapters.terminal.logs import JsonFormatter
+
+    def emit(log: logging.Logger) -> None:
+        try:
+            raise ValueError("bad\nthing")
+        except ValueError:
+            log.exception("poll failed", extra={"feed": "https://example.org/feed"})
+
+    [line] = logged(JsonFormatter(), emit).splitlines()
+    entry = json.loads(line)
+    assert entry["error"] == "ValueError: bad\nthing" and "Traceback" in entry["traceback"]
+    assert entry["feed"] == "https://example.org/feed"
+    [line] = logged(JsonFormatter(tracebacks=False), emit).splitlines()
+    assert "traceback" not in json.loads(line)
+
+
+def test_the_bots_own_loggers_take_the_level_and_libraries_stay_at_warning():
+    from adapters.terminal.logs import OWN_LOGGERS, install, level_number
+
+    root = logging.getLogger()
+    saved_root, saved_own = root.level, {n: logging.getLogger(n).level for n in OWN_LOGGERS}
+    try:
+        install(level="info", library_level="warning")
+        assert logging.getLogger("bot.delivery").getEffectiveLevel() == logging.INFO
+        assert logging.getLogger("adapters.slack").getEffectiveLevel() == logging.INFO
+        assert logging.getLogger("apscheduler.scheduler").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("alembic.runtime.migration").getEffectiveLevel() == logging.WARNING
+        install(verbose=True)
+        assert logging.getLogger("digests.engine").getEffectiveLevel() == logging.DEBUG
+        assert logging.getLogger("asyncio").getEffectiveLevel() == logging.WARNING
+    finally:
+        root.setLevel(saved_root)
+        for name, level in saved_own.items():
+            logging.getLogger(name).setLevel(level)
+    assert level_number("Error") == logging.ERROR
+    try:
+        level_number("loud")
+    except ValueError as exc:
+        assert "not a log level" in str(exc)
+    else:
+        raise AssertionError("an unknown level was accepted")

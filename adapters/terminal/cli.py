@@ -396,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Digests of news articles: TL;DR, key quotes and who said them, implications, disputes.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details, including internal errors")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error", "critical"],
+                        help="level of the bot's own log lines (default: NEWSDIGEST_LOG_LEVEL, else info for run, "
+                             "warning otherwise)")
+    parser.add_argument("--version", action="version", version=f"newsdigest {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -481,11 +485,35 @@ def _user_errors() -> tuple[type[Exception], ...]:
     return (SourceError, ArticleError, ModelError, ConfigError) + ((store.StoreError,) if store is not None else ())
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsdigest")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _install_logs(args: argparse.Namespace) -> None:
+    """Every log line escapes the control characters of the outside text it quotes (adapters/terminal/logs.py).
+    The level: --log-level, else NEWSDIGEST_LOG_LEVEL, else info for `run` (its deliveries and pauses are the
+    operator's news) and warning for the one-shot commands. Bad settings are reported by the command itself."""
+    from bot.config import get_settings
+    from bot.errors import ConfigError
+
+    try:
+        settings = get_settings()
+        configured, fmt, libraries = settings.log_level, settings.log_format, settings.log_library_level
+    except ConfigError:
+        configured, fmt, libraries = None, "text", "warning"
+    level = args.log_level or configured or ("info" if args.command == "run" else "warning")
+    logs.install(verbose=args.verbose, level=level, fmt=fmt, library_level=libraries)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    # Every log line escapes the control characters of the outside text it quotes (adapters/terminal/logs.py).
-    logs.install(verbose=args.verbose)
+    _install_logs(args)
 
     run: Callable[[argparse.Namespace], int] = args.run
     try:

@@ -11,11 +11,25 @@ logger once, at start-up (adapters/terminal/cli.py), so no call site has to reme
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
+from datetime import datetime, timezone
 from types import TracebackType
+from typing import Literal
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# The project's own loggers: the operator's level applies to them; libraries (alembic, apscheduler,
+# asyncio, httpx, htmldate, discord, slack_bolt) stay at WARNING unless asked, so -v or DEBUG shows the
+# bot's own story rather than every library's chatter.
+OWN_LOGGERS = ("bot", "digests", "adapters")
+
+# Fields a call site may attach with `extra={...}`: the JSON format writes them as keys of their own,
+# so an operator's log pipeline can filter by channel, feed, slot or command without parsing messages.
+CONTEXT_FIELDS = ("channel", "workspace", "platform", "feed", "slot", "command", "outcome", "article")
+
+LogFormat = Literal["text", "json"]
 
 
 def _escape_table() -> dict[int, str]:
@@ -84,10 +98,54 @@ class OneLineFormatter(EscapingFormatter):
         return super().format(record)
 
 
-def install(verbose: bool = False) -> logging.Handler:
-    """Log to stderr through the escaping formatters: everything with tracebacks when `verbose`,
-    else warnings and errors on one line each. Returns the handler (tests read what it wrote)."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: timestamp, level, logger, message, the context fields a call site gave,
+    and the traceback (as one string) when there is one. json.dumps escapes every control character
+    (and, with ensure_ascii, U+2028 and the bidirectional overrides), so a record stays one line."""
+
+    def __init__(self, *, tracebacks: bool = True) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for field in CONTEXT_FIELDS:
+            value = record.__dict__.get(field)
+            if value is not None:
+                entry[field] = value if isinstance(value, (int, float, bool)) else str(value)
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["error"] = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+            if self.tracebacks:
+                entry["traceback"] = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        return json.dumps(entry, ensure_ascii=True, default=str)
+
+
+def level_number(name: str) -> int:
+    """"info" → logging.INFO; a ValueError naming the levels for anything else."""
+    number = logging.getLevelName(name.strip().upper())
+    if not isinstance(number, int):
+        raise ValueError(f"not a log level: {name!r} (use debug, info, warning, error or critical)")
+    return number
+
+
+def install(verbose: bool = False, *, level: str | None = None, fmt: LogFormat = "text",
+            library_level: str = "WARNING") -> logging.Handler:
+    """Log to stderr: the project's loggers at `level` (DEBUG when `verbose`, WARNING when neither is
+    given), libraries at `library_level`; `fmt` "text" is the escaping one-line format (tracebacks only
+    when `verbose` or at DEBUG), "json" one object per line. Returns the handler (tests read what it wrote)."""
+    own = logging.DEBUG if verbose else level_number(level or "WARNING")
+    tracebacks = verbose or own <= logging.DEBUG
     handler = logging.StreamHandler()
-    handler.setFormatter((EscapingFormatter if verbose else OneLineFormatter)(FORMAT))
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler], force=False)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(tracebacks=tracebacks))
+    else:
+        handler.setFormatter((EscapingFormatter if tracebacks else OneLineFormatter)(FORMAT))
+    logging.basicConfig(level=level_number(library_level), handlers=[handler], force=False)
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(own)
     return handler
