@@ -9,6 +9,7 @@ from .config import Settings, get_settings
 from .store import Store
 
 if TYPE_CHECKING:
+    from .metrics import Metrics
     from .service import DigestService
 
 
@@ -34,6 +35,17 @@ class Newsdigest:
         from .service import DigestService
 
         return DigestService(self.settings)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        from .metrics import Metrics
+
+        metrics = Metrics()
+        # Read lazily: the queue exists only once something is digested, and the scrape must not load spaCy.
+        metrics.watch_digest_pool(
+            lambda: self.service.pool.waiting if "service" in self.__dict__ else 0,
+            lambda: self.service.pool.running if "service" in self.__dict__ else 0)
+        return metrics
 
     def stop_digests(self) -> None:
         """Release everyone waiting for a digest, so that a stopping process need not wait for one."""

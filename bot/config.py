@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     discord_api_url: str = Field(default="https://discord.com/api/v10", description="Discord REST base (tests point it at a local server)")
     discord_gateway_url: str | None = Field(default=None, description="Discord gateway websocket; None means Discord's own (tests point it at a local server)")
 
+    # The operator's HTTP routes (adapters/health.py): off unless a port is given.
+    health_port: int | None = Field(default=None, ge=1, le=65535, description="Port of /healthz, /readyz and /metrics; "
+                                    "none: no health server")
+    health_host: str = Field(default="127.0.0.1", description="Address the health server listens on "
+                             "(0.0.0.0 in a container, so that its health check and Prometheus reach it)")
+
     # Logs (see the README's "Logs"): the bot's own loggers at this level, libraries at WARNING.
     log_level: Literal["debug", "info", "warning", "error", "critical"] | None = Field(
         default=None, description="Level of the bot's own log lines; none means info for `newsdigest run`, "

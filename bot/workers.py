@@ -67,6 +67,17 @@ class DigestPool:
         self._lock = threading.Lock()
         self._stopped = False
 
+    @property
+    def waiting(self) -> int:
+        """Digests queued for a worker now (for the queue-depth metric)."""
+        return self._queue.qsize()
+
+    @property
+    def running(self) -> int:
+        """Digests a worker is on now."""
+        with self._lock:
+            return len(self._running)
+
     def _start(self) -> None:
         with self._lock:
             if self._stopped:

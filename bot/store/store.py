@@ -150,6 +150,15 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> bool:
+        """True when the database answers a trivial query now (readiness checks); never raises."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:  # any driver's failure means "not reachable now"
+            return False
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction; database failures come out as StoreError with a readable message."""
