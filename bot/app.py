@@ -18,8 +18,10 @@ class Newsdigest:
     use, and the spaCy model loads only when something is digested."""
 
     def __init__(self, settings: Settings | None = None, store: Store | None = None,
-                 service: DigestService | None = None) -> None:
+                 service: DigestService | None = None, *, migrate: bool = True) -> None:
         self.settings = settings or get_settings()
+        # False for the commands that only read: they say when an upgrade is needed instead of migrating.
+        self.migrate = migrate
         if store is not None:
             self.__dict__["store"] = store
         if service is not None:
@@ -27,7 +29,7 @@ class Newsdigest:
 
     @cached_property
     def store(self) -> Store:
-        return Store.open(self.settings)
+        return Store.open(self.settings, migrate=self.migrate)
 
     @cached_property
     def service(self) -> DigestService:

@@ -155,7 +155,8 @@ def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) 
     from bot.app import Newsdigest
     from bot.commands import run_safely
 
-    app = Newsdigest()
+    # /who-said and /dispute only read: an out-of-date store is reported, not migrated.
+    app = Newsdigest(migrate=False)
     try:
         # Open the store outside run_safely: at the terminal the person is the operator, so a database
         # that cannot be opened ends the command with its own one-line reason (StoreError, exit 1).
@@ -310,10 +311,10 @@ _workspace.__name__ = "PLATFORM:ID"
 _channel.__name__ = "PLATFORM:ID"  # what argparse's error message calls the type
 
 
-def _feeds_app():  # noqa: ANN202 - a bot.app.Newsdigest
+def _feeds_app(*, migrate: bool = True):  # noqa: ANN202 - a bot.app.Newsdigest
     from bot.app import Newsdigest
 
-    app = Newsdigest()
+    app = Newsdigest(migrate=migrate)
     app.store  # a database that cannot be opened ends the command here, with its one-line reason
     return app
 
@@ -328,7 +329,7 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
 
     channel = args.channel or TERMINAL
     now = datetime.now(timezone.utc)
-    app = _feeds_app()
+    app = _feeds_app(migrate=args.action != "list")
     try:
         if args.action == "add":
             return _print_reply(subscribe(app, channel, args.url), False)
@@ -381,6 +382,40 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
         return EXIT_USER_ERROR if outcomes and len(failed) == len(outcomes) else 0
     finally:
         app.close()
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    """`db check|upgrade|backup PATH`: the operator's view of the store's schema, and a consistent copy."""
+    from pathlib import Path
+
+    from bot.config import get_settings
+    from bot.store.db import (backup_sqlite, database_url, describe, head_revision, migrate, open_engine,
+                              schema_state)
+
+    url = database_url(get_settings())
+    engine = open_engine(url)
+    where = describe(url)
+    try:
+        if args.action == "check":
+            state, found = schema_state(engine)
+            head = head_revision()
+            print({"current": f"{where}: schema {found}, up to date",
+                   "empty": f"{where}: no schema yet; `newsdigest db upgrade` (or any command that writes) creates it",
+                   "behind": f"{where}: schema {found}, this version needs {head}: back it up, then `newsdigest db upgrade`",
+                   "ahead": f"{where}: schema {found} was made by a newer newsdigest (this one knows up to {head})"}[state])
+            return 0 if state == "current" else EXIT_USER_ERROR
+        if args.action == "upgrade":
+            before, found = schema_state(engine)
+            migrate(engine)
+            print(f"{where}: up to date ({head_revision()})" if before == "current"
+                  else f"{where}: upgraded from {found or 'nothing'} to {head_revision()}")
+            return 0
+        size = backup_sqlite(engine, Path(args.path).expanduser())
+        print(f"{where} backed up to {args.path} ({size:,} bytes). It holds the Slack installation tokens: "
+              "keep it as private as the store itself.")
+        return 0
+    finally:
+        engine.dispose()
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -468,6 +503,15 @@ def build_parser() -> argparse.ArgumentParser:
     q = feeds_sub.add_parser("poll", help="poll the feeds that are due now, once; print what each poll did")
     q.add_argument("--all", action="store_true", help="poll every feed that is not paused, due or not")
     p.set_defaults(run=_cmd_feeds, channel=None)
+
+    p = sub.add_parser("db", help="the store's schema: check, upgrade, back up")
+    db_sub = p.add_subparsers(dest="action", metavar="ACTION")
+    db_sub.required = True
+    db_sub.add_parser("check", help="say whether the store's schema is up to date (exit 1 when not)")
+    db_sub.add_parser("upgrade", help="apply the migrations this version brings (`run` does it too)")
+    q = db_sub.add_parser("backup", help="copy the SQLite store to PATH, consistently even while the bot runs")
+    q.add_argument("path", metavar="PATH")
+    p.set_defaults(run=_cmd_db)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a digest")
     p.set_defaults(run=_cmd_schema)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 from alembic import command
@@ -156,6 +157,80 @@ def explain(exc: SQLAlchemyError, url: str) -> str:
     if isinstance(exc, OperationalError) and not make_url(url).drivername.startswith("sqlite"):
         return f"cannot connect to the database at {where}: {original}"
     return f"database error on {where}: {original}"
+
+
+def head_revision() -> str:
+    """The newest migration this version of newsdigest knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the project ships its migrations"
+    return head
+
+
+SchemaState = Literal["empty", "current", "behind", "ahead"]
+
+
+def schema_state(engine: Engine) -> tuple[SchemaState, str | None]:
+    """Where the database's schema stands against this version's migrations, and its revision:
+    "empty" (nothing made yet), "current", "behind" (an upgrade is needed) or "ahead" (made by a newer
+    newsdigest). Reads only: nothing is created or changed."""
+    from alembic.script import ScriptDirectory
+
+    check_sqlite(engine.url)
+    try:
+        found = current_revision(engine)
+    except (DatabaseError, OperationalError) as exc:
+        raise StoreError(explain(exc, str(engine.url))) from None
+    if found is None:
+        return "empty", None
+    head = head_revision()
+    if found == head:
+        return "current", found
+    known = {rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+    return ("behind" if found in known else "ahead"), found
+
+
+def require_current(engine: Engine) -> None:
+    """For the commands that only read: a schema that needs an upgrade is a StoreError saying how to
+    do it (they never migrate on their own); a new, empty database is made, as there is nothing to lose."""
+    state, found = schema_state(engine)
+    if state == "empty":
+        migrate(engine)
+    elif state == "behind":
+        raise StoreError(f"the database {describe(engine.url.render_as_string(hide_password=False))} needs an upgrade "
+                         f"(its schema is at {found}, this version needs {head_revision()}): back it up "
+                         "(`newsdigest db backup PATH`), then run `newsdigest db upgrade`")
+    elif state == "ahead":
+        migrate(engine)  # says, in its own words, that a newer newsdigest made it
+
+
+def backup_sqlite(engine: Engine, target: Path) -> int:
+    """Copy a SQLite store to `target` with SQLite's online backup API: consistent even while the bot
+    writes (a plain file copy of a WAL database can miss what is still in the -wal file). The target
+    must not exist. Returns its size in bytes."""
+    source_path = _sqlite_path(engine.url)
+    if source_path is None:
+        raise StoreError("`newsdigest db backup` copies a SQLite store; for PostgreSQL use pg_dump "
+                         "(the README's \"Backups\" gives the command)")
+    if not source_path.is_file():
+        raise StoreError(f"there is no database file at {source_path} to back up")
+    if target.exists():
+        raise StoreError(f"{target} already exists: choose a new file name (a backup never overwrites)")
+    check_sqlite(engine.url)
+    source = sqlite3.connect(f"file:{quote(str(source_path.resolve()))}?mode=ro", uri=True)
+    try:
+        copy = sqlite3.connect(str(target))
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"the backup to {target} failed: {exc}") from None
+    finally:
+        source.close()
+    return target.stat().st_size
 
 
 def current_revision(engine: Engine) -> str | None:

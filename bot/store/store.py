@@ -30,7 +30,7 @@ from digests.models import Digest, Speaker
 from ..config import Settings
 from ..errors import BadInput
 from ..urls import canonical_url
-from .db import StoreError, database_url, explain, migrate, open_engine
+from .db import StoreError, database_url, explain, migrate, open_engine, require_current
 from .fields import check_lookup, model_json  # importing bot.store.fields also installs its flush hooks
 from .schema import ArticleRow, ArticleTenantRow, ChannelRow, DigestRow, FeedEntryRow, FeedRow, QuoteRow, SubscriptionRow
 
@@ -138,10 +138,15 @@ class Store:
         self.dialect = self.engine.dialect.name
 
     @classmethod
-    def open(cls, settings: Settings) -> "Store":
-        """Open the configured database and bring its schema up to date."""
+    def open(cls, settings: Settings, *, migrate: bool = True) -> "Store":
+        """Open the configured database and bring its schema up to date; with `migrate=False` (the
+        commands that only read) an out-of-date schema is a StoreError that says to upgrade instead."""
         store = cls(database_url(settings))
-        store.migrate()
+        try:
+            store.migrate() if migrate else require_current(store.engine)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def migrate(self) -> None:
