@@ -1,4 +1,6 @@
-"""The application object: settings, the store and the digest service, built once per process."""
+"""The application object: settings, the store, the digest service, the platforms' posters and the
+digest scheduler, built once per process. Every collaborator is found through it, none through a
+module global."""
 
 from __future__ import annotations
 
@@ -6,9 +8,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .config import Settings, get_settings
+from .platforms import Posters
 from .store import Store
 
 if TYPE_CHECKING:
+    from .scheduler import DigestScheduler
     from .service import DigestService
 
 
@@ -19,6 +23,7 @@ class Newsdigest:
     def __init__(self, settings: Settings | None = None, store: Store | None = None,
                  service: DigestService | None = None) -> None:
         self.settings = settings or get_settings()
+        self.posters = Posters()
         if store is not None:
             self.__dict__["store"] = store
         if service is not None:
@@ -34,6 +39,13 @@ class Newsdigest:
         from .service import DigestService
 
         return DigestService(self.settings)
+
+    @cached_property
+    def scheduler(self) -> DigestScheduler:
+        # Imported here: APScheduler and the delivery code are only for a running bot.
+        from .scheduler import DigestScheduler
+
+        return DigestScheduler(self)
 
     def stop_digests(self) -> None:
         """Release everyone waiting for a digest, so that a stopping process need not wait for one."""
