@@ -60,7 +60,6 @@ def main() -> None:
     from bot.app import Newsdigest
     from bot.config import Settings
     from bot.delivery import PENDING_ENTRIES, deliver, plan_digest
-    from bot.platforms import register_poster
     from bot.store import Store
     from bot.store import channels as channel_store
     from bot.store.channels import ChannelRef
@@ -107,8 +106,8 @@ def main() -> None:
           f"{sum(len(i.similar) for i in plan.items)} similar, {len(plan.waiting)} waiting")
 
     poster = KeepingPoster()
-    register_poster(poster)
     app = Newsdigest(Settings(data_dir=tmp), store=store)
+    app.posters.register(poster)
     times, slot = [], 0
     while True:
         slot += 1

@@ -71,12 +71,11 @@ async def main() -> None:
     logging.disable(logging.WARNING)
     slack = FakeSlack().start()
     with tempfile.TemporaryDirectory() as data:
-        settings = Settings(_env_file=None, data_dir=Path(data), database_url=args.database_url,
-                            slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=slack.api_url)
+        settings = Settings(_env_file=None, data_dir=Path(data), database_url=args.database_url)
         app = Newsdigest(settings)
         app.store.migrate()
         try:
-            async with serving(app, SECRET) as (port, _):
+            async with serving(app, SECRET, slack.api_url) as (port, _):
                 now = int(time.time())
                 base = {"team_id": "T0BENCH", "channel_id": "C0BENCH", "user_id": "U0BENCH", "command": "/not-ours",
                         "response_url": "http://127.0.0.1:9/response"}

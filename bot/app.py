@@ -1,4 +1,6 @@
-"""The application object: settings, the store and the digest service, built once per process."""
+"""The application object: settings, the store, the digest service, the platforms' posters and the
+digest scheduler, built once per process. Every collaborator is found through it, none through a
+module global."""
 
 from __future__ import annotations
 
@@ -6,10 +8,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .config import Settings, get_settings
+from .platforms import Posters
 from .store import Store
 
 if TYPE_CHECKING:
     from .metrics import Metrics
+    from .scheduler import DigestScheduler
     from .service import DigestService
 
 
@@ -22,6 +26,7 @@ class Newsdigest:
         self.settings = settings or get_settings()
         # False for the commands that only read: they say when an upgrade is needed instead of migrating.
         self.migrate = migrate
+        self.posters = Posters()
         if store is not None:
             self.__dict__["store"] = store
         if service is not None:
@@ -48,6 +53,13 @@ class Newsdigest:
             lambda: self.service.pool.waiting if "service" in self.__dict__ else 0,
             lambda: self.service.pool.running if "service" in self.__dict__ else 0)
         return metrics
+
+    @cached_property
+    def scheduler(self) -> DigestScheduler:
+        # Imported here: APScheduler and the delivery code are only for a running bot.
+        from .scheduler import DigestScheduler
+
+        return DigestScheduler(self)
 
     def stop_digests(self) -> None:
         """Release everyone waiting for a digest, so that a stopping process need not wait for one."""

@@ -1,7 +1,8 @@
 """Configuration: `NEWSDIGEST_*` environment variables, optionally a `.env` file in the working directory.
 
-Every setting has a safe default, so the bot runs with no configuration at all. Later features (Slack and
-Discord tokens, schedules) add their fields here rather than reading the environment themselves.
+Every setting has a safe default, so the bot runs with no configuration at all. A platform's own settings
+(tokens, ports) belong to its adapter (adapters/<platform>/settings.py), read with the same
+`load_settings` so that a mistake in them reads the same.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, IPvAnyNetwork, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -61,29 +62,12 @@ class Settings(BaseSettings):
     digest_deadline: float = Field(default=120.0, gt=0, description="Seconds one digest may take (waiting included) "
                                    "before it is given up as too long or slow")
 
+    # The digest engine (bot/engines.py).
+    engine: str = Field(default="offline", description='The digest engine: "offline" (rule-based, on spaCy) is the one there is')
+
     # Scheduled digests.
     delivery_lease: float = Field(default=600, gt=0, description="Seconds after which a delivery claimed by a process "
                                   "that died mid-post may be taken over (and posted with the same idempotency key)")
-
-    # Slack (see the README): a bot token and signing secret; an app-level token switches to Socket Mode.
-    slack_bot_token: str | None = Field(default=None, description="xoxb-… bot token (single workspace)")
-    slack_signing_secret: str | None = Field(default=None, description="Signing secret that verifies Slack's requests")
-    slack_app_token: str | None = Field(default=None, description="xapp-… app-level token: Socket Mode instead of HTTP")
-    slack_client_id: str | None = Field(default=None, description="OAuth client id, for installing into many workspaces")
-    slack_client_secret: str | None = Field(default=None, description="OAuth client secret, with slack_client_id")
-    slack_port: int = Field(default=3000, description="Port of the HTTP mode's server")
-    # Loopback by default: HTTP mode needs a public HTTPS address, which the README puts on a reverse
-    # proxy in front of this port (TLS is the proxy's job), so nothing else should reach the port
-    # directly. 0.0.0.0 (or an interface's address) when Slack or a proxy on another host must.
-    slack_host: str = Field(default="127.0.0.1", description="Address the HTTP mode's server listens on "
-                            "(127.0.0.1 behind a reverse proxy on this host; 0.0.0.0 for every interface)")
-    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base (tests point it at a local server)")
-
-    # Discord (see the README).
-    discord_token: str | None = Field(default=None, description="Bot token")
-    discord_guild_id: int | None = Field(default=None, description="Sync commands to this server only (instant), else globally")
-    discord_api_url: str = Field(default="https://discord.com/api/v10", description="Discord REST base (tests point it at a local server)")
-    discord_gateway_url: str | None = Field(default=None, description="Discord gateway websocket; None means Discord's own (tests point it at a local server)")
 
     # The operator's HTTP routes (adapters/health.py): off unless a port is given.
     health_port: int | None = Field(default=None, ge=1, le=65535, description="Port of /healthz, /readyz and /metrics; "
@@ -111,15 +95,20 @@ class Settings(BaseSettings):
         return value.expanduser()
 
 
-def _variable(field: object) -> str:
-    return f"NEWSDIGEST_{str(field).upper()}"
+S = TypeVar("S", bound=BaseSettings)
 
 
-def load_settings() -> Settings:
-    """The settings from the environment and `.env`; a mistake in them is a ConfigError whose one line
-    names the variable and what is wrong (never its value: it may be a secret)."""
+def load_settings(kind: type[S] = Settings) -> S:  # type: ignore[assignment]
+    """The settings of `kind` (the bot's, or a platform's) from the environment and `.env`; a mistake
+    in them is a ConfigError whose one line names the variable and what is wrong (never its value:
+    it may be a secret)."""
+    prefix = str(kind.model_config.get("env_prefix") or "")
+
+    def _variable(field: object) -> str:
+        return f"{prefix}{str(field)}".upper()
+
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         problems = "; ".join(f"{_variable(e['loc'][0]) if e['loc'] else 'a setting'}: {e['msg'][:1].lower()}{e['msg'][1:]}"
                              for e in exc.errors())

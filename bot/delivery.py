@@ -29,7 +29,7 @@ from sqlalchemy import and_, select
 from digests.models import Digest
 
 from .app import Newsdigest
-from .platforms import NEEDS_A_PERSON, DigestPost, SimilarStory, message_key, poster_for, run_for_platform
+from .platforms import NEEDS_A_PERSON, DigestPost, SimilarStory, message_key
 from .store import Store
 from .store import deliveries as ledger
 from .store.channels import ChannelRef, channel_of
@@ -341,7 +341,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
     posted = await asyncio.to_thread(ledger.posted_messages, store, claimed.id)
     post = post.model_copy(update={"may_be_posted": claimed.taken_over, "posted": posted})
     channel = await asyncio.to_thread(channel_ref, store, channel_id)
-    poster = poster_for(channel.platform) if channel else None
+    poster = app.posters.get(channel.platform) if channel else None
     shown = dict(slot=slot, items=len(post.digests), waiting=post.waiting)
     if channel is None or poster is None:
         detail = f"no {channel.platform if channel else '?'} connection is running to post to"
@@ -392,4 +392,4 @@ def deliver_now(app: Newsdigest, channel_id: int, platform: str, now: datetime, 
     """`/digest now` from a command's worker thread: the channel's pending digest posted through its
     platform's poster and the ledger, like a scheduled one."""
     work = deliver(app, channel_id, now_slot(now), now, timedelta(seconds=app.settings.delivery_lease), consume=consume)
-    return run_for_platform(platform, work, NOW_TIMEOUT)
+    return app.posters.run_on(platform, work, NOW_TIMEOUT)

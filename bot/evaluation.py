@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from digests.models import HIGH_CONFIDENCE, LOW_CONFIDENCE, confidence_band
 
+from .engines import QuoteFinder
 from .errors import SourceError
 
 _MARKS = " \t\n\r\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
@@ -250,35 +251,27 @@ def report(name: str, figures: Figures, show_errors: bool = True) -> str:
     return "\n".join(lines)
 
 
-def newsdigest_predictor(service) -> Callable[[str], list[Predicted]]:
-    """This engine, through the same batch interface the CLI offers."""
+def newsdigest_predictor(finder: QuoteFinder) -> Callable[[str], list[Predicted]]:
+    """An engine (or the service in front of it), through the same batch interface the CLI offers."""
     def predict(text: str) -> list[Predicted]:
         return [Predicted(start=q.start, end=q.end, speaker=q.speaker.name if q.speaker else None,
-                          confidence=q.confidence) for q in service.quotes(text)]
+                          confidence=q.confidence) for q in finder.quotes(text)]
     return predict
 
 
-def textacy_predictor(service) -> Callable[[str], list[Predicted]]:
-    """textacy's `direct_quotations` on the same spaCy parse: the established rule-based baseline.
-    Needs the development extra: pip install -e '.[eval]'."""
+def textacy_predictor() -> Callable[[str], list[Predicted]]:
+    """textacy's `direct_quotations` on the same spaCy pipeline (digests/baseline.py): the established
+    rule-based baseline, which gives no confidence. Needs the development extra: pip install -e '.[eval]'."""
     try:
-        from textacy.extract.triples import direct_quotations
+        from digests.baseline import TextacyQuotes
+
+        baseline = TextacyQuotes()
     except ImportError:
         raise SourceError("the textacy baseline needs the development extra: pip install -e '.[eval]'") from None
-    nlp = service.engine.nlp
 
     def predict(text: str) -> list[Predicted]:
-        doc = nlp(text)
-        out = []
-        try:
-            triples = list(direct_quotations(doc))
-        except Exception:  # textacy raises on some unbalanced quote marks; count that article as empty
-            triples = []
-        for triple in triples:
-            content = triple.content
-            speaker = " ".join(t.text for t in triple.speaker) or None
-            out.append(Predicted(start=content.start_char, end=content.end_char, speaker=speaker))
-        return out
+        return [Predicted(start=q.start, end=q.end, speaker=q.speaker.name if q.speaker else None)
+                for q in baseline.quotes(text)]
     return predict
 
 

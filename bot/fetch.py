@@ -149,7 +149,8 @@ def is_public_address(ip: IPAddress) -> bool:
             or candidate.is_multicast
             or candidate.is_reserved
             or candidate.is_unspecified
-            or not candidate.is_global  # e.g. 100.64.0.0/10, carrier-grade NAT
+            # Not globally routable though none of the above, e.g. 100.64.0.0/10 (carrier-grade NAT).
+            or not candidate.is_global
         ):
             return False
     return True

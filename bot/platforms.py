@@ -1,7 +1,8 @@
 """How the application posts to chat platforms without knowing any of them.
 
-`bot/` never imports a platform. Each adapter implements `Poster` and registers it at start-up;
-the scheduler (and `/digest now`) look the poster up by the channel's platform name. A post's
+`bot/` never imports a platform. Each adapter implements `Poster`; the runner registers it with the
+application's `Posters` while the platform serves, and the scheduler (and `/digest now`) look the
+poster up there by the channel's platform name. A post's
 outcome is a `PostResult` the schedule code can act on: retry later, pause the channel, or done.
 """
 
@@ -99,42 +100,47 @@ class Poster(Protocol):
     async def post_notice(self, channel_id: str, text: str) -> PostResult: ...
 
 
-_POSTERS: dict[str, Poster] = {}
-# The event loop each poster was registered on: its client (aiohttp, discord.py) belongs to it, so a
-# command running in a worker thread posts through that loop.
-_LOOPS: dict[str, asyncio.AbstractEventLoop] = {}
-
 T = TypeVar("T")
 
 
-def register_poster(poster: Poster) -> None:
-    _POSTERS[poster.platform] = poster
-    try:
-        _LOOPS[poster.platform] = asyncio.get_running_loop()
-    except RuntimeError:  # registered outside a loop (the terminal, tests): posts run in the caller's thread
-        _LOOPS.pop(poster.platform, None)
+class Posters:
+    """The posters of the platforms running in this process, by platform name, held by the
+    application (`app.posters`): a platform's runner registers its poster while it serves, and the
+    scheduler and `/digest now` look it up by the channel's platform."""
 
+    def __init__(self) -> None:
+        self._posters: dict[str, Poster] = {}
+        # The event loop each poster was registered on: its client (aiohttp, discord.py) belongs to
+        # it, so a command running in a worker thread posts through that loop.
+        self._loops: dict[str, asyncio.AbstractEventLoop] = {}
 
-def unregister_poster(platform: str) -> None:
-    _POSTERS.pop(platform, None)
-    _LOOPS.pop(platform, None)
+    def register(self, poster: Poster) -> None:
+        self._posters[poster.platform] = poster
+        try:
+            self._loops[poster.platform] = asyncio.get_running_loop()
+        except RuntimeError:  # registered outside a loop (the terminal, tests): posts run in the caller's thread
+            self._loops.pop(poster.platform, None)
 
+    def unregister(self, poster: Poster) -> None:
+        """Forget `poster` (and only it: a newer poster of the same platform stays)."""
+        if self._posters.get(poster.platform) is poster:
+            del self._posters[poster.platform]
+            self._loops.pop(poster.platform, None)
 
-def poster_for(platform: str) -> Poster | None:
-    return _POSTERS.get(platform)
+    def get(self, platform: str) -> Poster | None:
+        return self._posters.get(platform)
 
-
-def run_for_platform(platform: str, work: Coroutine[Any, Any, T], timeout: float) -> T:
-    """Run `work` from a worker thread (a command) on the loop `platform`'s poster lives on, or in
-    this thread when it has none; waits at most `timeout` seconds (TimeoutError after that, the
-    work going on)."""
-    loop = _LOOPS.get(platform)
-    if loop is not None and loop.is_running():
-        if _running_loop() is loop:  # blocking here would wait for ourselves
-            work.close()
-            raise RuntimeError("run_for_platform is for worker threads, not the poster's own loop")
-        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout)
-    return asyncio.run(asyncio.wait_for(work, timeout))
+    def run_on(self, platform: str, work: Coroutine[Any, Any, T], timeout: float) -> T:
+        """Run `work` from a worker thread (a command) on the loop `platform`'s poster lives on, or
+        in this thread when it has none; waits at most `timeout` seconds (TimeoutError after that,
+        the work going on)."""
+        loop = self._loops.get(platform)
+        if loop is not None and loop.is_running():
+            if _running_loop() is loop:  # blocking here would wait for ourselves
+                work.close()
+                raise RuntimeError("run_on is for worker threads, not the poster's own loop")
+            return asyncio.run_coroutine_threadsafe(work, loop).result(timeout)
+        return asyncio.run(asyncio.wait_for(work, timeout))
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

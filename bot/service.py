@@ -1,6 +1,7 @@
 """The application's digesting service: a source in, a `Digest` out.
 
-It owns the one engine of the process (the spaCy model loads once, on first use) and the one digest
+It owns the one engine of the process (bot/engines.py, chosen by NEWSDIGEST_ENGINE; built once, on
+first use) and the one digest
 worker pool (bot/workers.py) every caller goes through: the terminal, the chat commands and the
 feed poller. It turns every failure into an error whose message can be shown to a person as it is.
 """
@@ -9,18 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
 from digests.errors import ArticleError, ModelError
 from digests.models import ArticleMeta, Digest, Quote
 
 from .config import Settings, get_settings
+from .engines import Engine, make_engine
 from .errors import DigestBusy, DigestTimeout, SourceError
 from .sources import read_source
 from .workers import DigestPool
-
-if TYPE_CHECKING:
-    from digests.engine import DigestEngine
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +29,22 @@ UserFacingError = (SourceError, ArticleError, ModelError)
 
 
 class DigestService:
-    def __init__(self, settings: Settings | None = None, engine: DigestEngine | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
         self.settings = settings or get_settings()
         self._engine = engine
         self._engine_lock = threading.Lock()  # two workers must not load the model twice
         self.pool = DigestPool(self.settings.digest_workers, self.settings.digest_queue, self.settings.digest_deadline)
 
     @property
-    def engine(self) -> DigestEngine:
+    def engine(self) -> Engine:
         with self._engine_lock:
             if self._engine is None:
-                from digests.engine import DigestEngine  # loads spaCy: only when a digest is needed
-
-                self._engine = DigestEngine()
+                self._engine = make_engine(self.settings.engine)
             return self._engine
+
+    def warm_up(self) -> None:
+        """Build the engine and let it load its models, so that the first digest does not wait."""
+        self.engine.warm_up()
 
     def digest_text(self, text: str, meta: ArticleMeta | None = None, *, background: bool = False) -> Digest:
         """The digest, made on a worker of the pool. `background` callers (the feed poller) wait

@@ -82,12 +82,17 @@ class DigestEngine:
     `max_chars` is the most text one digest analyses (an article longer than that is digested up to
     there, and says so); `max_input_chars` the longest text accepted at all."""
 
+    name = "offline"  # as NEWSDIGEST_ENGINE selects it (bot/engines.py)
+
     def __init__(self, nlp: Language | None = None, max_chars: int = MAX_CHARS,
                  max_input_chars: int = MAX_INPUT_CHARS) -> None:
         self.nlp = nlp or load_nlp()
         load_language_model()
         self.max_chars = max_chars
         self.max_input_chars = max_input_chars
+
+    def warm_up(self) -> None:
+        """Nothing left to load: the pipeline and the language model load when the engine is built."""
 
     def _layout(self, raw_text: str, meta: ArticleMeta) -> tuple[Layout, bool]:
         """The cleaned, segmented opening of `raw_text` and whether it is the whole text."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Model(BaseModel):
@@ -147,3 +147,15 @@ class Digest(_Model):
     dispute: Dispute | None = None
     entities: list[Entity] = Field(default_factory=list)
     engine: str = Field(description="Engine name and version that made this digest")
+
+    @model_validator(mode="after")
+    def _verbatim(self) -> Digest:
+        """Every quote, party quote and implication is the article's own text at its offsets: a
+        digest never shows words the article does not have there."""
+        text = self.article.text
+        parties = self.dispute.parties if self.dispute is not None else []
+        for kind, span in [*(("quote", q) for q in self.quotes), *(("implication", i) for i in self.implications),
+                           *(("party quote", q) for p in parties for q in p.quotes)]:
+            if span.end < span.start or text[span.start:span.end] != span.text:
+                raise ValueError(f"{kind} {span.text[:40]!r} is not article.text[{span.start}:{span.end}]")
+        return self

@@ -381,15 +381,17 @@ def signed_headers(body: str, secret: str, timestamp: int | None = None) -> dict
 
 
 @asynccontextmanager
-async def serving(app: Any, secret: str) -> AsyncIterator[tuple[int, Any]]:
+async def serving(app: Any, secret: str, api_url: str) -> AsyncIterator[tuple[int, Any]]:
     """The bot's HTTP mode for `app` (a bot.app.Newsdigest): the real GuardedServer in front of a
-    SlackBot, checking signatures with `secret`, on a free port of 127.0.0.1; (the port, the SlackBot)."""
+    SlackBot on the Web API at `api_url`, checking signatures with `secret`, on a free port of
+    127.0.0.1; (the port, the SlackBot)."""
     from aiohttp import web
 
     from adapters.slack.app import EVENTS_PATH, SlackBot
     from adapters.slack.http import GuardedServer, SlackRequestGate
+    from adapters.slack.settings import SlackSettings
 
-    bot = SlackBot(app)
+    bot = SlackBot(app, SlackSettings(bot_token="xoxb-test", signing_secret=secret, api_url=api_url))
     server = GuardedServer(bot.app, SlackRequestGate(secret, app.store), path=EVENTS_PATH, port=0, host="127.0.0.1")
     runner = web.AppRunner(server.web_app)
     await runner.setup()

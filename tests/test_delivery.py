@@ -17,8 +17,8 @@ from sqlalchemy import update
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.delivery import build_post, deliver, pending_digests, select_items
-from bot.platforms import DigestPost, PostResult, register_poster, unregister_poster
-from bot.scheduler import latest_slot, run_digest, slot_key
+from bot.platforms import DigestPost, PostResult
+from bot.scheduler import latest_slot, slot_key
 from bot.schedules import parse_schedule
 from bot.store import Store
 from bot.store import channels as channel_store
@@ -55,11 +55,9 @@ class RecordingPoster:
 
 
 @pytest.fixture
-def poster():
-    recorder = RecordingPoster()
-    register_poster(recorder)
-    yield recorder
-    unregister_poster("recorder")
+def poster() -> RecordingPoster:
+    """A recorder, for a test to register with its application (`app.posters.register(poster)`)."""
+    return RecordingPoster()
 
 
 def subscribe(store: Store, feed_url: str, at: datetime, channel: ChannelRef = CHANNEL) -> int:
@@ -159,6 +157,7 @@ def test_an_entry_written_after_a_digest_but_seen_before_it_is_in_the_next(store
     """A poll that started before a digest ran writes its entries after it: those entries are
     older than the digest by first_seen_at, and still news for the next one."""
     app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
     feed = "https://feeds.example/a.xml"
     channel_id = subscribe(store, feed, T0)
     add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
@@ -201,6 +200,7 @@ def test_an_empty_digest_is_not_built(store):
 
 def test_deliver_posts_once_and_moves_the_channel_on(store, digest_factory, poster, tmp_path):
     app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
     feed = "https://feeds.example/a.xml"
     channel_id = subscribe(store, feed, T0)
     add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
@@ -219,6 +219,7 @@ def test_deliver_posts_once_and_moves_the_channel_on(store, digest_factory, post
 
 def test_a_busy_platform_is_retried_and_a_gone_channel_is_not(store, digest_factory, poster, tmp_path):
     app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
     feed = "https://feeds.example/a.xml"
     channel_id = subscribe(store, feed, T0)
     add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
@@ -260,25 +261,26 @@ def test_the_slot_is_the_latest_fire_time_within_the_grace_time():
 
 def test_a_scheduled_run_posts_the_slot_once_however_often_it_fires(store, digest_factory, poster, tmp_path):
     app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
     feed = "https://feeds.example/a.xml"
     channel_id = subscribe(store, feed, T0 - timedelta(days=1))
     channel_store.set_schedule(store, CHANNEL, parse_schedule("daily 08:00", "UTC"))
     add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0)
     at_0801 = datetime(2026, 11, 23, 8, 1, tzinfo=timezone.utc)
-    outcomes = [asyncio.run(run_digest(channel_id, now=at_0801 + timedelta(minutes=n), app=app)) for n in range(3)]
+    outcomes = [asyncio.run(app.scheduler.run_digest(channel_id, now=at_0801 + timedelta(minutes=n))) for n in range(3)]
     assert [o.status for o in outcomes] == ["posted", "skipped", "skipped"]
     assert [o.slot for o in outcomes] == ["2026-11-23T08:00Z"] * 3
     assert len(poster.posts) == 1
 
 
-def test_the_running_scheduler_stores_jobs_and_catches_up_a_missed_slot(tmp_path, digest_factory, poster):
-    """The real AsyncIOScheduler with its jobs in the project's database (SQLite file here)."""
-    from sqlalchemy import text
-
-    from bot import scheduler
+def test_the_running_scheduler_builds_its_jobs_from_the_schedules_and_catches_up_a_missed_slot(tmp_path, digest_factory, poster):
+    """The real AsyncIOScheduler, its jobs built from the schedules table (nothing of its own stored:
+    the ledger and the catch-up at start make a restart safe)."""
+    from sqlalchemy import inspect
 
     settings = Settings(data_dir=tmp_path)
     app = Newsdigest(settings)
+    app.posters.register(poster)
     store = app.store
     feed = "https://feeds.example/a.xml"
     now = datetime.now(timezone.utc)
@@ -289,25 +291,24 @@ def test_the_running_scheduler_stores_jobs_and_catches_up_a_missed_slot(tmp_path
     channel_store.set_schedule(store, CHANNEL, parse_schedule(f"daily {due:%H:%M}", "UTC"))
 
     async def run_briefly() -> list[str]:
-        running = scheduler.start(app)
+        app.scheduler.start()
         try:
             for _ in range(300):  # up to 15 s on a busy machine; done once the ledger row is complete
                 if ledger.deliveries(store, channel_id) and ledger.deliveries(store, channel_id)[0][1] != "claimed":
                     break
                 await asyncio.sleep(0.05)
-            return [job.id for job in running.get_jobs(jobstore="default")]
+            return sorted(job.id for job in app.scheduler.jobs.get_jobs() if job.id.startswith("digest:"))
         finally:
-            scheduler.stop()
+            app.scheduler.stop()
 
     jobs = asyncio.run(run_briefly())
     assert jobs == [f"digest:{channel_id}"]
     assert len(poster.posts) == 1
     assert ledger.deliveries(store, channel_id) == [(slot_key(due.replace(second=0, microsecond=0)), "posted")]
-    with store.engine.connect() as conn:
-        stored = conn.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all()
-    assert stored == [f"digest:{channel_id}"]
+    assert "apscheduler_jobs" not in inspect(store.engine).get_table_names()  # one source of truth
     # A second start (a restart) posts nothing more for that slot.
     app2 = Newsdigest(settings)
+    app2.posters.register(poster)
     asyncio.run(_start_and_settle(app2))
     assert len(poster.posts) == 1
     app.close()
@@ -315,13 +316,11 @@ def test_the_running_scheduler_stores_jobs_and_catches_up_a_missed_slot(tmp_path
 
 
 async def _start_and_settle(app: Newsdigest) -> None:
-    from bot import scheduler
-
-    scheduler.start(app)
+    app.scheduler.start()
     try:
         await asyncio.sleep(0.5)
     finally:
-        scheduler.stop()
+        app.scheduler.stop()
 
 
 def test_a_scheduled_digest_reaches_the_local_slack_server_exactly_once(store, digest_factory, tmp_path, slack_api):
@@ -330,23 +329,20 @@ def test_a_scheduled_digest_reaches_the_local_slack_server_exactly_once(store, d
     from adapters.slack.poster import SlackPoster, web_client
 
     slack = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
-    register_poster(SlackPoster(web_client(slack_api.api_url, token="xoxb-test")))
-    try:
-        app = Newsdigest(Settings(data_dir=tmp_path), store=store)
-        feed = "https://feeds.example/a.xml"
-        channel_id = subscribe(store, feed, T0, channel=slack)
-        add_entry(store, feed, story(digest_factory, "Harbour reopens after storm",
-                                     quotes=[("We will reopen on Monday", "Ana Silva")]), T0 + timedelta(minutes=30))
-        now = T0 + timedelta(hours=1)
-        assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now)).status == "posted"
-        assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now)).status == "skipped"
-        [call] = slack_api.calls("chat.postMessage")
-        assert call.data["channel"] == "C0NEWS"
-        assert call.data["metadata"]["event_payload"]["idempotency_key"] == f"{channel_id}:2026-11-23T08:00Z"
-        assert "Harbour reopens after storm" in call.body.decode()
-        assert "Ana Silva" in call.body.decode()
-    finally:
-        unregister_poster("slack")
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(SlackPoster(web_client(slack_api.api_url, token="xoxb-test")))
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0, channel=slack)
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm",
+                                 quotes=[("We will reopen on Monday", "Ana Silva")]), T0 + timedelta(minutes=30))
+    now = T0 + timedelta(hours=1)
+    assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now)).status == "posted"
+    assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", now)).status == "skipped"
+    [call] = slack_api.calls("chat.postMessage")
+    assert call.data["channel"] == "C0NEWS"
+    assert call.data["metadata"]["event_payload"]["idempotency_key"] == f"{channel_id}:2026-11-23T08:00Z"
+    assert "Harbour reopens after storm" in call.body.decode()
+    assert "Ana Silva" in call.body.decode()
 
 
 def test_digest_now_posts_the_next_digest_here_and_preview_only_shows_it(store, digest_factory, tmp_path, poster):
@@ -355,6 +351,7 @@ def test_digest_now_posts_the_next_digest_here_and_preview_only_shows_it(store, 
     from bot.commands import handle_text
 
     app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
     feed = "https://feeds.example/a.xml"
     channel_id = subscribe(store, feed, datetime.now(timezone.utc) - timedelta(days=1))
     add_entry(store, feed, story(digest_factory, "Harbour reopens after storm",
@@ -384,20 +381,17 @@ def test_a_slack_post_that_went_out_just_before_a_crash_is_not_posted_again(stor
 
     slack = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
     poster = SlackPoster(web_client(slack_api.api_url, token="xoxb-test"))
-    register_poster(poster)
-    try:
-        app = Newsdigest(Settings(data_dir=tmp_path), store=store)
-        feed = "https://feeds.example/a.xml"
-        channel_id = subscribe(store, feed, T0, channel=slack)
-        add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
-        now = T0 + timedelta(hours=1)
-        dead = ledger.claim(store, channel_id, "slot", now, timedelta(minutes=10))
-        post, _ = build_post(store, channel_id, now, dead.idempotency_key)
-        assert asyncio.run(poster.post_digest("T0TEAM:C0NEWS", post)).status == "posted"
-        # ...and the process dies here. Ten minutes later another takes over:
-        outcome = asyncio.run(deliver(app, channel_id, "slot", now + timedelta(minutes=11)))
-        assert outcome.status == "posted"
-        assert len(slack_api.calls("chat.postMessage")) == 1
-        assert ledger.deliveries(store, channel_id) == [("slot", "posted")]
-    finally:
-        unregister_poster("slack")
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0, channel=slack)
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    now = T0 + timedelta(hours=1)
+    dead = ledger.claim(store, channel_id, "slot", now, timedelta(minutes=10))
+    post, _ = build_post(store, channel_id, now, dead.idempotency_key)
+    assert asyncio.run(poster.post_digest("T0TEAM:C0NEWS", post)).status == "posted"
+    # ...and the process dies here. Ten minutes later another takes over:
+    outcome = asyncio.run(deliver(app, channel_id, "slot", now + timedelta(minutes=11)))
+    assert outcome.status == "posted"
+    assert len(slack_api.calls("chat.postMessage")) == 1
+    assert ledger.deliveries(store, channel_id) == [("slot", "posted")]

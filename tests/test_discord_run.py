@@ -3,8 +3,9 @@ like Discord's REST API and gateway (tests/discord_server.py).
 
 The command runs as a person runs it (the installed console script, a separate process) for the
 start-up failures and for one whole session: login, command sync, IDENTIFY, an interaction that
-arrives over the gateway and is answered, SIGTERM. `serve()` also runs in-process once, to see the
-digest poster registered for the scheduler while the bot is connected."""
+arrives over the gateway and is answered, SIGTERM. The platform also runs in-process, through the
+runner's `serve_platform`, to see the digest poster registered for the scheduler while the bot is
+connected."""
 
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ import pytest
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord.client import NewsdigestClient, StartupError
-from adapters.discord.main import configured, serve
+from adapters.discord.main import DiscordPlatform, configured
 from adapters.discord.poster import DiscordPoster
+from adapters.discord.settings import DiscordSettings
+from adapters.runner import serve_platform
 from bot.app import Newsdigest
 from bot.config import Settings
-from bot.platforms import DigestPost, poster_for
+from bot.platforms import DigestPost
 from bot.service import DigestService
 from bot.store import Store
 from discord_server import fake  # noqa: F401 - the module's local Discord
@@ -135,13 +138,12 @@ async def test_serve_registers_the_poster_while_connected(tmp_path, fake, seeded
     fake.reset()
     data = tmp_path / "data"
     shutil.copytree(seeded_dir, data)
-    settings = Settings(_env_file=None, data_dir=data, discord_token="t", discord_api_url=fake.api_url,
-                        discord_gateway_url=fake.gateway_url)
-    app = Newsdigest(settings)
+    app = Newsdigest(Settings(_env_file=None, data_dir=data))
+    discord_settings = DiscordSettings(_env_file=None, token="t", api_url=fake.api_url, gateway_url=fake.gateway_url)
     lines: list[str] = []
     client = NewsdigestClient(app, announce=lines.append, guild_ready_timeout=0.1)
     saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    task = asyncio.create_task(serve(app, client=client))
+    task = asyncio.create_task(serve_platform(app, DiscordPlatform(discord_settings, client=client), asyncio.Event()))
     try:
         deadline = time.monotonic() + 20
         while len(lines) < 2 and time.monotonic() < deadline:
@@ -150,7 +152,7 @@ async def test_serve_registers_the_poster_while_connected(tmp_path, fake, seeded
         assert fake.recorded("PUT", rf"/applications/{APP_ID}/commands")  # no guild: synced globally
         assert lines[0].startswith("4 commands synced globally (Discord can take up to an hour")
         assert lines[1] == "connected as newsdigest in 0 server(s); no privileged intents needed"
-        poster = poster_for("discord")
+        poster = app.posters.get("discord")
         assert isinstance(poster, DiscordPoster) and poster.client is client
         result = await poster.post_digest(CHANNEL_ID, DigestPost(title="Digest", idempotency_key="k",
                                                                  digests=[digest_factory([("It works", "Ada")])]))
@@ -160,33 +162,47 @@ async def test_serve_registers_the_poster_while_connected(tmp_path, fake, seeded
         await asyncio.wait_for(task, 10)
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
         app.close()
-    assert poster_for("discord") is None
+    assert app.posters.get("discord") is None
 
 
 async def test_serve_is_cancellable_and_reports_start_failures(tmp_path, fake):
     """As `newsdigest run` hosts it beside other platforms: a start that cannot succeed raises
     StartupError with its line; a running bot stops when its task is cancelled."""
     fake.reset()
-    assert not configured(Settings(_env_file=None, data_dir=tmp_path))
-    settings = Settings(_env_file=None, data_dir=tmp_path, discord_token="t", discord_api_url=fake.api_url,
-                        discord_gateway_url=fake.gateway_url)
-    assert configured(settings)
+    assert not configured(DiscordSettings(_env_file=None))
+    assert DiscordPlatform(DiscordSettings(_env_file=None)).settings_problem().startswith("no Discord bot token")
+    settings = DiscordSettings(_env_file=None, token="t", api_url=fake.api_url, gateway_url=fake.gateway_url)
+    assert configured(settings) and DiscordPlatform(settings).settings_problem() is None
     saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    app = Newsdigest(settings)
+    app = Newsdigest(Settings(_env_file=None, data_dir=tmp_path))
+
+    def platform() -> DiscordPlatform:
+        return DiscordPlatform(settings, client=NewsdigestClient(app, announce=lambda line: None))
+
     try:
         fake.script("GET", "/users/@me", 401, {"message": "401: Unauthorized", "code": 0}, times=1)
         with pytest.raises(StartupError, match=r"Discord refused the bot token \(401 Unauthorized\)"):
-            await serve(app, client=NewsdigestClient(app, announce=lambda line: None))
-        assert poster_for("discord") is None
-        task = asyncio.create_task(serve(app, client=NewsdigestClient(app, announce=lambda line: None)))
+            await serve_platform(app, platform(), asyncio.Event())
+        assert app.posters.get("discord") is None
+        task = asyncio.create_task(serve_platform(app, platform(), asyncio.Event()))
         deadline = time.monotonic() + 20
         while not [m for m in fake.gateway_received if m.get("op") == 2] and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
-        assert isinstance(poster_for("discord"), DiscordPoster)
+        assert isinstance(app.posters.get("discord"), DiscordPoster)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, 10)
-        assert poster_for("discord") is None
+        assert app.posters.get("discord") is None
+        stop = asyncio.Event()  # and as the runner stops it: its stop event set once connected
+        identified = len([m for m in fake.gateway_received if m.get("op") == 2])
+        task = asyncio.create_task(serve_platform(app, platform(), stop))
+        deadline = time.monotonic() + 20
+        while len([m for m in fake.gateway_received if m.get("op") == 2]) == identified and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert not task.done()
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        assert app.posters.get("discord") is None
     finally:
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
         app.close()

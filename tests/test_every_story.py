@@ -14,7 +14,7 @@ from bot.app import Newsdigest
 from bot.commands import handle_text
 from bot.config import Settings
 from bot.delivery import PENDING_DAYS, deliver, near_duplicates, pending_digests, select_items
-from bot.platforms import PostResult, register_poster, unregister_poster
+from bot.platforms import PostResult
 from bot.schedules import parse_schedule
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
@@ -47,6 +47,7 @@ def app_for(store, tmp_path) -> Newsdigest:
 
 def test_fourteen_new_stories_with_a_cap_of_eight_are_all_shown_over_two_digests(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
     ids = [add_entry(store, FEED, d, T0 + timedelta(minutes=n + 1)) for n, d in enumerate(fourteen(digest_factory))]
     first = asyncio.run(deliver(app, channel_id, "slot-1", T0 + timedelta(hours=1)))
@@ -66,6 +67,7 @@ def test_fourteen_new_stories_with_a_cap_of_eight_are_all_shown_over_two_digests
 
 def test_a_story_arriving_between_two_digests_joins_the_waiting_ones(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
     with store.session() as s:
         s.get(ChannelRow, channel_id).max_items = 2
@@ -84,6 +86,7 @@ def test_the_pending_window_is_bounded_by_age(store, digest_factory, poster, tmp
     """A story waits at most PENDING_DAYS: an entry seen before that is dropped from the window, and
     the channel's watermark moves past it (the window cannot grow for ever)."""
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     now = T0 + timedelta(days=PENDING_DAYS + 2)
     channel_id = subscribe(store, FEED, T0)
     old, fresh = fourteen(digest_factory)[:2]
@@ -102,6 +105,7 @@ def test_the_pending_window_is_bounded_by_age(store, digest_factory, poster, tmp
 
 def test_four_different_story_n_update_stories_are_kept_apart(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
     leads = ["The ferry timetable changes on Monday and the first boat leaves at six.",
              "A water main burst on Elm Street and the road is closed until Thursday.",
@@ -120,6 +124,7 @@ def test_four_different_story_n_update_stories_are_kept_apart(store, digest_fact
 
 def test_near_duplicates_are_grouped_as_similar_with_their_links_and_not_shown_again(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
     lead = "The harbour reopened on Monday after the storm, and the first ferries left at dawn with forty passengers."
     main = news(digest_factory, "Harbour reopens after the storm", lead, url="https://wire.example/harbour",
@@ -191,6 +196,7 @@ def test_similar_stories_appear_in_every_platforms_rendering(digest_factory):
 
 def test_stories_left_out_by_keywords_are_accounted_as_filtered(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
     with store.session() as s:
         s.get(ChannelRow, channel_id).exclude_keywords = "football"
@@ -220,6 +226,7 @@ def _fresh_story(store, digest_factory, title: str = "Harbour reopens after the 
 
 def test_digest_now_on_a_scheduled_channel_leaves_the_scheduled_digest_its_stories(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, datetime.now(timezone.utc) - timedelta(days=1))
     channel_store.set_schedule(store, CHANNEL, parse_schedule("daily 08:00", "UTC"))
     article = _fresh_story(store, digest_factory)
@@ -240,6 +247,7 @@ def test_digest_now_on_a_scheduled_channel_leaves_the_scheduled_digest_its_stori
 
 def test_a_failed_digest_now_loses_nothing(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, datetime.now(timezone.utc) - timedelta(days=1))
     article = _fresh_story(store, digest_factory)
     poster.answers = [PostResult(status="unavailable", detail="Slack is down")]
@@ -284,54 +292,47 @@ def test_a_retried_slack_digest_posts_only_the_messages_that_are_missing(store, 
     from adapters.slack.poster import SlackPoster, web_client
 
     slack = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
-    register_poster(SlackPoster(web_client(slack_api.api_url, token="xoxb-test")))
-    try:
-        app = app_for(store, tmp_path)
-        channel_id = subscribe(store, FEED, T0, channel=slack)
-        with store.session() as s:
-            s.get(ChannelRow, channel_id).max_items = 12
-        for n, place in enumerate(PLACES[:12]):
-            add_entry(store, FEED, news(digest_factory, f"The {place} reopens", f"The {place} reopened on day {n}.",
-                                        quotes=[(f"Quote {k} about the {place}", f"Person {k}") for k in range(8)]),
-                      T0 + timedelta(minutes=n + 1))
-        slack_api.fail("chat.postMessage", error="fatal_error", nth=3)  # the second thread reply
-        now = T0 + timedelta(hours=1)
-        first = asyncio.run(deliver(app, channel_id, "slot", now))
-        assert first.status == "retry"
-        delivery = ledger.delivery_id(store, channel_id, "slot")
-        assert sorted(ledger.posted_messages(store, delivery)) == [0, 1]
-        assert ledger.stories(store, channel_id) == {}  # not done until every message is out
-        second = asyncio.run(deliver(app, channel_id, "slot", now + timedelta(minutes=1)))
-        assert second.status == "posted"
-        posted = [m for m in slack_api.posted]
-        parts = sorted(((m.get("metadata") or {}).get("event_payload") or {}).get("part", 0) for m in posted)
-        assert parts == list(range(len(parts))) and len(parts) >= 3  # each message once, none missing
-        assert sorted(ledger.posted_messages(store, delivery)) == parts
-        assert len(ledger.stories(store, channel_id)) == 12
-    finally:
-        unregister_poster("slack")
+    app = app_for(store, tmp_path)
+    app.posters.register(SlackPoster(web_client(slack_api.api_url, token="xoxb-test")))
+    channel_id = subscribe(store, FEED, T0, channel=slack)
+    with store.session() as s:
+        s.get(ChannelRow, channel_id).max_items = 12
+    for n, place in enumerate(PLACES[:12]):
+        add_entry(store, FEED, news(digest_factory, f"The {place} reopens", f"The {place} reopened on day {n}.",
+                                    quotes=[(f"Quote {k} about the {place}", f"Person {k}") for k in range(8)]),
+                  T0 + timedelta(minutes=n + 1))
+    slack_api.fail("chat.postMessage", error="fatal_error", nth=3)  # the second thread reply
+    now = T0 + timedelta(hours=1)
+    first = asyncio.run(deliver(app, channel_id, "slot", now))
+    assert first.status == "retry"
+    delivery = ledger.delivery_id(store, channel_id, "slot")
+    assert sorted(ledger.posted_messages(store, delivery)) == [0, 1]
+    assert ledger.stories(store, channel_id) == {}  # not done until every message is out
+    second = asyncio.run(deliver(app, channel_id, "slot", now + timedelta(minutes=1)))
+    assert second.status == "posted"
+    posted = [m for m in slack_api.posted]
+    parts = sorted(((m.get("metadata") or {}).get("event_payload") or {}).get("part", 0) for m in posted)
+    assert parts == list(range(len(parts))) and len(parts) >= 3  # each message once, none missing
+    assert sorted(ledger.posted_messages(store, delivery)) == parts
+    assert len(ledger.stories(store, channel_id)) == 12
 
 
 def test_a_slot_held_by_a_process_that_may_have_died_is_looked_at_again_when_its_claim_expires(store, digest_factory, poster, tmp_path):  # noqa: F811
     """Before: a run that found the slot claimed by another process skipped it for good, so a bot
     restarted within the dead one's lease never posted that slot."""
-    from bot import scheduler
-
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0 - timedelta(days=1))
     channel_store.set_schedule(store, CHANNEL, parse_schedule("daily 08:00", "UTC"))
     add_entry(store, FEED, fourteen(digest_factory)[0], T0)
     at_0801 = datetime(2026, 11, 23, 8, 1, tzinfo=timezone.utc)
     assert ledger.claim(store, channel_id, "2026-11-23T08:00Z", at_0801, timedelta(minutes=10)) is not None  # then dies
-    scheduler.build_scheduler(app)
-    try:
-        outcome = asyncio.run(scheduler.run_digest(channel_id, now=at_0801 + timedelta(seconds=30), app=app))
-        assert outcome.status == "skipped" and outcome.retry_after == pytest.approx(9.5 * 60 + 1)
-        [job] = [j for j in scheduler._scheduler.get_jobs() if j.id.startswith("retry:")]
-        assert job.id == f"retry:{channel_id}:2026-11-23T08:00Z" and job.args == (channel_id, "2026-11-23T08:00Z")
-        assert job.trigger.run_date == at_0801 + timedelta(seconds=30 + 9.5 * 60 + 1)
-    finally:
-        scheduler.stop()
+    scheduler = app.scheduler  # not started: the run is called directly, its follow-up job looked at
+    outcome = asyncio.run(scheduler.run_digest(channel_id, now=at_0801 + timedelta(seconds=30)))
+    assert outcome.status == "skipped" and outcome.retry_after == pytest.approx(9.5 * 60 + 1)
+    [job] = [j for j in scheduler.jobs.get_jobs() if j.id.startswith("retry:")]
+    assert job.id == f"retry:{channel_id}:2026-11-23T08:00Z" and job.args == (channel_id, "2026-11-23T08:00Z")
+    assert job.trigger.run_date == at_0801 + timedelta(seconds=30 + 9.5 * 60 + 1)
     # When it runs, the claim has expired: the slot is taken over and posted.
     late = at_0801 + timedelta(minutes=11)
     assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", late, timedelta(minutes=10))).status == "posted"
@@ -342,6 +343,7 @@ def test_a_slot_held_by_a_process_that_may_have_died_is_looked_at_again_when_its
 
 def test_what_a_channel_is_done_with_is_forgotten_once_past_the_window(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
+    app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
     first, second = fourteen(digest_factory)[:2]
     old = add_entry(store, FEED, first, T0 + timedelta(minutes=1))
@@ -369,16 +371,15 @@ async def test_digest_now_over_slack_posts_through_the_ledger_and_a_refusal_lose
 
     from adapters.slack.app import SlackBot
     from adapters.slack.poster import channel_ref
+    from adapters.slack.settings import SlackSettings
     from tests.test_slack_commands import send
 
     secret = "digest-now-secret"
-    settings = Settings(data_dir=tmp_path, slack_bot_token="xoxb-test", slack_signing_secret=secret,
-                        slack_api_url=slack_api.api_url)
-    app = Newsdigest(settings, store=store)
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
     channel_id = subscribe(store, FEED, datetime.now(timezone.utc) - timedelta(days=1), channel=channel_ref("T0TEAM", "C0NEWS"))
     article = _fresh_story(store, digest_factory)
-    bot = SlackBot(app)
-    register_poster(bot.poster)
+    bot = SlackBot(app, SlackSettings(bot_token="xoxb-test", signing_secret=secret, api_url=slack_api.api_url))
+    app.posters.register(bot.poster)
 
     async def digest_now() -> dict:
         before = len(slack_api.responses())
@@ -387,17 +388,14 @@ async def test_digest_now_over_slack_posts_through_the_ledger_and_a_refusal_lose
         await slack_api.wait_async(lambda calls: len([c for c in calls if c.path.startswith("/response/")]) > before, 30)
         return json.loads(slack_api.responses()[-1].body)
 
-    try:
-        slack_api.fail("chat.postMessage", error="not_in_channel")
-        refused = await digest_now()
-        assert refused["response_type"] == "ephemeral" and "invite it here" in refused["text"]
-        assert ledger.stories(store, channel_id) == {}
-        answer = await digest_now()
-        assert answer["response_type"] == "ephemeral" and "Posted the digest here: 1 story" in answer["text"]
-        posted = slack_api.calls("chat.postMessage")[-1].data
-        [(slot, status)] = [d for d in ledger.deliveries(store, channel_id) if d[1] == "posted"]
-        assert posted["metadata"]["event_payload"]["idempotency_key"] == f"{channel_id}:{slot}" and slot.startswith("now:")
-        assert "Harbour reopens after the storm" in json.dumps(posted["blocks"])
-        assert ledger.stories(store, channel_id) == {article: "posted"}  # no schedule: this was its digest
-    finally:
-        unregister_poster("slack")
+    slack_api.fail("chat.postMessage", error="not_in_channel")
+    refused = await digest_now()
+    assert refused["response_type"] == "ephemeral" and "invite it here" in refused["text"]
+    assert ledger.stories(store, channel_id) == {}
+    answer = await digest_now()
+    assert answer["response_type"] == "ephemeral" and "Posted the digest here: 1 story" in answer["text"]
+    posted = slack_api.calls("chat.postMessage")[-1].data
+    [(slot, status)] = [d for d in ledger.deliveries(store, channel_id) if d[1] == "posted"]
+    assert posted["metadata"]["event_payload"]["idempotency_key"] == f"{channel_id}:{slot}" and slot.startswith("now:")
+    assert "Harbour reopens after the storm" in json.dumps(posted["blocks"])
+    assert ledger.stories(store, channel_id) == {article: "posted"}  # no schedule: this was its digest

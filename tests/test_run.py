@@ -98,7 +98,6 @@ from datetime import datetime, timezone
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.delivery import deliver
-from bot.platforms import register_poster
 
 class Hanging:
     platform = "terminal"
@@ -108,8 +107,8 @@ class Hanging:
     async def post_notice(self, channel_id, text):
         await asyncio.sleep(3600)
 
-register_poster(Hanging())
 app = Newsdigest(Settings(database_url={database!r}, data_dir={str(tmp_path / 'dying')!r}))
+app.posters.register(Hanging())
 asyncio.run(deliver(app, {channel_id}, {slot!r}, datetime.now(timezone.utc)))
 """
     dying = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -14,6 +14,7 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.app import SlackBot
+from adapters.slack.settings import SlackSettings
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
@@ -41,8 +42,7 @@ TITLE = "AI Rivalry Heats Up: Anthropic Cuts OpenAI Out of Access to Claude Mode
 def newsdigest(tmp_path_factory, engine, module_slack_api) -> Newsdigest:  # noqa: F811
     """The bot's application with the seed article stored, once for the module."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("slack") / "data", allow_private_urls=True,
-                        max_fetch_bytes=300_000, fetch_timeout=5, slack_bot_token="xoxb-test",
-                        slack_signing_secret=SECRET, slack_api_url=module_slack_api.api_url)
+                        max_fetch_bytes=300_000, fetch_timeout=5)
     app = Newsdigest(settings, service=DigestService(settings, engine=engine))
     app.store.save_digest(app.service.digest_source(str(SEED)), tenant=SLACK_TENANT)
     yield app
@@ -55,9 +55,14 @@ def slack(module_slack_api):  # noqa: F811
     return module_slack_api
 
 
+def slack_settings(slack) -> SlackSettings:  # noqa: ANN001 - a FakeSlack
+    """One workspace's bot token and signing secret, on the local Slack Web API server."""
+    return SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=slack.api_url)
+
+
 @pytest.fixture
 def bot(newsdigest, slack) -> SlackBot:
-    return SlackBot(newsdigest)
+    return SlackBot(newsdigest, slack_settings(slack))
 
 
 async def send(bot: SlackBot, slack, command: str, text: str = "", *, secret: str = SECRET,
@@ -344,13 +349,13 @@ async def test_clicking_the_article_button_is_acknowledged(bot, slack):
 @pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")  # inside slack_sdk's oauth.v2.access
 async def test_oauth_install_then_commands_from_the_new_workspace(tmp_path, engine, slack, store_url):
     """On SQLite and on PostgreSQL: the installations are in the bot's own database."""
-    settings = Settings(data_dir=tmp_path / "data", database_url=store_url, slack_client_id="111.222",
-                        slack_client_secret="client-secret", slack_signing_secret=SECRET, slack_api_url=slack.api_url)
+    settings = Settings(data_dir=tmp_path / "data", database_url=store_url)
     app = Newsdigest(settings, service=DigestService(settings, engine=engine))
     try:
         app.store.save_digest(make_digest([("we will ship it on friday", Speaker(name="Ada Lovelace"))], title="Ship"),
                               tenant="slack:T0NEW")  # the new workspace's own article
-        bot = SlackBot(app)
+        bot = SlackBot(app, SlackSettings(client_id="111.222", client_secret="client-secret", signing_secret=SECRET,
+                                          api_url=slack.api_url))
         flow = bot.app.oauth_flow
         install = await flow.handle_installation(AsyncBoltRequest(body="", query="", headers={}))
         assert install.status == 200
@@ -395,8 +400,8 @@ async def test_oauth_install_then_commands_from_the_new_workspace(tmp_path, engi
 async def test_socket_mode_acks_over_the_socket_and_answers_through_the_response_url(newsdigest, slack):
     from aiohttp import WSMsgType, web
 
-    from adapters.slack import main
-    from bot.platforms import poster_for
+    from adapters.runner import serve_platform
+    from adapters.slack.main import SlackPlatform
     from tests.slack_server import slash_fields
 
     acks: asyncio.Queue = asyncio.Queue()
@@ -422,10 +427,10 @@ async def test_socket_mode_acks_over_the_socket_and_answers_through_the_response
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     slack.wss_url = f"ws://127.0.0.1:{port}/link"
-    settings = newsdigest.settings.model_copy(update={"slack_app_token": "xapp-test", "slack_signing_secret": None})
-    app = Newsdigest(settings, store=newsdigest.store, service=newsdigest.service)
+    app = Newsdigest(newsdigest.settings, store=newsdigest.store, service=newsdigest.service)
     stop, ready = asyncio.Event(), []
-    task = asyncio.create_task(main.serve(app, stop, ready=ready.append))
+    settings = SlackSettings(bot_token="xoxb-test", app_token="xapp-test", api_url=slack.api_url)
+    task = asyncio.create_task(serve_platform(app, SlackPlatform(settings, say=ready.append), stop))
     try:
         ack = await asyncio.wait_for(acks.get(), timeout=10)
         assert ack["envelope_id"] == "env-1"
@@ -434,11 +439,11 @@ async def test_socket_mode_acks_over_the_socket_and_answers_through_the_response
         assert message["response_type"] == "ephemeral"
         assert "*Said by*\nChristopher Nulty, spokesperson, Anthropic" in body_text(message)
         assert ready == ["newsdigest: Slack in Socket Mode, workspace Test Team as @newsdigest"]
-        assert poster_for("slack") is not None  # registered while running
+        assert app.posters.get("slack") is not None  # registered while running
         [opened, *_] = slack.calls("apps.connections.open")
         assert opened.headers["authorization"] == "Bearer xapp-test"
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=10)
         await runner.cleanup()
-    assert poster_for("slack") is None  # and unregistered at the end
+    assert app.posters.get("slack") is None  # and unregistered at the end

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from adapters.slack.app import SlackBot
+from adapters.slack.settings import SlackSettings
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.schedules import parse_schedule
@@ -36,16 +37,15 @@ def slack(slack_api):  # noqa: F811
 
 @pytest.fixture
 def newsdigest(tmp_path, store_url, slack, engine):
-    settings = Settings(data_dir=tmp_path / "data", database_url=store_url, allow_private_urls=True, fetch_timeout=5,
-                        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=slack.api_url)
+    settings = Settings(data_dir=tmp_path / "data", database_url=store_url, allow_private_urls=True, fetch_timeout=5)
     app = Newsdigest(settings, service=DigestService(settings, engine=engine))
     yield app
     app.close()
 
 
 @pytest.fixture
-def bot(newsdigest) -> SlackBot:
-    return SlackBot(newsdigest)
+def bot(newsdigest, slack) -> SlackBot:
+    return SlackBot(newsdigest, SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=slack.api_url))
 
 
 async def run(bot: SlackBot, slack, command: str, text: str, user_id: str, **fields: str) -> dict:  # noqa: ANN001

@@ -29,8 +29,7 @@ SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
 def new_app(tmp_path, store_url: str, slack, engine) -> Newsdigest:  # noqa: ANN001 - FakeSlack
-    settings = Settings(data_dir=tmp_path / "data", database_url=store_url, slack_bot_token="xoxb-test",
-                        slack_signing_secret=SECRET, slack_api_url=slack.api_url)
+    settings = Settings(data_dir=tmp_path / "data", database_url=store_url)
     return Newsdigest(settings, service=DigestService(settings, engine=engine))
 
 
@@ -72,7 +71,7 @@ async def served(tmp_path, store_url, slack_api, engine):  # noqa: F811
     app.store.save_digest(make_digest([("the harbour reopens in the spring", Speaker(name="Ines Duarte"))],
                                       title="Harbour news"), tenant=f"slack:{TEAM_ID}")
     try:
-        async with serving(app, SECRET) as (port, bot):
+        async with serving(app, SECRET, slack_api.api_url) as (port, bot):
             yield port, app, bot
     finally:
         app.close()
@@ -185,7 +184,7 @@ async def test_two_servers_on_one_database_answer_a_request_once(tmp_path, store
     try:
         first.store.save_digest(make_digest([("the ferry runs again on monday", Speaker(name="Ola Berg"))], title="Ferry"),
                                tenant=f"slack:{TEAM_ID}")
-        async with serving(first, SECRET) as (port_one, _), serving(second, SECRET) as (port_two, _):
+        async with serving(first, SECRET, slack_api.api_url) as (port_one, _), serving(second, SECRET, slack_api.api_url) as (port_two, _):
             body = command(slack_api, "ferry runs again on monday")
             headers = signed_headers(body, SECRET)
             assert (await post(port_one, body, headers))[0] == 200
@@ -258,16 +257,18 @@ def _connects(host: str, port: int) -> bool:
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_the_http_server_listens_where_newsdigest_slack_host_says(tmp_path, store_url, slack_api, engine):  # noqa: F811
-    from adapters.slack import main
+    from adapters.runner import serve_platform
+    from adapters.slack.main import SlackPlatform
+    from adapters.slack.settings import SlackSettings
     from tests.test_slack_run import free_port
 
-    assert Settings(_env_file=None).slack_host == "127.0.0.1"
+    assert SlackSettings(_env_file=None).host == "127.0.0.1"
     port = free_port()
     app = new_app(tmp_path, store_url, slack_api, engine)
-    app = Newsdigest(app.settings.model_copy(update={"slack_host": "127.0.0.2", "slack_port": port}),
-                     store=app.store, service=app.service)
+    settings = SlackSettings(_env_file=None, bot_token="xoxb-test", signing_secret=SECRET, api_url=slack_api.api_url,
+                             host="127.0.0.2", port=port)
     stop, ready = asyncio.Event(), []
-    task = asyncio.create_task(main.serve(app, stop, ready=ready.append))
+    task = asyncio.create_task(serve_platform(app, SlackPlatform(settings, say=ready.append), stop))
     try:
         for _ in range(200):
             if ready:

@@ -19,6 +19,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from adapters.slack.app import SlackBot
+from adapters.slack.settings import SlackSettings
 from adapters.slack.poster import channel_ref
 from bot import commands
 from bot.app import Newsdigest
@@ -280,8 +281,8 @@ def _unknown_id_answer(text_with_id: str, article_id: str, unknown: str) -> str:
 
 
 async def test_two_slack_workspaces_see_only_their_own_articles(make_app, slack_api):  # noqa: F811
-    app = make_app(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=slack_api.api_url)
-    bot = SlackBot(app)
+    app = make_app()
+    bot = SlackBot(app, SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=slack_api.api_url))
 
     async def command(team: str, name: str, words: str = "") -> dict:
         slack_api.clear()

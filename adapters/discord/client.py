@@ -35,6 +35,7 @@ from bot.commands import run_safely
 from bot.replies import Reply, Section, error, usage
 from bot.store.channels import ChannelRef
 from bot.whosaid import MAX_FRAGMENT
+from ..platform import PlatformError
 
 from . import render
 
@@ -62,7 +63,7 @@ PRIVILEGED_INTENTS = {
 }
 
 
-class StartupError(Exception):
+class StartupError(PlatformError):
     """The bot cannot start; the message is one line for the operator."""
 
 

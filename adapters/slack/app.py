@@ -30,6 +30,7 @@ from bot.commands import Caller, changes_channel, handle_text
 from bot.replies import Reply, error
 
 from . import render
+from .settings import SlackSettings
 from .installations import ThreadedInstallationStore, open_stores
 from .permissions import SlackPermissions
 from .poster import SlackPoster, channel_ref, web_client
@@ -50,26 +51,27 @@ AUTHORIZE_ERROR = ("newsdigest is not installed in this workspace any more. Ask 
 class SlackBot:
     """The pieces `newsdigest run slack` needs: the bolt app, its Web API client, the poster."""
 
-    def __init__(self, app: Newsdigest, client: AsyncWebClient | None = None) -> None:
-        settings = app.settings
+    def __init__(self, app: Newsdigest, settings: SlackSettings | None = None,
+                 client: AsyncWebClient | None = None) -> None:
+        settings = settings if settings is not None else SlackSettings.load()
         self.newsdigest = app
         self.installations: ThreadedInstallationStore | None = None
         # OAuth installs need the HTTP endpoints (install page, redirect): Socket Mode uses the bot token.
-        self.oauth = bool(settings.slack_client_id and settings.slack_client_secret and not settings.slack_app_token)
+        self.oauth = bool(settings.client_id and settings.client_secret and not settings.app_token)
         if self.oauth:
-            self.client = client or web_client(settings.slack_api_url)
-            self.installations, states = open_stores(settings.slack_client_id, app.store.engine)
+            self.client = client or web_client(settings.api_url)
+            self.installations, states = open_stores(settings.client_id, app.store.engine)
             oauth_settings = AsyncOAuthSettings(
-                client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+                client_id=settings.client_id, client_secret=settings.client_secret,
                 scopes=list(BOT_SCOPES), user_scopes=[], installation_store=self.installations,
                 installation_store_bot_only=True, state_store=states)
-            self.app = AsyncApp(name="newsdigest", signing_secret=settings.slack_signing_secret or "",
+            self.app = AsyncApp(name="newsdigest", signing_secret=settings.signing_secret or "",
                                 client=self.client, oauth_settings=oauth_settings, installation_store_bot_only=True,
                                 user_facing_authorize_error_message=AUTHORIZE_ERROR)
             self.poster = SlackPoster(self.client, token_for_team=self._bot_token)
         else:
-            self.client = client or web_client(settings.slack_api_url, token=settings.slack_bot_token)
-            self.app = AsyncApp(name="newsdigest", signing_secret=settings.slack_signing_secret or "",
+            self.client = client or web_client(settings.api_url, token=settings.bot_token)
+            self.app = AsyncApp(name="newsdigest", signing_secret=settings.signing_secret or "",
                                 client=self.client)
             self.poster = SlackPoster(self.client)
         self.permissions = SlackPermissions(app)

@@ -77,7 +77,7 @@ def retry_handlers(rate_limit_retries: int = 2) -> list:
 
 
 def web_client(api_url: str, token: str | None = None, timeout: int = 30) -> AsyncWebClient:
-    """An AsyncWebClient on `api_url` (settings.slack_api_url) with the retry handlers above."""
+    """An AsyncWebClient on `api_url` (SlackSettings.api_url) with the retry handlers above."""
     base = api_url if api_url.endswith("/") else api_url + "/"
     return AsyncWebClient(token=token, base_url=base, timeout=timeout, retry_handlers=retry_handlers())
 

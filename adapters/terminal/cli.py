@@ -81,7 +81,7 @@ def _cmd_eval_quotes(args: argparse.Namespace) -> int:
     ours = evaluate(gold, newsdigest_predictor(service))
     print(report("newsdigest", ours, show_errors=not args.no_errors))
     if args.baseline == "textacy":
-        theirs = evaluate(gold, textacy_predictor(service))
+        theirs = evaluate(gold, textacy_predictor())
         print()
         print(side_by_side({"newsdigest": ours, "textacy": theirs}))
     return 0
@@ -197,14 +197,12 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
     from bot.app import Newsdigest
     from bot.commands import handle_text
-    from bot.platforms import register_poster
     from bot.store.db import database_url, describe
 
     from .poster import TerminalPoster
     from .render import print_reply
 
     console = Console(highlight=False)
-    register_poster(TerminalPoster(console))  # /digest now posts here
     interactive = sys.stdin.isatty()
     if interactive:
         try:
@@ -212,6 +210,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         except ImportError:  # pragma: no cover - not on every platform
             pass
     app = Newsdigest()
+    app.posters.register(TerminalPoster(console))  # /digest now posts here
     try:
         counts = app.store.counts()
         where = describe(database_url(app.settings))
@@ -242,9 +241,6 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-PLATFORMS = ["slack", "discord"]
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     """`run [PLATFORM...]`: the named platforms (or every configured one; none: the terminal) with
     the feed poller and the digest scheduler, in one event loop (adapters/runner.py). A platform
@@ -252,6 +248,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from adapters import runner
+    from adapters.platform import PLATFORMS, platform
     from bot.app import Newsdigest
 
     app = Newsdigest()
@@ -261,7 +258,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if unknown:
             print(f"newsdigest: unknown platform {unknown[0]!r}: choose from {', '.join(PLATFORMS)}", file=sys.stderr)
             return EXIT_USAGE
-        platforms = list(dict.fromkeys(args.platform)) or runner.configured_platforms(app)
+        named = list(dict.fromkeys(args.platform))
+        platforms = [platform(name) for name in named] if named else runner.configured_platforms()
         status = asyncio.run(runner.serve(app, platforms))
     except KeyboardInterrupt:
         status = 0
@@ -426,6 +424,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from adapters.platform import PLATFORMS
+
     parser = argparse.ArgumentParser(
         prog="newsdigest",
         description="Digests of news articles: TL;DR, key quotes and who said them, implications, disputes.",

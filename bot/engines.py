@@ -1,0 +1,60 @@
+"""What the bot needs of a digest engine, and which engines there are.
+
+`DigestService` depends on the `Engine` protocol only, so another engine (an LLM, a remote service)
+is one class and one entry in ENGINES, chosen with NEWSDIGEST_ENGINE. Nothing outside an engine
+touches its models: the warm-up at start goes through `warm_up()`, the evaluation through `quotes()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from digests.models import ArticleMeta, Digest, Quote
+
+Checkpoint = Callable[[], None]
+
+
+@runtime_checkable
+class QuoteFinder(Protocol):
+    """Quotes of a text taken as it is, offsets into that text: what the evaluation scores."""
+
+    def quotes(self, text: str, checkpoint: Checkpoint | None = None) -> list[Quote]: ...
+
+
+@runtime_checkable
+class Engine(QuoteFinder, Protocol):
+    name: str  # the NEWSDIGEST_ENGINE value that selects it
+
+    def digest(self, raw_text: str, meta: ArticleMeta | None = None, checkpoint: Checkpoint | None = None) -> Digest:
+        """The digest of one article. `checkpoint`, when given, is called between the steps: the
+        caller may raise there to stop a digest it no longer waits for."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load whatever the first digest would otherwise wait for."""
+        ...
+
+
+def _offline() -> Engine:
+    from digests.engine import DigestEngine  # loads spaCy: only when a digest is needed
+
+    return DigestEngine()
+
+
+# Name → how to build it (built on first use, in a worker thread).
+ENGINES: Mapping[str, Callable[[], Engine]] = MappingProxyType({"offline": _offline})
+
+
+def make_engine(name: str) -> Engine:
+    """The engine NEWSDIGEST_ENGINE names; an unknown name is the operator's ConfigError."""
+    try:
+        build = ENGINES[name]
+    except KeyError:
+        raise ConfigError(f"bad setting (NEWSDIGEST_ENGINE: unknown engine {name!r}; choose from "
+                          f"{', '.join(ENGINES)}): fix it in the environment or in .env") from None
+    return build()
