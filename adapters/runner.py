@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from bot.app import Newsdigest
 
+from .health import HealthServer
+
 from .platform import CHAT_PLATFORMS, FALLBACK, Platform, platform
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,16 @@ def _handle_signals(stop: asyncio.Event) -> list[signal.Signals]:
     return handled
 
 
+async def start_health(app: Newsdigest) -> HealthServer | None:
+    """The operator's /healthz, /readyz and /metrics when NEWSDIGEST_HEALTH_PORT is set."""
+    if app.settings.health_port is None:
+        return None
+    checks = {"database": app.store.ping, "scheduler": lambda: app.scheduler.running}
+    server = HealthServer(app, checks, host=app.settings.health_host, port=app.settings.health_port)
+    await server.start()
+    return server
+
+
 async def serve(app: Newsdigest, platforms: Sequence[Platform]) -> int:
     """Run until SIGINT/SIGTERM: the scheduler and poller, and each platform's connection. A
     platform that cannot start stops the whole process with its one-line reason: the exit status."""
@@ -79,6 +91,12 @@ async def serve(app: Newsdigest, platforms: Sequence[Platform]) -> int:
     settings = app.settings
     loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.digest_workers + settings.digest_queue + 8,
                                                  thread_name_prefix="newsdigest"))
+    try:
+        health = await start_health(app)
+    except OSError as exc:  # the port is taken or not ours to open
+        print(f"newsdigest: the health server cannot listen on {app.settings.health_host}:{app.settings.health_port} "
+              f"({exc.strerror or exc}): set NEWSDIGEST_HEALTH_PORT to a free port", file=sys.stderr, flush=True)
+        return 1
     app.scheduler.start()
     warming = asyncio.create_task(warm_up(app), name="warm-up")
     tasks = [asyncio.create_task(serve_platform(app, chosen, stop), name=chosen.name) for chosen in platforms]
@@ -105,6 +123,8 @@ async def serve(app: Newsdigest, platforms: Sequence[Platform]) -> int:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         waiter.cancel()
+        if health is not None:
+            await health.stop()
         app.scheduler.stop()
         for sig in handled:
             loop.remove_signal_handler(sig)

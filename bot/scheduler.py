@@ -154,6 +154,11 @@ class DigestScheduler:
         self.sync_jobs()
         self.catch_up()
 
+    @property
+    def running(self) -> bool:
+        """Whether the jobs fire (the readiness check's "scheduler")."""
+        return bool(self.jobs.running)
+
     def stop(self) -> None:
         if self.jobs.running:
             self.jobs.shutdown(wait=False)
