@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from bot.app import Newsdigest
+    from bot.config import SettingsBase
     from bot.platforms import Poster
 
 
@@ -73,6 +74,17 @@ PLATFORMS: Mapping[str, Callable[[], Platform]] = MappingProxyType({
     "terminal": _terminal,
 })
 CHAT_PLATFORMS = ("slack", "discord")
+
+
+def settings_classes() -> tuple[type[SettingsBase], ...]:
+    """The bot's settings and each platform's (light modules: pydantic only), for checking the
+    environment for misspelt names and for `newsdigest config`."""
+    from bot.config import Settings
+
+    from .discord.settings import DiscordSettings
+    from .slack.settings import SlackSettings
+
+    return (Settings, SlackSettings, DiscordSettings)
 FALLBACK = "terminal"
 
 

@@ -12,8 +12,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any
+
 from pydantic import Field, IPvAnyNetwork, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic.fields import FieldInfo
+from pydantic_settings import (BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict,
+                               SettingsError)
 
 from .errors import ConfigError
 
@@ -26,11 +31,84 @@ def _default_data_dir() -> Path:
     return Path(base).expanduser() / "newsdigest"
 
 
-class Settings(BaseSettings):
-    """All settings; each can be set as `NEWSDIGEST_<FIELD NAME>` (e.g. `NEWSDIGEST_FETCH_TIMEOUT=5`)."""
+ENV_FILE = ".env"
+# The test suite's own switches (NEWSDIGEST_TEST_REQUIRE_POSTGRES): not settings of the bot, never warned about.
+RESERVED_PREFIX = "NEWSDIGEST_TEST_"
 
-    # A missing `.env` is fine; explicit arguments win over the environment, which wins over the file.
-    model_config = SettingsConfigDict(env_prefix="NEWSDIGEST_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+def _dotenv() -> dict[str, str]:
+    from dotenv import dotenv_values  # python-dotenv, which pydantic-settings reads .env with
+
+    path = Path(ENV_FILE)
+    try:
+        if not path.is_file():
+            return {}
+        return {k: v for k, v in dotenv_values(path, encoding="utf-8").items() if v is not None}
+    except (OSError, UnicodeDecodeError):  # load_settings reports an unreadable .env in its own words
+        return {}
+
+
+class _FileVariables(PydanticBaseSettingsSource):
+    """`<VARIABLE>_FILE=/run/secrets/x`: the setting's value is that file's text (a trailing newline
+    dropped), the way Docker and Kubernetes hand secrets over. The variable itself, when also given, wins."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ does the work: one pass over the fields
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = str(self.config.get("env_prefix") or "")
+        given = {**_dotenv(), **os.environ}
+        values: dict[str, Any] = {}
+        for name in self.settings_cls.model_fields:
+            variable = f"{prefix}{name}".upper()
+            path = given.get(f"{variable}_FILE")
+            if not path or variable in given:
+                continue
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or type(exc).__name__
+                raise ConfigError(f"bad setting ({variable}_FILE: cannot read {path}: {reason}): "
+                                  "fix it in the environment or in .env") from None
+        return values
+
+
+class SettingsBase(BaseSettings):
+    """What every settings class of the project shares (the bot's here, each platform's in its adapter):
+    `NEWSDIGEST_…` variables, a `.env` file, and `…_FILE` variables for secrets kept in files."""
+
+    # A missing `.env` is fine; explicit arguments win over the environment, then `_FILE` variables, then the file.
+    model_config = SettingsConfigDict(env_prefix="NEWSDIGEST_", env_file=ENV_FILE, env_file_encoding="utf-8",
+                                      extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _FileVariables(settings_cls), dotenv_settings, file_secret_settings
+
+
+def _comma_separated(value: object) -> object:
+    """"10.1.0.0/16, 10.2.0.0/16" → a list; a JSON list ("[...]") is still accepted."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError("not a valid JSON list; or give the values separated by commas") from None
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+class Settings(SettingsBase):
+    """The bot's settings: storage, fetching, feeds, digesting, delivery, health and logs.
+
+    Each can be set as `NEWSDIGEST_<FIELD NAME>` (e.g. `NEWSDIGEST_FETCH_TIMEOUT=5`)."""
 
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; None means a SQLite file in data_dir")
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where the bot keeps its files")
@@ -38,9 +116,10 @@ class Settings(BaseSettings):
     # Fetching. Private addresses are refused by default so that a URL posted in a chat cannot make the
     # bot read internal services (cloud metadata, admin pages): server-side request forgery.
     allow_private_urls: bool = Field(default=False, description="Allow fetching private, loopback and other non-public addresses")
-    allowed_private_networks: list[IPvAnyNetwork] = Field(
+    allowed_private_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
         default_factory=list,
-        description='Non-public networks that may be fetched anyway, e.g. ["10.1.0.0/16"] for an intranet news server',
+        description="Non-public networks that may be fetched anyway, separated by commas, e.g. 10.1.0.0/16 for an "
+                    "intranet news server",
     )
     fetch_timeout: float = Field(default=10.0, gt=0, description="Seconds a whole fetch may take, redirects included")
     max_fetch_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Largest web page body read")
@@ -89,6 +168,9 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    _networks = field_validator("allowed_private_networks", mode="before")(classmethod(
+        lambda cls, value: _comma_separated(value)))
+
     @field_validator("data_dir")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
@@ -96,6 +178,35 @@ class Settings(BaseSettings):
 
 
 S = TypeVar("S", bound=BaseSettings)
+
+
+def variables(kinds: Iterable[type[BaseSettings]]) -> dict[str, tuple[type[BaseSettings], str]]:
+    """Every variable the settings classes read → (class, field name)."""
+    known: dict[str, tuple[type[BaseSettings], str]] = {}
+    for kind in kinds:
+        prefix = str(kind.model_config.get("env_prefix") or "")
+        for name in kind.model_fields:
+            known[f"{prefix}{name}".upper()] = (kind, name)
+    return known
+
+
+def unknown_variables(kinds: Iterable[type[BaseSettings]], given: Mapping[str, str] | None = None) -> list[str]:
+    """One line for each `NEWSDIGEST_*` name in the environment or `.env` that no setting reads
+    (a misspelling is otherwise ignored in silence), with the closest known name."""
+    from rapidfuzz import process
+
+    known = variables(kinds)
+    names = [*known, *(f"{n}_FILE" for n in known)]
+    given = given if given is not None else {**_dotenv(), **os.environ}
+    lines = []
+    for name in sorted(given):
+        upper = name.upper()
+        if not upper.startswith("NEWSDIGEST_") or upper.startswith(RESERVED_PREFIX) or upper in names:
+            continue
+        match = process.extractOne(upper, names, score_cutoff=80)
+        hint = f" (did you mean {match[0]}?)" if match else ""
+        lines.append(f"unknown setting {name}{hint}: it is ignored")
+    return lines
 
 
 def load_settings(kind: type[S] = Settings) -> S:  # type: ignore[assignment]

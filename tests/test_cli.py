@@ -214,7 +214,8 @@ def test_a_malformed_database_url_is_one_line_without_the_password(tmp_path, url
 @pytest.mark.parametrize("name, value, words", [
     ("NEWSDIGEST_FETCH_TIMEOUT", "soon", ("NEWSDIGEST_FETCH_TIMEOUT", "number", ".env")),
     ("NEWSDIGEST_FEED_INTERVAL", "5", ("NEWSDIGEST_FEED_INTERVAL", "greater than or equal to 60")),
-    ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "10.0.0.0/8", ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "JSON")),
+    ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "10.0.0.0/8, intranet", ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "network")),
+    ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "[10.0.0.0/8", ("NEWSDIGEST_ALLOWED_PRIVATE_NETWORKS", "JSON list")),
 ])
 def test_a_bad_setting_in_the_environment_names_the_variable(tmp_path, name, value, words):
     assert_operator_error(run("feeds", "list", env=_operator_env(tmp_path, **{name: value}), cwd=tmp_path), *words)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from bot.config import load_settings
+from bot.config import SettingsBase, load_settings
 
 
-class DiscordSettings(BaseSettings):
-    """The bot token, and where commands are synced (see the README, Connecting Discord)."""
+class DiscordSettings(SettingsBase):
+    """Discord: the bot token, and where commands are synced (see the README, Connecting Discord)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSDIGEST_DISCORD_", env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from bot.config import load_settings
+from bot.config import SettingsBase, load_settings
 
 
-class SlackSettings(BaseSettings):
-    """A bot token and signing secret; an app-level token switches to Socket Mode (see the README)."""
+class SlackSettings(SettingsBase):
+    """Slack: a bot token and signing secret; an app-level token switches to Socket Mode (see the README)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSDIGEST_SLACK_", env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore")

@@ -23,7 +23,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The project's own loggers: the operator's level applies to them; libraries (alembic, apscheduler,
 # asyncio, httpx, htmldate, discord, slack_bolt) stay at WARNING unless asked, so -v or DEBUG shows the
 # bot's own story rather than every library's chatter.
-OWN_LOGGERS = ("bot", "digests", "adapters")
+OWN_LOGGERS = ("bot", "digests", "adapters", "newsdigest")
 
 # Fields a call site may attach with `extra={...}`: the JSON format writes them as keys of their own,
 # so an operator's log pipeline can filter by channel, feed, slot or command without parsing messages.
