@@ -62,6 +62,7 @@ def main() -> None:
     from bot.delivery import PENDING_ENTRIES, deliver, plan_digest
     from bot.platforms import register_poster
     from bot.store import Store
+    from bot.store import articles as article_store
     from bot.store import channels as channel_store
     from bot.store.channels import ChannelRef
     from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
@@ -91,7 +92,7 @@ def main() -> None:
         digest = make_digest([(f"We are glad about story {n}", f"Person {n % 13}")] if n % 3 == 0 else [],
                              title=title + (", officials say" if copy else ""),
                              intro=lead + (" Officials confirmed it." if copy else ""), url=f"https://news.example/{n}")
-        saved = store.save_digest(digest)
+        saved = article_store.save_digest(store, digest)
         with store.session() as s:
             feed_id = s.query(FeedRow).filter_by(url=feed).one().id
             s.add(FeedEntryRow(feed_id=feed_id, entry_key=str(n), article_id=saved.article_id,

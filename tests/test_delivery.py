@@ -21,6 +21,7 @@ from bot.platforms import DigestPost, PostResult, register_poster, unregister_po
 from bot.scheduler import latest_slot, run_digest, slot_key
 from bot.schedules import parse_schedule
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
@@ -74,7 +75,7 @@ def subscribe(store: Store, feed_url: str, at: datetime, channel: ChannelRef = C
 
 
 def add_entry(store: Store, feed_url: str, digest, seen: datetime, backlog: bool = False) -> str:
-    saved = store.save_digest(digest)
+    saved = article_store.save_digest(store, digest)
     with store.session() as s:
         feed = s.query(FeedRow).filter_by(url=feed_url).one()
         s.add(FeedEntryRow(feed_id=feed.id, entry_key=f"{saved.article_id}", article_id=saved.article_id,

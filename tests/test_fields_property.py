@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from bot.errors import BadInput
 from bot.schedules import Schedule
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
 from bot.store.channels import TERMINAL_TENANT, ChannelRef
@@ -87,13 +88,13 @@ def test_every_article_and_quote_field(store, title, source, author, name, role,
     said = Quote(text=quote_text, start=start, end=start + len(quote_text), speaker=Speaker(name=name or "x", role=role,
                  org=org), cue=cue, kind="direct", confidence=0.9)
     digest = Digest(article=article, tldr=["A sentence."], quotes=[said], engine="prop/1")
-    saved = store.save_digest(digest, tenant=TERMINAL_TENANT)  # nothing here may fail: every field is CUT, DROP or Text
+    saved = article_store.save_digest(store, digest, tenant=TERMINAL_TENANT)  # nothing here may fail: every field is CUT, DROP or Text
 
-    summary = store.find_article(saved.article_id, tenant=TERMINAL_TENANT)
+    summary = article_store.find_article(store, saved.article_id, tenant=TERMINAL_TENANT)
     assert summary.title == as_text(title)
     assert_cut(summary.source, source, 300)
     assert summary.published == (published if len(published) <= 10 and not has_controls(published) else None)
-    [found] = store.quote_candidates([[marker]], tenant=TERMINAL_TENANT)
+    [found] = article_store.quote_candidates(store, [[marker]], tenant=TERMINAL_TENANT)
     assert found.text == as_text(quote_text)
     speaker_name = one_line(name or "x", 300)
     if speaker_name:
@@ -109,7 +110,7 @@ def test_every_article_and_quote_field(store, title, source, author, name, role,
         row = s.get(ArticleRow, saved.article_id)
         assert_cut(row.author, author, 300)
         assert row.text == as_text(text) and len(row.text) == len(text)  # quote offsets still hold
-    back = store.get_digest(saved.article_id)
+    back = article_store.get_digest(store, saved.article_id)
     assert back.article.title == SURROGATES.sub("\ufffd", title)  # the digest as JSON: only surrogates change
 
 

@@ -18,6 +18,7 @@ from adapters.slack.render import post_messages
 from bot.delivery import build_post
 from bot.schedules import parse_schedule
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
@@ -44,7 +45,7 @@ def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[
         s.get(ChannelRow, channel_id).max_items = len(PLACES)
         s.add(FeedRow(url=FEED, next_poll_at=now + timedelta(days=1)))
     for n, place in enumerate(PLACES):
-        saved = store.save_digest(digest_factory(
+        saved = article_store.save_digest(store, digest_factory(
             [(f"We waited a long time for the {place} to reopen, part {k}, and the whole street is glad that the "
               "work is over at last, because the detour took everyone twenty minutes longer every single day", f"Resident {k}")
              for k in range(8)],

@@ -14,6 +14,7 @@ import pytest
 
 from bot.schedules import parse_schedule
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
@@ -44,7 +45,7 @@ def prepare(url: str, digest_factory) -> tuple[Store, int, str]:
     feed = "http://127.0.0.1:9/feed.xml"  # nothing listens there: the poller's failures are harmless
     channel_store.add_subscription(store, TERMINAL, feed)
     channel_id = channel_store.ensure_channel(store, TERMINAL)
-    saved = store.save_digest(digest_factory([("We will reopen on Monday", "Ana Silva")], title=TITLE,
+    saved = article_store.save_digest(store, digest_factory([("We will reopen on Monday", "Ana Silva")], title=TITLE,
                                              url="https://news.example/harbour"))
     with store.session() as s:
         s.query(SubscriptionRow).update({"created_at": now - timedelta(days=1)})

@@ -12,13 +12,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
+from sqlalchemy import delete, update
 
 from adapters.slack.app import SlackBot
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
+from bot.store import articles as article_store
 from bot.store import channels
 from bot.store.channels import ChannelRef
+from bot.store.schema import ArticleRow, DigestRow
 from digests.models import Speaker
 from tests.conftest import make_digest
 from tests.slack_server import (
@@ -44,7 +47,7 @@ def newsdigest(tmp_path_factory, engine, module_slack_api) -> Newsdigest:  # noq
                         max_fetch_bytes=300_000, fetch_timeout=5, slack_bot_token="xoxb-test",
                         slack_signing_secret=SECRET, slack_api_url=module_slack_api.api_url)
     app = Newsdigest(settings, service=DigestService(settings, engine=engine))
-    app.store.save_digest(app.service.digest_source(str(SEED)), tenant=SLACK_TENANT)
+    article_store.save_digest(app.store, app.service.digest_source(str(SEED)), tenant=SLACK_TENANT)
     yield app
     app.close()
 
@@ -173,7 +176,7 @@ async def test_an_article_cannot_mention_or_link_through_the_bot(bot, slack, new
     digest = make_digest([(evil, Speaker(name="Eve <!here>", role="boss", org="<#C999>"))],
                          title="Evil <!channel> story", intro=evil, dispute=True, implications=[evil],
                          url="https://example.com/evil")
-    newsdigest.store.save_digest(digest, tenant=SLACK_TENANT)
+    article_store.save_digest(newsdigest.store, digest, tenant=SLACK_TENANT)
     message = await ask(bot, slack, "/digest", digest.article.id)
     raw = json.dumps(message, ensure_ascii=False)
     for needle in ("<!channel>", "<@U123>", "<http://evil|click>", "<!here>", "<#C999>", "*act*", "`fast`"):
@@ -188,7 +191,7 @@ async def test_an_article_cannot_mention_or_link_through_the_bot(bot, slack, new
 async def test_a_huge_digest_is_cut_and_continues_in_a_thread(bot, slack, newsdigest):
     said = [(f"Q{i:03d} " + "a long quote that goes on " * 12, Speaker(name=f"Person {i}", org="Org")) for i in range(90)]
     digest = make_digest(said, title="The longest story", url="https://example.com/long")
-    newsdigest.store.save_digest(digest, tenant=SLACK_TENANT)
+    article_store.save_digest(newsdigest.store, digest, tenant=SLACK_TENANT)
     response = await send(bot, slack, "/digest", digest.article.id, channel_id="C0LONG")
     assert response.status == 200
     calls = await slack.wait_async(lambda calls: len([c for c in calls if c.api_method == "chat.postMessage"]) >= 2)
@@ -208,7 +211,7 @@ async def test_a_huge_digest_is_cut_and_continues_in_a_thread(bot, slack, newsdi
 async def test_a_huge_digest_in_a_channel_the_bot_cannot_post_in_still_gets_the_first_part(bot, slack, newsdigest):
     said = [(f"Q{i:03d} " + "a long quote that goes on " * 12, Speaker(name=f"Person {i}")) for i in range(90)]
     digest = make_digest(said, title="Another long story", url="https://example.com/long2")
-    newsdigest.store.save_digest(digest, tenant=SLACK_TENANT)
+    article_store.save_digest(newsdigest.store, digest, tenant=SLACK_TENANT)
     slack.fail("chat.postMessage", error="not_in_channel")
     message = await ask(bot, slack, "/digest", digest.article.id, channel_id="C0PRIVATE")
     assert message["response_type"] == "in_channel"
@@ -285,22 +288,22 @@ async def test_a_huge_page_is_refused_with_a_reason(bot, slack, local_http):
 
 
 async def test_a_bug_in_the_bot_is_an_apology_not_a_stack_trace(bot, slack, newsdigest, caplog):
-    # A digest row that cannot be read back: the store raises inside the command.
-    real = newsdigest.store.get_digest
-
-    def broken(article_id):  # noqa: ANN001
-        raise RuntimeError("boom in get_digest")
-
-    newsdigest.store.get_digest = broken
+    # The most recent digest row cannot be read back (its body is not a digest): reading it raises
+    # inside the command.
+    saved = article_store.save_digest(newsdigest.store, make_digest([("the boom is over", Speaker(name="Ana Silva"))],
+                                                                    title="Unreadable"), tenant=SLACK_TENANT)
+    with newsdigest.store.session() as s:
+        s.execute(update(DigestRow).where(DigestRow.article_id == saved.article_id).values(body='{"boom": 1}'))
     try:
         message = await ask(bot, slack, "/digest")
     finally:
-        newsdigest.store.get_digest = real
+        with newsdigest.store.session() as s:
+            s.execute(delete(ArticleRow).where(ArticleRow.id == saved.article_id))
     text = body_text(message)
     assert message["response_type"] == "ephemeral"
     assert "Something went wrong on the bot's side" in text
     assert "boom" not in json.dumps(message) and "Traceback" not in json.dumps(message)
-    assert "boom in get_digest" in caplog.text  # the operator's log has it
+    assert "ValidationError" in caplog.text and "Traceback" in caplog.text  # the operator's log has it
 
 
 async def test_a_refused_layout_falls_back_to_plain_words(bot, slack, newsdigest, monkeypatch):
@@ -348,7 +351,7 @@ async def test_oauth_install_then_commands_from_the_new_workspace(tmp_path, engi
                         slack_client_secret="client-secret", slack_signing_secret=SECRET, slack_api_url=slack.api_url)
     app = Newsdigest(settings, service=DigestService(settings, engine=engine))
     try:
-        app.store.save_digest(make_digest([("we will ship it on friday", Speaker(name="Ada Lovelace"))], title="Ship"),
+        article_store.save_digest(app.store, make_digest([("we will ship it on friday", Speaker(name="Ada Lovelace"))], title="Ship"),
                               tenant="slack:T0NEW")  # the new workspace's own article
         bot = SlackBot(app)
         flow = bot.app.oauth_flow
