@@ -19,7 +19,6 @@ from bot.schedules import parse_schedule
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
-from bot.store.schema import ChannelRow
 from tests.slack_server import slack_api  # noqa: F401 - a fixture
 from tests.test_delivery import CHANNEL, T0, add_entry, poster, subscribe  # noqa: F401 - poster is a fixture
 
@@ -67,8 +66,7 @@ def test_fourteen_new_stories_with_a_cap_of_eight_are_all_shown_over_two_digests
 def test_a_story_arriving_between_two_digests_joins_the_waiting_ones(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
     channel_id = subscribe(store, FEED, T0)
-    with store.session() as s:
-        s.get(ChannelRow, channel_id).max_items = 2
+    channel_store.set_digest_settings(store, CHANNEL, max_items=2)
     stories = fourteen(digest_factory)[:4]
     for n, d in enumerate(stories[:3]):
         add_entry(store, FEED, d, T0 + timedelta(minutes=n + 1))
@@ -92,8 +90,7 @@ def test_the_pending_window_is_bounded_by_age(store, digest_factory, poster, tmp
     pending = pending_digests(store, channel_id, now)
     assert [d.article.id for d in pending.digests] == [fresh_id] and pending.expired == 1
     assert asyncio.run(deliver(app, channel_id, "slot", now)).status == "posted"
-    with store.session() as s:
-        watermark = s.get(ChannelRow, channel_id).last_entry_id
+    watermark = ledger.pending_entries(store, channel_id, 1).watermark
     assert watermark is not None and old_id not in ledger.stories(store, channel_id)
     assert pending_digests(store, channel_id, now).digests == []
 
@@ -192,8 +189,7 @@ def test_similar_stories_appear_in_every_platforms_rendering(digest_factory):
 def test_stories_left_out_by_keywords_are_accounted_as_filtered(store, digest_factory, poster, tmp_path):  # noqa: F811
     app = app_for(store, tmp_path)
     channel_id = subscribe(store, FEED, T0)
-    with store.session() as s:
-        s.get(ChannelRow, channel_id).exclude_keywords = "football"
+    channel_store.set_digest_settings(store, CHANNEL, exclude=["football"])
     kept = add_entry(store, FEED, news(digest_factory, "Library extends its hours", "Open until nine."), T0 + timedelta(minutes=1))
     sport = add_entry(store, FEED, news(digest_factory, "Football final tonight", "The final starts at eight."),
                       T0 + timedelta(minutes=2))
@@ -266,8 +262,7 @@ def test_digest_now_without_a_running_platform_says_so_and_keeps_the_stories(sto
 def test_preview_lists_the_stories_waiting_after_the_next_digest(store, digest_factory, tmp_path):
     app = app_for(store, tmp_path)
     channel_id = subscribe(store, FEED, datetime.now(timezone.utc) - timedelta(days=1))
-    with store.session() as s:
-        s.get(ChannelRow, channel_id).max_items = 8
+    channel_store.set_digest_settings(store, CHANNEL, max_items=8)
     for n, d in enumerate(fourteen(digest_factory)):
         add_entry(store, FEED, d, datetime.now(timezone.utc) - timedelta(minutes=30 - n))
     preview = handle_text(app, "/digest preview", CHANNEL)
@@ -288,8 +283,7 @@ def test_a_retried_slack_digest_posts_only_the_messages_that_are_missing(store, 
     try:
         app = app_for(store, tmp_path)
         channel_id = subscribe(store, FEED, T0, channel=slack)
-        with store.session() as s:
-            s.get(ChannelRow, channel_id).max_items = 12
+        channel_store.set_digest_settings(store, slack, max_items=12)
         for n, place in enumerate(PLACES[:12]):
             add_entry(store, FEED, news(digest_factory, f"The {place} reopens", f"The {place} reopened on day {n}.",
                                         quotes=[(f"Quote {k} about the {place}", f"Person {k}") for k in range(8)]),

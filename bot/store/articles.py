@@ -207,6 +207,16 @@ def get_digest(store: Store, article_id: str) -> Digest | None:
         return Digest.model_validate_json(row.body) if row is not None else None
 
 
+def get_digests(store: Store, article_ids: list[str]) -> dict[str, Digest]:
+    """article id → stored digest, of those of `article_ids` that are stored (same caveat as
+    `get_digest`: ids the bot found, never ones a person typed)."""
+    if not article_ids:
+        return {}
+    with store.session() as s:
+        bodies = s.execute(select(DigestRow.article_id, DigestRow.body).where(DigestRow.article_id.in_(article_ids))).all()
+    return {article_id: Digest.model_validate_json(body) for article_id, body in bodies}
+
+
 def find_article(store: Store, ref: str, *, tenant: str) -> ArticleSummary | None:
     """An article `tenant` may see, by id, by URL, or by words of its title (the most recent match)."""
     ref = check_lookup(ref.strip())

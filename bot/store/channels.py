@@ -17,6 +17,7 @@ from .schema import ChannelRow, ScheduleRow, SubscriptionRow
 from .store import Store
 
 TERMINAL_TENANT = "terminal"
+DEFAULT_MAX_ITEMS = 8  # stories a digest shows, unless the channel says otherwise
 _OWN = ":channel:"  # in the key of a channel that is a workspace of its own
 
 
@@ -53,6 +54,37 @@ def channel_of(row: ChannelRow) -> ChannelRef:
     tenant = row.tenant or ""
     workspace = tenant[len(prefix):] if tenant.startswith(prefix) and not tenant.startswith(row.platform + _OWN) else None
     return ChannelRef(platform=row.platform, external_id=row.external_id, name=row.name, workspace=workspace or None)
+
+
+class DigestSettings(BaseModel):
+    """What a channel's digests show: stories with one of `include` (when any is given) and none of
+    `exclude` in their title or TL;DR (lower case), at most `max_items` of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    include: list[str] = []
+    exclude: list[str] = []
+    max_items: int = DEFAULT_MAX_ITEMS
+
+
+def _keywords(value: str | None) -> list[str]:
+    return [k.strip().lower() for k in (value or "").split(",") if k.strip()]
+
+
+def channel_by_id(store: Store, channel_id: int) -> ChannelRef | None:
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        return channel_of(row) if row is not None else None
+
+
+def digest_settings(store: Store, channel_id: int) -> DigestSettings | None:
+    """The channel's digest settings; None for an unknown channel."""
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        if row is None:
+            return None
+        return DigestSettings(include=_keywords(row.include_keywords), exclude=_keywords(row.exclude_keywords),
+                              max_items=row.max_items or DEFAULT_MAX_ITEMS)
 
 
 def _known_workspace(channel: ChannelRef) -> bool:
@@ -144,3 +176,17 @@ def schedule_of(store: Store, channel: ChannelRef) -> Schedule | None:
     with store.session() as s:
         row = s.scalar(select(ScheduleRow).where(ScheduleRow.channel_id == channel_id))
         return Schedule(cron=row.cron, timezone=row.timezone) if row is not None else None
+
+
+def set_digest_settings(store: Store, channel: ChannelRef, *, include: list[str] | None = None,
+                        exclude: list[str] | None = None, max_items: int | None = None) -> None:
+    """Change what the channel's digests show; what is not given stays as it is."""
+    channel_id = ensure_channel(store, channel)
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        if include is not None:
+            row.include_keywords = ",".join(k.strip() for k in include if k.strip()) or None
+        if exclude is not None:
+            row.exclude_keywords = ",".join(k.strip() for k in exclude if k.strip()) or None
+        if max_items is not None:
+            row.max_items = max_items
