@@ -177,7 +177,9 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
     after it, shown only to the asker; it changes nothing."""
     from .delivery import DeliveryOutcome, deliver_now
 
-    channel_id = channel_store.ensure_channel(app.store, channel)
+    channel_id = channel_store.find_channel(app.store, channel)
+    if channel_id is None:  # nothing was ever set up here: nothing can be pending
+        return _nothing_new()
     now = datetime.now(timezone.utc)
     if not post_now:
         return _preview(app, channel_id, now)

@@ -84,6 +84,34 @@ def test_newsdigest_commands_in_a_channel(store, tmp_path, local_http):
     assert handle_text(app, f"/newsdigest unsubscribe {feed}", SLACK).kind == "not_found"
 
 
+def test_reading_a_channel_never_stores_it(store, tmp_path):
+    # Listing feeds, reading the schedule, a preview or /digest now in a channel nothing was ever set
+    # up in: the answers of an empty channel, and no channel row written.
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    assert "No feeds yet" in handle_text(app, "/newsdigest feeds", SLACK).sections[0].text
+    assert handle_text(app, "/newsdigest schedule off", SLACK).kind != "error"
+    assert handle_text(app, "/digest preview", SLACK).title == "No news yet"
+    assert handle_text(app, "/digest now", SLACK).title == "No news yet"
+    assert handle_text(app, "/newsdigest unsubscribe https://a.example/feed", SLACK).kind == "not_found"
+    assert channels.schedule_of(store, SLACK) is None and not channels.clear_schedule(store, SLACK)
+    assert channels.find_channel(store, SLACK) is None
+    # A write stores it, with the default digest settings.
+    channels.set_schedule(store, SLACK, parse_schedule("hourly"))
+    channel_id = channels.find_channel(store, SLACK)
+    assert channel_id is not None and channels.digest_settings(store, channel_id) == channels.DigestSettings()
+
+
+def test_digest_settings_are_kept_per_channel(store):
+    channels.set_digest_settings(store, SLACK, include=["Harbour", " ferry "], max_items=3)
+    channels.set_digest_settings(store, SLACK, exclude=["football"])  # the others stay
+    slack_id, other_id = channels.find_channel(store, SLACK), channels.ensure_channel(store, OTHER)
+    assert channels.digest_settings(store, slack_id) == channels.DigestSettings(
+        include=["harbour", "ferry"], exclude=["football"], max_items=3)
+    assert channels.digest_settings(store, other_id) == channels.DigestSettings()
+    assert channels.digest_settings(store, other_id + slack_id + 1) is None
+    assert channels.channel_by_id(store, slack_id) == SLACK
+
+
 @pytest.mark.parametrize(("text", "says"), [
     ("/newsdigest", "/newsdigest subscribe <feed URL>"),
     ("/newsdigest help", "/newsdigest schedule <when>"),

@@ -249,7 +249,7 @@ async def test_newsdigest_subcommands_manage_the_channel(bot, slack, newsdigest,
     assert "Unsubscribed" in body_text(message)
     assert channels.subscriptions(newsdigest.store, channel) == []
     # the channel is kept as "<team id>:<channel id>" with its name
-    assert channels.ensure_channel(newsdigest.store, ChannelRef(platform="slack", external_id=f"{TEAM_ID}:C0FEEDS"))
+    assert channels.find_channel(newsdigest.store, ChannelRef(platform="slack", external_id=f"{TEAM_ID}:C0FEEDS"))
 
 
 @pytest.mark.parametrize(("command", "text", "expected"), [

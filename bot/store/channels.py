@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ..schedules import Schedule
 from .schema import ChannelRow, ScheduleRow, SubscriptionRow
@@ -91,20 +92,39 @@ def _known_workspace(channel: ChannelRef) -> bool:
     return channel.platform == "terminal" or bool(channel.workspace)
 
 
-def ensure_channel(store: Store, channel: ChannelRef) -> int:
+def _row(channel: ChannelRef):  # noqa: ANN202 - a SELECT of the channel's row
+    return select(ChannelRow).where(ChannelRow.platform == channel.platform, ChannelRow.external_id == channel.external_id)
+
+
+def find_channel(store: Store, channel: ChannelRef) -> int | None:
+    """The stored channel's id; None when nothing was ever written for it. For read paths: a read
+    never creates a channel, and an unknown channel answers as one with nothing set."""
     with store.session() as s:
-        row = s.scalar(select(ChannelRow).where(ChannelRow.platform == channel.platform,
-                                                ChannelRow.external_id == channel.external_id))
-        if row is None:
-            row = ChannelRow(platform=channel.platform, external_id=channel.external_id, name=channel.name,
-                             tenant=channel.tenant)
-            s.add(row)
-            s.flush()
-        else:
-            if channel.name and row.name != channel.name:
-                row.name = channel.name
-            _learn(row, channel)
-        return row.id
+        return s.scalar(select(ChannelRow.id).where(ChannelRow.platform == channel.platform,
+                                                    ChannelRow.external_id == channel.external_id))
+
+
+def ensure_channel(store: Store, channel: ChannelRef) -> int:
+    """The channel's id, its row created if needed: for writes only (subscribe, set a schedule, set
+    its digest settings, claim a delivery for it). Keeps its name and workspace up to date."""
+    for attempt in range(2):
+        try:
+            with store.session() as s:
+                row = s.scalar(_row(channel))
+                if row is None:
+                    row = ChannelRow(platform=channel.platform, external_id=channel.external_id, name=channel.name,
+                                     tenant=channel.tenant)
+                    s.add(row)
+                    s.flush()
+                else:
+                    if channel.name and row.name != channel.name:
+                        row.name = channel.name
+                    _learn(row, channel)
+                return row.id
+        except IntegrityError:
+            if attempt:  # another process created it meanwhile: the second look-up finds it
+                raise
+    raise AssertionError("unreachable")
 
 
 def _learn(row: ChannelRow, channel: ChannelRef) -> None:
@@ -122,8 +142,7 @@ def learn_workspace(store: Store, channel: ChannelRef) -> None:
     if not _known_workspace(channel):
         return
     with store.session() as s:
-        row = s.scalar(select(ChannelRow).where(ChannelRow.platform == channel.platform,
-                                                ChannelRow.external_id == channel.external_id))
+        row = s.scalar(_row(channel))
         if row is not None:
             _learn(row, channel)
 
@@ -166,13 +185,18 @@ def set_schedule(store: Store, channel: ChannelRef, schedule: Schedule) -> None:
 
 
 def clear_schedule(store: Store, channel: ChannelRef) -> bool:
-    channel_id = ensure_channel(store, channel)
+    """True when the channel had a schedule."""
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return False
     with store.session() as s:
         return bool(s.execute(delete(ScheduleRow).where(ScheduleRow.channel_id == channel_id)).rowcount)
 
 
 def schedule_of(store: Store, channel: ChannelRef) -> Schedule | None:
-    channel_id = ensure_channel(store, channel)
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return None
     with store.session() as s:
         row = s.scalar(select(ScheduleRow).where(ScheduleRow.channel_id == channel_id))
         return Schedule(cron=row.cron, timezone=row.timezone) if row is not None else None

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .channels import ChannelRef, channel_of, ensure_channel
+from .channels import ChannelRef, channel_of, ensure_channel, find_channel
 from .schema import ArticleRow, ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
 from .store import Store
 
@@ -135,7 +135,9 @@ def subscribe(store: Store, channel: ChannelRef, url: str, *, interval_seconds: 
 def unsubscribe(store: Store, channel: ChannelRef, url: str) -> bool:
     """Remove the channel's subscription; the feed goes too when no channel is left on it (its entries
     with it; the articles stay). True when the channel was subscribed."""
-    channel_id = ensure_channel(store, channel)
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return False
     with store.session() as s:
         removed = s.execute(delete(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
                                                           SubscriptionRow.feed_url == url)).rowcount
@@ -178,7 +180,9 @@ def all_feeds(store: Store) -> list[FeedInfo]:
 
 def channel_feeds(store: Store, channel: ChannelRef) -> list[tuple[str, FeedInfo | None]]:
     """The channel's subscriptions in the order made, each with its feed (None if it has no row yet)."""
-    channel_id = ensure_channel(store, channel)
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return []
     with store.session() as s:
         rows = s.execute(select(SubscriptionRow.feed_url, FeedRow)
                          .outerjoin(FeedRow, FeedRow.url == SubscriptionRow.feed_url)
