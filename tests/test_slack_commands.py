@@ -12,15 +12,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
-from sqlalchemy import delete, update
+from alembic import command
+from alembic.script import ScriptDirectory
+from slack_sdk.oauth.installation_store import Bot
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Table, delete, inspect, update
 
 from adapters.slack.app import SlackBot
+from adapters.slack.installations import open_stores
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
+from bot.store import Store
 from bot.store import articles as article_store
 from bot.store import channels
 from bot.store.channels import ChannelRef
+from bot.store.db import _alembic_config, current_revision
 from bot.store.schema import ArticleRow, DigestRow
 from digests.models import Speaker
 from tests.conftest import make_digest
@@ -391,6 +399,45 @@ async def test_oauth_install_then_commands_from_the_new_workspace(tmp_path, engi
         assert (await bot.poster.post_notice("T0STRANGER:C1", "hello")).status == "forbidden"
     finally:
         app.close()
+
+
+def slack_sdk_tables(engine) -> dict[str, Table]:  # noqa: ANN001 - a SQLAlchemy Engine
+    """The tables slack_sdk's installation and OAuth-state stores read and write."""
+    return {**SQLAlchemyInstallationStore(client_id="111.222", engine=engine).metadata.tables,
+            **SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine).metadata.tables}
+
+
+def test_the_installation_tables_come_from_the_migrations_and_the_adapter_creates_none(store):
+    found = inspect(store.engine)
+    for name, table in slack_sdk_tables(store.engine).items():
+        columns = found.get_columns(name)
+        assert [c["name"] for c in columns] == [c.name for c in table.columns], name
+        assert [(c["nullable"], getattr(c["type"], "length", None)) for c in columns] == \
+            [(c.nullable, getattr(c.type, "length", None)) for c in table.columns], name
+        assert {i["name"] for i in found.get_indexes(name)} == {i.name for i in table.indexes}, name
+    before = set(found.get_table_names())
+    open_stores("111.222", store.engine)
+    assert set(inspect(store.engine).get_table_names()) == before
+
+
+def test_installation_tables_slack_sdk_made_before_the_migration_are_kept(empty_database_url):
+    # An earlier bot let slack_sdk create its tables on start-up, with an installation in them.
+    store = Store(empty_database_url)
+    try:
+        with store.engine.begin() as connection:
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0006")
+        installations = SQLAlchemyInstallationStore(client_id="111.222", engine=store.engine)
+        installations.create_tables()
+        SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=store.engine).create_tables()
+        installations.save_bot(Bot(app_id="A1", bot_token="xoxb-kept", bot_id="B1", bot_user_id="U1",
+                                   team_id="T0OLD", installed_at=time.time()))
+        store.migrate()  # 0006 → head
+        assert current_revision(store.engine) == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        assert installations.find_bot(enterprise_id=None, team_id="T0OLD").bot_token == "xoxb-kept"
+    finally:
+        store.close()
 
 
 # Socket Mode: the same commands over Slack's websocket, with a local websocket server
