@@ -104,7 +104,7 @@ def test_a_nul_in_pasted_text_is_bad_input_not_a_database_outage(store, engine, 
 
 
 def test_feed_etag_too_long_is_dropped_and_a_long_entry_key_stays_unique(store):
-    feed = feed_store.ensure_feed(store, "https://gazette.example/feed.xml", interval_seconds=900, next_poll_at=NOW)
+    _, feed = feed_store.subscribe(store, SLACK, "https://gazette.example/feed.xml", interval_seconds=900, now=NOW)
     feed_store.record_success(store, feed.id, now=NOW, next_poll_at=NOW, etag='"' + "e" * 600 + '"', last_modified="x")
     assert feed_store.get_feed(store, feed.id).etag is None  # an ETag cut short would never match again
     keys = ["k" * 1100 + "1", "k" * 1100 + "2"]

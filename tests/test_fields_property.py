@@ -34,6 +34,7 @@ from bot.store.channels import TERMINAL_TENANT, ChannelRef
 from digests.models import Article, Digest, Quote, Speaker
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+FEEDS_CHANNEL = ChannelRef(platform="slack", external_id="C0FEEDS", name="feeds")
 ODD = ["\x00", "\ud800", "\udfff", "\u0301", "\u200d", "\u200f", "\u202e", "\ufeff", "\uffff", "\ufffd",
        "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\U0001F1EB\U0001F1F7", "\x7f", "\x85", "\x9f", "\t", "\n",
        "\r", "\x0b", "\x1b", " ", "\u00a0", "\u2028", "é", "e\u0301", "ש", "ا", "中", "a"]
@@ -133,11 +134,11 @@ def test_every_channel_and_schedule_field(store, url_tail, name, external_id, cr
             assert_cut(row.name, name, 300)
     url = f"https://news.example/{n}/{url_tail}"
     try:
-        added = channel_store.add_subscription(store, channel, url)
+        added, _ = feed_store.subscribe(store, channel, url, interval_seconds=900, now=NOW)
     except BadInput:
         assert has_controls(url) or len(url) > 2048
     else:
-        assert added and channel_store.subscriptions(store, channel) == [url]
+        assert added and [u for u, _ in feed_store.channel_feeds(store, channel)] == [url]
     schedule = Schedule(cron=cron, timezone=zone)  # as the store is given it (parse_schedule checks cron)
     try:
         channel_store.set_schedule(store, channel, schedule)
@@ -153,8 +154,8 @@ def test_every_channel_and_schedule_field(store, url_tail, name, external_id, cr
        link_tail=values, entry_title=values)
 def test_every_feed_and_entry_field(store, title, etag, modified, error, keys, link_tail, entry_title):
     n = next(_ids)
-    feed = feed_store.ensure_feed(store, f"https://feeds.example/{n}.xml", interval_seconds=900, next_poll_at=NOW,
-                                  title=title or None)
+    _, feed = feed_store.subscribe(store, FEEDS_CHANNEL, f"https://feeds.example/{n}.xml", interval_seconds=900,
+                                   now=NOW, title=title or None)
     assert feed.title == (as_text(title) if title else None)
     feed_store.record_success(store, feed.id, now=NOW, next_poll_at=NOW, etag=etag, last_modified=modified)
     stored = feed_store.get_feed(store, feed.id)

@@ -21,6 +21,7 @@ from bot.store import Store
 from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
+from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
@@ -38,11 +39,10 @@ def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[
     """A channel (Slack's by default) with twelve new quoted stories (a digest of several messages) whose daily
     digest fell due ten minutes ago; its id, the slot, and how many messages the digest takes."""
     now = datetime.now(timezone.utc)
-    channel_store.add_subscription(store, channel, FEED)
-    channel_id = channel_store.ensure_channel(store, channel)
+    feed_store.subscribe(store, channel, FEED, interval_seconds=900, now=now + timedelta(days=1))  # never polled
+    channel_id = channel_store.find_channel(store, channel)
     with store.session() as s:
         s.query(SubscriptionRow).update({"created_at": now - timedelta(days=1)})
-        s.add(FeedRow(url=FEED, next_poll_at=now + timedelta(days=1)))
     for n, place in enumerate(PLACES):
         saved = article_store.save_digest(store, digest_factory(
             [(f"We waited a long time for the {place} to reopen, part {k}, and the whole street is glad that the "

@@ -27,6 +27,7 @@ from bot.service import DigestService
 from bot.store import Store
 from bot.store import articles as article_store
 from bot.store import channels
+from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from bot.store.db import _alembic_config, current_revision
 from bot.store.schema import ArticleRow, DigestRow
@@ -240,7 +241,7 @@ async def test_newsdigest_subcommands_manage_the_channel(bot, slack, newsdigest,
     message = await ask(bot, slack, "/newsdigest", f"subscribe {feed}", channel_id="C0FEEDS")
     assert message["response_type"] == "in_channel"
     assert "Subscribed this channel to" in body_text(message) and feed in body_text(message)
-    assert channels.subscriptions(newsdigest.store, channel) == [feed]
+    assert [u for u, _ in feed_store.channel_feeds(newsdigest.store, channel)] == [feed]
 
     slack.clear()
     message = await ask(bot, slack, "/newsdigest", "schedule weekdays 08:00 Europe/Paris", channel_id="C0FEEDS")
@@ -255,7 +256,7 @@ async def test_newsdigest_subcommands_manage_the_channel(bot, slack, newsdigest,
     slack.clear()
     message = await ask(bot, slack, "/newsdigest", f"unsubscribe {feed}", channel_id="C0FEEDS")
     assert "Unsubscribed" in body_text(message)
-    assert channels.subscriptions(newsdigest.store, channel) == []
+    assert [u for u, _ in feed_store.channel_feeds(newsdigest.store, channel)] == []
     # the channel is kept as "<team id>:<channel id>" with its name
     assert channels.find_channel(newsdigest.store, ChannelRef(platform="slack", external_id=f"{TEAM_ID}:C0FEEDS"))
 

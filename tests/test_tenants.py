@@ -57,8 +57,8 @@ def feed_article(store: Store, digest, feed_url: str, *channels: ChannelRef, key
     subscribed to by `channels`."""
     for channel in channels:
         feed_store.subscribe(store, channel, feed_url, interval_seconds=900, now=NOW)
-    feed = feed_store.feed_by_url(store, feed_url) or feed_store.ensure_feed(store, feed_url, interval_seconds=900,
-                                                                            next_poll_at=NOW)
+    feed = feed_store.feed_by_url(store, feed_url)
+    assert feed is not None, "a feed exists while a channel subscribes to it"
     article_id = article_store.save_digest(store, digest, tenant=None).article_id
     feed_store.add_entries(store, feed.id, [NewEntry(key=key, link=digest.article.url, article_id=article_id)],
                            backlog=False, now=NOW)

@@ -1,4 +1,6 @@
-"""Channels, their feed subscriptions and their digest schedules; the workspace (tenant) of each.
+"""Channels, their digest schedules and settings; the workspace (tenant) of each. Subscriptions,
+which are a channel's and a feed's at once, are in bot.store.feeds (`subscribe`, `unsubscribe`,
+`channel_feeds`).
 
 A tenant is the workspace that owns what it brings: a Slack team, a Discord server (guild), or the
 terminal (one tenant for the operator). Its key is "slack:<team id>", "discord:<guild id>" or
@@ -14,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..schedules import Schedule
-from .schema import ChannelRow, ScheduleRow, SubscriptionRow
+from .schema import ChannelRow, ScheduleRow
 from .store import Store
 
 TERMINAL_TENANT = "terminal"
@@ -145,33 +147,6 @@ def learn_workspace(store: Store, channel: ChannelRef) -> None:
         row = s.scalar(_row(channel))
         if row is not None:
             _learn(row, channel)
-
-
-def add_subscription(store: Store, channel: ChannelRef, feed_url: str) -> bool:
-    """True when the channel was not subscribed to this feed yet."""
-    channel_id = ensure_channel(store, channel)
-    with store.session() as s:
-        exists = s.scalar(select(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
-                                                        SubscriptionRow.feed_url == feed_url))
-        if exists is not None:
-            return False
-        s.add(SubscriptionRow(channel_id=channel_id, feed_url=feed_url))
-        return True
-
-
-def remove_subscription(store: Store, channel: ChannelRef, feed_url: str) -> bool:
-    channel_id = ensure_channel(store, channel)
-    with store.session() as s:
-        result = s.execute(delete(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
-                                                         SubscriptionRow.feed_url == feed_url))
-        return bool(result.rowcount)
-
-
-def subscriptions(store: Store, channel: ChannelRef) -> list[str]:
-    channel_id = ensure_channel(store, channel)
-    with store.session() as s:
-        return list(s.scalars(select(SubscriptionRow.feed_url).where(SubscriptionRow.channel_id == channel_id)
-                              .order_by(SubscriptionRow.id)))
 
 
 def set_schedule(store: Store, channel: ChannelRef, schedule: Schedule) -> None:
