@@ -186,6 +186,7 @@ def main() -> int:
     from bot.config import Settings
     from bot.feeds.poller import poll_due
     from bot.service import DigestService
+    from bot.store import articles as article_store
     from bot.store import feeds as feed_store
     from bot.store.channels import ChannelRef
     from digests import DigestEngine
@@ -236,8 +237,8 @@ def main() -> int:
             elapsed = time.perf_counter() - start
             for process in extra:
                 process.join()
-            texts = [app.store.get_digest(a).article.text for a in article_ids]
-            quotes = sum(len(app.store.get_digest(a).quotes) for a in article_ids)
+            texts = [article_store.get_digest(app.store, a).article.text for a in article_ids]
+            quotes = sum(len(article_store.get_digest(app.store, a).quotes) for a in article_ids)
 
             parse_start = time.perf_counter()
             for text in texts:

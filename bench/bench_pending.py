@@ -61,9 +61,11 @@ def main() -> None:
     from bot.config import Settings
     from bot.delivery import PENDING_ENTRIES, deliver, plan_digest
     from bot.store import Store
+    from bot.store import articles as article_store
     from bot.store import channels as channel_store
+    from bot.store import feeds as feed_store
     from bot.store.channels import ChannelRef
-    from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
+    from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
     from tests.conftest import make_digest
 
     tmp = tempfile.mkdtemp(prefix="bench-pending-")
@@ -73,13 +75,12 @@ def main() -> None:
     channel = ChannelRef(platform="bench", external_id="C1", name="bench")
     feed = "https://feeds.example/bench.xml"
     t0 = datetime.now(timezone.utc) - timedelta(days=1)
-    channel_store.add_subscription(store, channel, feed)
-    channel_id = channel_store.ensure_channel(store, channel)
+    feed_store.subscribe(store, channel, feed, interval_seconds=900, now=t0 + timedelta(days=30))  # never polled
+    channel_store.set_digest_settings(store, channel, max_items=args.cap)
+    channel_id = channel_store.find_channel(store, channel)
     rng = random.Random(7)
     with store.session() as s:
         s.query(SubscriptionRow).update({"created_at": t0})
-        s.get(ChannelRow, channel_id).max_items = args.cap
-        s.add(FeedRow(url=feed, next_poll_at=t0 + timedelta(days=30)))
     start = time.perf_counter()
     for n in range(args.stories):
         place, event = PLACES[n % len(PLACES)], EVENTS[(n // len(PLACES)) % len(EVENTS)]
@@ -90,7 +91,7 @@ def main() -> None:
         digest = make_digest([(f"We are glad about story {n}", f"Person {n % 13}")] if n % 3 == 0 else [],
                              title=title + (", officials say" if copy else ""),
                              intro=lead + (" Officials confirmed it." if copy else ""), url=f"https://news.example/{n}")
-        saved = store.save_digest(digest)
+        saved = article_store.save_digest(store, digest)
         with store.session() as s:
             feed_id = s.query(FeedRow).filter_by(url=feed).one().id
             s.add(FeedEntryRow(feed_id=feed_id, entry_key=str(n), article_id=saved.article_id,

@@ -11,7 +11,7 @@ the same call the commands make: full-text candidates within the asking workspac
 the rapidfuzz re-ranking) as the workspace of a random stored quote, with a fragment cut from it
 (a typo, sometimes a missing word), and prints p50/p95/p99 latency and how often the right quote
 came first. Ingest
-throughput is measured through `Store.save_digest` (the store side of `newsdigest ingest`) on
+throughput is measured through `bot.store.articles.save_digest` (the store side of `newsdigest ingest`) on
 generated digests.
 """
 
@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bot.store import Store  # noqa: E402
+from bot.store import articles as article_store  # noqa: E402
 from bot.store.schema import ArticleRow, ArticleTenantRow, QuoteRow  # noqa: E402
 from bot.whosaid import who_said  # noqa: E402
 from digests.models import Article, Digest, Quote, Speaker  # noqa: E402
@@ -224,7 +225,7 @@ def main() -> int:
         digests = [synthetic_digest(sentences, n) for n in range(args.ingest)]
         start = time.perf_counter()
         for d in digests:
-            store.save_digest(d, tenant=tenant(0))
+            article_store.save_digest(store, d, tenant=tenant(0))
         elapsed = time.perf_counter() - start
         print(f"ingest (store side, {args.ingest} digests of ~{digests[0].article.word_count} words, 6 quotes each): "
               f"{args.ingest / elapsed:.0f} articles/s")

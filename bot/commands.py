@@ -27,6 +27,7 @@ from .errors import BotStopping, DigestBusy, SourceError
 from .replies import Link, Reply, ReplyField, Section, error, usage
 from .schedules import EXAMPLES as SCHEDULE_EXAMPLES, ScheduleError, parse_schedule
 from .store import ArticleSummary, StoreError
+from .store import articles as article_store
 from .store import channels as channel_store
 from .store.channels import ChannelRef
 from .whosaid import MAX_FRAGMENT, Match, who_said as find_who_said
@@ -132,13 +133,13 @@ def _unique_links(articles) -> list[Link]:  # noqa: ANN001 - any iterable of Art
 def dispute(app: Newsdigest, article: str | None, channel: ChannelRef) -> Reply:
     ref = (article or "").strip()
     tenant = tenant_of(app, channel)
-    summary = app.store.find_article(ref, tenant=tenant) if ref else app.store.latest_with_dispute(tenant=tenant)
+    summary = article_store.find_article(app.store, ref, tenant=tenant) if ref else article_store.latest_with_dispute(app.store, tenant=tenant)
     if summary is None:
         text = (f"No stored article matches “{ref}”." if ref
                 else "No stored article reports a dispute yet. Ingest articles, or name one: /dispute <title words|URL|id>")
         return Reply(kind="not_found", title="No dispute found", summary=text, sections=[Section(text=text)],
                      visibility="private")
-    digest = app.store.get_digest(summary.id)
+    digest = article_store.get_digest(app.store, summary.id)
     if digest is None or digest.dispute is None:
         text = f"“{summary.title or summary.id}” does not report a dispute."
         return Reply(kind="not_found", title="No dispute in this article", summary=text,
@@ -176,7 +177,9 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
     after it, shown only to the asker; it changes nothing."""
     from .delivery import DeliveryOutcome, deliver_now
 
-    channel_id = channel_store.ensure_channel(app.store, channel)
+    channel_id = channel_store.find_channel(app.store, channel)
+    if channel_id is None:  # nothing was ever set up here: nothing can be pending
+        return _nothing_new()
     now = datetime.now(timezone.utc)
     if not post_now:
         return _preview(app, channel_id, now)
@@ -253,29 +256,29 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
         return channel_digest(app, channel, post_now=words[0] == "now", consume="--consume" in words[1:])
     tenant = tenant_of(app, channel)
     if not ref:
-        recent = app.store.recent_articles(limit=1, tenant=tenant)
+        recent = article_store.recent_articles(app.store, limit=1, tenant=tenant)
         if not recent:
             return usage("Nothing stored yet", "Digest an article: /digest <URL>, or paste the article's text after /digest.")
         summary = recent[0]
     elif re.match(r"https?://", ref) and " " not in ref:
-        summary = app.store.find_article(ref, tenant=tenant)
+        summary = article_store.find_article(app.store, ref, tenant=tenant)
         if summary is None:
-            saved = app.store.save_digest(app.service.digest_source(ref), tenant=tenant)
-            summary = app.store.find_article(saved.article_id, tenant=tenant)
+            saved = article_store.save_digest(app.store, app.service.digest_source(ref), tenant=tenant)
+            summary = article_store.find_article(app.store, saved.article_id, tenant=tenant)
     else:
-        summary = app.store.find_article(ref, tenant=tenant)
+        summary = article_store.find_article(app.store, ref, tenant=tenant)
         if summary is None and len(ref.split()) >= MIN_PASTED_WORDS:
-            saved = app.store.save_digest(app.service.digest_text(ref), tenant=tenant)
-            summary = app.store.find_article(saved.article_id, tenant=tenant)
+            saved = article_store.save_digest(app.store, app.service.digest_text(ref), tenant=tenant)
+            summary = article_store.find_article(app.store, saved.article_id, tenant=tenant)
         if summary is None:
-            recent = app.store.recent_articles(limit=5, tenant=tenant)
+            recent = article_store.recent_articles(app.store, limit=5, tenant=tenant)
             text = (f"No stored article matches “{ref[:80]}”. Give a URL, paste the whole article "
                     f"(at least {MIN_PASTED_WORDS} words), or pick a recent one:")
             return Reply(kind="not_found", title="No such article", summary=text,
                          sections=[Section(text=text), *[Section(text=article_line(a), fields=[ReplyField(name="Id", value=a.id)]) for a in recent]],
                          visibility="private")
     assert summary is not None
-    stored = app.store.get_digest(summary.id)
+    stored = article_store.get_digest(app.store, summary.id)
     if stored is None:
         return error(f"The digest of “{summary.title or summary.id}” is missing from the store.")
     return digest_reply(stored, summary)

@@ -24,16 +24,15 @@ from datetime import datetime, timedelta, timezone
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
-from sqlalchemy import and_, select
 
 from digests.models import Digest
 
 from .app import Newsdigest
 from .platforms import NEEDS_A_PERSON, DigestPost, SimilarStory, message_key
 from .store import Store
+from .store import articles as article_store
+from .store import channels as channel_store
 from .store import deliveries as ledger
-from .store.channels import ChannelRef, channel_of
-from .store.schema import ChannelRow, ChannelStoryRow, DigestRow, FeedEntryRow, FeedRow, SubscriptionRow
 from .urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -76,12 +75,6 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def channel_ref(store: Store, channel_id: int) -> ChannelRef | None:
-    with store.session() as s:
-        row = s.get(ChannelRow, channel_id)
-        return channel_of(row) if row else None
-
-
 @dataclass
 class Pending:
     """The stories a channel's digests are not done with, newest first."""
@@ -107,46 +100,29 @@ def pending_digests(store: Store, channel_id: int, until: datetime) -> Pending:
     backlog is never news."""
     until = _utc(until)
     oldest = until - timedelta(days=PENDING_DAYS)
-    with store.session() as s:
-        channel = s.get(ChannelRow, channel_id)
-        if channel is None:
-            return Pending()
-        query = (select(FeedEntryRow.id, FeedEntryRow.article_id, FeedEntryRow.first_seen_at, SubscriptionRow.created_at)
-                 .join(FeedRow, FeedRow.id == FeedEntryRow.feed_id)
-                 .join(SubscriptionRow, SubscriptionRow.feed_url == FeedRow.url)
-                 .outerjoin(ChannelStoryRow, and_(ChannelStoryRow.channel_id == channel_id,
-                                                  ChannelStoryRow.article_id == FeedEntryRow.article_id))
-                 .where(SubscriptionRow.channel_id == channel_id, FeedEntryRow.backlog.is_(False),
-                        FeedEntryRow.article_id.is_not(None), ChannelStoryRow.id.is_(None))
-                 .order_by(FeedEntryRow.id.desc()).limit(PENDING_ENTRIES))
-        if channel.last_entry_id is not None:
-            query = query.where(FeedEntryRow.id > channel.last_entry_id)
-        rows = s.execute(query).all()
-        pending = Pending(newest=channel.last_entry_id, full=len(rows) >= PENDING_ENTRIES)
-        fresh: dict[str, datetime] = {}
-        expired: set[str] = set()
-        for entry_id, article_id, first_seen, subscribed in rows:
-            seen = _utc(first_seen)
-            if seen > until:  # written by a poll still running: for a later digest
-                pending.held = min(pending.held or entry_id, entry_id)
-                continue
-            pending.newest = max(pending.newest or 0, entry_id)
-            if seen <= _utc(subscribed):
-                continue
-            if seen < oldest:
-                expired.add(article_id)
-                continue
-            fresh[article_id] = min(seen, fresh.get(article_id, seen))
-            pending.first_entry[article_id] = min(entry_id, pending.first_entry.get(article_id, entry_id))
-        bodies = s.execute(select(DigestRow.article_id, DigestRow.body).where(DigestRow.article_id.in_(fresh))).all()
-    digests = {article_id: Digest.model_validate_json(body) for article_id, body in bodies}
+    found = ledger.pending_entries(store, channel_id, PENDING_ENTRIES)
+    if found is None:
+        return Pending()
+    pending = Pending(newest=found.watermark, full=len(found.entries) >= PENDING_ENTRIES)
+    fresh: dict[str, datetime] = {}
+    expired: set[str] = set()
+    for entry in found.entries:
+        entry_id, article_id, seen = entry.entry_id, entry.article_id, entry.first_seen_at
+        if seen > until:  # written by a poll still running: for a later digest
+            pending.held = min(pending.held or entry_id, entry_id)
+            continue
+        pending.newest = max(pending.newest or 0, entry_id)
+        if seen <= entry.subscribed_at:
+            continue
+        if seen < oldest:
+            expired.add(article_id)
+            continue
+        fresh[article_id] = min(seen, fresh.get(article_id, seen))
+        pending.first_entry[article_id] = min(entry_id, pending.first_entry.get(article_id, entry_id))
+    digests = article_store.get_digests(store, list(fresh))
     pending.digests = [digests[a] for a in sorted(fresh, key=fresh.get, reverse=True) if a in digests]
     pending.expired = len(expired - set(fresh))
     return pending
-
-
-def _keywords(value: str | None) -> list[str]:
-    return [k.strip().lower() for k in (value or "").split(",") if k.strip()]
 
 
 def _title(d: Digest) -> str:
@@ -242,13 +218,11 @@ class Plan(BaseModel):
 
 def plan_digest(store: Store, channel_id: int, until: datetime) -> tuple[Plan, dict[str, Digest]] | None:
     """The channel's next digest as a plan, with the digests it names; None for an unknown channel."""
-    with store.session() as s:
-        channel = s.get(ChannelRow, channel_id)
-        if channel is None:
-            return None
-        include, exclude, limit = _keywords(channel.include_keywords), _keywords(channel.exclude_keywords), channel.max_items or 8
+    settings = channel_store.digest_settings(store, channel_id)
+    if settings is None:
+        return None
     pending = pending_digests(store, channel_id, until)
-    chosen = select_items(pending.digests, include, exclude, limit)
+    chosen = select_items(pending.digests, settings.include, settings.exclude, settings.max_items)
     if pending.expired:
         log.info("channel %s: %s stories older than %s days were dropped unseen", channel_id, pending.expired, PENDING_DAYS)
     if pending.full:
@@ -293,10 +267,7 @@ def build_post(store: Store, channel_id: int, until: datetime, key: str,
 
 
 def _load_digests(store: Store, plan: Plan) -> dict[str, Digest]:
-    ids = [i.article_id for i in plan.items] + [a for i in plan.items for a in i.similar]
-    with store.session() as s:
-        bodies = s.execute(select(DigestRow.article_id, DigestRow.body).where(DigestRow.article_id.in_(ids))).all()
-    return {article_id: Digest.model_validate_json(body) for article_id, body in bodies}
+    return article_store.get_digests(store, [i.article_id for i in plan.items] + [a for i in plan.items for a in i.similar])
 
 
 def _claimed_post(store: Store, claimed: ledger.Claim, now: datetime,
@@ -340,7 +311,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
     assert plan is not None
     posted = await asyncio.to_thread(ledger.posted_messages, store, claimed.id)
     post = post.model_copy(update={"may_be_posted": claimed.taken_over, "posted": posted})
-    channel = await asyncio.to_thread(channel_ref, store, channel_id)
+    channel = await asyncio.to_thread(channel_store.channel_by_id, store, channel_id)
     poster = app.posters.get(channel.platform) if channel else None
     shown = dict(slot=slot, items=len(post.digests), waiting=post.waiting)
     if channel is None or poster is None:

@@ -18,6 +18,7 @@ from digests.errors import ArticleError
 
 from .app import Newsdigest
 from .errors import SourceError
+from .store import articles as article_store
 from .store.channels import TERMINAL_TENANT
 
 ARTICLE_SUFFIXES = frozenset({".txt", ".html", ".htm", ".md"})
@@ -99,7 +100,7 @@ def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = N
     try:
         # Ingested articles are the terminal's (the operator's own tenant, shared with no chat
         # workspace) unless the operator names the workspace they are for.
-        saved = app.store.save_digest(digest, tenant=tenant)
+        saved = article_store.save_digest(app.store, digest, tenant=tenant)
     except SourceError as exc:  # BadInput: a value of this article cannot be stored (an address too long)
         return IngestItem(source=source, status="failed", error=exc.detail)
     return IngestItem(source=source, status=saved.status, article_id=saved.article_id,  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
 from .store import Store, StoredQuote
+from .store import articles as article_store
 
 MAX_FRAGMENT = 300
 MATCH = 80.0  # a score at or above this is an answer
@@ -131,7 +132,7 @@ def who_said(store: Store, fragment: str, *, tenant: str) -> WhoSaid:
     candidates: list[StoredQuote] = []
     ranked: list[Match] = []
     for query in candidate_queries(fragment):
-        candidates += store.quote_candidates(**query, tenant=tenant)
+        candidates += article_store.quote_candidates(store, **query, tenant=tenant)
         ranked = _rank(fragment, candidates)
         if ranked and ranked[0].score >= MATCH:
             break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from bot.app import Newsdigest
@@ -9,10 +11,12 @@ from bot.commands import handle_text
 from bot.config import Settings
 from bot.schedules import ScheduleError, parse_schedule
 from bot.store import channels
+from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 
 SLACK = ChannelRef(platform="slack", external_id="C1", name="news")
 OTHER = ChannelRef(platform="discord", external_id="42", name="general")
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize(("when", "cron"), [
@@ -50,17 +54,24 @@ def test_schedule_trigger_fires_in_the_channel_time_zone():
 
 
 def test_subscriptions_and_schedules_belong_to_their_channel(store):
-    assert channels.add_subscription(store, SLACK, "https://a.example/feed")
-    assert not channels.add_subscription(store, SLACK, "https://a.example/feed")
-    assert channels.add_subscription(store, OTHER, "https://b.example/rss")
-    assert channels.subscriptions(store, SLACK) == ["https://a.example/feed"]
-    assert channels.subscriptions(store, OTHER) == ["https://b.example/rss"]
+    def subscribe(channel: ChannelRef, url: str) -> bool:
+        return feed_store.subscribe(store, channel, url, interval_seconds=900, now=NOW)[0]
+
+    def urls(channel: ChannelRef) -> list[str]:
+        return [url for url, _ in feed_store.channel_feeds(store, channel)]
+
+    assert subscribe(SLACK, "https://a.example/feed")
+    assert not subscribe(SLACK, "https://a.example/feed")
+    assert subscribe(OTHER, "https://b.example/rss")
+    assert urls(SLACK) == ["https://a.example/feed"]
+    assert urls(OTHER) == ["https://b.example/rss"]
     channels.set_schedule(store, SLACK, parse_schedule("daily 18:30", "Europe/Oslo"))
     channels.set_schedule(store, SLACK, parse_schedule("hourly"))
     assert channels.schedule_of(store, SLACK).cron == "0 * * * *"
     assert channels.schedule_of(store, OTHER) is None
-    assert channels.remove_subscription(store, SLACK, "https://a.example/feed")
-    assert not channels.remove_subscription(store, SLACK, "https://a.example/feed")
+    assert feed_store.unsubscribe(store, SLACK, "https://a.example/feed")
+    assert not feed_store.unsubscribe(store, SLACK, "https://a.example/feed")
+    assert urls(SLACK) == [] and feed_store.feed_by_url(store, "https://a.example/feed") is None
     assert channels.clear_schedule(store, SLACK) and not channels.clear_schedule(store, SLACK)
 
 
@@ -82,6 +93,34 @@ def test_newsdigest_commands_in_a_channel(store, tmp_path, local_http):
     assert channels.schedule_of(store, SLACK) is None
     assert handle_text(app, f"/newsdigest unsubscribe {feed}", SLACK).kind == "answer"
     assert handle_text(app, f"/newsdigest unsubscribe {feed}", SLACK).kind == "not_found"
+
+
+def test_reading_a_channel_never_stores_it(store, tmp_path):
+    # Listing feeds, reading the schedule, a preview or /digest now in a channel nothing was ever set
+    # up in: the answers of an empty channel, and no channel row written.
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    assert "No feeds yet" in handle_text(app, "/newsdigest feeds", SLACK).sections[0].text
+    assert handle_text(app, "/newsdigest schedule off", SLACK).kind != "error"
+    assert handle_text(app, "/digest preview", SLACK).title == "No news yet"
+    assert handle_text(app, "/digest now", SLACK).title == "No news yet"
+    assert handle_text(app, "/newsdigest unsubscribe https://a.example/feed", SLACK).kind == "not_found"
+    assert channels.schedule_of(store, SLACK) is None and not channels.clear_schedule(store, SLACK)
+    assert channels.find_channel(store, SLACK) is None
+    # A write stores it, with the default digest settings.
+    channels.set_schedule(store, SLACK, parse_schedule("hourly"))
+    channel_id = channels.find_channel(store, SLACK)
+    assert channel_id is not None and channels.digest_settings(store, channel_id) == channels.DigestSettings()
+
+
+def test_digest_settings_are_kept_per_channel(store):
+    channels.set_digest_settings(store, SLACK, include=["Harbour", " ferry "], max_items=3)
+    channels.set_digest_settings(store, SLACK, exclude=["football"])  # the others stay
+    slack_id, other_id = channels.find_channel(store, SLACK), channels.ensure_channel(store, OTHER)
+    assert channels.digest_settings(store, slack_id) == channels.DigestSettings(
+        include=["harbour", "ferry"], exclude=["football"], max_items=3)
+    assert channels.digest_settings(store, other_id) == channels.DigestSettings()
+    assert channels.digest_settings(store, other_id + slack_id + 1) is None
+    assert channels.channel_by_id(store, slack_id) == SLACK
 
 
 @pytest.mark.parametrize(("text", "says"), [

@@ -8,6 +8,7 @@ from alembic import command
 
 from bot.config import Settings
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store.db import _alembic_config, backup_sqlite, head_revision, open_engine, schema_state
 from tests.conftest import make_digest
 from tests.test_cli import assert_one_line_error, run
@@ -61,7 +62,7 @@ def test_a_new_store_is_made_by_any_command_there_is_nothing_to_lose(tmp_path):
 def test_the_online_backup_holds_what_is_still_in_the_write_ahead_log(tmp_path):
     store = Store.open(Settings(data_dir=tmp_path))
     try:
-        store.save_digest(make_digest(title="Backed up"))
+        article_store.save_digest(store, make_digest(title="Backed up"))
         # The store is open and in WAL mode: the write may sit in newsdigest.db-wal, not yet in the file.
         assert (tmp_path / "newsdigest.db-wal").exists()
         size = backup_sqlite(store.engine, tmp_path / "copy.db")

@@ -21,8 +21,10 @@ from bot.platforms import DigestPost, PostResult
 from bot.scheduler import latest_slot, slot_key
 from bot.schedules import parse_schedule
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
+from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
 from tests.slack_server import slack_api  # noqa: F401 - a fixture
@@ -62,17 +64,15 @@ def poster() -> RecordingPoster:
 
 def subscribe(store: Store, feed_url: str, at: datetime, channel: ChannelRef = CHANNEL) -> int:
     """`channel` subscribed to `feed_url` since `at`; its id."""
-    channel_store.add_subscription(store, channel, feed_url)
-    channel_id = channel_store.ensure_channel(store, channel)
+    feed_store.subscribe(store, channel, feed_url, interval_seconds=900, now=at)
+    channel_id = channel_store.find_channel(store, channel)
     with store.session() as s:
         s.execute(update(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id).values(created_at=at))
-        if s.query(FeedRow).filter_by(url=feed_url).first() is None:
-            s.add(FeedRow(url=feed_url))
     return channel_id
 
 
 def add_entry(store: Store, feed_url: str, digest, seen: datetime, backlog: bool = False) -> str:
-    saved = store.save_digest(digest)
+    saved = article_store.save_digest(store, digest)
     with store.session() as s:
         feed = s.query(FeedRow).filter_by(url=feed_url).one()
         s.add(FeedEntryRow(feed_id=feed.id, entry_key=f"{saved.article_id}", article_id=saved.article_id,

@@ -26,6 +26,7 @@ from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store.channels import ChannelRef
 from discord_server import fake  # noqa: F401 - the module's local Discord
 from discord_server import (APP_ID, CHANNEL_ID, FLAG_MESSAGE_CONTENT_LIMITED, GUILD_ID, MANAGE_CHANNELS, FakeDiscord,
@@ -63,7 +64,7 @@ def seeded_dir(tmp_path_factory, engine) -> Path:
     settings = Settings(_env_file=None, data_dir=data)
     store = Store.open(settings)
     try:
-        store.save_digest(DigestService(settings, engine=engine).digest_source(str(SEED)), tenant=GUILD_TENANT)
+        article_store.save_digest(store, DigestService(settings, engine=engine).digest_source(str(SEED)), tenant=GUILD_TENANT)
     finally:
         store.close()
     return data
@@ -319,7 +320,7 @@ async def test_autocomplete_offers_recent_titles_and_the_choice_digests_that_art
     (choice,) = body["data"]["choices"]
     assert choice["name"].startswith("AI Rivalry Heats Up") and len(choice["name"]) <= 100
     article_id = choice["value"]
-    assert bot.client.app.store.find_article(article_id, tenant=GUILD_TENANT).title == TITLE
+    assert article_store.find_article(bot.client.app.store, article_id, tenant=GUILD_TENANT).title == TITLE
     assert the_callback(await bot.send(interaction("digest", [option("article", "zebra", focused=True)], type=4))) == \
         {"type": 8, "data": {"choices": []}}
     dispute_choices = the_callback(await bot.send(interaction("dispute", [option("article", "", focused=True)], type=4)))
@@ -344,7 +345,7 @@ async def test_digest_of_a_url_defers_at_once_then_edits_the_answer(make_app, fa
     assert edit["embeds"][0]["url"] == url
     assert "Maria Lopez" in text_of(edit)
     assert local_http.paths() == ["/story"]
-    assert app.store.find_article(url, tenant=GUILD_TENANT) is not None
+    assert article_store.find_article(app.store, url, tenant=GUILD_TENANT) is not None
 
 
 @pytest.mark.parametrize("allow_private", [True, False])
@@ -396,7 +397,7 @@ async def test_a_huge_pasted_article_is_refused_with_its_size(bot):
 async def test_a_long_digest_is_split_over_follow_up_messages(bot, digest_factory):
     quotes = [(" ".join(f"word{n}x{i}" for i in range(160)), f"Speaker Number{n}") for n in range(40)]
     digest = digest_factory(quotes, title="A very long story")
-    bot.client.app.store.save_digest(digest, tenant=GUILD_TENANT)
+    article_store.save_digest(bot.client.app.store, digest, tenant=GUILD_TENANT)
     requests = await bot.send(interaction("digest", [option("article", digest.article.id)]))
     messages = sent(requests)
     assert len(messages) >= 3
@@ -412,7 +413,7 @@ async def test_article_text_cannot_mention_anyone(bot, digest_factory):
     digest = digest_factory([("Hello @everyone and @here, ping <@&123456789012345678> and <@123456789012345678> **now**",
                               "Eve <@!123456789012345678>")],
                             title="Alert @everyone", intro="Alert @everyone. This article tries to ping the whole server.")
-    bot.client.app.store.save_digest(digest, tenant=GUILD_TENANT)
+    article_store.save_digest(bot.client.app.store, digest, tenant=GUILD_TENANT)
     requests = await bot.send(interaction("digest", [option("article", digest.article.id)]))
     message = the_callback(requests)["data"]
     raw = json.dumps(message, ensure_ascii=False)
@@ -549,7 +550,7 @@ class LockedStore:
     normally quick command is slow for as long as the lock is held."""
 
     def __init__(self, bot: Bot) -> None:
-        bot.client.app.store.counts()  # opened (and migrated) before the lock is taken
+        article_store.counts(bot.client.app.store)  # opened (and migrated) before the lock is taken
         self.lock = sqlite3.connect(Path(bot.client.app.settings.data_dir) / "newsdigest.db", timeout=1,
                                     isolation_level=None)
 
@@ -609,7 +610,7 @@ async def test_slow_work_is_deferred_within_the_time_limit(bot):
     holds) is deferred once the acknowledgement budget is spent, then its response edited."""
     bot.client.ack_budget = 0.2
     database = Path(bot.client.app.settings.data_dir) / "newsdigest.db"
-    bot.client.app.store.counts()  # opened (and migrated) before the lock is taken
+    article_store.counts(bot.client.app.store)  # opened (and migrated) before the lock is taken
     lock = sqlite3.connect(database, timeout=1, isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")
     try:

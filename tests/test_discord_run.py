@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.platforms import DigestPost
 from bot.service import DigestService
 from bot.store import Store
+from bot.store import articles as article_store
 from discord_server import fake  # noqa: F401 - the module's local Discord
 from discord_server import (APP_ID, CHANNEL_ID, GUILD_ID, PRIVILEGED_INTENT_BITS, interaction,
                             message_problems, option)
@@ -48,7 +49,7 @@ def seeded_dir(tmp_path_factory, engine) -> Path:
     store = Store.open(settings)
     try:
         digest = DigestService(settings, engine=engine).digest_source(str(SEED))
-        store.save_digest(digest, tenant=f"discord:{GUILD_ID}")  # brought by the server the session runs in
+        article_store.save_digest(store, digest, tenant=f"discord:{GUILD_ID}")  # brought by the server the session runs in
     finally:
         store.close()
     return data

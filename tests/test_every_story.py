@@ -19,7 +19,6 @@ from bot.schedules import parse_schedule
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
 from bot.store.channels import ChannelRef
-from bot.store.schema import ChannelRow
 from tests.slack_server import slack_api  # noqa: F401 - a fixture
 from tests.test_delivery import CHANNEL, T0, add_entry, poster, subscribe  # noqa: F401 - poster is a fixture
 
@@ -69,8 +68,7 @@ def test_a_story_arriving_between_two_digests_joins_the_waiting_ones(store, dige
     app = app_for(store, tmp_path)
     app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
-    with store.session() as s:
-        s.get(ChannelRow, channel_id).max_items = 2
+    channel_store.set_digest_settings(store, CHANNEL, max_items=2)
     stories = fourteen(digest_factory)[:4]
     for n, d in enumerate(stories[:3]):
         add_entry(store, FEED, d, T0 + timedelta(minutes=n + 1))
@@ -95,8 +93,7 @@ def test_the_pending_window_is_bounded_by_age(store, digest_factory, poster, tmp
     pending = pending_digests(store, channel_id, now)
     assert [d.article.id for d in pending.digests] == [fresh_id] and pending.expired == 1
     assert asyncio.run(deliver(app, channel_id, "slot", now)).status == "posted"
-    with store.session() as s:
-        watermark = s.get(ChannelRow, channel_id).last_entry_id
+    watermark = ledger.pending_entries(store, channel_id, 1).watermark
     assert watermark is not None and old_id not in ledger.stories(store, channel_id)
     assert pending_digests(store, channel_id, now).digests == []
 
@@ -198,8 +195,7 @@ def test_stories_left_out_by_keywords_are_accounted_as_filtered(store, digest_fa
     app = app_for(store, tmp_path)
     app.posters.register(poster)
     channel_id = subscribe(store, FEED, T0)
-    with store.session() as s:
-        s.get(ChannelRow, channel_id).exclude_keywords = "football"
+    channel_store.set_digest_settings(store, CHANNEL, exclude=["football"])
     kept = add_entry(store, FEED, news(digest_factory, "Library extends its hours", "Open until nine."), T0 + timedelta(minutes=1))
     sport = add_entry(store, FEED, news(digest_factory, "Football final tonight", "The final starts at eight."),
                       T0 + timedelta(minutes=2))
@@ -274,8 +270,7 @@ def test_digest_now_without_a_running_platform_says_so_and_keeps_the_stories(sto
 def test_preview_lists_the_stories_waiting_after_the_next_digest(store, digest_factory, tmp_path):
     app = app_for(store, tmp_path)
     channel_id = subscribe(store, FEED, datetime.now(timezone.utc) - timedelta(days=1))
-    with store.session() as s:
-        s.get(ChannelRow, channel_id).max_items = 8
+    channel_store.set_digest_settings(store, CHANNEL, max_items=8)
     for n, d in enumerate(fourteen(digest_factory)):
         add_entry(store, FEED, d, datetime.now(timezone.utc) - timedelta(minutes=30 - n))
     preview = handle_text(app, "/digest preview", CHANNEL)
@@ -295,8 +290,7 @@ def test_a_retried_slack_digest_posts_only_the_messages_that_are_missing(store, 
     app = app_for(store, tmp_path)
     app.posters.register(SlackPoster(web_client(slack_api.api_url, token="xoxb-test")))
     channel_id = subscribe(store, FEED, T0, channel=slack)
-    with store.session() as s:
-        s.get(ChannelRow, channel_id).max_items = 12
+    channel_store.set_digest_settings(store, slack, max_items=12)
     for n, place in enumerate(PLACES[:12]):
         add_entry(store, FEED, news(digest_factory, f"The {place} reopens", f"The {place} reopened on day {n}.",
                                     quotes=[(f"Quote {k} about the {place}", f"Person {k}") for k in range(8)]),

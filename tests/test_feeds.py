@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
 from bot.app import Newsdigest
 from bot.commands import handle_text
@@ -23,9 +26,10 @@ from bot.feeds.opml import parse_opml
 from bot.feeds.parse import FeedError, parse_feed
 from bot.feeds.subscriptions import import_opml
 from bot.feeds.timing import backoff, next_slot, parse_retry_after, spread_offset
-from bot.store import channels
+from bot.store import Store
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
+from bot.store.db import _alembic_config
 from feedkit import article_html, atom, http_date, rss, story
 
 SLACK = ChannelRef(platform="slack", external_id="C1", name="news")
@@ -147,7 +151,7 @@ def test_subscribe_to_a_feed_creates_the_feed_due_now(app, local_http, store):
     reply = handle_text(app, f"/newsdigest subscribe <{url}>", SLACK)
     assert reply.kind == "answer", text_of(reply)
     assert reply.summary == f"Subscribed this channel to “Test Gazette news” ({url}). New articles will be in its digests."
-    assert channels.subscriptions(store, SLACK) == [url]
+    assert [u for u, _ in feed_store.channel_feeds(store, SLACK)] == [url]
     feed = feed_store.feed_by_url(store, url)
     assert feed is not None and feed.title == "Test Gazette news" and feed.interval_seconds == 900
     assert before <= feed.next_poll_at <= datetime.now(timezone.utc)
@@ -168,7 +172,7 @@ def test_subscribe_to_a_site_subscribes_to_the_feed_it_names(app, local_http, st
     reply = handle_text(app, f"/newsdigest subscribe {site}", SLACK)
     assert reply.kind == "answer", text_of(reply)
     assert reply.summary.startswith(f"Found the feed “Test Gazette (Atom)” ({feed}) on {site}. Subscribed this channel to it.")
-    assert channels.subscriptions(store, SLACK) == [feed]
+    assert [u for u, _ in feed_store.channel_feeds(store, SLACK)] == [feed]
     assert feed_store.feed_by_url(store, site) is None and feed_store.feed_by_url(store, feed) is not None
 
 
@@ -181,7 +185,7 @@ def test_subscribe_to_a_page_without_a_feed_is_refused(app, local_http, store):
     text = local_http.route("/notes.txt", "just some words", content_type="text/plain")
     reply = handle_text(app, f"/newsdigest subscribe {text}", SLACK)
     assert reply.kind == "usage" and reply.summary.startswith(f"No feed found at {text}: it is not an RSS or Atom feed")
-    assert channels.subscriptions(store, SLACK) == [] and feed_store.all_feeds(store) == []
+    assert [u for u, _ in feed_store.channel_feeds(store, SLACK)] == [] and feed_store.all_feeds(store) == []
 
 
 def test_subscribe_fetch_errors_are_one_line(local_http, store, tmp_path):
@@ -198,7 +202,7 @@ def test_subscribe_fetch_errors_are_one_line(local_http, store, tmp_path):
     # A chat member is not told what the bot refused or which setting would allow it (issue 10).
     assert (reply.kind, reply.summary) == ("error", f"could not fetch {feed}: that address can't be fetched")
     assert "\n" not in reply.summary
-    assert channels.subscriptions(store, SLACK) == []
+    assert [u for u, _ in feed_store.channel_feeds(store, SLACK)] == []
 
 
 def test_unsubscribing_the_last_channel_removes_the_feed(app, local_http, store):
@@ -213,6 +217,65 @@ def test_unsubscribing_the_last_channel_removes_the_feed(app, local_http, store)
     assert handle_text(app, f"/newsdigest unsubscribe {url}", DISCORD).kind == "answer"
     assert feed_store.feed_by_url(store, url) is None and feed_store.entries(store, feed.id) == []
     assert handle_text(app, f"/newsdigest unsubscribe {url}", DISCORD).kind == "not_found"
+
+
+def test_a_channel_subscribing_while_the_last_one_leaves_keeps_the_feed(store):
+    # The poller polls feeds, and finds a subscription's feed only if it has a row: a subscribe racing
+    # the unsubscribe of the feed's last channel must leave the feed there. Each side its own Store
+    # (engine and connections), like two processes; several rounds, a new feed each.
+    leaving, joining = Store(store.url), Store(store.url)
+    now = datetime.now(timezone.utc)
+    try:
+        for n in range(12):
+            url = f"https://race.example/{n}.xml"
+            feed_store.subscribe(store, DISCORD, url, interval_seconds=900, now=now)
+            barrier = threading.Barrier(2)
+            results: dict[str, object] = {}
+
+            def leave() -> None:
+                barrier.wait()
+                results["left"] = feed_store.unsubscribe(leaving, DISCORD, url)
+
+            def join() -> None:
+                barrier.wait()
+                results["joined"] = feed_store.subscribe(joining, SLACK, url, interval_seconds=900, now=now)[0]
+
+            threads = [threading.Thread(target=leave), threading.Thread(target=join)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert results == {"left": True, "joined": True}, n
+            assert [u for u, _ in feed_store.channel_feeds(store, SLACK)][-1] == url
+            feed = feed_store.feed_by_url(store, url)
+            assert feed is not None and feed.id in {f.id for f in feed_store.due_feeds(store, now)}, n
+    finally:
+        leaving.close()
+        joining.close()
+
+
+def test_subscriptions_made_before_feeds_had_rows_get_their_feed_from_the_migration(empty_database_url):
+    store = Store(empty_database_url)
+    try:
+        with store.engine.begin() as connection:
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0007")
+            channel_id = connection.execute(text(
+                "INSERT INTO channels (platform, external_id, max_items, tenant) VALUES ('slack', 'C1', 8, 'slack:T1') "
+                "RETURNING id")).scalar()
+            for url in ("https://old.example/a.xml", "https://old.example/b.xml"):
+                connection.execute(text("INSERT INTO subscriptions (channel_id, feed_url) VALUES (:c, :u)"),
+                                   {"c": channel_id, "u": url})
+        feed_store.subscribe(store, SLACK, "https://old.example/c.xml", interval_seconds=600,
+                             now=datetime.now(timezone.utc) + timedelta(days=1))  # not due
+        store.migrate()  # 0007 → head
+        due = feed_store.due_feeds(store, datetime.now(timezone.utc))
+        assert sorted(f.url for f in due) == ["https://old.example/a.xml", "https://old.example/b.xml"]
+        assert {f.interval_seconds for f in due} == {900} and not any(f.paused for f in due)
+        assert feed_store.feed_by_url(store, "https://old.example/c.xml").interval_seconds == 600
+    finally:
+        store.close()
 
 
 def test_feeds_listing_shows_paused_feeds_and_how_to_resume(app, local_http, store):
@@ -302,7 +365,7 @@ def test_opml_import_subscribes_every_outline_with_an_xml_url(app, store, tmp_pa
     report = import_opml(app, SLACK, path, datetime.now(timezone.utc))
     assert report.subscribed == [a, b] and report.already == []
     assert report.skipped == [("file:///etc/passwd", "not an http(s) address")]
-    assert channels.subscriptions(store, SLACK) == [a, b]
+    assert [u for u, _ in feed_store.channel_feeds(store, SLACK)] == [a, b]
     assert feed_store.feed_by_url(store, a).title == "The Gazette"
     assert import_opml(app, SLACK, path, datetime.now(timezone.utc)).already == [a, b]
 

@@ -18,6 +18,7 @@ from bot.feeds.timing import next_slot
 from bot.schedules import parse_schedule
 from bot.service import DigestService
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
 from bot.store.channels import TERMINAL_TENANT, ChannelRef
@@ -63,25 +64,25 @@ def test_over_long_names_are_cut_and_nul_never_reaches_the_database(store, diges
     speaker = Speaker(name="N" * 400, role="spokes\x00person\nfor the city", org="O" * 301)
     digest = digest_factory([("we will keep the tram running", speaker)], author=LONG_AUTHOR,
                             source="Wire\x00 Service", title="A title with a \x00 in it")
-    saved = store.save_digest(digest, tenant=TERMINAL_TENANT)
+    saved = article_store.save_digest(store, digest, tenant=TERMINAL_TENANT)
     with store.session() as s:
         row = s.get(ArticleRow, saved.article_id)
         assert len(row.author) == 300 and row.author.endswith(ELLIPSIS) and row.author.startswith("Correspondent Ab")
         assert row.source == "Wire Service"
         assert row.title == "A title with a \ufffd in it"  # Text keeps its length: one character for one
         assert "\x00" not in row.text and len(row.text) == len(digest.article.text)
-    [quote] = store.quote_candidates([["tram"]], tenant=TERMINAL_TENANT)
+    [quote] = article_store.quote_candidates(store, [["tram"]], tenant=TERMINAL_TENANT)
     assert len(quote.speaker.name) == 300 and quote.speaker.name.endswith(ELLIPSIS)
     assert quote.speaker.role == "spokes person for the city"  # one line, no control characters
     assert len(quote.speaker.org) == 300
-    assert store.get_digest(saved.article_id).article.author == LONG_AUTHOR  # the digest itself is kept whole
+    assert article_store.get_digest(store, saved.article_id).article.author == LONG_AUTHOR  # the digest itself is kept whole
 
 
 def test_a_url_or_cron_too_long_for_its_column_is_refused_with_a_clear_message(store, digest_factory):
     long_url = "https://news.example/" + "a" * 2100
     with pytest.raises(BadInput, match="article's address is 2,121 characters long; the limit is 2,048"):
-        store.save_digest(digest_factory([("words", "Someone")], url=long_url))
-    assert store.counts() == {"articles": 0, "quotes": 0}
+        article_store.save_digest(store, digest_factory([("words", "Someone")], url=long_url))
+    assert article_store.counts(store) == {"articles": 0, "quotes": 0}
     # A valid cron expression of 177 characters: apscheduler reads it, the column holds 100.
     minutes = ",".join(str(m) for m in range(0, 60, 1))[:150].rstrip(",")
     cron = f"{minutes} 8 * * mon-fri"
@@ -99,11 +100,11 @@ def test_a_nul_in_pasted_text_is_bad_input_not_a_database_outage(store, engine, 
     reply = handle_text(app, f"/digest {text}", SLACK)
     assert reply.kind == "error"
     assert "control characters" in reply.summary and "database" not in reply.summary
-    assert store.counts()["articles"] == 0
+    assert article_store.counts(store)["articles"] == 0
 
 
 def test_feed_etag_too_long_is_dropped_and_a_long_entry_key_stays_unique(store):
-    feed = feed_store.ensure_feed(store, "https://gazette.example/feed.xml", interval_seconds=900, next_poll_at=NOW)
+    _, feed = feed_store.subscribe(store, SLACK, "https://gazette.example/feed.xml", interval_seconds=900, now=NOW)
     feed_store.record_success(store, feed.id, now=NOW, next_poll_at=NOW, etag='"' + "e" * 600 + '"', last_modified="x")
     assert feed_store.get_feed(store, feed.id).etag is None  # an ETag cut short would never match again
     keys = ["k" * 1100 + "1", "k" * 1100 + "2"]
@@ -184,7 +185,7 @@ def test_a_value_stored_before_the_limits_does_not_block_updates_of_its_row(tmp_
     store = Store(f"sqlite:///{tmp_path / 'old.db'}")
     store.migrate()
     try:
-        saved = store.save_digest(digest_factory([("words", "Someone")], url="https://news.example/a"))
+        saved = article_store.save_digest(store, digest_factory([("words", "Someone")], url="https://news.example/a"))
         old_url = "https://news.example/" + "b" * 2100
         with store.engine.begin() as connection:
             connection.exec_driver_sql("UPDATE articles SET canonical_url = ? WHERE id = ?", (old_url, saved.article_id))

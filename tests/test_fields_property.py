@@ -27,12 +27,14 @@ from hypothesis import strategies as st
 
 from bot.errors import BadInput
 from bot.schedules import Schedule
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
 from bot.store.channels import TERMINAL_TENANT, ChannelRef
 from digests.models import Article, Digest, Quote, Speaker
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+FEEDS_CHANNEL = ChannelRef(platform="slack", external_id="C0FEEDS", name="feeds")
 ODD = ["\x00", "\ud800", "\udfff", "\u0301", "\u200d", "\u200f", "\u202e", "\ufeff", "\uffff", "\ufffd",
        "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\U0001F1EB\U0001F1F7", "\x7f", "\x85", "\x9f", "\t", "\n",
        "\r", "\x0b", "\x1b", " ", "\u00a0", "\u2028", "é", "e\u0301", "ש", "ا", "中", "a"]
@@ -87,13 +89,13 @@ def test_every_article_and_quote_field(store, title, source, author, name, role,
     said = Quote(text=quote_text, start=start, end=start + len(quote_text), speaker=Speaker(name=name or "x", role=role,
                  org=org), cue=cue, kind="direct", confidence=0.9)
     digest = Digest(article=article, tldr=["A sentence."], quotes=[said], engine="prop/1")
-    saved = store.save_digest(digest, tenant=TERMINAL_TENANT)  # nothing here may fail: every field is CUT, DROP or Text
+    saved = article_store.save_digest(store, digest, tenant=TERMINAL_TENANT)  # nothing here may fail: every field is CUT, DROP or Text
 
-    summary = store.find_article(saved.article_id, tenant=TERMINAL_TENANT)
+    summary = article_store.find_article(store, saved.article_id, tenant=TERMINAL_TENANT)
     assert summary.title == as_text(title)
     assert_cut(summary.source, source, 300)
     assert summary.published == (published if len(published) <= 10 and not has_controls(published) else None)
-    [found] = store.quote_candidates([[marker]], tenant=TERMINAL_TENANT)
+    [found] = article_store.quote_candidates(store, [[marker]], tenant=TERMINAL_TENANT)
     assert found.text == as_text(quote_text)
     speaker_name = one_line(name or "x", 300)
     if speaker_name:
@@ -109,7 +111,7 @@ def test_every_article_and_quote_field(store, title, source, author, name, role,
         row = s.get(ArticleRow, saved.article_id)
         assert_cut(row.author, author, 300)
         assert row.text == as_text(text) and len(row.text) == len(text)  # quote offsets still hold
-    back = store.get_digest(saved.article_id)
+    back = article_store.get_digest(store, saved.article_id)
     assert back.article.title == SURROGATES.sub("\ufffd", title)  # the digest as JSON: only surrogates change
 
 
@@ -132,11 +134,11 @@ def test_every_channel_and_schedule_field(store, url_tail, name, external_id, cr
             assert_cut(row.name, name, 300)
     url = f"https://news.example/{n}/{url_tail}"
     try:
-        added = channel_store.add_subscription(store, channel, url)
+        added, _ = feed_store.subscribe(store, channel, url, interval_seconds=900, now=NOW)
     except BadInput:
         assert has_controls(url) or len(url) > 2048
     else:
-        assert added and channel_store.subscriptions(store, channel) == [url]
+        assert added and [u for u, _ in feed_store.channel_feeds(store, channel)] == [url]
     schedule = Schedule(cron=cron, timezone=zone)  # as the store is given it (parse_schedule checks cron)
     try:
         channel_store.set_schedule(store, channel, schedule)
@@ -152,8 +154,8 @@ def test_every_channel_and_schedule_field(store, url_tail, name, external_id, cr
        link_tail=values, entry_title=values)
 def test_every_feed_and_entry_field(store, title, etag, modified, error, keys, link_tail, entry_title):
     n = next(_ids)
-    feed = feed_store.ensure_feed(store, f"https://feeds.example/{n}.xml", interval_seconds=900, next_poll_at=NOW,
-                                  title=title or None)
+    _, feed = feed_store.subscribe(store, FEEDS_CHANNEL, f"https://feeds.example/{n}.xml", interval_seconds=900,
+                                   now=NOW, title=title or None)
     assert feed.title == (as_text(title) if title else None)
     feed_store.record_success(store, feed.id, now=NOW, next_poll_at=NOW, etag=etag, last_modified=modified)
     stored = feed_store.get_feed(store, feed.id)

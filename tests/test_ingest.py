@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.ingest import IngestItem, expand_sources, ingest
 from bot.service import DigestService
 from bot.store import StoreError
+from bot.store import articles as article_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
@@ -54,14 +55,14 @@ def test_ingest_reports_each_item_and_stores_the_good_ones(tmp_path, engine):
         assert short.error is not None and short.error.startswith(f"cannot digest {folder / '3-short.txt'}: ")
         assert "\n" not in short.error
         assert seed.error is None and seed.title and seed.title.startswith("AI Rivalry Heats Up")
-        assert app.store.get_digest(seed.article_id).article.title == seed.title
+        assert article_store.get_digest(app.store, seed.article_id).article.title == seed.title
         assert report.counts == {"created": 1, "updated": 0, "unchanged": 0, "failed": 2}
         assert report.ok
         assert report.model_dump()["counts"] == report.counts
 
         again = ingest(app, [str(folder / "2-seed.txt")])
         assert [(i.status, i.article_id) for i in again.items] == [("unchanged", seed.article_id)]
-        assert app.store.counts()["articles"] == 1
+        assert article_store.counts(app.store)["articles"] == 1
     finally:
         app.close()
 

@@ -25,6 +25,7 @@ from bot.feeds.poller import PollOutcome, due_feeds, poll_due, poll_feed
 from bot.feeds.timing import next_slot
 from bot.service import DigestService
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from feedkit import article_html, atom, http_date, rss, story
@@ -82,7 +83,7 @@ def serve_story(local_http, n: int, path: str | None = None) -> tuple[str, str]:
 
 
 def check_verbatim(app: Newsdigest, article_id: str) -> None:
-    digest = app.store.get_digest(article_id)
+    digest = article_store.get_digest(app.store, article_id)
     assert digest is not None
     for quote in digest.quotes:
         assert digest.article.text[quote.start:quote.end] == quote.text
@@ -104,7 +105,7 @@ def test_first_poll_is_backlog_and_a_later_entry_is_digested_and_stored(app, loc
     [first] = poll_due(app, NOW)
     assert (first.status, first.first_poll, first.backlog, first.new_entries) == ("ok", True, 2, 0)
     assert first.summary() == "first poll: 2 entries already in the feed kept as backlog (not posted)"
-    assert store.counts()["articles"] == 0 and story_requests(local_http) == []  # backlog is never fetched
+    assert article_store.counts(store)["articles"] == 0 and story_requests(local_http) == []  # backlog is never fetched
     backlog = feed_store.entries(store, feed.id)
     assert [(e.entry_key, e.backlog, e.first_seen_at, e.article_id) for e in backlog] == [
         ("id:urn:story:1", True, NOW, None), ("id:urn:story:0", True, NOW, None)]
@@ -120,7 +121,7 @@ def test_first_poll_is_backlog_and_a_later_entry_is_digested_and_stored(app, loc
     entry = feed_store.entries(store, feed.id)[-1]
     assert (entry.entry_key, entry.backlog, entry.first_seen_at, entry.error) == ("id:urn:story:2", False, later, None)
     assert second.article_ids == [entry.article_id] and entry.article_id is not None
-    digest = store.get_digest(entry.article_id)
+    digest = article_store.get_digest(store, entry.article_id)
     assert digest.article.title == stories[2][0]
     assert digest.article.url == stories[2][1]  # canonical URL
     assert digest.article.source == "127.0.0.1"
@@ -131,7 +132,7 @@ def test_first_poll_is_backlog_and_a_later_entry_is_digested_and_stored(app, loc
     # Nothing new: a poll stores nothing more.
     [third] = poll_due(app, second.next_poll_at)
     assert (third.status, third.new_entries, third.summary()) == ("ok", 0, "no new entries")
-    assert len(feed_store.entries(store, feed.id)) == 3 and store.counts()["articles"] == 1
+    assert len(feed_store.entries(store, feed.id)) == 3 and article_store.counts(store)["articles"] == 1
 
 
 def test_full_content_in_the_feed_is_digested_without_fetching_the_page(sqlite_store, engine, local_http, tmp_path):
@@ -149,10 +150,10 @@ def test_full_content_in_the_feed_is_digested_without_fetching_the_page(sqlite_s
     assert (outcome.new_entries, outcome.digested, outcome.entry_errors) == (2, 2, 0)
     assert story_requests(local_http) == ["/story/8"]  # the teaser's page was fetched, the full one's not
     articles = {e.entry_key: e.article_id for e in feed_store.entries(sqlite_store, feed.id)}
-    full = sqlite_store.get_digest(articles["id:urn:7"])
+    full = article_store.get_digest(sqlite_store, articles["id:urn:7"])
     assert full.article.title == title and "report number 7" in full.article.text
     assert full.article.url == local_http.url("/story/7-not-served")
-    assert "report number 8" in sqlite_store.get_digest(articles["id:urn:8"]).article.text
+    assert "report number 8" in article_store.get_digest(sqlite_store, articles["id:urn:8"]).article.text
     check_verbatim(app, articles["id:urn:7"])
 
 
@@ -349,11 +350,11 @@ def test_the_same_story_in_two_feeds_is_digested_once(app, local_http, store):
     first, second = poll_due(app, NOW + timedelta(hours=1))
     assert (first.digested, first.linked, second.digested, second.linked) == (1, 0, 0, 1)
     assert second.summary() == "1 new entry (0 digested, 1 already stored)"
-    assert store.counts()["articles"] == 1 and len(story_requests(local_http)) == 1
+    assert article_store.counts(store)["articles"] == 1 and len(story_requests(local_http)) == 1
     [entry_a] = feed_store.entries(store, feed_a.id)
     [entry_b] = feed_store.entries(store, feed_b.id)
     assert entry_a.article_id == entry_b.article_id == first.article_ids[0] == second.article_ids[0]
-    assert store.get_digest(entry_a.article_id).article.url == link
+    assert article_store.get_digest(store, entry_a.article_id).article.url == link
 
 
 # Pausing after repeated failures, and resuming

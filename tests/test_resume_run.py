@@ -18,10 +18,12 @@ from adapters.slack.render import post_messages
 from bot.delivery import build_post
 from bot.schedules import parse_schedule
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
+from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
-from bot.store.schema import ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
+from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
 from tests.slack_server import FakeSlack, slack_api  # noqa: F401 - a fixture
 from tests.test_slack_run import CLI, ROOT, environment, free_port
@@ -37,14 +39,12 @@ def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[
     """A channel (Slack's by default) with twelve new quoted stories (a digest of several messages) whose daily
     digest fell due ten minutes ago; its id, the slot, and how many messages the digest takes."""
     now = datetime.now(timezone.utc)
-    channel_store.add_subscription(store, channel, FEED)
-    channel_id = channel_store.ensure_channel(store, channel)
+    feed_store.subscribe(store, channel, FEED, interval_seconds=900, now=now + timedelta(days=1))  # never polled
+    channel_id = channel_store.find_channel(store, channel)
     with store.session() as s:
         s.query(SubscriptionRow).update({"created_at": now - timedelta(days=1)})
-        s.get(ChannelRow, channel_id).max_items = len(PLACES)
-        s.add(FeedRow(url=FEED, next_poll_at=now + timedelta(days=1)))
     for n, place in enumerate(PLACES):
-        saved = store.save_digest(digest_factory(
+        saved = article_store.save_digest(store, digest_factory(
             [(f"We waited a long time for the {place} to reopen, part {k}, and the whole street is glad that the "
               "work is over at last, because the detour took everyone twenty minutes longer every single day", f"Resident {k}")
              for k in range(8)],
@@ -54,6 +54,7 @@ def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[
             feed_id = s.query(FeedRow).filter_by(url=FEED).one().id
             s.add(FeedEntryRow(feed_id=feed_id, entry_key=place, article_id=saved.article_id,
                                first_seen_at=now - timedelta(minutes=20)))
+    channel_store.set_digest_settings(store, channel, max_items=len(PLACES))
     due = (now - timedelta(minutes=10)).replace(second=0, microsecond=0)
     channel_store.set_schedule(store, channel, parse_schedule(f"daily {due:%H:%M}", "UTC"))
     post, _ = build_post(store, channel_id, now, "k")

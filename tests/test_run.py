@@ -14,8 +14,10 @@ import pytest
 
 from bot.schedules import parse_schedule
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import deliveries as ledger
+from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
@@ -42,15 +44,12 @@ def prepare(url: str, digest_factory) -> tuple[Store, int, str]:
     store.migrate()
     now = datetime.now(timezone.utc)
     feed = "http://127.0.0.1:9/feed.xml"  # nothing listens there: the poller's failures are harmless
-    channel_store.add_subscription(store, TERMINAL, feed)
-    channel_id = channel_store.ensure_channel(store, TERMINAL)
-    saved = store.save_digest(digest_factory([("We will reopen on Monday", "Ana Silva")], title=TITLE,
+    feed_store.subscribe(store, TERMINAL, feed, interval_seconds=900, now=now + timedelta(days=1))  # not polled now
+    channel_id = channel_store.find_channel(store, TERMINAL)
+    saved = article_store.save_digest(store, digest_factory([("We will reopen on Monday", "Ana Silva")], title=TITLE,
                                              url="https://news.example/harbour"))
     with store.session() as s:
         s.query(SubscriptionRow).update({"created_at": now - timedelta(days=1)})
-        if s.query(FeedRow).filter_by(url=feed).first() is None:
-            s.add(FeedRow(url=feed, next_poll_at=now + timedelta(days=1)))
-        s.flush()
         feed_id = s.query(FeedRow).filter_by(url=feed).one().id
         s.add(FeedEntryRow(feed_id=feed_id, entry_key="harbour", article_id=saved.article_id,
                            first_seen_at=now - timedelta(minutes=20)))

@@ -6,6 +6,7 @@ else; reading stays open to every member."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -17,6 +18,7 @@ from bot.schedules import parse_schedule
 from bot.service import DigestService
 from bot.store import admins as admin_store
 from bot.store import channels
+from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from tests.slack_server import TEAM_ID, slack_api  # noqa: F401 - a fixture
 from tests.test_slack_commands import SECRET, ask, body_text
@@ -68,7 +70,7 @@ async def test_workspace_admins_and_owners_may_change_the_channel(bot, slack, ne
     assert info.data["user"] == ADMIN and info.headers["authorization"] == "Bearer xoxb-test"
     message = await run(bot, slack, "/newsdigest", "schedule weekdays 08:00", OWNER)
     assert "Digests will be posted here" in body_text(message)
-    assert channels.subscriptions(newsdigest.store, HERE) == [feed]
+    assert [u for u, _ in feed_store.channel_feeds(newsdigest.store, HERE)] == [feed]
     assert channels.schedule_of(newsdigest.store, HERE).cron == "0 8 * * mon-fri"
 
 
@@ -78,7 +80,7 @@ async def test_a_slack_escaped_link_is_subscribed_as_its_address(bot, slack, new
     label = feed.split("://", 1)[1]
     message = await run(bot, slack, "/newsdigest", f"subscribe <{feed}|{label}>", ADMIN)
     assert "Subscribed this channel" in body_text(message)
-    assert channels.subscriptions(newsdigest.store, HERE) == [feed]
+    assert [u for u, _ in feed_store.channel_feeds(newsdigest.store, HERE)] == [feed]
 
 
 # Members
@@ -97,7 +99,7 @@ async def test_a_slack_escaped_link_is_subscribed_as_its_address(bot, slack, new
 ])
 async def test_a_member_is_told_to_ask_an_admin_and_nothing_changes(bot, slack, newsdigest, local_http, command, text):
     feed = local_http.route("/feed.xml", RSS, content_type="application/rss+xml")
-    channels.add_subscription(newsdigest.store, HERE, feed)
+    feed_store.subscribe(newsdigest.store, HERE, feed, interval_seconds=900, now=datetime.now(timezone.utc))
     channels.set_schedule(newsdigest.store, HERE, parse_schedule("daily 18:30", "UTC"))
     admin_store.add(newsdigest.store, "slack", TEAM_ID, admin_store.NamedAdmin(kind="user", member_id="U0CARL"))
     message = await run(bot, slack, command, text.replace("FEED", feed), MEMBER)
@@ -105,7 +107,7 @@ async def test_a_member_is_told_to_ask_an_admin_and_nothing_changes(bot, slack, 
     assert "the workspace's admins and owners" in body_text(message)
     assert "Traceback" not in json.dumps(message)
     # nothing changed, nothing fetched
-    assert channels.subscriptions(newsdigest.store, HERE) == [feed]
+    assert [u for u, _ in feed_store.channel_feeds(newsdigest.store, HERE)] == [feed]
     assert channels.schedule_of(newsdigest.store, HERE).cron == "30 18 * * *"
     assert [a.member_id for a in admin_store.named(newsdigest.store, "slack", TEAM_ID)] == ["U0CARL"]
     assert local_http.requests == []

@@ -20,6 +20,7 @@ from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import requests as seen_requests
 from digests.models import Speaker
 from tests.conftest import make_digest
@@ -68,7 +69,7 @@ async def post(port: int, body: str | bytes, headers: dict[str, str], **kwargs) 
 @pytest.fixture
 async def served(tmp_path, store_url, slack_api, engine):  # noqa: F811
     app = new_app(tmp_path, store_url, slack_api, engine)
-    app.store.save_digest(make_digest([("the harbour reopens in the spring", Speaker(name="Ines Duarte"))],
+    article_store.save_digest(app.store, make_digest([("the harbour reopens in the spring", Speaker(name="Ines Duarte"))],
                                       title="Harbour news"), tenant=f"slack:{TEAM_ID}")
     try:
         async with serving(app, SECRET, slack_api.api_url) as (port, bot):
@@ -182,7 +183,7 @@ async def test_two_servers_on_one_database_answer_a_request_once(tmp_path, store
     first = new_app(tmp_path / "one", store_url, slack_api, engine)
     second = new_app(tmp_path / "two", store_url, slack_api, engine)
     try:
-        first.store.save_digest(make_digest([("the ferry runs again on monday", Speaker(name="Ola Berg"))], title="Ferry"),
+        article_store.save_digest(first.store, make_digest([("the ferry runs again on monday", Speaker(name="Ola Berg"))], title="Ferry"),
                                tenant=f"slack:{TEAM_ID}")
         async with serving(first, SECRET, slack_api.api_url) as (port_one, _), serving(second, SECRET, slack_api.api_url) as (port_two, _):
             body = command(slack_api, "ferry runs again on monday")

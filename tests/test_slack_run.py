@@ -20,6 +20,7 @@ import pytest
 from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
+from bot.store import articles as article_store
 from tests.conftest import stop
 from tests.slack_server import (
     TEAM_ID,
@@ -90,7 +91,7 @@ def seeded(tmp_path_factory, engine) -> Path:
     store = Store.open(settings)
     try:
         seed = DigestService(settings, engine=engine).digest_source(str(ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"))
-        assert store.save_digest(seed, tenant=f"slack:{TEAM_ID}").status == "created"
+        assert article_store.save_digest(store, seed, tenant=f"slack:{TEAM_ID}").status == "created"
     finally:
         store.close()
     return data_dir

@@ -26,6 +26,7 @@ from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
 from bot.store.channels import TERMINAL_TENANT, ChannelRef
@@ -57,9 +58,9 @@ def feed_article(store: Store, digest, feed_url: str, *channels: ChannelRef, key
     subscribed to by `channels`."""
     for channel in channels:
         feed_store.subscribe(store, channel, feed_url, interval_seconds=900, now=NOW)
-    feed = feed_store.feed_by_url(store, feed_url) or feed_store.ensure_feed(store, feed_url, interval_seconds=900,
-                                                                            next_poll_at=NOW)
-    article_id = store.save_digest(digest, tenant=None).article_id
+    feed = feed_store.feed_by_url(store, feed_url)
+    assert feed is not None, "a feed exists while a channel subscribes to it"
+    article_id = article_store.save_digest(store, digest, tenant=None).article_id
     feed_store.add_entries(store, feed.id, [NewEntry(key=key, link=digest.article.url, article_id=article_id)],
                            backlog=False, now=NOW)
     return article_id
@@ -68,45 +69,45 @@ def feed_article(store: Store, digest, feed_url: str, *channels: ChannelRef, key
 # The store's look-ups
 
 def test_find_article_by_id_url_or_title_sees_only_the_workspace_s_own(store, digest_factory):
-    mine = store.save_digest(digest_factory(title="Tram line opens downtown", url="https://a.example/tram"), tenant=A)
-    theirs = store.save_digest(digest_factory(title="Tram fares frozen", url="https://b.example/fares"), tenant=B)
-    assert store.find_article(mine.article_id, tenant=A).title == "Tram line opens downtown"
-    assert store.find_article(theirs.article_id, tenant=A) is None  # exactly as an unknown id
-    assert store.find_article("0123456789abcdef", tenant=A) is None
-    assert store.find_article("https://b.example/fares", tenant=A) is None
-    assert store.find_article("https://b.example/fares", tenant=B).id == theirs.article_id
+    mine = article_store.save_digest(store, digest_factory(title="Tram line opens downtown", url="https://a.example/tram"), tenant=A)
+    theirs = article_store.save_digest(store, digest_factory(title="Tram fares frozen", url="https://b.example/fares"), tenant=B)
+    assert article_store.find_article(store, mine.article_id, tenant=A).title == "Tram line opens downtown"
+    assert article_store.find_article(store, theirs.article_id, tenant=A) is None  # exactly as an unknown id
+    assert article_store.find_article(store, "0123456789abcdef", tenant=A) is None
+    assert article_store.find_article(store, "https://b.example/fares", tenant=A) is None
+    assert article_store.find_article(store, "https://b.example/fares", tenant=B).id == theirs.article_id
     # "tram" is in both titles, and B's is the more recent: A still gets its own
-    assert store.find_article("tram", tenant=A).id == mine.article_id
-    assert store.find_article("fares frozen", tenant=A) is None
-    assert store.find_article("tram", tenant=TERMINAL_TENANT) is None
+    assert article_store.find_article(store, "tram", tenant=A).id == mine.article_id
+    assert article_store.find_article(store, "fares frozen", tenant=A) is None
+    assert article_store.find_article(store, "tram", tenant=TERMINAL_TENANT) is None
 
 
 def test_latest_dispute_and_recent_articles_are_per_workspace(store, digest_factory):
     quotes = [("they broke the deal", "Ann Holt"), ("we kept every term", "Rob Sand")]
-    disputed = store.save_digest(digest_factory(quotes, title="Port strike dispute", url="https://a.example/1",
+    disputed = article_store.save_digest(store, digest_factory(quotes, title="Port strike dispute", url="https://a.example/1",
                                                 dispute=True), tenant=A)
-    store.save_digest(digest_factory(title="Quiet week at the port", url="https://a.example/2"), tenant=A)
-    other = store.save_digest(digest_factory(quotes, title="Port deal dispute", url="https://b.example/3",
+    article_store.save_digest(store, digest_factory(title="Quiet week at the port", url="https://a.example/2"), tenant=A)
+    other = article_store.save_digest(store, digest_factory(quotes, title="Port deal dispute", url="https://b.example/3",
                                              dispute=True), tenant=B)
-    assert store.latest_with_dispute(tenant=A).id == disputed.article_id
-    assert store.latest_with_dispute(tenant=B).id == other.article_id
-    assert store.latest_with_dispute(tenant="slack:T0CCC") is None
-    assert [a.title for a in store.recent_articles(tenant=A)] == ["Quiet week at the port", "Port strike dispute"]
-    assert [a.title for a in store.recent_articles(tenant=B)] == ["Port deal dispute"]
-    assert [a.title for a in store.recent_articles(prefix="port d", tenant=A)] == []  # B's title, not A's
-    assert [a.title for a in store.recent_articles(limit=1, prefix="PORT", tenant=B)] == ["Port deal dispute"]
+    assert article_store.latest_with_dispute(store, tenant=A).id == disputed.article_id
+    assert article_store.latest_with_dispute(store, tenant=B).id == other.article_id
+    assert article_store.latest_with_dispute(store, tenant="slack:T0CCC") is None
+    assert [a.title for a in article_store.recent_articles(store, tenant=A)] == ["Quiet week at the port", "Port strike dispute"]
+    assert [a.title for a in article_store.recent_articles(store, tenant=B)] == ["Port deal dispute"]
+    assert [a.title for a in article_store.recent_articles(store, prefix="port d", tenant=A)] == []  # B's title, not A's
+    assert [a.title for a in article_store.recent_articles(store, limit=1, prefix="PORT", tenant=B)] == ["Port deal dispute"]
 
 
 def test_every_who_said_look_up_stage_sees_only_the_workspace_s_quotes(store, digest_factory):
     said = "the lighthouse keepers will return to the northern island next summer"
-    store.save_digest(digest_factory([(said, "Maren Holt")], title="Lighthouse", url="https://a.example/l"), tenant=A)
+    article_store.save_digest(store, digest_factory([(said, "Maren Holt")], title="Lighthouse", url="https://a.example/l"), tenant=A)
     fragment = "lighthouse keepers will retunr to the northern island"  # a typo: every stage has a look-up
     stages = candidate_queries(fragment)
     assert len(stages) == 4
     for stage in stages:
-        found = store.quote_candidates(**stage, tenant=A)
+        found = article_store.quote_candidates(store, **stage, tenant=A)
         assert [q.text for q in found] == [said], stage
-        assert store.quote_candidates(**stage, tenant=B) == [], stage
+        assert article_store.quote_candidates(store, **stage, tenant=B) == [], stage
     assert [m.quote.speaker.name for m in who_said(store, fragment, tenant=A).matches] == ["Maren Holt"]
     nothing = who_said(store, fragment, tenant=B)
     assert nothing.matches == [] and nothing.near == []
@@ -116,12 +117,12 @@ def test_a_large_workspace_cannot_crowd_another_s_quotes_out_of_the_search(store
     # More matches in B than the search keeps before ranking (200 on SQLite, RANK_POOL on
     # PostgreSQL), each ranking above A's one quote; B's are stored first, so a filter applied
     # after the cut would leave A with nothing.
-    store.save_digest(digest_factory([("harbour harbour harbour", f"Speaker {n}") for n in range(2100)],
+    article_store.save_digest(store, digest_factory([("harbour harbour harbour", f"Speaker {n}") for n in range(2100)],
                                      title="Harbour chorus", url="https://b.example/chorus"), tenant=B)
     mine = "the harbour will reopen in spring once the long repairs to the outer wall are finished"
-    store.save_digest(digest_factory([(mine, "Ines Duarte")], title="Harbour works", url="https://a.example/h"), tenant=A)
-    assert [q.text for q in store.quote_candidates([["harbour"]], tenant=A)] == [mine]
-    assert len(store.quote_candidates([["harbour"]], limit=10, tenant=B)) == 10
+    article_store.save_digest(store, digest_factory([(mine, "Ines Duarte")], title="Harbour works", url="https://a.example/h"), tenant=A)
+    assert [q.text for q in article_store.quote_candidates(store, [["harbour"]], tenant=A)] == [mine]
+    assert len(article_store.quote_candidates(store, [["harbour"]], limit=10, tenant=B)) == 10
     assert [m.quote.speaker.name for m in who_said(store, "the harbour will reopen in spring", tenant=A).matches] == \
         ["Ines Duarte"]
 
@@ -129,36 +130,36 @@ def test_a_large_workspace_cannot_crowd_another_s_quotes_out_of_the_search(store
 def test_the_same_article_brought_by_two_workspaces_is_stored_once_and_seen_by_both(store, digest_factory):
     digest = digest_factory([("the ferry runs again from Friday", "Port Office")], title="Ferry back",
                             url="https://news.example/ferry")
-    first = store.save_digest(digest, tenant=A)
-    again = store.save_digest(digest, tenant=B)
+    first = article_store.save_digest(store, digest, tenant=A)
+    again = article_store.save_digest(store, digest, tenant=B)
     assert (again.article_id, again.status) == (first.article_id, "unchanged")
-    assert store.counts() == {"articles": 1, "quotes": 1}
+    assert article_store.counts(store) == {"articles": 1, "quotes": 1}
     for tenant in (A, B):
-        assert store.find_article("https://news.example/ferry?utm_source=x", tenant=tenant).id == first.article_id
-        assert [q.speaker.name for q in store.quote_candidates([["ferry"]], tenant=tenant)] == ["Port Office"]
-    assert store.find_article(first.article_id, tenant="slack:T0CCC") is None
-    store.save_digest(digest, tenant=A)  # a workspace bringing it twice is one grant, no error
-    assert store.counts()["articles"] == 1
+        assert article_store.find_article(store, "https://news.example/ferry?utm_source=x", tenant=tenant).id == first.article_id
+        assert [q.speaker.name for q in article_store.quote_candidates(store, [["ferry"]], tenant=tenant)] == ["Port Office"]
+    assert article_store.find_article(store, first.article_id, tenant="slack:T0CCC") is None
+    article_store.save_digest(store, digest, tenant=A)  # a workspace bringing it twice is one grant, no error
+    assert article_store.counts(store)["articles"] == 1
 
 
 def test_a_feed_s_articles_are_shared_only_with_the_workspaces_subscribed_to_it(store, digest_factory):
     digest = digest_factory([("the new market hall opens its doors in April", "Lea Brun")], title="Market hall",
                             url="https://feed.example/market")
     article_id = feed_article(store, digest, "https://feed.example/rss", channel_ref("T0AAA", "C0NEWS"))
-    assert store.find_article(article_id, tenant=A).title == "Market hall"
-    assert [q.speaker.name for q in store.quote_candidates([["market"]], tenant=A)] == ["Lea Brun"]
+    assert article_store.find_article(store, article_id, tenant=A).title == "Market hall"
+    assert [q.speaker.name for q in article_store.quote_candidates(store, [["market"]], tenant=A)] == ["Lea Brun"]
     for other in (B, TERMINAL_TENANT, "discord:42"):
-        assert store.find_article(article_id, tenant=other) is None
-        assert store.recent_articles(tenant=other) == []
-        assert store.quote_candidates([["market"]], tenant=other) == []
+        assert article_store.find_article(store, article_id, tenant=other) is None
+        assert article_store.recent_articles(store, tenant=other) == []
+        assert article_store.quote_candidates(store, [["market"]], tenant=other) == []
     # B subscribes (another channel of it): the feed's articles, those from before included, are B's to see
     feed_store.subscribe(store, channel_ref("T0BBB", "C0TOWN"), "https://feed.example/rss", interval_seconds=900,
                          now=NOW)
-    assert store.find_article(article_id, tenant=B).id == article_id
+    assert article_store.find_article(store, article_id, tenant=B).id == article_id
     # and once it unsubscribes, no longer; A still does
     assert feed_store.unsubscribe(store, channel_ref("T0BBB", "C0TOWN"), "https://feed.example/rss")
-    assert store.find_article(article_id, tenant=B) is None
-    assert store.find_article(article_id, tenant=A).id == article_id
+    assert article_store.find_article(store, article_id, tenant=B) is None
+    assert article_store.find_article(store, article_id, tenant=A).id == article_id
 
 
 def test_a_channel_stored_without_its_server_learns_it_from_the_first_command(store, digest_factory, tmp_path):
@@ -167,16 +168,16 @@ def test_a_channel_stored_without_its_server_learns_it_from_the_first_command(st
     digest = digest_factory([("the orchard harvest was the best in ten years", "Pia Lund")], title="Orchard",
                             url="https://feed.example/orchard")
     article_id = feed_article(store, digest, "https://feed.example/farm.xml", bare)
-    assert store.find_article(article_id, tenant="discord:555") is None
+    assert article_store.find_article(store, article_id, tenant="discord:555") is None
     app = Newsdigest(Settings(_env_file=None, data_dir=tmp_path / "data"), store=store)
     in_server = ChannelRef(platform="discord", external_id="777", name="farm", workspace="555")
     reply = commands.who_said(app, "the orchard harvest was the best", channel=in_server)
     assert reply.kind == "answer" and "Pia Lund" in reply.summary
-    assert store.find_article(article_id, tenant="discord:555").id == article_id
+    assert article_store.find_article(store, article_id, tenant="discord:555").id == article_id
     # another server's channel claiming the same id later changes nothing (a channel never moves)
     channel_store.learn_workspace(store, ChannelRef(platform="discord", external_id="777", workspace="999"))
-    assert store.find_article(article_id, tenant="discord:999") is None
-    assert store.find_article(article_id, tenant="discord:555").id == article_id
+    assert article_store.find_article(store, article_id, tenant="discord:999") is None
+    assert article_store.find_article(store, article_id, tenant="discord:555").id == article_id
 
 
 def test_tenant_keys_of_channels():
@@ -199,7 +200,7 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
         made = {name: digest_factory([(f"the {name} quote was said here", f"Person {name.title()}")], title=f"Story {name}",
                                      url=f"https://old.example/{name}")
                 for name in ("pasted", "slackfeed", "discordfeed", "orphan", "terminalfeed")}
-        ids = {name: store.save_digest(d).article_id for name, d in made.items()}  # no tenant: as before 0004
+        ids = {name: article_store.save_digest(store, d).article_id for name, d in made.items()}  # no tenant: as before 0004
         with store.engine.begin() as connection:
             def insert(sql: str, **values) -> int | None:
                 result = connection.execute(text(sql), values)
@@ -228,7 +229,7 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
         store.migrate()  # 0003 → head
 
         def sees(tenant: str) -> set[str]:
-            return {name for name, article_id in ids.items() if store.find_article(article_id, tenant=tenant)}
+            return {name for name, article_id in ids.items() if article_store.find_article(store, article_id, tenant=tenant)}
 
         assert sees(TERMINAL_TENANT) == {"pasted", "orphan", "terminalfeed"}
         assert sees("slack:T0OLD") == {"slackfeed"}
@@ -237,7 +238,7 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
         assert sees("discord:8080") == set()  # the server is not known yet…
         channel_store.learn_workspace(store, ChannelRef(platform="discord", external_id="4242", workspace="8080"))
         assert sees("discord:8080") == {"discordfeed"}  # …until a command in the channel tells it
-        assert [q.speaker.name for q in store.quote_candidates([["slackfeed"]], tenant="slack:T0OLD")] == \
+        assert [q.speaker.name for q in article_store.quote_candidates(store, [["slackfeed"]], tenant="slack:T0OLD")] == \
             ["Person Slackfeed"]
         with store.engine.connect() as connection:
             tenants = dict(connection.execute(text("SELECT external_id, tenant FROM channels")).all())
@@ -245,7 +246,7 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
                 connection.execute(text("SELECT count(*) FROM schedules")).scalar()
         assert tenants == {"T0OLD:C0NEWS": "slack:T0OLD", "4242": "discord:8080", "local": "terminal"}
         assert kept == (3, 1)  # nothing cascaded away with the new column
-        assert store.counts() == {"articles": 5, "quotes": 5}
+        assert article_store.counts(store) == {"articles": 5, "quotes": 5}
 
         with store.engine.begin() as connection:  # and back to 0003, keeping every row
             config = _alembic_config()
@@ -290,7 +291,7 @@ async def test_two_slack_workspaces_see_only_their_own_articles(make_app, slack_
 
     pasted = await command("T0AAA", "/digest", BRIDGE)
     assert pasted["response_type"] == "in_channel" and "Ilse Marten" in body_text(pasted)
-    (bridge,) = app.store.recent_articles(tenant=A)
+    (bridge,) = article_store.recent_articles(app.store, tenant=A)
 
     # B sees nothing of A's: the bare /digest, /who-said, /dispute, A's id, the "pick a recent one" list
     bare = await command("T0BBB", "/digest")
@@ -309,7 +310,7 @@ async def test_two_slack_workspaces_see_only_their_own_articles(make_app, slack_
 
     # B brings its own disputed article; A does not see it
     await command("T0BBB", "/digest", BAKERY)
-    (bakery,) = app.store.recent_articles(tenant=B)
+    (bakery,) = article_store.recent_articles(app.store, tenant=B)
     disputed = await command("T0BBB", "/dispute")
     assert disputed["response_type"] == "in_channel" and "Fenmoor" in body_text(disputed)
     none_for_a = await command("T0AAA", "/dispute")
@@ -323,9 +324,9 @@ async def test_two_slack_workspaces_see_only_their_own_articles(make_app, slack_
 
     # B pastes A's text too: one article, now both workspaces'
     assert "Ilse Marten" in body_text(await command("T0BBB", "/digest", BRIDGE))
-    assert app.store.counts()["articles"] == 2
+    assert article_store.counts(app.store)["articles"] == 2
     assert "Ilse Marten" in body_text(await command("T0BBB", "/who-said", "people walking across it again by June"))
-    assert {a.id for a in app.store.recent_articles(tenant=B)} >= {bridge.id}
+    assert {a.id for a in article_store.recent_articles(app.store, tenant=B)} >= {bridge.id}
 
 
 # Two Discord servers on one database, through the real discord.py client
@@ -346,7 +347,7 @@ async def test_two_discord_servers_see_only_their_own_articles(make_app, fake): 
 
         pasted = sent(await ask_in(GUILD_A, "digest", [option("article", BRIDGE)]))
         assert "Ilse Marten" in text_of(pasted[-1]) and not is_ephemeral(pasted[-1])
-        (bridge,) = app.store.recent_articles(tenant=f"discord:{GUILD_A}")
+        (bridge,) = article_store.recent_articles(app.store, tenant=f"discord:{GUILD_A}")
 
         # autocomplete of /digest and /dispute lists each server's own articles only
         assert choices(await ask_in(GUILD_A, "digest", [option("article", "", focused=True)], type=4)) == [bridge.id]
@@ -368,7 +369,7 @@ async def test_two_discord_servers_see_only_their_own_articles(make_app, fake): 
 
         # B's own article: its autocomplete lists it, A's does not
         sent(await ask_in(GUILD_B, "digest", [option("article", BAKERY)]))
-        (bakery,) = app.store.recent_articles(tenant=f"discord:{GUILD_B}")
+        (bakery,) = article_store.recent_articles(app.store, tenant=f"discord:{GUILD_B}")
         assert choices(await ask_in(GUILD_B, "dispute", [option("article", "", focused=True)], type=4)) == [bakery.id]
         assert choices(await ask_in(GUILD_A, "digest", [option("article", "", focused=True)], type=4)) == [bridge.id]
         mine = sent(await ask_in(GUILD_A, "who-said", [option("fragment", "people walking across it again by June")]))[-1]

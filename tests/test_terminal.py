@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
+from bot.store import articles as article_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -199,8 +200,8 @@ def test_ingest_skips_bad_files_and_is_idempotent(tmp_path):
 
     store = Store(f"sqlite:///{data_dir / 'newsdigest.db'}")
     try:
-        assert store.counts()["articles"] == 1
-        (article,) = store.recent_articles(tenant="terminal")  # ingested at the terminal: the operator's
+        assert article_store.counts(store)["articles"] == 1
+        (article,) = article_store.recent_articles(store, tenant="terminal")  # ingested at the terminal: the operator's
         assert article.title == TITLE
         assert article.source == "seed.txt"
     finally:

@@ -1,7 +1,7 @@
 """/who-said: bot.whosaid.who_said over a real store, and the command's reply (bot.commands).
 
 Every test that takes `store` runs on a SQLite file and on the PostgreSQL at 127.0.0.1:5432. The
-quotes are written here, stored through `Store.save_digest`, and found through the same calls the
+quotes are written here, stored through `bot.store.articles.save_digest`, and found through the same calls the
 platforms make.
 """
 
@@ -17,6 +17,7 @@ from bot.app import Newsdigest
 from bot.config import Settings
 from bot.commands import TERMINAL
 from bot.store import Store
+from bot.store import articles as article_store
 from bot.store.channels import TERMINAL_TENANT
 from bot.whosaid import who_said
 from digests.models import Speaker
@@ -40,13 +41,13 @@ SOUTH_URL = "https://south.example.org/region/renewables"
 def quotes(store, digest_factory) -> Store:
     """Three articles: two people saying much the same thing in two of them, and unattributed
     scare quotes that must never be answers."""
-    store.save_digest(digest_factory(
+    article_store.save_digest(store, digest_factory(
         [(GO_TO, NULTY), (STANDARD, "Hannah Wong"), (APOLOGY, "Sam Reyes"), ("game-changer", None)],
         title="AI code tools race ahead", url=AI_URL, published="2025-03-14", source="Tech Wire"), tenant=TERMINAL_TENANT)
-    store.save_digest(digest_factory(
+    article_store.save_digest(store, digest_factory(
         [(SOLAR, "Maria Lopez"), (FUTURE, "Tom Berg"), (HARBOUR, "Ines Duarte"), (SCARE, None)],
         title="The energy plan", url=ENERGY_URL, published="2025-04-02", source="City Paper"), tenant=TERMINAL_TENANT)
-    store.save_digest(digest_factory(
+    article_store.save_digest(store, digest_factory(
         [(FUTURE_TOO, "Ana Silva")], title="Southern renewables", url=SOUTH_URL, published="2025-05-20",
         source="South Daily"), tenant=TERMINAL_TENANT)
     return store

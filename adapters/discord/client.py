@@ -33,6 +33,7 @@ from bot import commands
 from bot.app import Newsdigest
 from bot.commands import run_safely
 from bot.replies import Reply, Section, error, usage
+from bot.store import articles as article_store
 from bot.store.channels import ChannelRef
 from bot.whosaid import MAX_FRAGMENT
 from ..platform import PlatformError
@@ -340,7 +341,7 @@ class NewsdigestClient(discord.Client):
         prefix = current if isinstance(current, str) else ""
         tenant = channel_ref(interaction).tenant  # the server's own articles only
         try:
-            articles = await asyncio.to_thread(self.app.store.recent_articles, render.CHOICES, prefix, tenant=tenant)
+            articles = await asyncio.to_thread(article_store.recent_articles, self.app.store, render.CHOICES, prefix, tenant=tenant)
         except Exception:
             log.exception("article autocomplete failed")
             return []

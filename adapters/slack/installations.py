@@ -5,8 +5,9 @@ they are synchronous, while the bot runs slack-bolt's AsyncApp, so the two small
 each call to a worker thread. The engine is the store's (`app.store.engine`), so installations live
 beside the articles and channels: in the SQLite file by default, or in PostgreSQL.
 
-The tables (`slack_installations`, `slack_bots`, `slack_oauth_states`) are created by slack_sdk on
-start-up when missing; they are slack_sdk's schema, not the bot's, so they stay out of its migrations.
+The tables (`slack_installations`, `slack_bots`, `slack_oauth_states`, slack_sdk's schema) come from
+the store's migrations (bot/store/migrations, 0007) like every other table: the adapter only uses
+them, and never creates tables in the store's engine.
 """
 
 from __future__ import annotations
@@ -83,10 +84,8 @@ class ThreadedStateStore(AsyncOAuthStateStore):
 
 
 def open_stores(client_id: str, engine: Any) -> tuple[ThreadedInstallationStore, ThreadedStateStore]:
-    """The installation and OAuth-state stores on `engine` (the bot's database), tables created if
-    missing. `engine` is a SQLAlchemy Engine, passed through from the bot's store."""
+    """The installation and OAuth-state stores on `engine` (the bot's database, migrated: the tables
+    are the store's). `engine` is a SQLAlchemy Engine, passed through from the bot's store."""
     installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine)
-    installations.create_tables()
-    states.create_tables()
     return ThreadedInstallationStore(installations), ThreadedStateStore(states)

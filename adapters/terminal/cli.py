@@ -197,6 +197,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
     from bot.app import Newsdigest
     from bot.commands import handle_text
+    from bot.store import articles as article_store
     from bot.store.db import database_url, describe
 
     from .poster import TerminalPoster
@@ -212,7 +213,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     app = Newsdigest()
     app.posters.register(TerminalPoster(console))  # /digest now posts here
     try:
-        counts = app.store.counts()
+        counts = article_store.counts(app.store)
         where = describe(database_url(app.settings))
         console.print(Text.assemble(
             ("newsdigest chat", "bold"),

@@ -22,6 +22,7 @@ from ..app import Newsdigest
 from ..errors import SourceError
 from ..html import extract_html
 from ..sources import read_source
+from ..store import articles as article_store
 from ..store import feeds as feed_store
 from ..urls import canonical_url
 from .parse import FeedItem
@@ -100,5 +101,5 @@ def process_entry(app: Newsdigest, item: FeedItem) -> EntryResult:
     except ArticleError as exc:
         return EntryResult(error=f"cannot digest {item.url or item.title}: {exc}")
     # No tenant of its own: a feed's article is shared through the feed's subscriptions.
-    saved = store.save_digest(digest, tenant=None)
+    saved = article_store.save_digest(store, digest, tenant=None)
     return EntryResult(article_id=saved.article_id, digested=True, saved=saved.status)

@@ -106,9 +106,8 @@ def due_feeds(store: Store, now: datetime) -> list[FeedInfo]:
 
 def poll_due(app: Newsdigest, now: datetime) -> list[PollOutcome]:
     """Poll every feed due at `now`, once each. A feed another poller took meanwhile is left to it
-    (not in the result). Subscriptions without a feed row get one first (due at once)."""
+    (not in the result)."""
     now = utc(now)
-    feed_store.adopt_subscriptions(app.store, interval_seconds=app.settings.feed_interval, now=now)
     outcomes = []
     for feed in due_feeds(app.store, now):
         try:

@@ -1,4 +1,6 @@
-"""Channels, their feed subscriptions and their digest schedules; the workspace (tenant) of each.
+"""Channels, their digest schedules and settings; the workspace (tenant) of each. Subscriptions,
+which are a channel's and a feed's at once, are in bot.store.feeds (`subscribe`, `unsubscribe`,
+`channel_feeds`).
 
 A tenant is the workspace that owns what it brings: a Slack team, a Discord server (guild), or the
 terminal (one tenant for the operator). Its key is "slack:<team id>", "discord:<guild id>" or
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from ..schedules import Schedule
-from .schema import ChannelRow, ScheduleRow, SubscriptionRow
+from .schema import ChannelRow, ScheduleRow
 from .store import Store
 
 TERMINAL_TENANT = "terminal"
+DEFAULT_MAX_ITEMS = 8  # stories a digest shows, unless the channel says otherwise
 _OWN = ":channel:"  # in the key of a channel that is a workspace of its own
 
 
@@ -55,24 +59,74 @@ def channel_of(row: ChannelRow) -> ChannelRef:
     return ChannelRef(platform=row.platform, external_id=row.external_id, name=row.name, workspace=workspace or None)
 
 
+class DigestSettings(BaseModel):
+    """What a channel's digests show: stories with one of `include` (when any is given) and none of
+    `exclude` in their title or TL;DR (lower case), at most `max_items` of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    include: list[str] = []
+    exclude: list[str] = []
+    max_items: int = DEFAULT_MAX_ITEMS
+
+
+def _keywords(value: str | None) -> list[str]:
+    return [k.strip().lower() for k in (value or "").split(",") if k.strip()]
+
+
+def channel_by_id(store: Store, channel_id: int) -> ChannelRef | None:
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        return channel_of(row) if row is not None else None
+
+
+def digest_settings(store: Store, channel_id: int) -> DigestSettings | None:
+    """The channel's digest settings; None for an unknown channel."""
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        if row is None:
+            return None
+        return DigestSettings(include=_keywords(row.include_keywords), exclude=_keywords(row.exclude_keywords),
+                              max_items=row.max_items or DEFAULT_MAX_ITEMS)
+
+
 def _known_workspace(channel: ChannelRef) -> bool:
     return channel.platform == "terminal" or bool(channel.workspace)
 
 
-def ensure_channel(store: Store, channel: ChannelRef) -> int:
+def _row(channel: ChannelRef):  # noqa: ANN202 - a SELECT of the channel's row
+    return select(ChannelRow).where(ChannelRow.platform == channel.platform, ChannelRow.external_id == channel.external_id)
+
+
+def find_channel(store: Store, channel: ChannelRef) -> int | None:
+    """The stored channel's id; None when nothing was ever written for it. For read paths: a read
+    never creates a channel, and an unknown channel answers as one with nothing set."""
     with store.session() as s:
-        row = s.scalar(select(ChannelRow).where(ChannelRow.platform == channel.platform,
-                                                ChannelRow.external_id == channel.external_id))
-        if row is None:
-            row = ChannelRow(platform=channel.platform, external_id=channel.external_id, name=channel.name,
-                             tenant=channel.tenant)
-            s.add(row)
-            s.flush()
-        else:
-            if channel.name and row.name != channel.name:
-                row.name = channel.name
-            _learn(row, channel)
-        return row.id
+        return s.scalar(select(ChannelRow.id).where(ChannelRow.platform == channel.platform,
+                                                    ChannelRow.external_id == channel.external_id))
+
+
+def ensure_channel(store: Store, channel: ChannelRef) -> int:
+    """The channel's id, its row created if needed: for writes only (subscribe, set a schedule, set
+    its digest settings, claim a delivery for it). Keeps its name and workspace up to date."""
+    for attempt in range(2):
+        try:
+            with store.session() as s:
+                row = s.scalar(_row(channel))
+                if row is None:
+                    row = ChannelRow(platform=channel.platform, external_id=channel.external_id, name=channel.name,
+                                     tenant=channel.tenant)
+                    s.add(row)
+                    s.flush()
+                else:
+                    if channel.name and row.name != channel.name:
+                        row.name = channel.name
+                    _learn(row, channel)
+                return row.id
+        except IntegrityError:
+            if attempt:  # another process created it meanwhile: the second look-up finds it
+                raise
+    raise AssertionError("unreachable")
 
 
 def _learn(row: ChannelRow, channel: ChannelRef) -> None:
@@ -90,37 +144,9 @@ def learn_workspace(store: Store, channel: ChannelRef) -> None:
     if not _known_workspace(channel):
         return
     with store.session() as s:
-        row = s.scalar(select(ChannelRow).where(ChannelRow.platform == channel.platform,
-                                                ChannelRow.external_id == channel.external_id))
+        row = s.scalar(_row(channel))
         if row is not None:
             _learn(row, channel)
-
-
-def add_subscription(store: Store, channel: ChannelRef, feed_url: str) -> bool:
-    """True when the channel was not subscribed to this feed yet."""
-    channel_id = ensure_channel(store, channel)
-    with store.session() as s:
-        exists = s.scalar(select(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
-                                                        SubscriptionRow.feed_url == feed_url))
-        if exists is not None:
-            return False
-        s.add(SubscriptionRow(channel_id=channel_id, feed_url=feed_url))
-        return True
-
-
-def remove_subscription(store: Store, channel: ChannelRef, feed_url: str) -> bool:
-    channel_id = ensure_channel(store, channel)
-    with store.session() as s:
-        result = s.execute(delete(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
-                                                         SubscriptionRow.feed_url == feed_url))
-        return bool(result.rowcount)
-
-
-def subscriptions(store: Store, channel: ChannelRef) -> list[str]:
-    channel_id = ensure_channel(store, channel)
-    with store.session() as s:
-        return list(s.scalars(select(SubscriptionRow.feed_url).where(SubscriptionRow.channel_id == channel_id)
-                              .order_by(SubscriptionRow.id)))
 
 
 def set_schedule(store: Store, channel: ChannelRef, schedule: Schedule) -> None:
@@ -134,13 +160,32 @@ def set_schedule(store: Store, channel: ChannelRef, schedule: Schedule) -> None:
 
 
 def clear_schedule(store: Store, channel: ChannelRef) -> bool:
-    channel_id = ensure_channel(store, channel)
+    """True when the channel had a schedule."""
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return False
     with store.session() as s:
         return bool(s.execute(delete(ScheduleRow).where(ScheduleRow.channel_id == channel_id)).rowcount)
 
 
 def schedule_of(store: Store, channel: ChannelRef) -> Schedule | None:
-    channel_id = ensure_channel(store, channel)
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return None
     with store.session() as s:
         row = s.scalar(select(ScheduleRow).where(ScheduleRow.channel_id == channel_id))
         return Schedule(cron=row.cron, timezone=row.timezone) if row is not None else None
+
+
+def set_digest_settings(store: Store, channel: ChannelRef, *, include: list[str] | None = None,
+                        exclude: list[str] | None = None, max_items: int | None = None) -> None:
+    """Change what the channel's digests show; what is not given stays as it is."""
+    channel_id = ensure_channel(store, channel)
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        if include is not None:
+            row.include_keywords = ",".join(k.strip() for k in include if k.strip()) or None
+        if exclude is not None:
+            row.exclude_keywords = ",".join(k.strip() for k in exclude if k.strip()) or None
+        if max_items is not None:
+            row.max_items = max_items

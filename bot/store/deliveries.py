@@ -8,7 +8,8 @@ missed that way is still posted once.
 A delivery's post is fixed the first time it is built (`save_post`), and each of its messages that
 reaches the platform is recorded under its own key (`record_message`): a takeover renders the same
 messages and posts only those not recorded (the poster looks for the others on the platform).
-Stories a channel's digests are done with are recorded per channel (`account`); the others wait.
+Stories a channel's digests are done with are recorded per channel (`account`); the others wait,
+and `pending_entries` reads them back.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .schema import ChannelRow, ChannelStoryRow, DeliveryMessageRow, DeliveryPostRow, DeliveryRow
+from .feeds import utc
+from .schema import (ChannelRow, ChannelStoryRow, DeliveryMessageRow, DeliveryPostRow, DeliveryRow, FeedEntryRow,
+                     FeedRow, SubscriptionRow)
 from .store import Store
 
 CLAIMED = "claimed"
@@ -164,3 +167,46 @@ def stories(store: Store, channel_id: int) -> dict[str, str]:
     with store.session() as s:
         return dict(s.execute(select(ChannelStoryRow.article_id, ChannelStoryRow.outcome)
                               .where(ChannelStoryRow.channel_id == channel_id)).all())
+
+
+class PendingEntry(BaseModel):
+    """A feed entry that brought a story the channel's digests are not done with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry_id: int
+    article_id: str
+    first_seen_at: datetime  # aware, UTC
+    subscribed_at: datetime  # when the channel subscribed to the entry's feed (aware, UTC)
+
+
+class PendingEntries(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    watermark: int | None  # every entry up to it was considered by an earlier digest
+    entries: list[PendingEntry]  # newest first
+
+
+def pending_entries(store: Store, channel_id: int, limit: int) -> PendingEntries | None:
+    """The newest `limit` entries of the channel's feeds above its watermark that are not backlog,
+    brought an article, and whose article the channel's digests are not done with (`account`), in
+    one read; None for an unknown channel. Which of them are news (seen after the subscription,
+    within the window) is the caller's to say."""
+    with store.session() as s:
+        channel = s.get(ChannelRow, channel_id)
+        if channel is None:
+            return None
+        query = (select(FeedEntryRow.id, FeedEntryRow.article_id, FeedEntryRow.first_seen_at, SubscriptionRow.created_at)
+                 .join(FeedRow, FeedRow.id == FeedEntryRow.feed_id)
+                 .join(SubscriptionRow, SubscriptionRow.feed_url == FeedRow.url)
+                 .outerjoin(ChannelStoryRow, and_(ChannelStoryRow.channel_id == channel_id,
+                                                  ChannelStoryRow.article_id == FeedEntryRow.article_id))
+                 .where(SubscriptionRow.channel_id == channel_id, FeedEntryRow.backlog.is_(False),
+                        FeedEntryRow.article_id.is_not(None), ChannelStoryRow.id.is_(None))
+                 .order_by(FeedEntryRow.id.desc()).limit(limit))
+        if channel.last_entry_id is not None:
+            query = query.where(FeedEntryRow.id > channel.last_entry_id)
+        rows = s.execute(query).all()
+        return PendingEntries(watermark=channel.last_entry_id, entries=[
+            PendingEntry(entry_id=entry_id, article_id=article_id, first_seen_at=utc(first_seen), subscribed_at=utc(subscribed))
+            for entry_id, article_id, first_seen, subscribed in rows])

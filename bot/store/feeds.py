@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .channels import ChannelRef, channel_of, ensure_channel
+from .channels import ChannelRef, channel_of, ensure_channel, find_channel
 from .schema import ArticleRow, ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
 from .store import Store
 
@@ -93,50 +93,51 @@ def _subscribed():  # noqa: ANN202 - an SQL expression
 
 # Feeds and subscriptions
 
-def ensure_feed(store: Store, url: str, *, interval_seconds: int, next_poll_at: datetime,
-                title: str | None = None) -> FeedInfo:
-    """The feed at `url`, created (due at `next_poll_at`) if there is none."""
+def subscribe(store: Store, channel: ChannelRef, url: str, *, interval_seconds: int, now: datetime,
+              title: str | None = None) -> tuple[bool, FeedInfo]:
+    """Subscribe `channel` to the feed at `url`, creating the feed (due at `now`, so that its first
+    poll records the backlog soon) if needed. (True, feed) when the channel was not subscribed yet.
+
+    The subscription and its feed are written in one transaction, the subscription first, so that
+    every subscription has its feed: an `unsubscribe` of the feed's last other channel (which locks
+    the feed row before it counts what is left) either sees this subscription and keeps the feed, or
+    deletes the feed before this looks for it, and this creates it again."""
+    channel_id = ensure_channel(store, channel)
     for attempt in range(2):
         try:
             with store.session() as s:
-                row = s.scalar(select(FeedRow).where(FeedRow.url == url))
+                there = s.scalar(select(SubscriptionRow.id).where(SubscriptionRow.channel_id == channel_id,
+                                                                  SubscriptionRow.feed_url == url))
+                if there is None:
+                    s.add(SubscriptionRow(channel_id=channel_id, feed_url=url))
+                    s.flush()
+                row = s.scalar(select(FeedRow).where(FeedRow.url == url).with_for_update())
                 if row is None:
-                    row = FeedRow(url=url, title=title, interval_seconds=interval_seconds, next_poll_at=utc(next_poll_at),
+                    row = FeedRow(url=url, title=title, interval_seconds=interval_seconds, next_poll_at=utc(now),
                                   failures=0, paused=False)
                     s.add(row)
                     s.flush()
                 elif title and not row.title:
                     row.title = title
-                return _info(row)
+                return there is None, _info(row)
         except IntegrityError:
-            if attempt:  # another process created it meanwhile: the second look-up finds it
+            # The same subscription, or the same feed, made at the same moment elsewhere: the second
+            # look-up finds it.
+            if attempt:
                 raise
     raise AssertionError("unreachable")
-
-
-def subscribe(store: Store, channel: ChannelRef, url: str, *, interval_seconds: int, now: datetime,
-              title: str | None = None) -> tuple[bool, FeedInfo]:
-    """Subscribe `channel` to the feed at `url`, creating the feed (due at once, so that its first poll
-    records the backlog soon) if needed. (True, feed) when the channel was not subscribed yet."""
-    feed = ensure_feed(store, url, interval_seconds=interval_seconds, next_poll_at=now, title=title)
-    channel_id = ensure_channel(store, channel)
-    try:
-        with store.session() as s:
-            there = s.scalar(select(SubscriptionRow.id).where(SubscriptionRow.channel_id == channel_id,
-                                                              SubscriptionRow.feed_url == url))
-            if there is not None:
-                return False, feed
-            s.add(SubscriptionRow(channel_id=channel_id, feed_url=url))
-            return True, feed
-    except IntegrityError:  # the same subscription made at the same moment elsewhere
-        return False, feed
 
 
 def unsubscribe(store: Store, channel: ChannelRef, url: str) -> bool:
     """Remove the channel's subscription; the feed goes too when no channel is left on it (its entries
     with it; the articles stay). True when the channel was subscribed."""
-    channel_id = ensure_channel(store, channel)
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return False
     with store.session() as s:
+        # The feed row locked first (PostgreSQL; SQLite has one writer at a time): a `subscribe`
+        # of another channel waits, then finds the feed or creates it again (see `subscribe`).
+        s.execute(select(FeedRow.id).where(FeedRow.url == url).with_for_update())
         removed = s.execute(delete(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
                                                           SubscriptionRow.feed_url == url)).rowcount
         left = s.scalar(select(func.count()).select_from(SubscriptionRow).where(SubscriptionRow.feed_url == url))
@@ -146,17 +147,6 @@ def unsubscribe(store: Store, channel: ChannelRef, url: str) -> bool:
                 s.execute(delete(FeedEntryRow).where(FeedEntryRow.feed_id == feed_id))
                 s.execute(delete(FeedRow).where(FeedRow.id == feed_id))
         return bool(removed)
-
-
-def adopt_subscriptions(store: Store, *, interval_seconds: int, now: datetime) -> int:
-    """Create the feed of every subscription that has none (made before feeds had rows, or by code that
-    only wrote the subscription). Returns how many feeds were created."""
-    with store.session() as s:
-        urls = list(s.scalars(select(SubscriptionRow.feed_url).distinct()
-                              .where(~exists().where(FeedRow.url == SubscriptionRow.feed_url))))
-    for url in urls:
-        ensure_feed(store, url, interval_seconds=interval_seconds, next_poll_at=now)
-    return len(urls)
 
 
 def get_feed(store: Store, feed_id: int) -> FeedInfo | None:
@@ -178,7 +168,9 @@ def all_feeds(store: Store) -> list[FeedInfo]:
 
 def channel_feeds(store: Store, channel: ChannelRef) -> list[tuple[str, FeedInfo | None]]:
     """The channel's subscriptions in the order made, each with its feed (None if it has no row yet)."""
-    channel_id = ensure_channel(store, channel)
+    channel_id = find_channel(store, channel)
+    if channel_id is None:
+        return []
     with store.session() as s:
         rows = s.execute(select(SubscriptionRow.feed_url, FeedRow)
                          .outerjoin(FeedRow, FeedRow.url == SubscriptionRow.feed_url)

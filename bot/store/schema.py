@@ -215,7 +215,7 @@ class ChannelStoryRow(Base):
 class ArticleTenantRow(Base):
     """An article a workspace brought itself (a pasted text or a URL through /digest, a terminal
     ingest). An article is visible to these workspaces and to those whose channels subscribe to a
-    feed that brought it (see bot.store.store.visible_to); its digest and quotes with it."""
+    feed that brought it (see bot.store.articles.visible_to); its digest and quotes with it."""
 
     __tablename__ = "article_tenants"
 
