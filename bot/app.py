@@ -30,7 +30,7 @@ class Newsdigest:
         if store is not None:
             self.__dict__["store"] = store
         if service is not None:
-            self.__dict__["service"] = service
+            self.__dict__["service"] = self._instrumented(service)
 
     @cached_property
     def store(self) -> Store:
@@ -41,7 +41,11 @@ class Newsdigest:
         # Imported here: reading sources pulls in trafilatura and httpx, which /who-said never needs.
         from .service import DigestService
 
-        return DigestService(self.settings)
+        return self._instrumented(DigestService(self.settings))
+
+    def _instrumented(self, service: DigestService) -> DigestService:
+        service.on_digest_seconds = lambda seconds: self.metrics.digest_seconds.observe(seconds)
+        return service
 
     @cached_property
     def metrics(self) -> Metrics:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -638,7 +639,7 @@ def handle_text(app: Newsdigest, text: str, channel: ChannelRef = TERMINAL, call
     refused = permitted(name, args, caller)
     if refused is not None:
         return refused
-    return run_safely(lambda: command.run(app, args, channel, caller), name)
+    return run_safely(lambda: command.run(app, args, channel, caller), name, app=app, platform=channel.platform)
 
 
 def source_error(exc: SourceError, name: str) -> Reply:
@@ -649,7 +650,20 @@ def source_error(exc: SourceError, name: str) -> Reply:
     return error(str(exc), title="Couldn't read that")
 
 
-def run_safely(call: Callable[[], Reply], name: str = "command") -> Reply:
+def run_safely(call: Callable[[], Reply], name: str = "command", *, app: Newsdigest | None = None,
+               platform: str = "terminal") -> Reply:
+    """`call()`'s reply, or the error reply its failure deserves; never raises. With `app`, the time it
+    took is counted in its metrics, by command and platform."""
+    started = time.perf_counter()
+    try:
+        return _answer(call, name)
+    finally:
+        if app is not None:
+            app.metrics.command_seconds.labels(command=name.lstrip("/"), platform=platform).observe(
+                time.perf_counter() - started)
+
+
+def _answer(call: Callable[[], Reply], name: str) -> Reply:
     try:
         return call()
     except SourceError as exc:

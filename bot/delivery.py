@@ -290,7 +290,26 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
                   title: str | None = None) -> DeliveryOutcome:
     """Post the channel's digest for `slot` unless another process has, or has it now. With
     `consume` (scheduled digests), the stories it shows are done with for the channel; without it
-    (`/digest now` on a scheduled channel) they still wait for the scheduled digest."""
+    (`/digest now` on a scheduled channel) they still wait for the scheduled digest.
+
+    Every delivery this process made (not the slots another process holds) is counted in the
+    metrics and logged once at INFO, with the channel, the slot and the outcome as fields."""
+    outcome = await _deliver(app, channel_id, slot, now, lease, consume=consume, title=title)
+    if outcome.status == "skipped":
+        log.debug("channel %s slot %s: %s", channel_id, slot, outcome.detail or "already done")
+        return outcome
+    channel = await asyncio.to_thread(channel_store.channel_by_id, app.store, channel_id)
+    platform = channel.platform if channel else "unknown"
+    where = f"{platform}:{channel.external_id}" if channel else str(channel_id)
+    app.metrics.deliveries.labels(platform=platform, outcome=outcome.status).inc()
+    log.info("digest for %s slot %s: %s (%d stories%s)", where, slot, outcome.status, outcome.items,
+             f"; {outcome.detail}" if outcome.detail else "",
+             extra={"channel": where, "platform": platform, "slot": slot, "outcome": outcome.status})
+    return outcome
+
+
+async def _deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime, lease: timedelta, *,
+                   consume: bool, title: str | None) -> DeliveryOutcome:
     store = app.store
     claimed = await asyncio.to_thread(ledger.claim, store, channel_id, slot, now, lease)
     if claimed is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import BinaryIO, TextIO
 
 from digests.errors import ArticleError, ModelError
@@ -19,7 +21,7 @@ from .config import Settings, get_settings
 from .engines import Engine, make_engine
 from .errors import DigestBusy, DigestTimeout, SourceError
 from .sources import read_source
-from .workers import DigestPool
+from .workers import Checkpoint, DigestPool
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class DigestService:
         self._engine = engine
         self._engine_lock = threading.Lock()  # two workers must not load the model twice
         self.pool = DigestPool(self.settings.digest_workers, self.settings.digest_queue, self.settings.digest_deadline)
+        # Told how long each finished digest took (the application's metrics); nothing when unset.
+        self.on_digest_seconds: Callable[[float], None] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -49,7 +53,14 @@ class DigestService:
     def digest_text(self, text: str, meta: ArticleMeta | None = None, *, background: bool = False) -> Digest:
         """The digest, made on a worker of the pool. `background` callers (the feed poller) wait
         for room in a full queue, within the deadline; people are told "busy" at once."""
-        return self.pool.run(lambda checkpoint: self.engine.digest(text, meta, checkpoint), wait_for_room=background)
+        def work(checkpoint: Checkpoint) -> Digest:
+            started = time.perf_counter()
+            digest = self.engine.digest(text, meta, checkpoint)
+            if self.on_digest_seconds is not None:
+                self.on_digest_seconds(time.perf_counter() - started)
+            return digest
+
+        return self.pool.run(work, wait_for_room=background)
 
     def digest_source(self, source: str, stdin: BinaryIO | TextIO | None = None) -> Digest:
         """Read `source` (a path, `-` or an http(s) URL) and digest it."""

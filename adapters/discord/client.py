@@ -277,7 +277,7 @@ class NewsdigestClient(discord.Client):
                      defer_now: bool = False, private: bool = False) -> None:
         """Run `call` (the bot's work) in a thread and send its reply within Discord's time limit.
         `private` is the visibility to defer with, when the bot must defer before it knows the reply."""
-        work = asyncio.ensure_future(asyncio.to_thread(run_safely, call, name))
+        work = asyncio.ensure_future(asyncio.to_thread(run_safely, call, name, app=self.app, platform="discord"))
         if not defer_now:
             await asyncio.wait({work}, timeout=self.time_left(interaction))
         if not work.done():

@@ -161,7 +161,7 @@ def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) 
         # Open the store outside run_safely: at the terminal the person is the operator, so a database
         # that cannot be opened ends the command with its own one-line reason (StoreError, exit 1).
         app.store
-        reply = run_safely(lambda: call(app), name)
+        reply = run_safely(lambda: call(app), name, app=app)
     finally:
         app.close()
     return _print_reply(reply, args.json)

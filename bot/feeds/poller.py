@@ -119,6 +119,9 @@ def poll_due(app: Newsdigest, now: datetime) -> list[PollOutcome]:
             outcome = _failed(app, feed, now, f"unexpected error ({type(exc).__name__})")
         if outcome.status != "skipped" or outcome.error != _TAKEN:
             outcomes.append(outcome)
+            app.metrics.feed_polls.labels(outcome=outcome.status).inc()
+            if outcome.article_ids:
+                app.metrics.entries_digested.inc(len(outcome.article_ids))
     return outcomes
 
 
@@ -259,6 +262,8 @@ def _failed(app: Newsdigest, feed: FeedInfo, now: datetime, reason: str, status:
     if not info.paused:
         return PollOutcome(feed_id=feed.id, url=feed.url, status="failed", error=reason, failures=info.failures,
                            next_poll_at=next_at)
+    log.warning("feed %s: paused after %d failed polls in a row; /newsdigest resume %s brings it back",
+                feed.url, info.failures, feed.url, extra={"feed": feed.url, "outcome": "paused"})
     text = pause_notice(info)
     notices = [FeedNotice(channel=channel, text=text) for channel in feed_store.subscribers(app.store, feed.url)]
     return PollOutcome(feed_id=feed.id, url=feed.url, status="paused", error=reason, failures=info.failures,
