@@ -310,6 +310,33 @@ _workspace.__name__ = "PLATFORM:ID"
 _channel.__name__ = "PLATFORM:ID"  # what argparse's error message calls the type
 
 
+class ChannelNotFound(Exception):
+    """--channel names no stored channel; the message lists the ones there are."""
+
+
+def stored_channel(app, typed, *, new_allowed: bool):  # noqa: ANN001, ANN201 - Newsdigest, ChannelRef → ChannelRef
+    """The channel `--channel` names, in the form the store keeps it: Slack channels are
+    slack:<team>:<channel>, so a bare slack:C0123 is accepted when exactly one stored channel has that
+    id. A channel the store does not know is an error listing the known ones, except for the commands
+    that create it (`feeds add`, `feeds import`) given a full form."""
+    from bot.store import channels as channel_store
+
+    known = channel_store.all_channels(app.store)
+    for stored in known:
+        if (stored.channel.platform, stored.channel.external_id) == (typed.platform, typed.external_id):
+            return stored.channel
+    if typed.platform == "slack" and ":" not in typed.external_id:
+        same = [k.channel for k in known if k.channel.platform == "slack"
+                and k.channel.external_id.rpartition(":")[2] == typed.external_id]
+        if len(same) == 1:
+            return same[0]
+    elif new_allowed and typed.platform in ("slack", "discord", "terminal"):
+        return typed
+    forms = ", ".join(f"{k.channel.platform}:{k.channel.external_id}" for k in known) or "none yet"
+    hint = " (Slack channels are slack:<team id>:<channel id>)" if typed.platform == "slack" else ""
+    raise ChannelNotFound(f"no stored channel {typed.platform}:{typed.external_id}{hint}; the channels are: {forms}")
+
+
 def _feeds_app(*, migrate: bool = True):  # noqa: ANN202 - a bot.app.Newsdigest
     from bot.app import Newsdigest
 
@@ -326,10 +353,15 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
 
     from bot.commands import TERMINAL, subscribe, unsubscribe
 
-    channel = args.channel or TERMINAL
     now = datetime.now(timezone.utc)
     app = _feeds_app(migrate=args.action != "list")
     try:
+        channel = stored_channel(app, args.channel, new_allowed=args.action in ("add", "import")) \
+            if args.channel else TERMINAL
+        if args.action == "resume":
+            from bot.commands import handle_text
+
+            return _print_reply(handle_text(app, f"/newsdigest resume {args.url}", channel), False)
         if args.action == "add":
             return _print_reply(subscribe(app, channel, args.url), False)
         if args.action == "remove":
@@ -379,6 +411,104 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
                 print(f"  notice for {notice.channel.platform}:{notice.channel.external_id}: {notice.text}")
         failed = [o for o in outcomes if o.status in ("failed", "paused")]
         return EXIT_USER_ERROR if outcomes and len(failed) == len(outcomes) else 0
+    finally:
+        app.close()
+
+
+def _platform_statuses() -> list:  # noqa: ANN202 - list[bot.status.PlatformStatus]
+    from bot.status import PlatformStatus
+
+    from ..platform import CHAT_PLATFORMS, platform
+
+    statuses = []
+    for name in CHAT_PLATFORMS:
+        chosen = platform(name)
+        configured = chosen.configured()
+        statuses.append(PlatformStatus(name=name, configured=configured,
+                                       problem=chosen.settings_problem() if configured else None))
+    return statuses
+
+
+def _when(value, zone: str | None = None) -> str:  # noqa: ANN001 - a datetime or None
+    if value is None:
+        return "-"
+    if zone:
+        from zoneinfo import ZoneInfo
+
+        value = value.astimezone(ZoneInfo(zone))
+    return value.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    """`status [--json]`: platforms, store, channels with feeds, schedules and the last deliveries."""
+    from datetime import datetime, timezone
+
+    from rich.console import Console
+
+    from bot.status import status_report
+
+    app = _feeds_app(migrate=False)
+    try:
+        report = status_report(app, datetime.now(timezone.utc), _platform_statuses())
+    finally:
+        app.close()
+    if args.json:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        return 0
+    out = Console(highlight=False, soft_wrap=True)
+    for p in report.platforms:
+        state = ("configured" + (f", cannot start: {p.problem}" if p.problem else "")) if p.configured else "not configured"
+        out.print(f"{p.name}: {state}", markup=False)
+    st = report.store
+    out.print(f"store: {st.where}, schema {st.revision or 'none'} ({st.schema_state}; this version: {st.head})", markup=False)
+    if not report.channels:
+        out.print("no channels yet: subscribe one to a feed or set its schedule", markup=False)
+    for c in report.channels:
+        zone = c.schedule.rpartition("(")[2].rstrip(")") if c.schedule else None
+        out.print(f"\n{c.channel}" + (f" (#{c.name})" if c.name else "") + (f", workspace {c.workspace}" if c.workspace else ""),
+                  markup=False)
+        out.print(f"  schedule: {c.schedule or 'none'}" + (f", next digest {_when(c.next_digest_at, zone)}" if c.schedule else ""),
+                  markup=False)
+        for f in c.feeds:
+            detail = {"ok": f"last poll {_when(f.last_polled_at)}, next {_when(f.next_poll_at)}",
+                      "failing": f"{f.failures} failed polls, last error: {f.last_error}; next try {_when(f.next_poll_at)}",
+                      "paused": f"paused after {f.failures} failed polls ({f.last_error}): newsdigest feeds resume {f.url}",
+                      "not polled yet": "waiting for its first poll"}[f.state]
+            out.print(f"  feed {f.url}: {f.state}, {detail}", markup=False)
+        for d in c.deliveries:
+            out.print(f"  delivery {d.slot}: {d.status}" + (f" ({d.detail})" if d.detail else "")
+                      + f", {_when(d.completed_at or d.claimed_at)}", markup=False)
+    return 0
+
+
+def _cmd_channels(args: argparse.Namespace) -> int:
+    """`channels`: every stored channel in the form `--channel` takes."""
+    from bot.store import channels as channel_store
+    from bot.store import feeds as feed_store
+
+    app = _feeds_app(migrate=False)
+    try:
+        known = channel_store.all_channels(app.store)
+        if not known:
+            print("no channels yet")
+        for k in known:
+            feeds = len(feed_store.channel_feeds(app.store, k.channel))
+            schedule = f"{k.schedule.cron} ({k.schedule.timezone})" if k.schedule else "no schedule"
+            print(f"{k.channel.platform}:{k.channel.external_id}\t{k.channel.name or '-'}\t"
+                  f"{k.channel.workspace or '-'}\t{feeds} feed{'s' if feeds != 1 else ''}\t{schedule}")
+    finally:
+        app.close()
+    return 0
+
+
+def _cmd_schedule(args: argparse.Namespace) -> int:
+    """`schedule CHANNEL WHEN [ZONE]` (or `off`): the channel's digest schedule, as /newsdigest schedule sets it."""
+    from bot.commands import handle_text
+
+    app = _feeds_app()
+    try:
+        channel = stored_channel(app, args.channel, new_allowed=True)
+        return _print_reply(handle_text(app, "/newsdigest schedule " + " ".join(args.when), channel), False)
     finally:
         app.close()
 
@@ -570,7 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feeds", help="a channel's feeds: add, list, remove, import OPML, poll")
     feeds_sub = p.add_subparsers(dest="action", metavar="ACTION")
     feeds_sub.required = True
-    channel_help = "the channel, e.g. slack:C0123 or discord:1234 (default terminal:local)"
+    channel_help = ("the channel as stored, e.g. slack:T0123:C0456 or discord:1234 (default terminal:local; "
+                    "`newsdigest channels` lists them)")
     q = feeds_sub.add_parser("add", help="subscribe to a feed, or to the feed a site's page links to")
     q.add_argument("url", metavar="URL")
     q.add_argument("--channel", type=_channel, help=channel_help)
@@ -582,9 +713,24 @@ def build_parser() -> argparse.ArgumentParser:
     q = feeds_sub.add_parser("import", help="subscribe to every feed of an OPML file (outlines with an xmlUrl)")
     q.add_argument("file", metavar="FILE.opml")
     q.add_argument("--channel", type=_channel, help=channel_help)
+    q = feeds_sub.add_parser("resume", help="resume a paused feed")
+    q.add_argument("url", metavar="URL")
+    q.add_argument("--channel", type=_channel, help=channel_help)
     q = feeds_sub.add_parser("poll", help="poll the feeds that are due now, once; print what each poll did")
     q.add_argument("--all", action="store_true", help="poll every feed that is not paused, due or not")
     p.set_defaults(run=_cmd_feeds, channel=None)
+
+    p = sub.add_parser("status", help="platforms, store, channels, feeds, schedules and the last deliveries")
+    p.add_argument("--json", action="store_true", help="print it as JSON")
+    p.set_defaults(run=_cmd_status)
+
+    p = sub.add_parser("channels", help="the stored channels, in the form --channel takes")
+    p.set_defaults(run=_cmd_channels)
+
+    p = sub.add_parser("schedule", help="set a channel's digest schedule, e.g. slack:T0123:C0456 weekdays 08:00 Europe/Paris")
+    p.add_argument("channel", type=_channel, metavar="CHANNEL")
+    p.add_argument("when", nargs="+", metavar="WHEN [ZONE]", help="daily 08:00, weekdays 09:30, hourly, a cron expression, or off")
+    p.set_defaults(run=_cmd_schedule)
 
     p = sub.add_parser("config", help="the effective settings (secrets masked) and where each came from")
     p.add_argument("--json", action="store_true", help="print them as JSON")
@@ -613,7 +759,8 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from digests.errors import ArticleError, ModelError
 
     store = sys.modules.get("bot.store.db")
-    return (SourceError, ArticleError, ModelError, ConfigError) + ((store.StoreError,) if store is not None else ())
+    return (SourceError, ArticleError, ModelError, ConfigError, ChannelNotFound) + (
+        (store.StoreError,) if store is not None else ())
 
 
 def _version() -> str:

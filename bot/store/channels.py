@@ -189,3 +189,23 @@ def set_digest_settings(store: Store, channel: ChannelRef, *, include: list[str]
             row.exclude_keywords = ",".join(k.strip() for k in exclude if k.strip()) or None
         if max_items is not None:
             row.max_items = max_items
+
+
+class StoredChannel(BaseModel):
+    """A channel the store knows, with its schedule (the operator's `status` and `channels`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    channel: ChannelRef
+    schedule: Schedule | None
+
+
+def all_channels(store: Store) -> list[StoredChannel]:
+    """Every stored channel, by platform and id, with its schedule."""
+    with store.session() as s:
+        rows = s.execute(select(ChannelRow, ScheduleRow).outerjoin(ScheduleRow, ScheduleRow.channel_id == ChannelRow.id)
+                         .order_by(ChannelRow.platform, ChannelRow.external_id)).all()
+        return [StoredChannel(id=row.id, channel=channel_of(row),
+                              schedule=Schedule(cron=sched.cron, timezone=sched.timezone) if sched is not None else None)
+                for row, sched in rows]

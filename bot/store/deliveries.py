@@ -210,3 +210,24 @@ def pending_entries(store: Store, channel_id: int, limit: int) -> PendingEntries
         return PendingEntries(watermark=channel.last_entry_id, entries=[
             PendingEntry(entry_id=entry_id, article_id=article_id, first_seen_at=utc(first_seen), subscribed_at=utc(subscribed))
             for entry_id, article_id, first_seen, subscribed in rows])
+
+
+class DeliveryInfo(BaseModel):
+    """One row of the ledger, as the operator's `status` shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slot: str
+    status: str
+    claimed_at: datetime
+    completed_at: datetime | None
+    detail: str | None
+
+
+def recent(store: Store, channel_id: int, limit: int = 5) -> list[DeliveryInfo]:
+    """The channel's latest deliveries, newest first."""
+    with store.session() as s:
+        rows = s.scalars(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id)
+                         .order_by(DeliveryRow.id.desc()).limit(limit))
+        return [DeliveryInfo(slot=r.slot, status=r.status, claimed_at=utc(r.claimed_at), completed_at=utc(r.completed_at),
+                             detail=r.detail) for r in rows]
