@@ -513,6 +513,45 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
         app.close()
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    """`export --workspace W [--articles FILE.jsonl] [--opml FILE.opml]`: what one workspace sees, to
+    move it or keep it: every digest it may see as JSON lines, and its channels' subscriptions as OPML
+    (which `feeds import` and feed readers read back). Never overwrites a file."""
+    from pathlib import Path
+
+    from bot.feeds.opml import OpmlFeed, write_opml
+    from bot.store import articles as article_store
+    from bot.store import feeds as feed_store
+
+    targets = [Path(p).expanduser() for p in (args.articles, args.opml) if p]
+    if not targets:
+        print("newsdigest: say what to export: --articles FILE.jsonl and/or --opml FILE.opml", file=sys.stderr)
+        return EXIT_USAGE
+    for target in targets:
+        if target.exists():
+            print(f"newsdigest: {target} already exists: choose a new file name (an export never overwrites)",
+                  file=sys.stderr)
+            return EXIT_USER_ERROR
+    app = _feeds_app(migrate=False)
+    try:
+        if args.articles:
+            count = 0
+            with Path(args.articles).expanduser().open("x", encoding="utf-8") as out:
+                for body in article_store.tenant_digest_bodies(app.store, tenant=args.workspace):
+                    out.write(body.replace("\n", " ") + "\n")  # stored compact: one digest, one line
+                    count += 1
+            print(f"{count:,} digests written to {args.articles}")
+        if args.opml:
+            subscriptions = feed_store.tenant_subscriptions(app.store, args.workspace)
+            unique = list(dict.fromkeys((url, title) for _, url, title in subscriptions))
+            Path(args.opml).expanduser().write_bytes(
+                write_opml([OpmlFeed(url=url, title=title) for url, title in unique], f"newsdigest feeds of {args.workspace}"))
+            print(f"{len(unique):,} feeds written to {args.opml}")
+    finally:
+        app.close()
+    return 0
+
+
 def _cmd_db(args: argparse.Namespace) -> int:
     """`db check|upgrade|backup PATH`: the operator's view of the store's schema, and a consistent copy."""
     from pathlib import Path
@@ -731,6 +770,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("channel", type=_channel, metavar="CHANNEL")
     p.add_argument("when", nargs="+", metavar="WHEN [ZONE]", help="daily 08:00, weekdays 09:30, hourly, a cron expression, or off")
     p.set_defaults(run=_cmd_schedule)
+
+    p = sub.add_parser("export", help="a workspace's digests (JSON lines) and feed subscriptions (OPML)")
+    p.add_argument("--workspace", type=_workspace, default="terminal", metavar="PLATFORM:ID",
+                   help="the workspace, e.g. slack:T0123 or discord:<server id> (default: the terminal's own)")
+    p.add_argument("--articles", metavar="FILE.jsonl", help="write every digest the workspace sees, one JSON per line")
+    p.add_argument("--opml", metavar="FILE.opml", help="write the feeds its channels subscribe to")
+    p.set_defaults(run=_cmd_export)
 
     p = sub.add_parser("config", help="the effective settings (secrets masked) and where each came from")
     p.add_argument("--json", action="store_true", help="print them as JSON")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -54,3 +55,19 @@ def read_opml(path: Path, max_bytes: int) -> list[OpmlFeed]:
     except PermissionError:
         raise SourceError(f"cannot read {label}: permission denied") from None
     return parse_opml(data, label)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def write_opml(feeds: list[OpmlFeed], title: str) -> bytes:
+    """An OPML 2.0 document listing `feeds` (what `parse_opml` and feed readers read back). A feed's
+    title came from outside: characters XML cannot hold are dropped rather than failing the export."""
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = _NOT_XML.sub("", title)
+    body = etree.SubElement(root, "body")
+    for feed in feeds:
+        outline = etree.SubElement(body, "outline", type="rss", xmlUrl=_NOT_XML.sub("", feed.url))
+        outline.set("text", _NOT_XML.sub("", feed.title or feed.url))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

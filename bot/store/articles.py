@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
@@ -310,3 +311,18 @@ def quote_candidates(store: Store, groups: list[list[str]], phrase: bool = False
         speaker=Speaker(name=q.speaker_name, role=q.speaker_role, org=q.speaker_org,
                         kind=q.speaker_kind or "person") if q.speaker_name else None,
         article=_summary(a)) for q, a in found]
+
+
+def tenant_digest_bodies(store: Store, *, tenant: str, batch: int = 200) -> Iterator[str]:
+    """The stored digests (as their JSON) of every article `tenant` may see, oldest first, read in
+    batches so that exporting a large workspace holds one batch in memory at a time."""
+    last = ""
+    while True:
+        with store.session() as s:
+            rows = s.execute(select(ArticleRow.id, DigestRow.body).join(DigestRow, DigestRow.article_id == ArticleRow.id)
+                             .where(_visible(tenant), ArticleRow.id > last).order_by(ArticleRow.id).limit(batch)).all()
+        if not rows:
+            return
+        for _, body in rows:
+            yield body
+        last = rows[-1][0]

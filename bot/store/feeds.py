@@ -314,3 +314,13 @@ def article_for_url(store: Store, canonical: str) -> str | None:
     """The id of the stored article at this canonical URL."""
     with store.session() as s:
         return s.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == canonical))
+
+
+def tenant_subscriptions(store: Store, tenant: str) -> list[tuple[ChannelRef, str, str | None]]:
+    """(channel, feed URL, feed title) of every subscription of the workspace's channels."""
+    with store.session() as s:
+        rows = s.execute(select(ChannelRow, SubscriptionRow.feed_url, FeedRow.title)
+                         .join(SubscriptionRow, SubscriptionRow.channel_id == ChannelRow.id)
+                         .outerjoin(FeedRow, FeedRow.url == SubscriptionRow.feed_url)
+                         .where(ChannelRow.tenant == tenant).order_by(ChannelRow.id, SubscriptionRow.id)).all()
+        return [(channel_of(row), url, title) for row, url, title in rows]
