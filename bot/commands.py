@@ -484,6 +484,9 @@ def permitted(name: str, args: str, caller: Caller) -> Reply | None:
     """None when `caller` may run `name args`; otherwise the private "ask an admin" answer."""
     command = COMMANDS.get(name)
     if command is not None and command.changes(args) and not caller.can_manage:
+        # Once per refusal, for the operator who is asked why a member "could not change anything".
+        log.info("%s refused to user %s: changing the channel needs an admin", name, caller.user_id or "?",
+                 extra={"command": name.lstrip("/"), "outcome": "refused"})
         return not_allowed()
     return None
 
