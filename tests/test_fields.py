@@ -78,6 +78,19 @@ def test_over_long_names_are_cut_and_nul_never_reaches_the_database(store, diges
     assert article_store.get_digest(store, saved.article_id).article.author == LONG_AUTHOR  # the digest itself is kept whole
 
 
+def test_a_quote_with_a_word_too_long_for_a_search_term_is_stored_and_found_by_its_other_words(store, digest_factory):
+    # PostgreSQL refuses a tsvector lexeme over 2047 bytes: a normal word beside a ~2,040-byte one
+    # made a neighbouring-word pair over it (migration 0009 leaves such pairs out).
+    giant = "z" * 2040
+    digest = digest_factory([(f"the harbour {giant} reopens on monday", "Ana Silva")], title="Giant word")
+    saved = article_store.save_digest(store, digest, tenant=TERMINAL_TENANT)
+    assert saved.article_id
+    [found] = article_store.quote_candidates(store, [["harbour"]], tenant=TERMINAL_TENANT)
+    assert found.text.startswith("the harbour zzz") and found.speaker.name == "Ana Silva"
+    [phrase] = article_store.quote_candidates(store, [["reopens", "on", "monday"]], phrase=True, tenant=TERMINAL_TENANT)
+    assert phrase.text == found.text
+
+
 def test_a_url_or_cron_too_long_for_its_column_is_refused_with_a_clear_message(store, digest_factory):
     long_url = "https://news.example/" + "a" * 2100
     with pytest.raises(BadInput, match="article's address is 2,121 characters long; the limit is 2,048"):
