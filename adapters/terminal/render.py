@@ -84,9 +84,11 @@ def block_lines(block: views.Block, kind: views.ViewKind = "answer", in_panel: b
             lines.append(Text(f"  {views.QUOTED}: " + "; ".join(block.quoted), style="dim"))
         return lines
     if isinstance(block, views.Links):
-        links = [Text.assemble(("  • " if block.title else "→ ", "dim"), link.label,
-                               (f" <{link.url}>" if link.url else "", "blue")) for link in block.links]
-        return [Text(block.title, style="bold cyan"), *links] if block.title else links
+        if block.title:  # a titled list ("+2 similar:"), one link a line
+            return [Text(f"{block.title}:", style="bold cyan"),
+                    *[Text(f"  • {link.label}" + (f" — {link.url}" if link.url else "")) for link in block.links]]
+        return [Text.assemble(("→ ", "dim"), link.label, (f" <{link.url}>" if link.url else "", "blue"))
+                for link in block.links]
     if isinstance(block, views.Divider):
         return [Rule(style="dim")]
     raise TypeError(f"no terminal layout for {type(block).__name__}")
