@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pydantic import BaseModel, ConfigDict
 
 from digests.errors import ArticleError, ModelError
-from digests.models import Digest, Quote, Speaker, confidence_band
+from digests.models import Digest, confidence_band
 
 from .app import Newsdigest
 from .errors import BotStopping, DigestBusy, SourceError
@@ -31,6 +31,8 @@ from .store import ArticleSummary, StoreError
 from .store import articles as article_store
 from .store import channels as channel_store
 from .store.channels import ChannelRef
+from .views import (ACTIONS, ALLEGATION, NO_POSITION, QUOTED, QUOTED_SPEAKERS, STILL_OPEN, UNTITLED, article_line,
+                    speaker_text)
 from .whosaid import MAX_FRAGMENT, Match, who_said as find_who_said
 
 log = logging.getLogger(__name__)
@@ -63,18 +65,6 @@ class Command:
     help: str
     run: Callable[[Newsdigest, str, ChannelRef, Caller], Reply]
     changes: Callable[[str], bool] = _never  # whether these arguments change the channel
-
-
-def speaker_text(speaker: Speaker | None) -> str:
-    """ "Christopher Nulty, spokesperson, Anthropic", or "unattributed"."""
-    if speaker is None:
-        return "unattributed"
-    details = [part for part in (speaker.role, speaker.org) if part and part != speaker.name]
-    return ", ".join([speaker.name, *details])
-
-
-def article_line(article: ArticleSummary) -> str:
-    return " · ".join(x for x in (article.title or "Untitled article", article.published, article.source) if x)
 
 
 def tenant_of(app: Newsdigest, channel: ChannelRef) -> str:
@@ -149,18 +139,20 @@ def dispute(app: Newsdigest, article: str | None, channel: ChannelRef) -> Reply:
 
 
 def dispute_reply(digest: Digest, summary: ArticleSummary) -> Reply:
+    """The /dispute answer, in the words of a digest's dispute (bot.views): the allegation, what was
+    done, each party with its position and who of it is quoted, what is still open."""
     d = digest.dispute
     assert d is not None
-    sections = [Section(title=d.headline, text=d.allegation and f"Allegation: {d.allegation}")]
+    sections = [Section(title=d.headline, text=d.allegation and f"{ALLEGATION}: {d.allegation}")]
     if d.actions:
-        sections.append(Section(title="What was done", text="\n".join(f"• {a}" for a in d.actions)))
+        sections.append(Section(title=ACTIONS, text="\n".join(f"• {a}" for a in d.actions)))
     for party in d.parties:
         speakers = sorted({speaker_text(q.speaker) for q in party.quotes if q.speaker})
-        fields = [ReplyField(name="Quoted", value="; ".join(speakers[:3]), inline=False)] if speakers else []
+        fields = [ReplyField(name=QUOTED, value="; ".join(speakers[:QUOTED_SPEAKERS]), inline=False)] if speakers else []
         sections.append(Section(title=party.name, quote=party.position,
-                                text=None if party.position else "No stated position in the article.", fields=fields))
+                                text=None if party.position else NO_POSITION, fields=fields))
     if d.open_questions:
-        sections.append(Section(title="Still open", text="\n".join(f"• {q}" for q in d.open_questions)))
+        sections.append(Section(title=STILL_OPEN, text="\n".join(f"• {q}" for q in d.open_questions)))
     sections.append(Section(fields=[ReplyField(name="Article", value=article_line(summary)),
                                     ReplyField(name="Id", value=summary.id)]))
     return Reply(title=d.headline, summary=f"{d.headline}. {d.allegation or ''}".strip(), sections=sections,
@@ -230,10 +222,10 @@ def _preview(app: Newsdigest, channel_id: int, now: datetime) -> Reply:
         if item.similar:
             fields.append(ReplyField(name=f"+{len(item.similar)} similar", inline=False, value="; ".join(
                 digests[a].article.title or digests[a].article.url or "untitled" for a in item.similar)))
-        sections.append(Section(title=d.article.title or "Untitled article", text=" ".join(d.tldr),
+        sections.append(Section(title=d.article.title or UNTITLED, text=" ".join(d.tldr),
                                 quote=said.text if said else None, fields=fields))
     if plan.waiting:
-        titles = [digests[a].article.title or "Untitled article" for a in plan.waiting[:PREVIEW_WAITING]]
+        titles = [digests[a].article.title or UNTITLED for a in plan.waiting[:PREVIEW_WAITING]]
         more = f"\n…and {len(plan.waiting) - PREVIEW_WAITING} more" if len(plan.waiting) > PREVIEW_WAITING else ""
         sections.append(Section(title=f"Waiting for the next digest ({len(plan.waiting)})",
                                 text="\n".join(f"• {t}" for t in titles) + more))
@@ -285,26 +277,10 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
     return digest_reply(stored, summary)
 
 
-def _quote_line(q: Quote) -> str:
-    note = " (low confidence)" if q.confidence_band == "low" else ""
-    return f"“{q.text}” — {speaker_text(q.speaker)}{note}"
-
-
 def digest_reply(d: Digest, summary: ArticleSummary) -> Reply:
-    a = d.article
-    sections = [Section(title="TL;DR", text=" ".join(d.tldr))]
-    quotes = [q for q in d.quotes if q.speaker is not None]
-    if quotes:
-        sections.append(Section(title="Key quotes", text="\n".join(_quote_line(q) for q in quotes)))
-    if d.implications:
-        sections.append(Section(title="Implications", text="\n".join(
-            f"• {i.label}: {i.text}" if i.label else f"• {i.text}" for i in d.implications)))
-    if d.dispute:
-        sections.append(Section(title="Dispute", text=f"{d.dispute.headline}. {d.dispute.allegation or ''}".strip()))
-    sections.append(Section(fields=[ReplyField(name="Article", value=article_line(summary)),
-                                    ReplyField(name="Id", value=summary.id)]))
-    return Reply(title=a.title or "Untitled article", summary=" ".join(d.tldr), sections=sections,
-                 links=_unique_links([summary]), digest=d)
+    """A digest answer: every platform lays it out from `digest` (bot.views.digest_view), so the reply
+    carries no sections of its own."""
+    return Reply(title=d.article.title or UNTITLED, summary=" ".join(d.tldr), links=_unique_links([summary]), digest=d)
 
 
 # /newsdigest: a channel's feeds and schedule

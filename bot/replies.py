@@ -1,8 +1,8 @@
 """Platform-neutral replies: what a command answers, before any platform renders it.
 
-Adapters turn a `Reply` into Block Kit, an embed or terminal text; nothing here knows which. Text
-fields hold the article's words as they are: escaping is the renderer's job, since each platform
-escapes differently.
+`bot.views.reply_view` lays a `Reply` out as typed blocks, and each adapter translates those into
+Block Kit, embeds or terminal text; nothing here knows which. Text fields hold the article's words as
+they are: escaping is the renderer's job, since each platform escapes differently.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class Reply(_Model):
     sections: list[Section] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     visibility: Visibility = "channel"
-    digest: Digest | None = Field(default=None, description="The whole digest, for platforms that lay one out")
+    digest: Digest | None = Field(default=None, description=(
+        "The whole digest: a reply that carries one is laid out as that digest (bot.views.digest_view)"))
 
 
 def usage(title: str, text: str) -> Reply:

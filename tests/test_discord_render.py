@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from adapters.discord import render
-from bot.commands import digest_reply, dispute_reply, speaker_text
+from bot.commands import digest_reply, dispute_reply
 from bot.config import Settings
 from bot.platforms import DigestPost
 from bot.replies import Link, Reply, ReplyField, Section
 from bot.service import DigestService
 from bot.store import ArticleSummary
+from bot.views import speaker_text
 from conftest import make_digest
 from digests.models import Speaker, Truncation
 from discord_server import message_problems
@@ -154,16 +155,29 @@ def test_seed_digest_layout(seed_digest):
     assert first.title == seed_digest.article.title
     assert first.description.startswith("**TL;DR**\n")
     assert words(render.escape(seed_digest.tldr[0])) in words(first.description)
-    said = {f.name: f.value for f in first.fields}
-    assert "Christopher Nulty, spokesperson, Anthropic" in said
+    assert first.description.endswith(f"**Key quotes ({len(seed_digest.quotes)})**")
+    said = [f.name for f in first.fields]
+    assert said[0] == "Christopher Nulty, spokesperson, Anthropic"
     assert "Jared Kaplan, Chief Science Officer, Anthropic" in said
-    assert "2025-08-03 · 622 words" in first.footer.text
+    # a less sure attribution says so, in the one wording every platform uses
+    assert "Anthropic, commercial terms · likely" in said
+    assert len(said) == len(seed_digest.quotes)
+    assert first.footer.text == "2025-08-03 · anthropic-cuts-openai-claude-access.txt · 622 words"  # the one meta line
     dispute = [e for e in embeds if (e.title or "").startswith("Dispute: ")]
     assert len(dispute) == 1
     assert [f.name for f in dispute[0].fields] == ["Anthropic", "OpenAI"]
+    assert "**What was done**\n• Anthropic" in dispute[0].description  # not "Action:"
+    openai = dispute[0].fields[1].value
+    assert openai.startswith("“It's industry standard") and openai.endswith("\nQuoted: Hannah Wong, Chief Communications Officer, OpenAI")
     messages = render.pack(embeds)
     assert len(messages) == 1
     assert_within_limits(messages)
+
+
+def test_an_unattributed_quote_is_shown_labelled():
+    digest = make_digest([("we will keep the ferry running", Speaker(name="Ola Berg")), ("a stopgap", None)], title="Ferry")
+    names = [f.name for e in render.digest_embeds(digest) for f in e.fields]
+    assert names == ["Ola Berg", "unattributed"]
 
 
 def test_huge_digest_is_split_within_every_limit_and_nothing_is_lost():

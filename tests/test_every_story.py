@@ -165,8 +165,8 @@ def test_similar_stories_appear_in_every_platforms_rendering(digest_factory):
     assert "+1 similar: <https://other.example/ferries|Ferries back &lt;!here&gt;>" in blocks
     assert "3 more stories wait for the next digest" in blocks and "1 story was left out" in blocks
     [discord] = discord_messages(post)
-    field = next(f for e in discord.embeds for f in e.fields if f.name == "+1 similar")
-    assert field.value.endswith("](https://other.example/ferries)")
+    # under the story's TL;DR, as on Slack: "+1 similar" and the link
+    assert "\n**+1 similar**\n[Ferries back <!here>](https://other.example/ferries)" in discord.embeds[0].description
     assert "3 more stories wait" in discord.content
 
     from rich.console import Console

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -155,10 +156,12 @@ async def test_digest_of_the_latest_article_is_posted_in_the_channel(bot, slack)
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == TITLE
     text = body_text(message)
     assert "*TL;DR*\n" in text
-    assert "— *Christopher Nulty*, spokesperson, Anthropic" in text
-    assert "— *Hannah Wong*, Chief Communications Officer, OpenAI" in text
-    assert "*Implications*" in text and "*Dispute: " in text
+    assert "— *Christopher Nulty, spokesperson, Anthropic*" in text  # the one speaker line
+    assert "— *Hannah Wong, Chief Communications Officer, OpenAI*" in text
+    assert "— *Anthropic, commercial terms* · _likely_" in text  # a less sure attribution says so
+    assert "*Implications*" in text and "*Dispute: " in text and "*What was done*" in text
     assert "*Anthropic*\n>“" in text  # a party and its position in its own words
+    assert "Quoted: Hannah Wong, Chief Communications Officer, OpenAI" in text
 
 
 async def test_dispute_command(bot, slack):
@@ -217,7 +220,7 @@ async def test_a_huge_digest_is_cut_and_continues_in_a_thread(bot, slack, newsdi
     for message in [first, *rest]:
         assert_within_slack_limits(message)
     assert first["blocks"][-1]["elements"][0]["text"].endswith("more quotes (continued in the thread)")
-    seen = [t[2:6] for p in [first, *rest] for t in texts(p["blocks"]) if t.startswith(">“Q")]
+    seen = [m.group(1) for p in [first, *rest] for t in texts(p["blocks"]) for m in re.finditer(r"(?m)^>“(Q\d{3})", t)]
     assert seen == [f"Q{i:03d}" for i in range(90)]
     assert slack.responses() == []  # posted with the bot token, not through response_url
 

@@ -38,21 +38,22 @@ def test_a_digest_is_one_native_looking_message():
     assert_within_slack_limits(message)
     blocks = message["blocks"]
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Anthropic Cuts OpenAI Out of Access to Claude", "emoji": False}}
-    assert "2025-03-14 · Test Wire · A. Writer" in blocks[1]["elements"][0]["text"]
+    assert blocks[1]["elements"][0]["text"] == "2025-03-14 · Test Wire · by A. Writer · 56 words"  # the one meta line
     assert blocks[2]["text"]["text"].startswith("*TL;DR*\n")
     button = blocks[3]["elements"][0]
     assert button["type"] == "button" and button["text"]["text"] == "Read the article"
     assert button["url"] == "https://example.com/story?a=1&b=2"  # a URL, not mrkdwn: left as it is
     body = "\n".join(texts(message))
-    # quotes with the speaker's name, role and organisation; the unattributed one is left out
-    assert ">“Claude Code has become the go to choice for coders”\n— *Christopher Nulty*, spokesperson, Anthropic" in body
-    assert "— *Hannah Wong*, Chief Communications Officer, OpenAI" in body
-    assert "an odd phrase" not in body
-    assert "*Key quotes* (2)" in body
+    # every quote with its speaker line (name, role, organisation); the unattributed one labelled so
+    assert "*Key quotes (3)*\n>“Claude Code has become the go to choice for coders”\n— *Christopher Nulty, spokesperson, Anthropic*" in body
+    assert "— *Hannah Wong, Chief Communications Officer, OpenAI*" in body
+    assert ">“an odd phrase”\n— _unattributed_" in body
     assert "*Implications*\n• Protecting IP matters more than ever." in body
-    # the dispute, with each party's position
+    # the dispute, with each party's position and who of it is quoted
     assert "*Dispute: A test dispute*\n*Allegation:* One side accuses the other." in body
+    assert "*What was done*\n• A complaint was filed." in body
     assert "*Christopher Nulty*\n>“Claude Code has become the go to choice for coders”" in body
+    assert "Quoted: Christopher Nulty, spokesperson, Anthropic" in body
     assert "*Hannah Wong*\n>“It is industry standard to evaluate other AI systems”" in body
     assert "*Still open*\n• Who is right?" in body
     # the notification text: the title and the TL;DR, no markup
@@ -126,13 +127,13 @@ def test_a_long_digest_is_cut_cleanly_and_continues_in_the_thread():
     assert first["blocks"][3]["type"] == "actions"  # the button to the article stays in the first message
     note = first["blocks"][-1]
     assert note["type"] == "context"
-    shown = sum(t.count("Q") for t in texts(first["blocks"]) if t.startswith(">“Q"))
+    shown = sum(t.count(">“Q") for t in texts(first["blocks"]))
     match = re.fullmatch(r"…and (\d+) more quotes, 60 more implications and 5 more parts of the dispute "
                          r"\(continued in the thread\)", note["elements"][0]["text"])
     assert match, note
     assert int(match.group(1)) == 120 - shown
     # every quote once, in order, across the first message and the thread
-    seen = [m.group(1) for msg in messages for t in texts(msg["blocks"]) for m in [re.match(r">“(Q\d{3})", t)] if m]
+    seen = [m.group(1) for msg in messages for t in texts(msg["blocks"]) for m in re.finditer(r"(?m)^>“(Q\d{3})[^\n]*\n— \*Speaker", t)]
     assert seen == [f"Q{i:03d}" for i in range(120)]
     implications = [t for msg in messages for t in texts(msg["blocks"]) if "Implication" in t]
     assert sum(t.count("• *") + t.count("• Implication") for t in implications) == 60
@@ -154,8 +155,8 @@ def test_one_enormous_quote_is_clipped_with_its_speaker_kept():
     digest = make_digest([("z" * 10_000, NULTY)], title="Big")
     [message] = payloads(render.digest_messages(digest))
     assert_within_slack_limits(message)
-    quote = next(t for t in texts(message["blocks"]) if t.startswith(">“"))
-    assert quote.endswith("— *Christopher Nulty*, spokesperson, Anthropic")
+    quote = next(t for t in texts(message["blocks"]) if ">“" in t)
+    assert quote.endswith("— *Christopher Nulty, spokesperson, Anthropic*")
     assert "z…”" in quote
 
 

@@ -1,4 +1,5 @@
 """Replies and digests as Discord embeds, within Discord's limits. Pure functions: nothing here sends.
+What is shown, in which words and order, is `bot.views`'s: this module translates its blocks.
 
 Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits):
 title 256 characters, description 4,096, 25 fields of name 256 and value 1,024, footer 2,048, author
@@ -24,10 +25,10 @@ import discord
 from discord import app_commands
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.commands import article_line, speaker_text
+from bot import views
 from bot.platforms import DigestPost
 from bot.replies import Reply, ReplyKind
-from digests.models import Digest, Quote
+from digests.models import Digest
 
 if TYPE_CHECKING:
     from bot.store import ArticleSummary
@@ -183,82 +184,129 @@ class _Builder:
             embed.set_footer(text=text)
 
 
-# Replies and digests
-
-def reply_embeds(reply: Reply) -> list[discord.Embed]:
-    """A command's reply. A digest answer (`reply.digest`) is laid out as a whole digest."""
-    if reply.digest is not None and reply.kind == "answer":
-        return digest_embeds(reply.digest)
-    builder = _Builder(COLOURS[reply.kind])
-    links = [link for link in reply.links if valid_url(link.url)]
-    builder.new(title=escape(reply.title), url=links[0].url if links else None)
-    shown = False
-    for section in reply.sections:
-        parts = []
-        if section.title:
-            parts.append(f"**{escape(section.title)}**")
-        if section.quote:
-            parts.append(_blockquote(escape(section.quote)))
-        if section.text:
-            parts.append(escape(section.text))
-        if parts:
-            builder.text("\n".join(parts))
-            shown = True
-        for f in section.fields:
-            if f.value.strip():
-                builder.field(escape(f.name), escape(f.value), f.inline)
-                shown = True
-    if not shown:
-        builder.text(escape(reply.summary))
-    if len(links) > 1:
-        builder.field("Links", "\n".join(_link(link.label, link.url) for link in links), inline=False)
-    return builder.embeds
-
+# Views: bot.views's blocks as embeds. Running text of a part is joined into one description block;
+# a quote with a speaker, a dispute party and named values become fields; a divider starts a new
+# embed, and a heading that opens an empty embed becomes its title.
 
 def _link(label: str, url: str) -> str:
     text = escape(label).replace("[", "(").replace("]", ")") or url
     return f"[{shorten(text, 200)}]({url})"
 
 
-def _quote_value(q: Quote) -> str:
-    return f"“{escape(q.text)}”"
+def _links_text(links: Iterable[views.Link]) -> str:
+    return "\n".join(_link(link.label, url) if (url := valid_url(link.url)) else escape(link.label) for link in links)
 
 
-def digest_embeds(digest: Digest, colour: int = COLOURS["answer"]) -> list[discord.Embed]:
-    """A whole digest: title (linked to the article), TL;DR, key quotes with their speakers,
-    implications, and the dispute when the article reports one."""
-    a = digest.article
-    builder = _Builder(colour)
-    builder.new(title=escape(a.title or "Untitled article"), url=a.url)
-    meta = " · ".join(x for x in (a.source, a.author and f"by {a.author}", a.published, f"{a.word_count:,} words") if x)
-    builder.footer(meta)
-    for note in a.notes:
-        builder.text(f"*{escape(note)}*")
-    builder.text("**TL;DR**\n" + escape(" ".join(digest.tldr)))
-    quotes = [q for q in digest.quotes if q.speaker is not None]
-    if quotes:
-        builder.text("**Key quotes**")
-        for q in quotes:
-            who = speaker_text(q.speaker) + (" (low confidence)" if q.confidence_band == "low" else "")
-            builder.field(escape(who), _quote_value(q), inline=False)
-    if digest.implications:
-        builder.text("**Implications**\n" + "\n".join(
-            f"• **{escape(i.label)}**: {escape(i.text)}" if i.label else f"• {escape(i.text)}" for i in digest.implications))
-    d = digest.dispute
-    if d is not None:
-        builder.new(title=escape(f"Dispute: {d.headline}"))
-        parts = []
-        if d.allegation:
-            parts.append(f"**Allegation**: {escape(d.allegation)}")
-        if d.actions:
-            parts.append("**What was done**\n" + "\n".join(f"• {escape(x)}" for x in d.actions))
-        if d.open_questions:
-            parts.append("**Still open**\n" + "\n".join(f"• {escape(x)}" for x in d.open_questions))
-        builder.text("\n\n".join(parts) or escape(d.headline))
-        for party in d.parties:
-            builder.field(escape(party.name), f"“{escape(party.position)}”" if party.position
-                          else "No stated position in the article.", inline=False)
-    return builder.embeds
+def quote_name(quote: views.Quote) -> str:
+    """A quote's field name: "Christopher Nulty, spokesperson, Anthropic · likely", or "unattributed"."""
+    return escape(quote.speaker or "") + (f" · {escape(quote.label)}" if quote.label else "")
+
+
+def _item_line(item: views.Item) -> str:
+    return f"• **{escape(item.label)}**: {escape(item.text)}" if item.label else f"• {escape(item.text)}"
+
+
+@dataclass
+class _ViewBuilder:
+    builder: _Builder
+    linked: str | None = None  # the URL the current embed's title links to
+    fresh: bool = False  # a divider asked for a new embed, not made yet
+    running: list[str] = field(default_factory=list)
+
+    def flush(self) -> None:
+        if self.running:
+            if self.fresh:
+                self.builder.new()
+                self.fresh = False
+            self.builder.text("\n".join(self.running))
+            self.running.clear()
+
+    def new(self, title: str, url: str | None = None) -> None:
+        self.flush()
+        self.builder.new(title=escape(title), url=url)
+        self.linked, self.fresh = valid_url(url), False
+
+    def add_field(self, name: str, value: str, inline: bool = True) -> None:
+        self.flush()
+        if self.fresh:
+            self.builder.new()
+            self.fresh = False
+        self.builder.field(name, value, inline)
+
+    def block(self, block: views.Block) -> None:
+        if isinstance(block, views.Heading):
+            current = self.builder.embeds[-1] if self.builder.embeds else None
+            if block.level in {"title", "article"}:
+                self.new(block.text, block.url)
+            elif self.fresh or current is None:  # the heading of a new embed: its title ("Dispute: …")
+                self.new(block.text, block.url)
+            else:
+                self.running.append(f"**{escape(block.text)}**")
+        elif isinstance(block, views.Meta):
+            self.flush()
+            self.builder.footer(" · ".join(block.items))
+        elif isinstance(block, views.Note):
+            self.running.append(f"*{escape(block.text)}*")
+        elif isinstance(block, views.More):
+            self.running.append(escape(block.text))
+        elif isinstance(block, views.Paragraph):
+            self.running.append((f"**{escape(block.label)}**: " if block.label else "") + escape(block.text))
+        elif isinstance(block, views.Quote):
+            if block.speaker is None:
+                self.running.append(_blockquote(escape(block.text)))
+            else:
+                self.add_field(quote_name(block), views.in_quote_marks(escape(block.text)), inline=False)
+        elif isinstance(block, views.Bullets):
+            self.running.append("\n".join(_item_line(item) for item in block.items))
+        elif isinstance(block, views.Fields):
+            for f in block.fields:
+                if f.value.strip():
+                    self.add_field(escape(f.name), escape(f.value), f.inline)
+        elif isinstance(block, views.DisputeParty):
+            value = views.in_quote_marks(escape(block.position)) if block.position else escape(views.NO_POSITION)
+            if block.quoted:
+                value += f"\n{views.QUOTED}: " + "; ".join(escape(s) for s in block.quoted)
+            self.add_field(escape(block.name), value, inline=False)
+        elif isinstance(block, views.Links):
+            if block.title:  # a titled list ("+2 similar") reads on with the text around it
+                self.running.append(f"**{escape(block.title)}**\n" + _links_text(block.links))
+                return
+            links = [link for link in block.links if valid_url(link.url)]
+            if links and not (len(links) == 1 and links[0].url == self.linked):  # not just where the title leads
+                self.add_field("Links", _links_text(links), inline=False)
+        elif isinstance(block, views.Divider):
+            self.flush()
+            self.fresh = True
+        else:
+            raise TypeError(f"no Discord layout for {type(block).__name__}")
+
+
+COLOURS_OF_VIEWS: dict[views.ViewKind, int] = {**COLOURS, "notice": COLOURS["answer"], "post": COLOURS["answer"]}
+
+
+def view_embeds(view: views.View) -> list[discord.Embed]:
+    """A view's blocks as embeds (a post's title is not among them: it is its first message's text)."""
+    out = _ViewBuilder(_Builder(COLOURS_OF_VIEWS[view.kind]))
+    for part in view.parts:
+        for block in part.blocks:
+            if view.kind == "post" and isinstance(block, views.Heading) and block.level == "title":
+                continue
+            if view.kind == "post" and part.kind == "note":
+                continue
+            out.block(block)
+        out.flush()
+    return out.builder.embeds
+
+
+def reply_embeds(reply: Reply) -> list[discord.Embed]:
+    """A command's reply (bot.views.reply_view). A digest answer is laid out as a whole digest."""
+    return view_embeds(views.reply_view(reply))
+
+
+def digest_embeds(digest: Digest) -> list[discord.Embed]:
+    """A whole digest (bot.views.digest_view): title (linked to the article), TL;DR, key quotes with
+    their speakers, implications, and the dispute when the article reports one."""
+    return view_embeds(views.digest_view(digest))
 
 
 # Messages
@@ -294,28 +342,19 @@ def reply_messages(reply: Reply) -> list[Message]:
 
 
 def post_messages(post: DigestPost) -> list[Message]:
-    """A scheduled post: its title (and closing note: how many stories wait) as the first message's
-    text, then each digest's embeds, a "+N similar" field with their links on the story's first embed."""
-    embeds = []
-    for d in post.digests:
-        parts = digest_embeds(d)
-        similar = post.similar_to(d)
-        if similar:
-            lines = [_link(s.title or s.source or "Untitled article", url) if (url := valid_url(s.url))
-                     else escape(s.title or "Untitled article") for s in similar]
-            value = shorten("\n".join(lines), FIELD_VALUE)
-            room = len(parts[0].fields) < FIELDS and len(parts[0]) + len(value) + 20 <= MESSAGE_EMBED_CHARS
-            target = parts[0] if room else discord.Embed(colour=parts[0].colour)
-            target.add_field(name=f"+{len(similar)} similar", value=value, inline=False)
-            if not room:
-                parts.append(target)
-        embeds += parts
-    content = escape(post.title) + (f"\n{escape(post.note)}" if post.note else "")
-    return pack(embeds, content=shorten(content, CONTENT) or None)
+    """A scheduled post (bot.views.post_view): its title and closing lines (how many stories wait,
+    how many were left out) as the first message's text, then each digest's embeds."""
+    view = views.post_view(post)
+    closing = [b.text for p in view.parts if p.kind == "note" for b in p.blocks if isinstance(b, (views.More, views.Note))]
+    content = "\n".join(escape(line) for line in [post.title, *closing])
+    return pack(view_embeds(view), content=shorten(content, CONTENT) or None)
 
 
 def notice_message(text: str) -> Message:
-    return Message(content=shorten(escape(text), CONTENT), embeds=[])
+    """A notice (bot.views.notice_view) as a plain message: its text, no embed."""
+    view = views.notice_view(text)
+    body = "\n\n".join(b.text for b in view.blocks if isinstance(b, views.Paragraph))
+    return Message(content=shorten(escape(body), CONTENT), embeds=[])
 
 
 def nonce(idempotency_key: str, index: int = 0) -> str:
@@ -328,6 +367,6 @@ def article_choices(articles: Sequence[ArticleSummary]) -> list[app_commands.Cho
     """Autocomplete choices: a readable line (title · date · source) whose value is the article id."""
     choices = []
     for a in articles[:CHOICES]:
-        name = shorten(plain(article_line(a)), CHOICE_NAME) or a.id
+        name = shorten(plain(views.article_line(a)), CHOICE_NAME) or a.id
         choices.append(app_commands.Choice(name=name, value=a.id[:CHOICE_VALUE]))
     return choices

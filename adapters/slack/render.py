@@ -1,8 +1,10 @@
 """Replies and digests as Slack messages: Block Kit blocks plus a plain `text` for notifications.
 
-Pure functions, no Slack client: a `Reply` (or a whole `Digest`, or a scheduled `DigestPost`) in, a
-list of `Message`s out. The first message is what the channel sees; when a digest is too long for one
-message, it ends cleanly with "…and N more" and the later messages are meant for its thread.
+Pure functions, no Slack client: a `Reply` (or a whole `Digest`, a scheduled `DigestPost`, a notice)
+in, a list of `Message`s out. What is shown, in which words and order, is `bot.views`'s: this module
+only translates its blocks to Block Kit. The first message is what the channel sees; when a digest is
+too long for one message, it ends cleanly with "…and N more" and the later messages are meant for its
+thread.
 
 Slack's limits are kept here, counted the way Slack counts (UTF-16 code units, which is never fewer
 than Python's characters): at most 50 blocks a message, 3,000 characters in a section's text, 2,000
@@ -24,9 +26,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.platforms import DigestPost, SimilarStory
-from bot.replies import Reply, Section
-from digests.models import Digest, Quote, Speaker
+from bot import views
+from bot.platforms import DigestPost
+from bot.replies import Reply
+from digests.models import Digest
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -155,15 +158,12 @@ def fallback(*parts: str | None) -> str:
     return clip(escape(" — ".join(p.strip() for p in parts if p and p.strip())), MAX_FALLBACK_TEXT)
 
 
-# Digests -------------------------------------------------------------------------------------------
 
-def speaker_mrkdwn(speaker: Speaker | None) -> str:
-    """ "*Christopher Nulty*, spokesperson, Anthropic" (escaped), or "_unattributed_"."""
-    if speaker is None:
-        return "_unattributed_"
-    details = [p for p in (speaker.role, speaker.org) if p and p != speaker.name]
-    return ", ".join([f"*{escape(speaker.name.strip())}*", *(escape(d) for d in details)])
-
+# Views -------------------------------------------------------------------------------------------
+#
+# A view (bot.views) becomes Block Kit block by block. Running text (headings, paragraphs, quotes,
+# bullets) is joined into as few sections as fit, so that a part takes few of a message's 50 blocks;
+# each part becomes one or more `Unit`s, which `paginate` never splits.
 
 @dataclass(frozen=True)
 class Unit:
@@ -178,87 +178,146 @@ class Unit:
 _NOUNS = {"article": ("article", "articles"), "quote": ("quote", "quotes"),
           "implication": ("implication", "implications"), "dispute": ("part of the dispute", "parts of the dispute"),
           "item": ("item", "items")}
+_KIND_MARK = {"not_found": ":mag: ", "usage": ":information_source: ", "error": ":warning: "}
+ARTICLE_HAS_REST = "(too long for one message: the article has the rest)"
 
 
-def _items_to_sections(title: str, items: Sequence[str], kind: str) -> list[Unit]:
-    """Bullet lines (escaped) under a bold title, packed into as few sections as the limit allows;
-    each section is its own unit so a long list can continue in the thread."""
+def attribution_mrkdwn(quote: views.Quote) -> str:
+    """ "— *Christopher Nulty, spokesperson, Anthropic* · _likely_" (escaped), "— _unattributed_", or
+    nothing for a quote shown without a speaker."""
+    if quote.speaker is None:
+        return ""
+    who = f"*{escape(quote.speaker)}*" if quote.attributed else f"_{escape(quote.speaker)}_"
+    return f"— {who}" + (f" · _{escape(quote.label)}_" if quote.label else "")
+
+
+def _quote_text(q: views.Quote) -> str:
+    attribution = attribution_mrkdwn(q)
+    # Room for the words: the section limit less the attribution, the marks and a newline.
+    room = MAX_SECTION_TEXT - slack_len(attribution) - 8 if attribution else MAX_SECTION_TEXT - 400
+    quoted = quote_lines(views.in_quote_marks(clip(escape(q.text), max(room, 200))))
+    return clip(quoted + ("\n" + attribution if attribution else ""), MAX_SECTION_TEXT)
+
+
+def _item_line(item: views.Item) -> str:
+    text = f"*{escape(item.label)}:* {escape(item.text)}" if item.label else escape(item.text)
+    return "• " + clip(text, MAX_SECTION_TEXT - 200)
+
+
+def _links_line(links: views.Links) -> str:
+    """A titled list of links on one line: "+2 similar: <url|title> · title"."""
+    shown = []
+    for link in links.links:
+        label = clip(escape(link.label), 200).replace("|", "∣")
+        shown.append(f"<{link.url}|{label}>" if is_linkable(link.url) else label)
+    return clip(f"{escape(links.title or '')}: " + " · ".join(shown), MAX_SECTION_TEXT)
+
+
+# What one view block becomes: ("text", mrkdwn) joins the running text next to it; ("bullets",
+# lines) too, and may continue in further units; ("fields", …) goes into the section of the text
+# before it; ("block", …) stands alone.
+Piece = tuple[str, Any]
+
+
+def _pieces(block: views.Block, kind: str) -> list[Piece]:
+    if isinstance(block, views.Heading):
+        if block.level == "article" or (block.level == "title" and kind in {"answer", "post"}):
+            return [("block", header(block.text))]
+        if block.level == "title":
+            return [("text", clip(f"{_KIND_MARK.get(kind, '')}*{escape(block.text)}*", MAX_SECTION_TEXT))]
+        return [("text", f"*{clip(escape(block.text), 300)}*")]
+    if isinstance(block, views.Meta):
+        return [("block", context(clip(" · ".join(escape(x) for x in block.items), MAX_SECTION_TEXT)))]
+    if isinstance(block, (views.Note, views.More)):
+        return [("block", context(clip(escape(block.text), MAX_SECTION_TEXT)))]
+    if isinstance(block, views.Paragraph):
+        label = f"*{escape(block.label)}:* " if block.label else ""
+        return [("text", clip(label + escape(block.text), MAX_SECTION_TEXT - 20))]
+    if isinstance(block, views.Quote):
+        return [("text", _quote_text(block))]
+    if isinstance(block, views.Bullets):
+        return [("bullets", [_item_line(item) for item in block.items])]
+    if isinstance(block, views.Fields):
+        return [("fields", [mrkdwn(clip(f"*{escape(f.name.strip())}*\n{escape(f.value)}", MAX_FIELD_TEXT))
+                            for f in block.fields[:MAX_FIELDS]])]
+    if isinstance(block, views.DisputeParty):
+        name = clip(escape(block.name.strip()), 200)
+        body = (quote_lines(views.in_quote_marks(clip(escape(block.position), MAX_SECTION_TEXT - 260)))
+                if block.position else f"_{escape(views.NO_POSITION)}_")
+        pieces: list[Piece] = [("block", section(f"*{name}*\n{body}"))]
+        if block.quoted:
+            quoted = "; ".join(escape(s) for s in block.quoted)
+            pieces.append(("block", context(clip(f"{views.QUOTED}: {quoted}", MAX_SECTION_TEXT))))
+        return pieces
+    if isinstance(block, views.Links):
+        if block.title:
+            return [("block", context(_links_line(block)))]
+        prefix = f"{LINK_ACTION_PREFIX}_{block.key}" if block.key else LINK_ACTION_PREFIX
+        buttons = link_buttons(((link.label, link.url or "") for link in block.links), prefix=prefix)
+        return [("block", buttons)] if buttons else []
+    if isinstance(block, views.Divider):
+        return [("block", {"type": "divider"})]
+    raise TypeError(f"no Slack layout for {type(block).__name__}")
+
+
+def _units_of(part: views.Part, kind: str) -> list[Unit]:
+    """One part as units: usually one; a bullet list longer than a section continues in further
+    units, each counted for the items it shows when the part counts items (implications)."""
+    noun = "item" if part.kind == "title" else part.kind
+    per_item = part.count > 0 and part.count == sum(len(b.items) for b in part.blocks if isinstance(b, views.Bullets))
     units: list[Unit] = []
-    current = f"*{title}*"
-    count = 0
-    for item in items:
-        line = "• " + clip(item, MAX_SECTION_TEXT - 200)
-        if slack_len(current) + 1 + slack_len(line) > MAX_SECTION_TEXT and count:
-            units.append(Unit(kind, [section(current)], count))
-            current, count = f"*{title}* (continued)", 0
-        current += "\n" + line
-        count += 1
-    if count:
-        units.append(Unit(kind, [section(current)], count))
+    blocks: list[Block] = []
+    running: list[str] = []
+    heading = ""
+    items = 0  # bullets in the current unit
+
+    def flush() -> None:
+        if running:
+            blocks.append(section(clip("\n".join(running), MAX_SECTION_TEXT)))
+            running.clear()
+
+    def fits(text: str) -> bool:
+        return not running or slack_len("\n".join(running)) + 1 + slack_len(text) <= MAX_SECTION_TEXT
+
+    def close_unit() -> None:
+        nonlocal items
+        flush()
+        if blocks:
+            units.append(Unit(noun, list(blocks), items if per_item else (0 if units else part.count)))
+            blocks.clear()
+        items = 0
+
+    for block in part.blocks:
+        if isinstance(block, views.Heading) and block.level in {"section", "subsection"}:
+            heading = f"*{clip(escape(block.text), 300)}*"
+        for what, value in _pieces(block, kind):
+            if what == "text":
+                if not fits(value):
+                    flush()
+                running.append(value)
+            elif what == "block":
+                flush()
+                blocks.append(value)
+            elif what == "fields":
+                if running:
+                    blocks.append({**section(clip("\n".join(running), MAX_SECTION_TEXT)), "fields": value})
+                    running.clear()
+                else:
+                    blocks.append({"type": "section", "fields": value})
+            else:  # bullets
+                for line in value:
+                    if not fits(line):
+                        close_unit()
+                        if heading:
+                            running.append(f"{heading} (continued)")
+                    running.append(line)
+                    items += 1
+    close_unit()
     return units
 
 
-def _quote_block(q: Quote) -> Block:
-    note = " · _low confidence_" if q.confidence_band == "low" else ""
-    attribution = f"— {speaker_mrkdwn(q.speaker)}{note}"
-    # Room for the quote: the section limit less the attribution, the marks and a newline.
-    room = MAX_SECTION_TEXT - slack_len(attribution) - 8
-    words = clip(escape(q.text), max(room, 200))
-    return section(clip(quote_lines(f"“{words}”") + "\n" + attribution, MAX_SECTION_TEXT))
-
-
-def digest_units(digest: Digest, *, article_id: str | None = None) -> list[Unit]:
-    """Every block of one digest, as units: the article (header, details, TL;DR, a button to the
-    article), then each attributed quote, the implications and the dispute."""
-    a = digest.article
-    details = [escape(x) for x in (a.published, a.source, a.author) if x]
-    if a.word_count:
-        details.append(f"{a.word_count:,} words")
-    intro: list[Block] = [header(a.title or "Untitled article")]
-    if details:
-        intro.append(context(clip(" · ".join(details), MAX_SECTION_TEXT)))
-    for note in a.notes:
-        intro.append(context(escape(note)))
-    tldr = clip(escape(" ".join(digest.tldr)), MAX_SECTION_TEXT - 20)
-    intro.append(section(f"*TL;DR*\n{tldr}"))
-    buttons = link_buttons([("Read the article", a.url or "")], prefix=f"{LINK_ACTION_PREFIX}_{(article_id or a.id)[:16]}")
-    if buttons:
-        intro.append(buttons)
-    units = [Unit("article", intro)]
-
-    quotes = [q for q in digest.quotes if q.speaker is not None]
-    for i, q in enumerate(quotes):
-        blocks = [_quote_block(q)]
-        if i == 0:
-            blocks.insert(0, section(f"*Key quotes* ({len(quotes)})"))
-        units.append(Unit("quote", blocks))
-
-    if digest.implications:
-        lines = [f"*{escape(i.label)}:* {escape(i.text)}" if i.label else escape(i.text) for i in digest.implications]
-        units += _items_to_sections("Implications", lines, "implication")
-
-    d = digest.dispute
-    if d is not None:
-        text = f"*Dispute: {escape(d.headline)}*"
-        if d.allegation:
-            text += f"\n*Allegation:* {escape(d.allegation)}"
-        units.append(Unit("dispute", [{"type": "divider"}, section(clip(text, MAX_SECTION_TEXT))]))
-        if d.actions:
-            units += [Unit("dispute", u.blocks) for u in _items_to_sections("What was done", [escape(x) for x in d.actions], "dispute")]
-        for party in d.parties:
-            name = clip(escape(party.name.strip()), 200)
-            if party.position:
-                body = quote_lines(f"“{clip(escape(party.position), MAX_SECTION_TEXT - 260)}”")
-            else:
-                body = "_No stated position in the article._"
-            blocks = [section(f"*{name}*\n{body}")]
-            speakers = sorted({speaker_mrkdwn(q.speaker) for q in party.quotes if q.speaker})
-            if speakers:
-                blocks.append(context(clip("Quoted: " + "; ".join(speakers[:3]), MAX_SECTION_TEXT)))
-            units.append(Unit("dispute", blocks))
-        if d.open_questions:
-            units += [Unit("dispute", u.blocks) for u in _items_to_sections("Still open", [escape(x) for x in d.open_questions], "dispute")]
-    return units
+def view_units(view: views.View) -> list[Unit]:
+    return [unit for part in view.parts for unit in _units_of(part, view.kind)]
 
 
 def more_note(rest: Sequence[Unit], where: str) -> str:
@@ -310,88 +369,36 @@ def paginate(units: Sequence[Unit], text: str, *, thread: bool = True, continued
     return messages
 
 
-def digest_messages(digest: Digest, *, thread: bool = True, article_id: str | None = None) -> list[Message]:
-    """One digest, laid out in full; see `paginate` for what happens when it is too long."""
-    title = digest.article.title or "Untitled article"
-    return paginate(digest_units(digest, article_id=article_id), fallback(title, " ".join(digest.tldr)),
-                    thread=thread, continued_text=fallback(f"{title} (continued)"),
-                    left_out="(too long for one message: the article has the rest)")
+def view_messages(view: views.View, *, thread: bool = True) -> list[Message]:
+    """Any view as messages; see `paginate` for a view too long for one message. A reply's links
+    stay in its first message whatever else is cut: they go right after its title."""
+    units = view_units(view)
+    has_article = any(part.kind == "article" for part in view.parts)
+    if not has_article:
+        actions = [u for u in units[1:] if u.blocks and u.blocks[0].get("type") == "actions"]
+        units = [*units[:1], *actions, *[u for u in units[1:] if u not in actions]]
+    return paginate(units, fallback(view.summary), thread=thread,
+                    continued_text=fallback(f"{view.title} (continued)") if has_article else None,
+                    left_out=ARTICLE_HAS_REST if has_article and view.kind != "post" else "(not shown)")
 
 
-def similar_block(stories: Sequence[SimilarStory]) -> Block:
-    """ "+2 similar: <link|title> · <link|title>": near-duplicates grouped under a story."""
-    links = []
-    for story in stories:
-        title = clip(escape(story.title or story.source or "Untitled article"), 200).replace("|", "∣")
-        links.append(f"<{story.url}|{title}>" if is_linkable(story.url) else title)
-    return context(clip(f"+{len(stories)} similar: " + " · ".join(links), MAX_SECTION_TEXT))
+def digest_messages(digest: Digest, *, thread: bool = True) -> list[Message]:
+    """One digest, laid out in full (bot.views.digest_view)."""
+    return view_messages(views.digest_view(digest), thread=thread)
 
 
 def post_messages(post: DigestPost) -> list[Message]:
-    """A scheduled post of several digests: a header with the post's title, each digest after a
-    divider (with its "+N similar" line), the post's closing note (how many stories wait); what does
-    not fit in the first message continues in its thread."""
-    units = [Unit("item", [header(post.title)])]
-    for i, digest in enumerate(post.digests):
-        parts = digest_units(digest, article_id=f"{i}")
-        if i:
-            parts[0] = Unit(parts[0].kind, [{"type": "divider"}, *parts[0].blocks])
-        similar = post.similar_to(digest)
-        if similar:
-            parts[0] = Unit(parts[0].kind, [*parts[0].blocks, similar_block(similar)])
-        units += parts
-    if post.note:
-        units.append(Unit("item", [context(clip(escape(post.note), MAX_SECTION_TEXT))], count=0))  # not an item of "…and N more"
-    titles = "; ".join(d.article.title or "Untitled article" for d in post.digests)
-    return paginate(units, fallback(post.title, titles), thread=True, continued_text=fallback(f"{post.title} (continued)"))
-
-
-# Replies -------------------------------------------------------------------------------------------
-
-_KIND_MARK = {"answer": "", "not_found": ":mag: ", "usage": ":information_source: ", "error": ":warning: "}
-
-
-def _section_blocks(s: Section, reply_title: str) -> list[Block]:
-    lines = []
-    if s.title and s.title.strip() and s.title != reply_title:
-        lines.append(f"*{clip(escape(s.title.strip()), 300)}*")
-    if s.quote and s.quote.strip():
-        lines.append(quote_lines(f"“{clip(escape(s.quote), MAX_SECTION_TEXT - 400)}”"))
-    if s.text and s.text.strip():
-        lines.append(escape(s.text))
-    block: Block = {"type": "section"}
-    if lines:
-        block["text"] = mrkdwn(clip("\n".join(lines), MAX_SECTION_TEXT))
-    fields = [mrkdwn(clip(f"*{escape(f.name.strip())}*\n{escape(f.value)}", MAX_FIELD_TEXT))
-              for f in s.fields[:MAX_FIELDS] if f.name.strip() or f.value.strip()]
-    if fields:
-        block["fields"] = fields
-    return [block] if len(block) > 1 else []
+    """A scheduled post of several digests (bot.views.post_view); what does not fit in the first
+    message continues in its thread."""
+    return view_messages(views.post_view(post), thread=True)
 
 
 def reply_messages(reply: Reply, *, thread: bool = False) -> list[Message]:
-    """A command's reply. A reply that carries a digest is laid out as the digest; any other reply
-    fits one message (sections beyond the limit are counted in "…and N more")."""
-    if reply.digest is not None:
-        return digest_messages(reply.digest, thread=thread)
-    mark = _KIND_MARK.get(reply.kind, "")
-    if reply.kind == "answer":
-        units = [Unit("item", [header(reply.title)])]
-    else:
-        units = [Unit("item", [section(clip(f"{mark}*{escape(reply.title)}*", MAX_SECTION_TEXT))])]
-    for s in reply.sections:
-        blocks = _section_blocks(s, reply.title)
-        if blocks:
-            units.append(Unit("item", blocks))
-    buttons = link_buttons((link.label, link.url) for link in reply.links)
-    if buttons:
-        # The links stay in the first message whatever else is cut: put them right after the title.
-        units.insert(1, Unit("item", [buttons]))
-    text = fallback(reply.summary if reply.kind == "answer" else f"{reply.title}: {reply.summary}")
-    return paginate(units, text, thread=thread)
+    """A command's reply (bot.views.reply_view): a reply that carries a digest is laid out as that
+    digest; any other fits one message (what is beyond the limit is counted in "…and N more")."""
+    return view_messages(views.reply_view(reply), thread=thread)
 
 
 def notice_message(text: str) -> Message:
     """A short notice from the bot (a schedule paused, a feed failing)."""
-    body = clip(escape(text), MAX_SECTION_TEXT)
-    return Message(fallback(text), [section(body)])
+    return view_messages(views.notice_view(text), thread=False)[0]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.rule import Rule
 
 from bot.platforms import DigestPost, MessageRecorder, PostResult
 
-from .render import print_digest, print_similar
+from .render import print_notice, print_post
 
 
 class TerminalPoster:
@@ -21,16 +20,11 @@ class TerminalPoster:
     async def post_digest(self, channel_id: str, post: DigestPost, record: MessageRecorder | None = None) -> PostResult:
         """The whole post as one message (position 0), not printed again once the ledger has it."""
         if 0 not in post.posted:
-            self.console.print(Rule(post.title))
-            for digest in post.digests:
-                print_digest(digest, self.console)
-                print_similar(post.similar_to(digest), self.console)
-            if post.note:
-                self.console.print(post.note, style="italic", markup=False)
+            print_post(post, self.console)
             if record is not None:
                 await record(0, post.idempotency_key)
         return PostResult(status="posted", message_ref=post.idempotency_key)
 
     async def post_notice(self, channel_id: str, text: str) -> PostResult:
-        self.console.print("notice: " + text, style="bold yellow", markup=False)
+        print_notice(text, self.console)
         return PostResult(status="posted")
