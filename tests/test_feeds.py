@@ -407,7 +407,10 @@ def test_feeds_command_line(local_http, tmp_path):
     added = run_cli("feeds", "add", feed, data_dir=data)
     assert added.returncode == 0, added.stderr
     assert f"Subscribed this channel to “Test Gazette news” ({feed})" in " ".join(added.stdout.split())
-    imported = run_cli("feeds", "import", str(opml), "--channel", "slack:C9", data_dir=data)
+    # A new Slack channel is named as the store keeps it, with its team; afterwards its bare id will do.
+    refused = run_cli("feeds", "import", str(opml), "--channel", "slack:C9", data_dir=data)
+    assert refused.returncode == 1 and "slack:<team id>:<channel id>" in refused.stderr
+    imported = run_cli("feeds", "import", str(opml), "--channel", "slack:T9:C9", data_dir=data)
     assert (imported.returncode, imported.stdout.strip()) == (0, "2 subscribed, 0 already subscribed, 1 skipped")
     assert imported.stderr.strip() == "skipped file:///etc/passwd: not an http(s) address"
 
