@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
@@ -59,11 +60,16 @@ NOW_TIMEOUT = 120.0  # seconds /digest now waits for its post before answering "
 _WORD = re.compile(r"\w+")
 
 
+# What became of a slot: posted; nothing to post (empty); needs a person (failed); the platform was
+# busy or down (retry); done already, or another process has the slot (skipped).
+DeliveryStatus = Literal["posted", "empty", "failed", "retry", "skipped"]
+
+
 class DeliveryOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     slot: str
-    status: str  # "posted", "empty", "failed", "retry", "skipped" (done, or another process has the slot)
+    status: DeliveryStatus
     items: int = 0
     detail: str | None = None
     retry_after: float | None = None

@@ -126,7 +126,7 @@ def read_gold(path: Path) -> list[dict]:
     try:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as exc:
-        raise SourceError(f"cannot read the gold file {path}: {exc}") from None
+        raise SourceError(str(exc), source=f"the gold file {path}", action="read") from None
 
 
 def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]]) -> Figures:

@@ -51,7 +51,7 @@ def _cmd_quotes(args: argparse.Namespace) -> int:
     try:
         handle = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")
     except OSError as exc:
-        raise SourceError(f"cannot read {args.jsonl}: {exc.strerror or exc}") from None
+        raise SourceError(exc.strerror or str(exc), source=args.jsonl, action="read") from None
     with handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -85,15 +85,6 @@ def _cmd_eval_quotes(args: argparse.Namespace) -> int:
         print()
         print(side_by_side({"newsdigest": ours, "textacy": theirs}))
     return 0
-
-
-def _skip_reason(source: str, error: str) -> str:
-    """ "cannot read a.txt: it is empty" → "it is empty" (the line already names the source)."""
-    for verb in ("cannot read", "cannot digest", "could not fetch"):
-        prefix = f"{verb} {source}: "
-        if error.startswith(prefix):
-            return error[len(prefix):]
-    return error
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -131,7 +122,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     print(f"{c['created']} stored, {c['updated']} updated, {c['unchanged']} unchanged, {c['failed']} failed")
     sys.stdout.flush()
     for item in report.failed:
-        print(f"skipped {item.source}: {_skip_reason(item.source, item.error or 'unknown error')}", file=sys.stderr)
+        print(f"skipped {item.source}: {item.reason or item.error or 'unknown error'}", file=sys.stderr)
     return 0 if report.ok else EXIT_USER_ERROR
 
 

@@ -14,6 +14,7 @@ Stories a channel's digests are done with are recorded per channel (`account`); 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select, update
@@ -22,12 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from .schema import ChannelRow, ChannelStoryRow, DeliveryMessageRow, DeliveryPostRow, DeliveryRow
 from .store import Store
 
-CLAIMED = "claimed"
-POSTED = "posted"
-EMPTY = "empty"  # nothing new for the channel: nothing posted, the slot is done
-FAILED = "failed"  # needs a person (channel gone, no permission): the slot is done
-RETRY = "retry"  # the platform was busy or down: the slot may be claimed again
-DONE = frozenset({POSTED, EMPTY, FAILED})
+LedgerStatus = Literal["claimed", "posted", "empty", "failed", "retry"]
+CLAIMED: Final = "claimed"
+POSTED: Final = "posted"
+EMPTY: Final = "empty"  # nothing new for the channel: nothing posted, the slot is done
+FAILED: Final = "failed"  # needs a person (channel gone, no permission): the slot is done
+RETRY: Final = "retry"  # the platform was busy or down: the slot may be claimed again
+DONE: frozenset[LedgerStatus] = frozenset({POSTED, EMPTY, FAILED})
 
 
 class Claim(BaseModel):
@@ -77,7 +79,7 @@ def held_until(store: Store, channel_id: int, slot: str, lease: timedelta) -> da
         return claimed_at + lease
 
 
-def complete(store: Store, claimed: Claim, status: str, now: datetime, detail: str | None = None) -> None:
+def complete(store: Store, claimed: Claim, status: LedgerStatus, now: datetime, detail: str | None = None) -> None:
     with store.session() as s:
         s.execute(update(DeliveryRow).where(DeliveryRow.id == claimed.id)
                   .values(status=status, completed_at=now if status in DONE else None, detail=detail)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Engine, bindparam, cast, delete, func, literal_column, or_, select, table, text
@@ -79,14 +80,17 @@ class StoredQuote(BaseModel):
     text: str
     speaker: Speaker | None
     cue: str | None
-    kind: str
+    kind: Literal["direct", "partial"]
     confidence: float
     article: ArticleSummary
 
 
+SaveStatus = Literal["created", "updated", "unchanged"]
+
+
 class SaveResult(BaseModel):
     article_id: str
-    status: str  # "created", "updated" or "unchanged"
+    status: SaveStatus
 
 
 def content_hash(text: str) -> str:
