@@ -20,7 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
@@ -76,6 +76,10 @@ class DeliveryOutcome(BaseModel):
     waiting: int = 0  # stories left for the next digest
 
 
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -132,6 +136,8 @@ def pending_digests(store: Store, channel_id: int, until: datetime) -> Pending:
         fresh: dict[str, datetime] = {}
         expired: set[str] = set()
         for entry_id, article_id, first_seen, subscribed in rows:
+            if article_id is None:  # never: the query asks for entries with an article
+                continue
             seen = _utc(first_seen)
             if seen > until:  # written by a poll still running: for a later digest
                 pending.held = min(pending.held or entry_id, entry_id)
@@ -146,7 +152,7 @@ def pending_digests(store: Store, channel_id: int, until: datetime) -> Pending:
             pending.first_entry[article_id] = min(entry_id, pending.first_entry.get(article_id, entry_id))
         bodies = s.execute(select(DigestRow.article_id, DigestRow.body).where(DigestRow.article_id.in_(fresh))).all()
     digests = {article_id: Digest.model_validate_json(body) for article_id, body in bodies}
-    pending.digests = [digests[a] for a in sorted(fresh, key=fresh.get, reverse=True) if a in digests]
+    pending.digests = [digests[a] for a in sorted(fresh, key=fresh.__getitem__, reverse=True) if a in digests]
     pending.expired = len(expired - set(fresh))
     return pending
 
@@ -348,7 +354,7 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
     post = post.model_copy(update={"may_be_posted": claimed.taken_over, "posted": posted})
     channel = await asyncio.to_thread(channel_ref, store, channel_id)
     poster = app.posters.get(channel.platform) if channel else None
-    shown = dict(slot=slot, items=len(post.digests), waiting=post.waiting)
+    shown: dict[str, Any] = dict(slot=slot, items=len(post.digests), waiting=post.waiting)
     if channel is None or poster is None:
         detail = f"no {channel.platform if channel else '?'} connection is running to post to"
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.RETRY, now, detail)
@@ -372,7 +378,8 @@ async def deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime,
         return DeliveryOutcome(status="posted", **shown)
     if result.status in NEEDS_A_PERSON:
         log.error("cannot post to %s channel %s (%s): %s", channel.platform, channel.external_id, result.status, result.detail)
-        if consume and await asyncio.to_thread(ledger.posted_messages, store, claimed.id):
+        reached: dict[int, str] = await asyncio.to_thread(ledger.posted_messages, store, claimed.id)
+        if consume and reached:
             # Part of the post reached the channel and the rest never will without a person:
             # its stories were announced there, so they do not come back in the next digest.
             await asyncio.to_thread(_account, store, channel_id, plan, claimed.id, now)

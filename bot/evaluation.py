@@ -194,8 +194,8 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
                 band[0] += ok
                 band[1] += 1
         for pi, (_, p) in enumerate(preds):
-            gi = p2g.get(pi)
-            if not p.speaker or (gi is not None and golds[gi].get("speaker_confidence") not in SCORED):
+            paired = p2g.get(pi)
+            if not p.speaker or (paired is not None and golds[paired].get("speaker_confidence") not in SCORED):
                 continue
             e2e_pred += 1
             e2e_right += gi is not None and same_speaker(p.speaker, golds[gi])

@@ -120,7 +120,7 @@ def ingest(app: Newsdigest, sources: list[str], on_item: Callable[[IngestItem], 
     """Ingest every source (folders expanded, see `expand_sources`) for `tenant` (the terminal's own
     unless a workspace is named). `on_item` is called after each source, e.g. to move a progress bar.
     Raises StoreError when the database cannot be used."""
-    app.store  # open (and migrate) first: a database that cannot be used fails before any digesting
+    app.store  # noqa: B018 - open (and migrate) first: a database that cannot be used fails before any digesting
     items: list[IngestItem] = []
     for source in expand_sources(sources):
         item = ingest_one(app, source, stdin=stdin, tenant=tenant)

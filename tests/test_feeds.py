@@ -26,6 +26,7 @@ from bot.feeds.timing import backoff, next_slot, parse_retry_after, spread_offse
 from bot.store import channels
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
+
 from feedkit import article_html, atom, http_date, rss, story
 
 SLACK = ChannelRef(platform="slack", external_id="C1", name="news")

@@ -15,9 +15,13 @@ import json
 import logging
 import os
 import sys
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import logs
+
+if TYPE_CHECKING:
+    from bot.app import Newsdigest
+    from bot.replies import Reply
 
 log = logging.getLogger("newsdigest")
 
@@ -27,8 +31,9 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 
 def _cmd_digest(args: argparse.Namespace) -> int:
-    from bot.service import DigestService
     from rich.console import Console
+
+    from bot.service import DigestService
 
     from .render import print_digest, to_markdown
 
@@ -142,7 +147,7 @@ def _print_reply(reply, as_json: bool) -> int:  # noqa: ANN001 - a bot.replies.R
     return {"answer": 0, "usage": EXIT_USAGE}.get(reply.kind, EXIT_USER_ERROR)
 
 
-def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) -> int:
+def _one_shot(name: str, call: Callable[[Newsdigest], Reply], args: argparse.Namespace) -> int:
     from bot.app import Newsdigest
     from bot.commands import run_safely
 
@@ -150,7 +155,7 @@ def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) 
     try:
         # Open the store outside run_safely: at the terminal the person is the operator, so a database
         # that cannot be opened ends the command with its own one-line reason (StoreError, exit 1).
-        app.store
+        app.store  # noqa: B018 - opens it (a cached property)
         reply = run_safely(lambda: call(app), name)
     finally:
         app.close()
@@ -303,7 +308,7 @@ def _feeds_app():  # noqa: ANN202 - a bot.app.Newsdigest
     from bot.app import Newsdigest
 
     app = Newsdigest()
-    app.store  # a database that cannot be opened ends the command here, with its one-line reason
+    app.store  # noqa: B018 - a database that cannot be opened ends the command here, with its one-line reason
     return app
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 
 from ..schedules import Schedule
+from .db import changed_rows
 from .schema import ChannelRow, ScheduleRow, SubscriptionRow
 from .store import Store
 
@@ -113,7 +114,7 @@ def remove_subscription(store: Store, channel: ChannelRef, feed_url: str) -> boo
     with store.session() as s:
         result = s.execute(delete(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
                                                          SubscriptionRow.feed_url == feed_url))
-        return bool(result.rowcount)
+        return bool(changed_rows(result))
 
 
 def subscriptions(store: Store, channel: ChannelRef) -> list[str]:
@@ -136,7 +137,7 @@ def set_schedule(store: Store, channel: ChannelRef, schedule: Schedule) -> None:
 def clear_schedule(store: Store, channel: ChannelRef) -> bool:
     channel_id = ensure_channel(store, channel)
     with store.session() as s:
-        return bool(s.execute(delete(ScheduleRow).where(ScheduleRow.channel_id == channel_id)).rowcount)
+        return bool(changed_rows(s.execute(delete(ScheduleRow).where(ScheduleRow.channel_id == channel_id))))
 
 
 def schedule_of(store: Store, channel: ChannelRef) -> Schedule | None:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .db import changed_rows
 from .schema import ChannelRow, ChannelStoryRow, DeliveryMessageRow, DeliveryPostRow, DeliveryRow
 from .store import Store
 
@@ -56,16 +57,17 @@ def claim(store: Store, channel_id: int, slot: str, now: datetime, lease: timede
     except IntegrityError:
         pass
     with store.session() as s:
-        row = s.scalar(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id, DeliveryRow.slot == slot))
-        if row is None or row.status in DONE:
+        held = s.scalar(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id, DeliveryRow.slot == slot))
+        if held is None or held.status in DONE:
             return None
+        row = held
         # One conditional UPDATE: of two processes taking over the same stale claim, one wins.
-        taken = s.execute(update(DeliveryRow)
+        taken = changed_rows(s.execute(update(DeliveryRow)
                           .where(DeliveryRow.id == row.id, DeliveryRow.status == row.status,
                                  DeliveryRow.claimed_at == row.claimed_at,
                                  (DeliveryRow.status == RETRY) | (DeliveryRow.claimed_at < now - lease))
                           .values(status=CLAIMED, claimed_at=now)
-                          .execution_options(synchronize_session=False)).rowcount
+                          .execution_options(synchronize_session=False)))
         return Claim(id=row.id, channel_id=channel_id, slot=slot, taken_over=True) if taken else None
 
 
