@@ -289,13 +289,14 @@ def _channel(value: str):  # noqa: ANN202 - a bot.store.channels.ChannelRef
 def _workspace(value: str) -> str:
     """ "slack:T0123" → the tenant key of that Slack workspace (a Discord server likewise); "terminal"
     is the terminal's own."""
+    from adapters.platform import CHAT_PLATFORMS
     from bot.store.channels import tenant_key
 
     platform, sep, workspace = value.partition(":")
     platform, workspace = platform.strip().lower(), workspace.strip()
     if platform == "terminal" and not workspace:
         return tenant_key("terminal", "local", None)
-    if not sep or platform not in {"slack", "discord"} or not workspace or ":" in workspace:
+    if not sep or platform not in CHAT_PLATFORMS or not workspace or ":" in workspace:
         raise ValueError(value)
     return tenant_key(platform, "", workspace)
 
