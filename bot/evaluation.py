@@ -198,7 +198,7 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
             if not p.speaker or (paired is not None and golds[paired].get("speaker_confidence") not in SCORED):
                 continue
             e2e_pred += 1
-            e2e_right += gi is not None and same_speaker(p.speaker, golds[gi])
+            e2e_right += paired is not None and same_speaker(p.speaker, golds[paired])
 
     qp, qr = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     ap, ar = _ratio(e2e_right, e2e_pred), _ratio(e2e_right, scored)
