@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.app import Newsdigest
 
 from .health import HealthServer
-
 from .platform import CHAT_PLATFORMS, FALLBACK, Platform, platform
 
 log = logging.getLogger(__name__)

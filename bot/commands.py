@@ -25,15 +25,27 @@ from digests.models import Digest, confidence_band
 
 from .app import Newsdigest
 from .errors import BotStopping, DigestBusy, SourceError
-from .replies import Link, Reply, ReplyField, Section, error, usage
-from .schedules import EXAMPLES as SCHEDULE_EXAMPLES, ScheduleError, parse_schedule
+from .replies import Link, Reply, ReplyField, Section, Visibility, error, usage
+from .schedules import EXAMPLES as SCHEDULE_EXAMPLES
+from .schedules import ScheduleError, parse_schedule
 from .store import ArticleSummary, StoreError
 from .store import articles as article_store
 from .store import channels as channel_store
+from .store.admins import Kind as MemberKind
 from .store.channels import ChannelRef
-from .views import (ACTIONS, ALLEGATION, NO_POSITION, QUOTED, QUOTED_SPEAKERS, STILL_OPEN, UNTITLED, article_line,
-                    speaker_text)
-from .whosaid import MAX_FRAGMENT, Match, who_said as find_who_said
+from .views import (
+    ACTIONS,
+    ALLEGATION,
+    NO_POSITION,
+    QUOTED,
+    QUOTED_SPEAKERS,
+    STILL_OPEN,
+    UNTITLED,
+    article_line,
+    speaker_text,
+)
+from .whosaid import MAX_FRAGMENT, Match
+from .whosaid import who_said as find_who_said
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +96,7 @@ def who_said(app: Newsdigest, fragment: str, share: bool = False, *, channel: Ch
         return usage("That is a long fragment",
                      f"Give a few words of the quote, up to {MAX_FRAGMENT} characters (this one has {len(fragment):,}).")
     result = find_who_said(app.store, fragment, tenant=tenant_of(app, channel))
-    visibility = "channel" if share else "private"
+    visibility: Visibility = "channel" if share else "private"
     if not result.matches:
         sections = [_match_section(m) for m in result.near]
         text = (f"No stored quote matches “{result.fragment}”."
@@ -211,8 +223,10 @@ def _preview(app: Newsdigest, channel_id: int, now: datetime) -> Reply:
     from .delivery import heading, plan_digest
 
     planned = plan_digest(app.store, channel_id, now)
-    plan, digests = planned if planned is not None else (None, {})
-    items = [digests[i.article_id] for i in plan.items] if plan else []
+    if planned is None:
+        return _nothing_new()
+    plan, digests = planned
+    items = [digests[i.article_id] for i in plan.items]
     if not items:
         return _nothing_new()
     sections = []
@@ -252,7 +266,7 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
         recent = article_store.recent_articles(app.store, limit=1, tenant=tenant)
         if not recent:
             return usage("Nothing stored yet", "Digest an article: /digest <URL>, or paste the article's text after /digest.")
-        summary = recent[0]
+        summary: ArticleSummary | None = recent[0]
     elif re.match(r"https?://", ref) and " " not in ref:
         summary = article_store.find_article(app.store, ref, tenant=tenant)
         if summary is None:
@@ -478,10 +492,10 @@ ADMINS_USAGE = ("Name users or user groups: /newsdigest admins add @someone @som
                 "/newsdigest admins remove @someone; /newsdigest admins list")
 
 
-def parse_members(text: str) -> list[tuple[str, str]] | None:
+def parse_members(text: str) -> list[tuple[MemberKind, str]] | None:
     """ "<@U01|ada> <!subteam^S02|@eds>" → [("user", "U01"), ("group", "S02")]; None when a word is
     not a user or user group (or there is none)."""
-    found = []
+    found: list[tuple[MemberKind, str]] = []
     for word in text.split():
         m = _MEMBER.fullmatch(word)
         if m is None:
@@ -519,7 +533,8 @@ def admins(app: Newsdigest, args: str, channel: ChannelRef, caller: Caller) -> R
     members = parse_members(rest)
     if members is None:
         return usage("Name users or user groups", f"Mention each one (@name), or give its id. {ADMINS_USAGE}")
-    done, already = [], []
+    done: list[str] = []
+    already: list[str] = []
     for kind, member_id in members:
         if action == "add":
             changed = admin_store.add(app.store, platform, workspace,

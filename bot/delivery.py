@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
@@ -58,17 +59,26 @@ NOW_TIMEOUT = 120.0  # seconds /digest now waits for its post before answering "
 _WORD = re.compile(r"\w+")
 
 
+# What became of a slot: posted; nothing to post (empty); needs a person (failed); the platform was
+# busy or down (retry); done already, or another process has the slot (skipped).
+DeliveryStatus = Literal["posted", "empty", "failed", "retry", "skipped"]
+
+
 class DeliveryOutcome(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     slot: str
-    status: str  # "posted", "empty", "failed", "retry", "skipped" (done, or another process has the slot)
+    status: DeliveryStatus
     items: int = 0
     detail: str | None = None
     retry_after: float | None = None
     waiting: int = 0  # stories left for the next digest
 
 
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -120,7 +130,7 @@ def pending_digests(store: Store, channel_id: int, until: datetime) -> Pending:
         fresh[article_id] = min(seen, fresh.get(article_id, seen))
         pending.first_entry[article_id] = min(entry_id, pending.first_entry.get(article_id, entry_id))
     digests = article_store.get_digests(store, list(fresh))
-    pending.digests = [digests[a] for a in sorted(fresh, key=fresh.get, reverse=True) if a in digests]
+    pending.digests = [digests[a] for a in sorted(fresh, key=lambda a: fresh[a], reverse=True) if a in digests]
     pending.expired = len(expired - set(fresh))
     return pending
 
@@ -332,7 +342,7 @@ async def _deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime, l
     post = post.model_copy(update={"may_be_posted": claimed.taken_over, "posted": posted})
     channel = await asyncio.to_thread(channel_store.channel_by_id, store, channel_id)
     poster = app.posters.get(channel.platform) if channel else None
-    shown = dict(slot=slot, items=len(post.digests), waiting=post.waiting)
+    shown: dict[str, Any] = dict(slot=slot, items=len(post.digests), waiting=post.waiting)
     if channel is None or poster is None:
         detail = f"no {channel.platform if channel else '?'} connection is running to post to"
         await asyncio.to_thread(ledger.complete, store, claimed, ledger.RETRY, now, detail)
@@ -356,7 +366,8 @@ async def _deliver(app: Newsdigest, channel_id: int, slot: str, now: datetime, l
         return DeliveryOutcome(status="posted", **shown)
     if result.status in NEEDS_A_PERSON:
         log.error("cannot post to %s channel %s (%s): %s", channel.platform, channel.external_id, result.status, result.detail)
-        if consume and await asyncio.to_thread(ledger.posted_messages, store, claimed.id):
+        reached: dict[int, str] = await asyncio.to_thread(ledger.posted_messages, store, claimed.id)
+        if consume and reached:
             # Part of the post reached the channel and the rest never will without a person:
             # its stories were announced there, so they do not come back in the next digest.
             await asyncio.to_thread(_account, store, channel_id, plan, claimed.id, now)

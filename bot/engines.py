@@ -21,14 +21,17 @@ Checkpoint = Callable[[], None]
 
 @runtime_checkable
 class QuoteFinder(Protocol):
-    """Quotes of a text taken as it is, offsets into that text: what the evaluation scores."""
+    """Quotes of a text taken as it is, offsets into that text: what the evaluation scores (an
+    engine, or the service in front of it)."""
 
-    def quotes(self, text: str, checkpoint: Checkpoint | None = None) -> list[Quote]: ...
+    def quotes(self, text: str) -> list[Quote]: ...
 
 
 @runtime_checkable
 class Engine(QuoteFinder, Protocol):
     name: str  # the NEWSDIGEST_ENGINE value that selects it
+
+    def quotes(self, text: str, checkpoint: Checkpoint | None = None) -> list[Quote]: ...
 
     def digest(self, raw_text: str, meta: ArticleMeta | None = None, checkpoint: Checkpoint | None = None) -> Digest:
         """The digest of one article. `checkpoint`, when given, is called between the steps: the

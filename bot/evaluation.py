@@ -126,7 +126,7 @@ def read_gold(path: Path) -> list[dict]:
     try:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as exc:
-        raise SourceError(f"cannot read the gold file {path}: {exc}") from None
+        raise SourceError(str(exc), source=f"the gold file {path}", action="read") from None
 
 
 def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]]) -> Figures:
@@ -194,11 +194,11 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
                 band[0] += ok
                 band[1] += 1
         for pi, (_, p) in enumerate(preds):
-            gi = p2g.get(pi)
-            if not p.speaker or (gi is not None and golds[gi].get("speaker_confidence") not in SCORED):
+            paired = p2g.get(pi)
+            if not p.speaker or (paired is not None and golds[paired].get("speaker_confidence") not in SCORED):
                 continue
             e2e_pred += 1
-            e2e_right += gi is not None and same_speaker(p.speaker, golds[gi])
+            e2e_right += paired is not None and same_speaker(p.speaker, golds[paired])
 
     qp, qr = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     ap, ar = _ratio(e2e_right, e2e_pred), _ratio(e2e_right, scored)

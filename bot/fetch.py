@@ -11,7 +11,8 @@
   "gzip bomb") is refused once the limit is passed instead of being inflated first.
 - `fetch_timeout` bounds the whole fetch.
 - Conditional requests (ETag / Last-Modified): a 304 answer is returned as a page with `not_modified`.
-- Every failure is a one-line SourceError: "could not fetch <url>: <reason>"; an HTTP error status is a
+- Every failure is a one-line SourceError: "could not fetch <url>: <reason>" (its `source` the URL, its
+  `reason` what follows); an HTTP error status is a
   FetchError that also carries the status and any Retry-After header, for the feed poller. A reason
   that would describe the bot's own network (a private address refused, a host not found, a connection
   refused or timing out: a closed port told from an open one) is only in the error's `detail`, for the
@@ -169,13 +170,13 @@ class _Fetch:
         self.deadline = time.monotonic() + settings.fetch_timeout
 
     def fail(self, reason: str) -> SourceError:
-        return SourceError(f"could not fetch {self.asked}: {reason}")
+        return SourceError(reason, source=self.asked, action="fetch")
 
     def unfetchable(self, reason: str) -> SourceError:
         """A failure whose reason would tell a chat member about the bot's network (a private address, a
         host only the bot can resolve, a closed port against an open one) or name an operator setting:
         they read UNFETCHABLE, the operator's log and terminal read the reason."""
-        return SourceError(f"could not fetch {self.asked}: {UNFETCHABLE}", detail=f"could not fetch {self.asked}: {reason}")
+        return SourceError(UNFETCHABLE, source=self.asked, action="fetch", detail=reason, kind="unfetchable")
 
     def parse(self, raw: str | httpx.URL, hop: str = "") -> httpx.URL:
         try:
@@ -340,7 +341,7 @@ def fetch_url(
                                            etag=response.headers.get("etag") or etag,
                                            last_modified=response.headers.get("last-modified") or last_modified)
                     if not 200 <= status < 300:
-                        raise FetchError(f"could not fetch {fetch.asked}: " + f"HTTP {status} {response.reason_phrase}".strip(),
+                        raise FetchError(f"HTTP {status} {response.reason_phrase}".strip(), source=fetch.asked,
                                          status=status, retry_after=response.headers.get("retry-after"))
                     media_type = _media_type(response)
                     if media_type is not None and media_type not in accept:

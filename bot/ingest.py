@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from digests.errors import ArticleError
 
 from .app import Newsdigest
-from .errors import SourceError
+from .errors import SourceArticleError, SourceError, one_line
 from .store import articles as article_store
 from .store.channels import TERMINAL_TENANT
 
@@ -37,6 +37,7 @@ class IngestItem(BaseModel):
     article_id: str | None = None
     title: str | None = None
     error: str | None = None  # one line, for failed items
+    reason: str | None = None  # the same without the source's name when the error is about it
 
 
 class IngestReport(BaseModel):
@@ -83,27 +84,35 @@ def expand_sources(sources: list[str]) -> list[str]:
     return expanded
 
 
+def _failed(exc: SourceError | ArticleError, source: str) -> IngestItem:
+    """A failed item: ingesting is the operator's, so they read a SourceError's detail; `reason` is
+    what went wrong without naming the source again when the error is about it."""
+    if isinstance(exc, SourceError):
+        about_it = exc.source in (source, source.strip())
+        return IngestItem(source=source, status="failed", error=exc.detail,
+                          reason=exc.private_reason if about_it else exc.detail)
+    reason = exc.reason if isinstance(exc, SourceArticleError) and exc.source == source else one_line(exc)
+    return IngestItem(source=source, status="failed", error=one_line(exc), reason=reason)
+
+
 def ingest_one(app: Newsdigest, source: str, stdin: BinaryIO | TextIO | None = None,
                tenant: str = TERMINAL_TENANT) -> IngestItem:
     """Digest and store one source (already expanded). SourceError and ArticleError become a failed
     item; StoreError, ModelError and bugs are raised."""
     if source != "-" and not _SCHEME.match(source.strip()) and Path(source).expanduser().is_dir():
         suffixes = ", ".join(sorted(ARTICLE_SUFFIXES))
-        return IngestItem(source=source, status="failed",
-                          error=f"cannot read {source}: the folder has no article files ({suffixes})")
+        return _failed(SourceError(f"the folder has no article files ({suffixes})", source=source, action="read"), source)
     try:
         digest = app.service.digest_source(source, stdin=stdin)
-    except SourceError as exc:  # ingesting is the operator's: they read the detail
-        return IngestItem(source=source, status="failed", error=exc.detail)
-    except ArticleError as exc:
-        return IngestItem(source=source, status="failed", error=" ".join(str(exc).split()))
+    except (SourceError, ArticleError) as exc:
+        return _failed(exc, source)
     try:
         # Ingested articles are the terminal's (the operator's own tenant, shared with no chat
         # workspace) unless the operator names the workspace they are for.
         saved = article_store.save_digest(app.store, digest, tenant=tenant)
     except SourceError as exc:  # BadInput: a value of this article cannot be stored (an address too long)
-        return IngestItem(source=source, status="failed", error=exc.detail)
-    return IngestItem(source=source, status=saved.status, article_id=saved.article_id,  # type: ignore[arg-type]
+        return _failed(exc, source)
+    return IngestItem(source=source, status=saved.status, article_id=saved.article_id,
                       title=digest.article.title)
 
 
@@ -112,7 +121,7 @@ def ingest(app: Newsdigest, sources: list[str], on_item: Callable[[IngestItem], 
     """Ingest every source (folders expanded, see `expand_sources`) for `tenant` (the terminal's own
     unless a workspace is named). `on_item` is called after each source, e.g. to move a progress bar.
     Raises StoreError when the database cannot be used."""
-    app.store  # open (and migrate) first: a database that cannot be used fails before any digesting
+    app.store  # noqa: B018 - open (and migrate) first: a database that cannot be used fails before any digesting
     items: list[IngestItem] = []
     for source in expand_sources(sources):
         item = ingest_one(app, source, stdin=stdin, tenant=tenant)

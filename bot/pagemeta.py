@@ -171,7 +171,7 @@ def clean_author(value: str | None) -> str | None:
     value = _squash(value)
     if not value:
         return None
-    names = []
+    names: list[str] = []
     for part in re.split(r"\s*(?:;|,|\band\b|&|\|)\s*", value):
         name = re.sub(r"https?://\S+|\S+@\S+|@\w+|\(.*?\)", " ", part)
         name = re.sub(r"^\s*(?:written\s+|words\s+|edited\s+)?by\s+", "", name, flags=re.I)

@@ -19,7 +19,7 @@ from digests.models import ArticleMeta, Digest, Quote
 
 from .config import Settings, get_settings
 from .engines import Engine, make_engine
-from .errors import DigestBusy, DigestTimeout, SourceError
+from .errors import DigestBusy, DigestTimeout, SourceArticleError, SourceError
 from .sources import read_source
 from .workers import Checkpoint, DigestPool
 
@@ -70,7 +70,7 @@ class DigestService:
         except (DigestTimeout, DigestBusy):
             raise
         except ArticleError as exc:
-            raise ArticleError(f"cannot digest {source}: {exc}") from None
+            raise SourceArticleError(source, str(exc)) from None
 
     def quotes(self, text: str) -> list[Quote]:
         """Quotes of text taken as it is, offsets into `text` (the evaluation's batch interface)."""

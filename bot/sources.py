@@ -143,7 +143,7 @@ def read_source(source: str, settings: Settings, stdin: BinaryIO | TextIO | None
                 raise SourceError("the page is empty")
             return _article(page.text, html=page.is_html, url=page.url, source=_site(page.url))
         except SourceError as exc:
-            raise SourceError(f"could not fetch {source.strip()}: {exc}") from None
+            raise exc.about(source.strip(), "fetch") from None
 
     label = "standard input" if source == "-" else source
     try:
@@ -157,5 +157,7 @@ def read_source(source: str, settings: Settings, stdin: BinaryIO | TextIO | None
         text = _decode_text(data) if data else ""
         _check_nonempty(text, data)
         return _article(text, html=html, url=None, source=name)
-    except (ValueError, SourceError) as exc:
-        raise SourceError(f"cannot read {label}: {exc}") from None
+    except SourceError as exc:
+        raise exc.about(label, "read") from None
+    except ValueError as exc:
+        raise SourceError(str(exc), source=label, action="read") from None

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
-from digests.models import ConfidenceBand, Digest, Dispute, Quote as QuoteModel, Speaker
+from digests.models import ConfidenceBand, Digest, Dispute, Speaker
+from digests.models import Quote as QuoteModel
 
 from .platforms import DigestPost, SimilarStory
 from .replies import Reply, Section, Visibility

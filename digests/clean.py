@@ -121,7 +121,7 @@ def _is_label_row(line: str) -> bool:
 
 
 def _is_separator(line: str | None) -> bool:
-    return bool(line) and line.startswith("|") and set(line) <= set("|-: ")
+    return line is not None and line.startswith("|") and set(line) <= set("|-: ")
 
 
 def is_chrome(line: str) -> bool:

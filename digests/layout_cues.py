@@ -147,8 +147,8 @@ def headline_speaker(parsed: ParsedArticle, span: QuoteSpan, block: Block, spans
     colon = text.find(":", block.start, span.open)
     if colon > block.start:
         label = text[block.start:colon].strip()
-        words = label.split()
-        if 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+        label_words = label.split()
+        if 1 <= len(label_words) <= 4 and all(w[:1].isupper() for w in label_words):
             return label
     marks = [(s.open, s.close) for s in spans if s.block == span.block]
     words = [t for t in tokens_in(parsed.doc, block.start, block.end) if not any(o <= t.idx <= c for o, c in marks)]

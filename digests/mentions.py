@@ -413,7 +413,7 @@ class Resolver:
                         person.gender = gender
                     self.history.append((head.idx, person, True))
                     return person, 0.65 if salient else 0.55
-        for offset, person, _ in reversed(earlier):
+        for _offset, person, _ in reversed(earlier):
             if fits(person):
                 return person, 0.4
         return None, 0.0

@@ -154,8 +154,10 @@ class Digest(_Model):
         digest never shows words the article does not have there."""
         text = self.article.text
         parties = self.dispute.parties if self.dispute is not None else []
-        for kind, span in [*(("quote", q) for q in self.quotes), *(("implication", i) for i in self.implications),
-                           *(("party quote", q) for p in parties for q in p.quotes)]:
+        spans: list[tuple[str, Quote | Implication]] = [
+            *(("quote", q) for q in self.quotes), *(("implication", i) for i in self.implications),
+            *(("party quote", q) for p in parties for q in p.quotes)]
+        for kind, span in spans:
             if span.end < span.start or text[span.start:span.end] != span.text:
                 raise ValueError(f"{kind} {span.text[:40]!r} is not article.text[{span.start}:{span.end}]")
         return self

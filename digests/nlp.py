@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc, Span
 
 from .errors import ModelError
@@ -111,6 +112,7 @@ def build_pipeline(nlp: Language) -> Language:
     if "entity_ruler" not in nlp.pipe_names:
         # Case-sensitive: "Apple" the company, not "apple"; "WHO", not "who".
         ruler = nlp.add_pipe("entity_ruler", before="ner")
+        assert isinstance(ruler, EntityRuler)
         ruler.add_patterns(_known_entity_patterns())
     if "newsdigest_entity_fixes" not in nlp.pipe_names:
         nlp.add_pipe("newsdigest_entity_fixes", after="ner")
@@ -161,7 +163,7 @@ def parse_text(nlp: Language, text: str, checkpoint: Callable[[], None] | None =
         # The tok2vec output is read by no stage and is most of a parsed Doc's memory: drop it at once.
         doc.tensor = numpy.empty((0,), dtype="float32")
         docs.append(doc)
-    doc = Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])
+    doc = Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]  # in spaCy, not its stub
     if doc.text != text:  # pragma: no cover - from_docs keeps every character; offsets rely on it
         raise AssertionError("joining the parsed pieces changed the text")
     return doc

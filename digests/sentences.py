@@ -37,7 +37,7 @@ _LEAD_INS = [
     # "(CNN) --", "Canberra, Australia (CNN) --", "WASHINGTON (Reuters) -"
     re.compile(rf"(?:[A-Z][\w.'’-]*(?:,?\s+[A-Z][\w.'’-]*){{0,4}}\s+)?\((?:CNN|AP|AFP|Reuters|UPI|[A-Z][A-Za-z.]{{1,15}})\)\s*{_DASH}\s*"),
     # "WASHINGTON —", "SAN FRANCISCO, Calif. —"
-    re.compile(rf"[A-Z]{{2,}}(?:[ ,]+[A-Z][\w.]*){{0,3}}\s+(?:--|—|–)\s*"),
+    re.compile(r"[A-Z]{2,}(?:[ ,]+[A-Z][\w.]*){0,3}\s+(?:--|—|–)\s*"),
 ]
 # The finite verb forms of the English tag set: a sentence without one is a label or a list item.
 _FINITE = {"VBD", "VBZ", "VBP", "MD"}

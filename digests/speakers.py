@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from spacy.tokens import Doc, Token
 
@@ -477,7 +478,7 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         scare = looks_like_scare_quote(quote_text, before, strict=found is not None and not found.weak)
         if unsupported and (looks_like_title(quote_text) or scare):
             continue  # a title or a scare quote: not anyone's words
-        kind = "direct" if _is_direct(text, span, block.start) else "partial"
+        kind: Literal["direct", "partial"] = "direct" if _is_direct(text, span, block.start) else "partial"
         if found is None or found.person is None:
             results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=None, cue=None,
                                  kind=kind, confidence=0.0))

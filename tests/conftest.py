@@ -33,12 +33,11 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
+from spacy.language import Language
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
-
-from spacy.language import Language
 
 from bot.store import Store
 from digests import DigestEngine

@@ -19,8 +19,6 @@ Every request is recorded; `script()` makes the next matching requests fail as a
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import itertools
 import json
@@ -33,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import discord
+import pytest
 from aiohttp import WSMsgType, web
 
 APP_ID = "1100000000000000001"
@@ -332,7 +331,7 @@ def message_problems(message: dict[str, Any]) -> list[str]:
         problems.append("an empty message")
     total = 0
     for number, embed in enumerate(embeds):
-        def over(what: str, text: str | None, limit: int) -> None:
+        def over(what: str, text: str | None, limit: int, number: int = number) -> None:
             if text is not None and len(text) > limit:
                 problems.append(f"embed {number} {what}: {len(text)} characters (> {limit})")
         title, description = embed.get("title"), embed.get("description")

@@ -28,9 +28,21 @@ from bot.service import DigestService
 from bot.store import Store
 from bot.store import articles as article_store
 from bot.store.channels import ChannelRef
-from discord_server import fake  # noqa: F401 - the module's local Discord
-from discord_server import (APP_ID, CHANNEL_ID, FLAG_MESSAGE_CONTENT_LIMITED, GUILD_ID, MANAGE_CHANNELS, FakeDiscord,
-                            Request, interaction, message_body, message_problems, option)
+
+from discord_server import (
+    APP_ID,
+    CHANNEL_ID,
+    FLAG_MESSAGE_CONTENT_LIMITED,
+    GUILD_ID,
+    MANAGE_CHANNELS,
+    FakeDiscord,
+    Request,
+    fake,  # noqa: F401 - the module's local Discord
+    interaction,
+    message_body,
+    message_problems,
+    option,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"

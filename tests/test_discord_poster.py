@@ -15,8 +15,14 @@ from adapters.discord.poster import DiscordPoster
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.platforms import DigestPost, Poster
-from discord_server import fake  # noqa: F401 - the module's local Discord
-from discord_server import CHANNEL_ID, GUILD_ID, FakeDiscord, message_problems
+
+from discord_server import (
+    CHANNEL_ID,
+    GUILD_ID,
+    FakeDiscord,
+    fake,  # noqa: F401 - the module's local Discord
+    message_problems,
+)
 
 MESSAGES = rf"/channels/{CHANNEL_ID}/messages"
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import make_digest
 
 from adapters.discord import render
 from bot.commands import digest_reply, dispute_reply
@@ -19,8 +20,8 @@ from bot.replies import Link, Reply, ReplyField, Section
 from bot.service import DigestService
 from bot.store import ArticleSummary
 from bot.views import speaker_text
-from conftest import make_digest
 from digests.models import Speaker, Truncation
+
 from discord_server import message_problems
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "anthropic-cuts-openai-claude-access.txt"
@@ -200,7 +201,7 @@ def test_huge_digest_is_split_within_every_limit_and_nothing_is_lost():
 
 
 def test_digest_text_is_escaped_everywhere():
-    digest = make_digest([(f"Ping {MENTIONS} and **shout**", f"Eve <@123456789012345678>")],
+    digest = make_digest([(f"Ping {MENTIONS} and **shout**", "Eve <@123456789012345678>")],
                          title="Breaking @everyone **news**", intro=f"Breaking @everyone **news**. {MENTIONS} in the intro.")
     messages = render.pack(render.digest_embeds(digest))
     text = all_text(messages)

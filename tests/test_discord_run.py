@@ -33,9 +33,17 @@ from bot.platforms import DigestPost
 from bot.service import DigestService
 from bot.store import Store
 from bot.store import articles as article_store
-from discord_server import fake  # noqa: F401 - the module's local Discord
-from discord_server import (APP_ID, CHANNEL_ID, GUILD_ID, PRIVILEGED_INTENT_BITS, interaction,
-                            message_problems, option)
+
+from discord_server import (
+    APP_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    PRIVILEGED_INTENT_BITS,
+    fake,  # noqa: F401 - the module's local Discord
+    interaction,
+    message_problems,
+    option,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"

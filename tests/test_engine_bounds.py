@@ -22,7 +22,6 @@ from digests.segment import segment
 from digests.tokens import ent_of as _ent_of
 from tests.test_cli import run as run_cli
 
-
 # 39 words; the middle sentence has no verb: its root is the conflict word itself.
 RIVALS = ("Norvik Labs and Pell Systems have built rival farm drones for a decade, and both sell spare parts "
           "to growers. A copyright lawsuit against Pell Systems by Norvik Labs. Observers expect the two firms "

@@ -52,7 +52,7 @@ def test_the_engine_setting_names_a_registered_engine_or_fails_with_one_line(tmp
     assert Settings(_env_file=None, data_dir=tmp_path).engine == "offline" and "offline" in ENGINES
     service = DigestService(Settings(_env_file=None, data_dir=tmp_path, engine="gpt-in-a-box"))
     with pytest.raises(ConfigError, match=r"NEWSDIGEST_ENGINE: unknown engine 'gpt-in-a-box'; choose from offline"):
-        service.engine
+        _ = service.engine
     with pytest.raises(ConfigError):
         make_engine("")
 

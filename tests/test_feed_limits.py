@@ -3,10 +3,12 @@ a full parse would give first, in bounded memory, polled from the real local HTT
 
 from __future__ import annotations
 
+from test_poller import FEED_XML, make_app, poll_with_peak, subscribe
+
 from bot.feeds.parse import newest_entries, parse_feed
 from bot.store import feeds as feed_store
+
 from feedkit import atom, rss
-from test_poller import FEED_XML, make_app, poll_with_peak, subscribe
 
 
 def rss_items(count: int) -> list[dict]:

@@ -30,6 +30,7 @@ from bot.store import Store
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from bot.store.db import _alembic_config
+
 from feedkit import article_html, atom, http_date, rss, story
 
 SLACK = ChannelRef(platform="slack", external_id="C1", name="news")
@@ -232,11 +233,12 @@ def test_a_channel_subscribing_while_the_last_one_leaves_keeps_the_feed(store):
             barrier = threading.Barrier(2)
             results: dict[str, object] = {}
 
-            def leave() -> None:
+            # Bound now (the threads are joined before the next round): one round's objects each.
+            def leave(barrier: threading.Barrier = barrier, results: dict[str, object] = results, url: str = url) -> None:
                 barrier.wait()
                 results["left"] = feed_store.unsubscribe(leaving, DISCORD, url)
 
-            def join() -> None:
+            def join(barrier: threading.Barrier = barrier, results: dict[str, object] = results, url: str = url) -> None:
                 barrier.wait()
                 results["joined"] = feed_store.subscribe(joining, SLACK, url, interval_seconds=900, now=now)[0]
 

@@ -25,6 +25,7 @@ from bot.store.channels import TERMINAL_TENANT, ChannelRef
 from bot.store.fields import ELLIPSIS, cut, fit
 from bot.store.schema import ArticleRow, FeedEntryRow, FeedRow
 from digests.models import Speaker
+
 from feedkit import article_html, rss, story
 
 SLACK = ChannelRef(platform="slack", external_id="C1", name="news")

@@ -16,9 +16,10 @@ from adapters.health import HealthServer
 from adapters.terminal.logs import JsonFormatter
 from bot.delivery import deliver
 from bot.feeds.poller import poll_due
-from feedkit import rss
 from tests.test_delivery import poster, subscribe  # noqa: F401 - poster is a fixture
 from tests.test_poller import FEED_XML, NOW, make_app, serve_story
+
+from feedkit import rss
 
 
 def free_port() -> int:

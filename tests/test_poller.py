@@ -28,6 +28,7 @@ from bot.store import Store
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
+
 from feedkit import article_html, atom, http_date, rss, story
 
 SLACK = ChannelRef(platform="slack", external_id="C1", name="news")
@@ -400,7 +401,7 @@ def test_feeds_with_the_same_interval_poll_at_different_stable_offsets(app, loca
     outcomes = {o.url: o.next_poll_at for o in poll_due(app, NOW)}
     assert outcomes[a] != outcomes[b]
     assert outcomes == {a: next_slot(a, 900, NOW), b: next_slot(b, 900, NOW)}
-    for url, when in outcomes.items():
+    for when in outcomes.values():
         assert NOW < when <= NOW + timedelta(seconds=900)
     again = {o.url: o.next_poll_at for o in poll_due(app, max(outcomes.values()))}
     assert again == {u: t + timedelta(seconds=900) for u, t in outcomes.items()}  # the same offsets, one interval on

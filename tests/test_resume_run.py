@@ -11,8 +11,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from discord_server import CHANNEL_ID as DISCORD_CHANNEL
-from discord_server import fake  # noqa: F401 - the module's local Discord
 
 from adapters.slack.render import post_messages
 from bot.delivery import build_post
@@ -27,6 +25,9 @@ from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
 from tests.slack_server import FakeSlack, slack_api  # noqa: F401 - a fixture
 from tests.test_slack_run import CLI, ROOT, environment, free_port
+
+from discord_server import CHANNEL_ID as DISCORD_CHANNEL
+from discord_server import fake  # noqa: F401 - the module's local Discord
 
 SLACK = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
 FEED = "http://127.0.0.1:9/city.xml"  # nothing listens there: never polled (next poll in a day)

@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from slack_bolt.request.async_request import AsyncBoltRequest
 from alembic import command
 from alembic.script import ScriptDirectory
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -26,9 +26,8 @@ from adapters.slack.settings import SlackSettings
 from bot.app import Newsdigest
 from bot.config import Settings
 from bot.service import DigestService
-from bot.store import Store
+from bot.store import Store, channels
 from bot.store import articles as article_store
-from bot.store import channels
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from bot.store.db import _alembic_config, current_revision

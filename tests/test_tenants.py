@@ -17,10 +17,11 @@ from datetime import datetime, timezone
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from test_discord import callbacks, is_ephemeral, running, sent, text_of
 
 from adapters.slack.app import SlackBot
-from adapters.slack.settings import SlackSettings
 from adapters.slack.poster import channel_ref
+from adapters.slack.settings import SlackSettings
 from bot import commands
 from bot.app import Newsdigest
 from bot.config import Settings
@@ -33,12 +34,14 @@ from bot.store.channels import TERMINAL_TENANT, ChannelRef
 from bot.store.db import _alembic_config
 from bot.store.feeds import NewEntry
 from bot.whosaid import candidate_queries, who_said
-from discord_server import fake  # noqa: F401 - the module's local Discord
-from discord_server import interaction, option
-from digests.models import Speaker
-from test_discord import callbacks, is_ephemeral, running, sent, text_of
 from tests.slack_server import slack_api  # noqa: F401 - a fixture
 from tests.test_slack_commands import SECRET, ask, body_text
+
+from discord_server import (
+    fake,  # noqa: F401 - the module's local Discord
+    interaction,
+    option,
+)
 
 A, B = "slack:T0AAA", "slack:T0BBB"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)

@@ -10,7 +10,6 @@ from digests.sentences import is_prose, lead_in_end
 from digests.tldr import NO_PROSE, make_tldr, repeats_title
 from tests.conftest import parse_article as parse
 
-
 LEAD = "The Harlow council voted on Tuesday to close the Mill Road bridge to cars for two years of repairs."
 
 

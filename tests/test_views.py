@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import make_digest
 from rich.console import Console
 
 from adapters.discord import render as discord_render
@@ -16,7 +17,6 @@ from adapters.terminal import render as terminal_render
 from bot import views
 from bot.platforms import DigestPost, SimilarStory
 from bot.replies import Link, Reply, ReplyField, Section
-from conftest import make_digest
 from digests.models import Dispute, Party, Speaker
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ import pytest
 
 from bot import commands
 from bot.app import Newsdigest
-from bot.config import Settings
 from bot.commands import TERMINAL
+from bot.config import Settings
 from bot.store import Store
 from bot.store import articles as article_store
 from bot.store.channels import TERMINAL_TENANT

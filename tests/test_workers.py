@@ -156,10 +156,12 @@ def test_a_chat_digest_past_its_deadline_answers_one_line(engine: DigestEngine, 
 def test_a_feed_entry_being_digested_when_the_bot_stops_stays_new(store, engine, local_http, tmp_path) -> None:  # noqa: ANN001
     from html import escape
 
+    from test_poller import FEED_XML, NOW, make_app, subscribe
+
     from bot.feeds.poller import poll_due
     from bot.store import feeds as feed_store
+
     from feedkit import rss
-    from test_poller import FEED_XML, NOW, make_app, subscribe
 
     app = make_app(store, engine, tmp_path, digest_workers=1, digest_queue=1, digest_deadline=600)
     old = {"title": "Ferry timetable", "link": "http://gazette.example/old", "guid": "urn:old"}

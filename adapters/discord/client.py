@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import discord
@@ -36,8 +36,8 @@ from bot.replies import Reply, Section, error, usage
 from bot.store import articles as article_store
 from bot.store.channels import ChannelRef
 from bot.whosaid import MAX_FRAGMENT
-from ..platform import PlatformError
 
+from ..platform import PlatformError
 from . import render
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def _command_name(interaction: discord.Interaction) -> str:
     command = interaction.command
     if command is not None:
         return "/" + command.qualified_name
-    data = interaction.data or {}
+    data: Mapping[str, object] = interaction.data or {}
     return "/" + str(data.get("name", "command"))
 
 
@@ -365,7 +365,9 @@ def _message_args(message: render.Message) -> dict[str, Any]:
 
 def _may_be_slow(article: str | None) -> bool:
     """A /digest that may fetch a URL or digest pasted text: defer at once."""
-    return bool(article) and (bool(_URL.match(article)) or len(article.split()) >= commands.MIN_PASTED_WORDS)
+    if not article:
+        return False
+    return bool(_URL.match(article)) or len(article.split()) >= commands.MIN_PASTED_WORDS
 
 
 ArticleOption = app_commands.Transform[str, Text("article")]

@@ -58,7 +58,8 @@ class DiscordPoster:
                 continue
             try:
                 created = await channel.send(content=message.content, embeds=message.embeds,
-                                             nonce=render.nonce(key, index) if key else None,
+                                             # None sends no nonce; discord.py's annotation leaves it out.
+                                             nonce=render.nonce(key, index) if key else None,  # type: ignore[arg-type]
                                              allowed_mentions=NO_MENTIONS)
             except Exception as exc:  # every failure becomes a status
                 result = result_for(exc)

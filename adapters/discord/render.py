@@ -281,7 +281,9 @@ class _ViewBuilder:
             raise TypeError(f"no Discord layout for {type(block).__name__}")
 
 
-COLOURS_OF_VIEWS: dict[views.ViewKind, int] = {**COLOURS, "notice": COLOURS["answer"], "post": COLOURS["answer"]}
+COLOURS_OF_VIEWS: dict[views.ViewKind, int] = {"answer": COLOURS["answer"], "not_found": COLOURS["not_found"],
+                                              "usage": COLOURS["usage"], "error": COLOURS["error"],
+                                              "notice": COLOURS["answer"], "post": COLOURS["answer"]}
 
 
 def view_embeds(view: views.View) -> list[discord.Embed]:

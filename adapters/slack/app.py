@@ -30,10 +30,10 @@ from bot.commands import Caller, changes_channel, handle_text
 from bot.replies import Reply, error
 
 from . import render
-from .settings import SlackSettings
 from .installations import ThreadedInstallationStore, open_stores
 from .permissions import SlackPermissions
 from .poster import SlackPoster, channel_ref, web_client
+from .settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class SlackBot:
         self.oauth = bool(settings.client_id and settings.client_secret and not settings.app_token)
         if self.oauth:
             self.client = client or web_client(settings.api_url)
-            self.installations, states = open_stores(settings.client_id, app.store.engine)
+            self.installations, states = open_stores(settings.client_id or "", app.store.engine)
             oauth_settings = AsyncOAuthSettings(
                 client_id=settings.client_id, client_secret=settings.client_secret,
                 scopes=list(BOT_SCOPES), user_scopes=[], installation_store=self.installations,

@@ -28,6 +28,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
@@ -122,7 +123,7 @@ class SlackRequestGate:
         return b"".join(chunks)
 
 
-def _slack_headers(request: web.Request) -> dict[str, list[str]]:
+def _slack_headers(request: web.Request) -> dict[str, str | Sequence[str]]:
     """The request's headers for slack-bolt, without its internal x-slack-bolt-* ones: those tell it
     to skip the acknowledgement and run a lazy listener directly, and must never come from outside."""
     headers: dict[str, list[str]] = {}
@@ -130,7 +131,7 @@ def _slack_headers(request: web.Request) -> dict[str, list[str]]:
         lower = name.lower()
         if not lower.startswith("x-slack-bolt-"):
             headers.setdefault(lower, []).append(value)
-    return headers
+    return {name: values for name, values in headers.items()}
 
 
 class GuardedServer(AsyncSlackAppServer):

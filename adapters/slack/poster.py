@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -186,7 +187,7 @@ class SlackPoster:
         team, channel = split_channel_id(channel_id)
         try:
             token = await self._token(team)
-            kwargs = {"channel": channel, "limit": 100, "include_all_metadata": True, **extra}
+            kwargs: dict[str, Any] = {"channel": channel, "limit": 100, "include_all_metadata": True, **extra}
             if token:
                 kwargs["token"] = token
             response = await getattr(self.client, method)(**kwargs)
@@ -220,7 +221,7 @@ class SlackPoster:
         for i, message in enumerate(messages):
             if i in done:
                 continue
-            kwargs = {"channel": channel, "text": message.text, "blocks": message.blocks,
+            kwargs: dict[str, Any] = {"channel": channel, "text": message.text, "blocks": message.blocks,
                       "unfurl_links": False, "unfurl_media": False}
             if token:
                 kwargs["token"] = token

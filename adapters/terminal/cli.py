@@ -15,9 +15,15 @@ import json
 import logging
 import os
 import sys
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import logs
+
+if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
+
+    from bot.app import Newsdigest
+    from bot.replies import Reply
 
 log = logging.getLogger("newsdigest")
 
@@ -27,8 +33,9 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 
 def _cmd_digest(args: argparse.Namespace) -> int:
-    from bot.service import DigestService
     from rich.console import Console
+
+    from bot.service import DigestService
 
     from .render import print_digest, to_markdown
 
@@ -51,7 +58,7 @@ def _cmd_quotes(args: argparse.Namespace) -> int:
     try:
         handle = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")
     except OSError as exc:
-        raise SourceError(f"cannot read {args.jsonl}: {exc.strerror or exc}") from None
+        raise SourceError(exc.strerror or str(exc), source=args.jsonl, action="read") from None
     with handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -85,15 +92,6 @@ def _cmd_eval_quotes(args: argparse.Namespace) -> int:
         print()
         print(side_by_side({"newsdigest": ours, "textacy": theirs}))
     return 0
-
-
-def _skip_reason(source: str, error: str) -> str:
-    """ "cannot read a.txt: it is empty" → "it is empty" (the line already names the source)."""
-    for verb in ("cannot read", "cannot digest", "could not fetch"):
-        prefix = f"{verb} {source}: "
-        if error.startswith(prefix):
-            return error[len(prefix):]
-    return error
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -131,7 +129,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     print(f"{c['created']} stored, {c['updated']} updated, {c['unchanged']} unchanged, {c['failed']} failed")
     sys.stdout.flush()
     for item in report.failed:
-        print(f"skipped {item.source}: {_skip_reason(item.source, item.error or 'unknown error')}", file=sys.stderr)
+        print(f"skipped {item.source}: {item.reason or item.error or 'unknown error'}", file=sys.stderr)
     return 0 if report.ok else EXIT_USER_ERROR
 
 
@@ -151,7 +149,7 @@ def _print_reply(reply, as_json: bool) -> int:  # noqa: ANN001 - a bot.replies.R
     return {"answer": 0, "usage": EXIT_USAGE}.get(reply.kind, EXIT_USER_ERROR)
 
 
-def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) -> int:
+def _one_shot(name: str, call: Callable[[Newsdigest], Reply], args: argparse.Namespace) -> int:
     from bot.app import Newsdigest
     from bot.commands import run_safely
 
@@ -160,7 +158,7 @@ def _one_shot(name: str, call: Callable[..., object], args: argparse.Namespace) 
     try:
         # Open the store outside run_safely: at the terminal the person is the operator, so a database
         # that cannot be opened ends the command with its own one-line reason (StoreError, exit 1).
-        app.store
+        app.store  # noqa: B018 - opens it (a cached property)
         reply = run_safely(lambda: call(app), name, app=app)
     finally:
         app.close()
@@ -295,13 +293,14 @@ def _channel(value: str):  # noqa: ANN202 - a bot.store.channels.ChannelRef
 def _workspace(value: str) -> str:
     """ "slack:T0123" → the tenant key of that Slack workspace (a Discord server likewise); "terminal"
     is the terminal's own."""
+    from adapters.platform import CHAT_PLATFORMS
     from bot.store.channels import tenant_key
 
     platform, sep, workspace = value.partition(":")
     platform, workspace = platform.strip().lower(), workspace.strip()
     if platform == "terminal" and not workspace:
         return tenant_key("terminal", "local", None)
-    if not sep or platform not in {"slack", "discord"} or not workspace or ":" in workspace:
+    if not sep or platform not in CHAT_PLATFORMS or not workspace or ":" in workspace:
         raise ValueError(value)
     return tenant_key(platform, "", workspace)
 
@@ -341,7 +340,7 @@ def _feeds_app(*, migrate: bool = True):  # noqa: ANN202 - a bot.app.Newsdigest
     from bot.app import Newsdigest
 
     app = Newsdigest(migrate=migrate)
-    app.store  # a database that cannot be opened ends the command here, with its one-line reason
+    app.store  # noqa: B018 - a database that cannot be opened ends the command here, with its one-line reason
     return app
 
 
@@ -557,8 +556,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.config import get_settings
-    from bot.store.db import (backup_sqlite, database_url, describe, head_revision, migrate, open_engine,
-                              schema_state)
+    from bot.store.db import backup_sqlite, database_url, describe, head_revision, migrate, open_engine, schema_state
 
     url = database_url(get_settings())
     engine = open_engine(url)
@@ -607,7 +605,7 @@ def _shown(name: str, value: object) -> str:
     return str(value)
 
 
-def env_example(kinds: Sequence[type]) -> str:
+def env_example(kinds: Sequence[type[BaseSettings]]) -> str:
     """The `.env.example` text: every setting, commented out at its default, with what it does. The
     repository's file is this output (a test checks), so it can neither miss a setting nor invent one."""
     from pydantic_core import PydanticUndefined
@@ -623,7 +621,7 @@ def env_example(kinds: Sequence[type]) -> str:
             if field.default_factory is not None:
                 # The data directory's default depends on the machine: say what it is made of.
                 default = "$XDG_DATA_HOME/newsdigest (~/.local/share/newsdigest)" if name == "data_dir" \
-                    else field.default_factory()
+                    else field.default_factory()  # type: ignore[call-arg]  # the project's factories take no argument
             shown = "" if default is None else ", ".join(map(str, default)) if isinstance(default, list) else str(default)
             lines.append(f"# {' '.join((field.description or name).split())}")
             lines.append(f"#{prefix}{name.upper()}={shown}")
@@ -646,7 +644,7 @@ def _cmd_config(args: argparse.Namespace) -> int:
     if args.example:
         sys.stdout.write(env_example(kinds))
         return 0
-    loaded = {kind: load_settings(kind) for kind in kinds}
+    loaded: dict[type[BaseSettings], BaseSettings] = {kind: load_settings(kind) for kind in kinds}
     dotenv = _dotenv()
     rows = []
     for variable, (kind, name) in variables(kinds).items():

@@ -55,8 +55,9 @@ def _escape_exception(te: traceback.TracebackException, seen: set[int]) -> None:
     seen.add(id(te))
     # TracebackException keeps the exception's text in _str (Python 3.10 to 3.13); without it the
     # traceback is printed as it is, which is no worse than the standard formatter.
-    if isinstance(getattr(te, "_str", None), str):
-        te._str = escape_controls(te._str)
+    text = getattr(te, "_str", None)
+    if isinstance(text, str):
+        setattr(te, "_str", escape_controls(text))  # noqa: B010 - a private attribute, not in its type
     notes = getattr(te, "__notes__", None)
     if isinstance(notes, list):
         te.__notes__ = [escape_controls(str(n)) for n in notes]

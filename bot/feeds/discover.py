@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from pydantic import BaseModel, ConfigDict
 
 from ..config import Settings
-from ..errors import SourceError
+from ..errors import SourceError, SourceErrorKind
 from ..fetch import fetch_url
 from .parse import FEED_ACCEPT, FEED_KIND, FEED_TYPES, FeedError, ParsedFeed, parse_feed
 
@@ -22,6 +22,8 @@ MAX_CANDIDATES = 3  # alternate links tried, in page order
 
 class NoFeedFound(SourceError):
     """The address is reachable but is neither a feed nor a page that links to one."""
+
+    kind: SourceErrorKind = "no_feed"
 
 
 class ResolvedFeed(BaseModel):
@@ -89,10 +91,10 @@ def resolve_feed(url: str, settings: Settings) -> ResolvedFeed:
                             max_entries=settings.feed_parse_entries)
         return ResolvedFeed(url=url, title=parsed.title, entries=len(parsed.items))
     except FeedError as exc:
-        not_a_feed = str(exc)
-    candidates = alternate_feed_links(page.text, page.url) if page.is_html or not_a_feed.startswith("it is an HTML page") else []
+        not_a_feed = exc
+    candidates = alternate_feed_links(page.text, page.url) if page.is_html or not_a_feed.kind == "html_page" else []
     if not candidates:
-        why = "the page links to no RSS or Atom feed" if page.is_html else not_a_feed
+        why = "the page links to no RSS or Atom feed" if page.is_html else not_a_feed.reason
         raise NoFeedFound(f"no feed found at {url}: {why}")
     first_error: SourceError | None = None
     for candidate in candidates[:MAX_CANDIDATES]:

@@ -24,6 +24,7 @@ from ..html import extract_html
 from ..sources import read_source
 from ..store import articles as article_store
 from ..store import feeds as feed_store
+from ..store.articles import SaveStatus
 from ..urls import canonical_url
 from .parse import FeedItem
 
@@ -38,7 +39,7 @@ class EntryResult(BaseModel):
 
     article_id: str | None = None
     digested: bool = False  # the engine ran; False when the entry linked to an article stored before
-    saved: str | None = None  # the store's answer when digested: "created", "updated" or "unchanged"
+    saved: SaveStatus | None = None  # the store's answer when digested
     error: str | None = None
 
 

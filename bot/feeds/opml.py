@@ -23,14 +23,14 @@ def parse_opml(data: bytes, label: str = "the OPML file") -> list[OpmlFeed]:
     # No entities, no network, no huge trees: the file may come from anywhere. Entity declarations are
     # refused outright ("billion laughs" and external entities), since an OPML export never has any.
     if b"<!ENTITY" in data.upper():
-        raise SourceError(f"cannot read {label}: it declares XML entities, which an OPML file never needs")
+        raise SourceError("it declares XML entities, which an OPML file never needs", source=label, action="read")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise SourceError(f"cannot read {label}: it is not valid OPML ({exc})") from None
+        raise SourceError(f"it is not valid OPML ({exc})", source=label, action="read") from None
     if root is None or etree.QName(root).localname.lower() != "opml":
-        raise SourceError(f"cannot read {label}: it is not an OPML file (no <opml> root)")
+        raise SourceError("it is not an OPML file (no <opml> root)", source=label, action="read")
     found: dict[str, OpmlFeed] = {}
     for outline in root.iter("{*}outline"):
         attrs = {k.lower(): v for k, v in outline.attrib.items()}
@@ -46,14 +46,14 @@ def read_opml(path: Path, max_bytes: int) -> list[OpmlFeed]:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SourceError(f"cannot read {label}: the file is {format_size(size)}; the limit is {format_size(max_bytes)}")
+            raise SourceError(f"the file is {format_size(size)}; the limit is {format_size(max_bytes)}", source=label, action="read")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError(f"cannot read {label}: no such file") from None
+        raise SourceError("no such file", source=label, action="read") from None
     except IsADirectoryError:
-        raise SourceError(f"cannot read {label}: it is a directory") from None
+        raise SourceError("it is a directory", source=label, action="read") from None
     except PermissionError:
-        raise SourceError(f"cannot read {label}: permission denied") from None
+        raise SourceError("permission denied", source=label, action="read") from None
     return parse_opml(data, label)
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import SourceError
+from ..errors import SourceError, SourceErrorKind
 from ..urls import canonical_url
 
 MAX_KEY = 1000  # keys longer than this (a guid made of a whole URL with a huge query) are hashed
@@ -66,7 +66,10 @@ def newest_entries(content: bytes, limit: int) -> bytes:
 
 
 class FeedError(SourceError):
-    """The document is not a usable feed; the message says what it is instead."""
+    """The document is not a usable feed; the message says what it is instead, and `kind` is
+    "html_page" when it is a web page (which may link to the feed)."""
+
+    kind: SourceErrorKind = "not_a_feed"
 
 
 class FeedItem(BaseModel):
@@ -154,7 +157,7 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None,
     if not content.strip():
         raise FeedError("it is empty, not an RSS or Atom feed")
     if _HTML_ROOT.match(content[:4096].decode("utf-8", errors="ignore")):
-        raise FeedError("it is an HTML page, not an RSS or Atom feed")
+        raise FeedError("it is an HTML page, not an RSS or Atom feed", kind="html_page")
     if max_entries is not None:
         content = newest_entries(content, max_entries)
     headers = {"content-location": url}
@@ -176,7 +179,7 @@ def parse_feed(content: bytes, *, url: str, content_type: str | None = None,
         items.append(FeedItem(key=key, title=title, url=fetch_url, link=link, published=published,
                               content_html=_content(entry)))
     if not version and not items and (content_type or "").split(";")[0].strip().lower() in _HTML_TYPES:
-        raise FeedError("it is an HTML page, not an RSS or Atom feed")
+        raise FeedError("it is an HTML page, not an RSS or Atom feed", kind="html_page")
     if not items and result.get("bozo"):
         what = "a malformed feed" if version else "not an RSS or Atom feed"
         raise FeedError(f"it is {what} ({_bozo_reason(result)})")

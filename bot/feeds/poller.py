@@ -143,11 +143,12 @@ def poll_feed(app: Newsdigest, feed: int | FeedInfo, now: datetime) -> PollOutco
     return _poll(app, info, now)
 
 
-def _reason(exc: SourceError | str, url: str) -> str:
-    """The error (or its detail) without the "could not fetch <url>: " that every fetch error starts with."""
-    text = str(exc)
-    prefix = f"could not fetch {url}: "
-    return text[len(prefix):] if text.startswith(prefix) else text
+def _reason(exc: SourceError, url: str, *, private: bool = False) -> str:
+    """What went wrong with the feed at `url` (its operator's version with `private`), without
+    naming the feed again; an error about another address (a redirect's) says which."""
+    if exc.source == url:
+        return exc.private_reason if private else exc.reason
+    return exc.detail if private else str(exc)
 
 
 def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
@@ -167,7 +168,7 @@ def _poll(app: Newsdigest, feed: FeedInfo, now: datetime) -> PollOutcome:
         return _failed(app, feed, now, _reason(exc, feed.url), exc.status, exc.retry_after)
     except SourceError as exc:
         # The public reason is kept on the feed (channels read it); the log gets the detail.
-        return _failed(app, feed, now, _reason(exc, feed.url), detail=_reason(exc.detail, feed.url))
+        return _failed(app, feed, now, _reason(exc, feed.url), detail=_reason(exc, feed.url, private=True))
     except (StoreError, ModelError):
         raise
     except Exception as exc:  # a bug, or a parser tripping on an odd document: this feed fails, others go on

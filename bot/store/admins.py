@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from .db import changed_rows
 from .schema import WorkspaceAdminRow
 from .store import Store
 
@@ -44,7 +45,7 @@ def remove(store: Store, platform: str, workspace: str, member_id: str) -> bool:
         result = s.execute(delete(WorkspaceAdminRow).where(
             WorkspaceAdminRow.platform == platform, WorkspaceAdminRow.workspace == workspace,
             WorkspaceAdminRow.member_id == member_id).execution_options(synchronize_session=False))
-        return bool(result.rowcount)
+        return bool(changed_rows(result))
 
 
 def named(store: Store, platform: str, workspace: str) -> list[NamedAdmin]:

@@ -17,9 +17,24 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, bindparam, cast, delete, func, literal_column, or_, select, table, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnClause,
+    ColumnElement,
+    SQLColumnExpression,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +44,16 @@ from digests.models import Digest, Speaker
 from ..urls import canonical_url
 from .db import StoreError, explain
 from .fields import check_lookup, model_json  # importing bot.store.fields also installs its flush hooks
-from .schema import ArticleRow, ArticleTenantRow, ChannelRow, DigestRow, FeedEntryRow, FeedRow, QuoteRow, SubscriptionRow
+from .schema import (
+    ArticleRow,
+    ArticleTenantRow,
+    ChannelRow,
+    DigestRow,
+    FeedEntryRow,
+    FeedRow,
+    QuoteRow,
+    SubscriptionRow,
+)
 from .store import Store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -80,9 +104,12 @@ class StoredQuote(BaseModel):
     article: ArticleSummary
 
 
+SaveStatus = Literal["created", "updated", "unchanged"]
+
+
 class SaveResult(BaseModel):
     article_id: str
-    status: str  # "created", "updated" or "unchanged"
+    status: SaveStatus
 
 
 def content_hash(text: str) -> str:
@@ -93,7 +120,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def visible_to(tenant: str, article_id: ColumnElement[str]) -> ColumnElement[bool]:
+def visible_to(tenant: str, article_id: SQLColumnExpression[str]) -> ColumnElement[bool]:
     """True for the rows whose `article_id` names an article `tenant` may see: one it brought itself
     (article_tenants), or one brought by an entry of a feed that one of its channels subscribes to.
 
@@ -168,7 +195,7 @@ def _save(store: Store, digest: Digest, tenant: str | None) -> SaveResult:
             if row.content_hash == digest_hash and old is not None and old.engine == digest.engine:
                 _grant(s, row.id, tenant)
                 return SaveResult(article_id=row.id, status="unchanged")
-            status = "updated"
+            status: SaveStatus = "updated"
         else:
             # The id is a hash of the text, but an article keeps its id when its text changes: that
             # text's own hash may already name it.
@@ -284,14 +311,16 @@ def quote_candidates(store: Store, groups: list[list[str]], phrase: bool = False
     if store.dialect == "sqlite":
         match = " OR ".join("(" + " AND ".join(_fts5_term(list(t)) for t in g) + ")" for g in parsed)
         fts = table("quotes_fts")
-        rowid, rank = literal_column("quotes_fts.rowid"), literal_column("quotes_fts.rank")
+        rowid: ColumnClause[Any] = literal_column("quotes_fts.rowid")
+        rank: ColumnClause[Any] = literal_column("quotes_fts.rank")
         ids_sql = (select(rowid).select_from(fts).join(QuoteRow, QuoteRow.id == rowid)
                    .where(text("quotes_fts MATCH :m").bindparams(m=match), QuoteRow.speaker_name.is_not(None), own)
                    .order_by(rank).limit(limit * 4))
     else:
-        query = bindparam("q", " | ".join("(" + " & ".join(_pg_term(list(t)) for t in g) + ")" for g in parsed))
+        query: BindParameter[str] = bindparam("q", " | ".join("(" + " & ".join(_pg_term(list(t)) for t in g) + ")"
+                                                             for g in parsed))
         tsquery = cast(query, TSQUERY)
-        search = literal_column("quotes.search")
+        search: ColumnClause[Any] = literal_column("quotes.search")
         # GIN cannot rank: every match is fetched and ranked. Ranking at most RANK_POOL of them
         # bounds a query of common words; a selective one has fewer matches than that anyway.
         hits = (select(QuoteRow.id, search.label("search")).where(search.op("@@")(tsquery),
@@ -308,8 +337,8 @@ def quote_candidates(store: Store, groups: list[list[str]], phrase: bool = False
     found = sorted(rows, key=lambda pair: order[pair[0].id])[:limit]
     return [StoredQuote(
         id=q.id, text=q.text, cue=q.cue, kind=q.kind, confidence=q.confidence,
-        speaker=Speaker(name=q.speaker_name, role=q.speaker_role, org=q.speaker_org,
-                        kind=q.speaker_kind or "person") if q.speaker_name else None,
+        speaker=Speaker.model_validate({"name": q.speaker_name, "role": q.speaker_role, "org": q.speaker_org,
+                                        "kind": q.speaker_kind or "person"}) if q.speaker_name else None,
         article=_summary(a)) for q, a in found]
 
 

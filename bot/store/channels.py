@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..schedules import Schedule
+from .db import changed_rows
 from .schema import ChannelRow, ScheduleRow
 from .store import Store
 
@@ -165,7 +166,7 @@ def clear_schedule(store: Store, channel: ChannelRef) -> bool:
     if channel_id is None:
         return False
     with store.session() as s:
-        return bool(s.execute(delete(ScheduleRow).where(ScheduleRow.channel_id == channel_id)).rowcount)
+        return bool(changed_rows(s.execute(delete(ScheduleRow).where(ScheduleRow.channel_id == channel_id))))
 
 
 def schedule_of(store: Store, channel: ChannelRef) -> Schedule | None:
@@ -183,6 +184,7 @@ def set_digest_settings(store: Store, channel: ChannelRef, *, include: list[str]
     channel_id = ensure_channel(store, channel)
     with store.session() as s:
         row = s.get(ChannelRow, channel_id)
+        assert row is not None, "ensure_channel made it"
         if include is not None:
             row.include_keywords = ",".join(k.strip() for k in include if k.strip()) or None
         if exclude is not None:

@@ -15,22 +15,33 @@ and `pending_entries` reads them back.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .db import changed_rows
 from .feeds import utc
-from .schema import (ChannelRow, ChannelStoryRow, DeliveryMessageRow, DeliveryPostRow, DeliveryRow, FeedEntryRow,
-                     FeedRow, SubscriptionRow)
+from .schema import (
+    ChannelRow,
+    ChannelStoryRow,
+    DeliveryMessageRow,
+    DeliveryPostRow,
+    DeliveryRow,
+    FeedEntryRow,
+    FeedRow,
+    SubscriptionRow,
+)
 from .store import Store
 
-CLAIMED = "claimed"
-POSTED = "posted"
-EMPTY = "empty"  # nothing new for the channel: nothing posted, the slot is done
-FAILED = "failed"  # needs a person (channel gone, no permission): the slot is done
-RETRY = "retry"  # the platform was busy or down: the slot may be claimed again
-DONE = frozenset({POSTED, EMPTY, FAILED})
+LedgerStatus = Literal["claimed", "posted", "empty", "failed", "retry"]
+CLAIMED: Final = "claimed"
+POSTED: Final = "posted"
+EMPTY: Final = "empty"  # nothing new for the channel: nothing posted, the slot is done
+FAILED: Final = "failed"  # needs a person (channel gone, no permission): the slot is done
+RETRY: Final = "retry"  # the platform was busy or down: the slot may be claimed again
+DONE: frozenset[LedgerStatus] = frozenset({POSTED, EMPTY, FAILED})
 
 
 class Claim(BaseModel):
@@ -57,16 +68,17 @@ def claim(store: Store, channel_id: int, slot: str, now: datetime, lease: timede
     except IntegrityError:
         pass
     with store.session() as s:
-        row = s.scalar(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id, DeliveryRow.slot == slot))
-        if row is None or row.status in DONE:
+        held = s.scalar(select(DeliveryRow).where(DeliveryRow.channel_id == channel_id, DeliveryRow.slot == slot))
+        if held is None or held.status in DONE:
             return None
+        row = held
         # One conditional UPDATE: of two processes taking over the same stale claim, one wins.
-        taken = s.execute(update(DeliveryRow)
+        taken = changed_rows(s.execute(update(DeliveryRow)
                           .where(DeliveryRow.id == row.id, DeliveryRow.status == row.status,
                                  DeliveryRow.claimed_at == row.claimed_at,
                                  (DeliveryRow.status == RETRY) | (DeliveryRow.claimed_at < now - lease))
                           .values(status=CLAIMED, claimed_at=now)
-                          .execution_options(synchronize_session=False)).rowcount
+                          .execution_options(synchronize_session=False)))
         return Claim(id=row.id, channel_id=channel_id, slot=slot, taken_over=True) if taken else None
 
 
@@ -80,7 +92,7 @@ def held_until(store: Store, channel_id: int, slot: str, lease: timedelta) -> da
         return claimed_at + lease
 
 
-def complete(store: Store, claimed: Claim, status: str, now: datetime, detail: str | None = None) -> None:
+def complete(store: Store, claimed: Claim, status: LedgerStatus, now: datetime, detail: str | None = None) -> None:
     with store.session() as s:
         s.execute(update(DeliveryRow).where(DeliveryRow.id == claimed.id)
                   .values(status=status, completed_at=now if status in DONE else None, detail=detail)
@@ -209,7 +221,7 @@ def pending_entries(store: Store, channel_id: int, limit: int) -> PendingEntries
         rows = s.execute(query).all()
         return PendingEntries(watermark=channel.last_entry_id, entries=[
             PendingEntry(entry_id=entry_id, article_id=article_id, first_seen_at=utc(first_seen), subscribed_at=utc(subscribed))
-            for entry_id, article_id, first_seen, subscribed in rows])
+            for entry_id, article_id, first_seen, subscribed in rows if article_id is not None])
 
 
 class DeliveryInfo(BaseModel):

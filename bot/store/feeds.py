@@ -17,16 +17,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import overload
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .channels import ChannelRef, channel_of, ensure_channel, find_channel
+from .db import changed_rows
 from .schema import ArticleRow, ChannelRow, FeedEntryRow, FeedRow, SubscriptionRow
 from .store import Store
 
 
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     """Aware UTC: naive values (as SQLite returns them) are UTC already."""
     if value is None:
@@ -138,8 +144,8 @@ def unsubscribe(store: Store, channel: ChannelRef, url: str) -> bool:
         # The feed row locked first (PostgreSQL; SQLite has one writer at a time): a `subscribe`
         # of another channel waits, then finds the feed or creates it again (see `subscribe`).
         s.execute(select(FeedRow.id).where(FeedRow.url == url).with_for_update())
-        removed = s.execute(delete(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
-                                                          SubscriptionRow.feed_url == url)).rowcount
+        removed = changed_rows(s.execute(delete(SubscriptionRow).where(SubscriptionRow.channel_id == channel_id,
+                                                                       SubscriptionRow.feed_url == url)))
         left = s.scalar(select(func.count()).select_from(SubscriptionRow).where(SubscriptionRow.feed_url == url))
         if not left:
             feed_id = s.scalar(select(FeedRow.id).where(FeedRow.url == url))
@@ -207,7 +213,7 @@ def claim(store: Store, feed: FeedInfo, until: datetime) -> bool:
     with store.session() as s:
         result = s.execute(update(FeedRow).where(FeedRow.id == feed.id, FeedRow.paused.is_(False), expected)
                            .values(next_poll_at=utc(until)).execution_options(synchronize_session=False))
-        return result.rowcount == 1
+        return changed_rows(result) == 1
 
 
 def record_success(store: Store, feed_id: int, *, now: datetime, next_poll_at: datetime, etag: str | None,
@@ -256,8 +262,8 @@ def resume(store: Store, url: str, now: datetime) -> FeedInfo | None:
 
 def set_interval(store: Store, url: str, interval_seconds: int) -> bool:
     with store.session() as s:
-        return bool(s.execute(update(FeedRow).where(FeedRow.url == url)
-                              .values(interval_seconds=interval_seconds)).rowcount)
+        return bool(changed_rows(s.execute(update(FeedRow).where(FeedRow.url == url)
+                                           .values(interval_seconds=interval_seconds))))
 
 
 # Entries

@@ -33,7 +33,7 @@ from enum import Enum
 
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
-from sqlalchemy import String, event, inspect
+from sqlalchemy import String, Table, event, inspect
 from sqlalchemy.orm import Mapper
 
 from ..errors import BadInput, one_line
@@ -180,7 +180,9 @@ def _fit_row(mapper: Mapper, target: object, *, changed_only: bool) -> None:
             continue
         value = loaded.get(prop.key)
         if isinstance(value, str):
-            fitted = fit_value(f"{column.table.name}.{column.name}", column.type.length, value)
+            table = column.table
+            assert isinstance(table, Table)  # a mapped class's column belongs to its table
+            fitted = fit_value(f"{table.name}.{column.name}", column.type.length, value)
             if fitted != value:
                 setattr(target, prop.key, fitted)
 
