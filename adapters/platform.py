@@ -38,6 +38,11 @@ class Platform(Protocol):
         line; None when it may start."""
         ...
 
+    def connected(self) -> bool:
+        """Whether it can answer and post now (connected, or listening): the readiness check's part
+        for this platform. Called from a worker thread: it only reads state."""
+        ...
+
     def poster(self, app: Newsdigest) -> Poster:
         """The poster of scheduled digests, on the same client `serve` connects (built once)."""
         ...

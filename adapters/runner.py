@@ -62,11 +62,13 @@ def _handle_signals(stop: asyncio.Event) -> list[signal.Signals]:
     return handled
 
 
-async def start_health(app: Newsdigest) -> HealthServer | None:
-    """The operator's /healthz, /readyz and /metrics when NEWSDIGEST_HEALTH_PORT is set."""
+async def start_health(app: Newsdigest, platforms: Sequence[Platform]) -> HealthServer | None:
+    """The operator's /healthz, /readyz and /metrics when NEWSDIGEST_HEALTH_PORT is set: ready when
+    the database answers, the scheduler runs and every platform served is connected."""
     if app.settings.health_port is None:
         return None
-    checks = {"database": app.store.ping, "scheduler": lambda: app.scheduler.running}
+    checks = {"database": app.store.ping, "scheduler": lambda: app.scheduler.running,
+              **{chosen.name: chosen.connected for chosen in platforms}}
     server = HealthServer(app, checks, host=app.settings.health_host, port=app.settings.health_port)
     await server.start()
     return server
@@ -91,7 +93,7 @@ async def serve(app: Newsdigest, platforms: Sequence[Platform]) -> int:
     loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.digest_workers + settings.digest_queue + 8,
                                                  thread_name_prefix="newsdigest"))
     try:
-        health = await start_health(app)
+        health = await start_health(app, platforms)
     except OSError as exc:  # the port is taken or not ours to open
         print(f"newsdigest: the health server cannot listen on {app.settings.health_host}:{app.settings.health_port} "
               f"({exc.strerror or exc}): set NEWSDIGEST_HEALTH_PORT to a free port", file=sys.stderr, flush=True)

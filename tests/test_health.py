@@ -97,3 +97,35 @@ async def test_metrics_are_in_the_prometheus_text_format(tmp_path):
     assert 'newsdigest_deliveries_total{outcome="posted",platform="slack"} 1.0' in text
     assert 'newsdigest_command_duration_seconds_count{command="who-said",platform="discord"} 1.0' in text
     assert "newsdigest_digest_queue_depth 0.0" in text
+
+
+def test_newsdigest_run_serves_the_health_routes_with_each_platforms_check(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import stop, wait_for
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDIGEST_SLACK", "NEWSDIGEST_DISCORD"))}
+    env.update({"NEWSDIGEST_DATA_DIR": str(tmp_path), "NEWSDIGEST_HEALTH_PORT": str(port), "NO_COLOR": "1"})
+    log = (tmp_path / "run.log").open("wb")
+    bot = subprocess.Popen([str(Path(sys.executable).parent / "newsdigest"), "run"], stdout=log, stderr=subprocess.STDOUT,
+                           env=env, cwd=tmp_path)
+    try:
+        def ready() -> dict | None:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            except httpx.HTTPError:
+                return None
+            return answer.json() if answer.status_code == 200 else None
+
+        assert wait_for(ready, timeout=120), (tmp_path / "run.log").read_text()
+        assert ready() == {"status": "ready", "checks": {"database": "ok", "scheduler": "ok", "terminal": "ok"}}
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert metrics.status_code == 200 and "newsdigest_digest_queue_depth" in metrics.text
+    finally:
+        stop(bot)
+        log.close()
+    assert bot.returncode == 0, (tmp_path / "run.log").read_text()

@@ -67,6 +67,9 @@ class MarkdownPlatform:
     def settings_problem(self) -> str | None:
         return None
 
+    def connected(self) -> bool:
+        return True
+
     def poster(self, app: Newsdigest) -> Poster:
         return self._poster
 

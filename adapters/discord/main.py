@@ -60,6 +60,9 @@ class DiscordPlatform:
     def settings_problem(self) -> str | None:
         return None if self.configured() else NO_TOKEN
 
+    def connected(self) -> bool:
+        return self._client is not None and self._client.is_ready() and not self._client.is_closed()
+
     def client(self, app: Newsdigest) -> NewsdigestClient:
         if self._client is None:
             self._client = NewsdigestClient(app, guild_id=self.settings.guild_id, announce=announce)

@@ -89,12 +89,16 @@ class SlackPlatform:
         self.settings = settings if settings is not None else SlackSettings.load()
         self.say = say or (lambda line: print(line, flush=True))
         self._bot: SlackBot | None = None
+        self._serving = False  # the Socket Mode connection is up, or the HTTP server listens
 
     def configured(self) -> bool:
         return configured(self.settings)
 
     def settings_problem(self) -> str | None:
         return missing_settings(self.settings)
+
+    def connected(self) -> bool:
+        return self._serving
 
     def bot(self, app: Newsdigest) -> SlackBot:
         if self._bot is None:
@@ -130,9 +134,11 @@ class SlackPlatform:
         handler = AsyncSocketModeHandler(bot.app, app_token)
         try:
             await handler.connect_async()
+            self._serving = True
             self.say(f"newsdigest: Slack in Socket Mode, {who}")
             await stop.wait()
         finally:
+            self._serving = False
             await handler.close_async()
 
     async def _http_mode(self, app: Newsdigest, bot: SlackBot, stop: asyncio.Event) -> None:
@@ -150,8 +156,10 @@ class SlackPlatform:
                 raise SlackStartError(f"cannot listen on port {settings.port} of {settings.host} "
                                       f"({exc.strerror or exc}): set NEWSDIGEST_SLACK_PORT to a free port, or "
                                       "NEWSDIGEST_SLACK_HOST to an address of this machine") from None
+            self._serving = True
             self.say(f"newsdigest: Slack in HTTP mode on port {settings.port} of {settings.host} "
                      f"(requests at {EVENTS_PATH}), {who}")
             await stop.wait()
         finally:
+            self._serving = False
             await runner.cleanup()

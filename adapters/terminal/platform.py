@@ -23,6 +23,9 @@ class TerminalPlatform:
     def settings_problem(self) -> str | None:
         return None
 
+    def connected(self) -> bool:
+        return True  # the terminal is this process's own output
+
     def poster(self, app: Newsdigest) -> Poster:
         return self._poster
 
