@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .lexicon import ABBREVIATIONS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
+from .lexicon import ABBREVIATIONS, COMMUNICATION_VERBS, CUE_NOUNS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
 from .mentions import Person, Registry, Resolver
 from .models import Quote
 from .parsed import ParsedArticle
@@ -281,7 +281,8 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             return attribution
         fallback = fallback or attribution
     if fallback is None:
-        found = _name_after_quote(resolver, parsed, span, frame) or _any_verb(resolver, parsed, span, frame)
+        found = (_name_after_quote(resolver, parsed, span, frame) or _communication_cue(resolver, parsed, span, frame)
+                 or _any_verb(resolver, parsed, span, frame))
         if found is not None:
             return found
     for finder, cue in ((_according_to, "according to"), (_quote_from, None)):
@@ -361,6 +362,61 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
         if person is None or person.kind != "person":
             continue
         return Attribution(person, _cue(verb, allowed), min(confidence, OTHER_VERB_CONFIDENCE), weak=True)
+    return None
+
+
+# A verb of communication or judgment outside the speech list ("dubbed", "decried"), a noun that
+# reports words ("his pledge to be “neutral”") or "as X puts it" report someone's words less surely
+# than "said".
+COMMUNICATION_CONFIDENCE = 0.7
+
+
+def _is_cue_word(token: Token) -> bool:
+    lemma = token.lemma_.lower()
+    return (token.pos_ == "VERB" and lemma in COMMUNICATION_VERBS) or (token.pos_ == "NOUN" and lemma in CUE_NOUNS)
+
+
+def _puts_it(tokens: list[Token]) -> Token | None:
+    """ "As Doe put it, “…”", "“…,” as she puts it": the verb "put" with "it" for object and "as"."""
+    for t in tokens:
+        if t.lemma_.lower() == "put" and any(c.lower_ == "it" and c.dep_ == "dobj" for c in t.children) \
+                and any(c.lower_ == "as" for c in t.children):
+            return t
+    return None
+
+
+def _noun_owner(noun: Token, allowed: set[int]) -> Token | None:
+    """Who a reporting noun belongs to: "Doe's pledge", "a pledge by Doe", "Doe made a pledge"."""
+    for child in noun.children:
+        if child.dep_ == "poss" and child.i in allowed:
+            return child
+    for child in noun.children:
+        if child.dep_ == "prep" and child.lower_ in {"by", "from", "of"}:
+            target = next((c for c in child.children if c.dep_ == "pobj" and c.i in allowed), None)
+            if target is not None and (target.pos_ == "PROPN" or target.ent_type_ in {"PERSON", "ORG"}):
+                return target
+    head = noun.head.head if noun.dep_ == "pobj" else noun.head
+    if noun.dep_ in {"dobj", "pobj", "attr"} and head.pos_ in {"VERB", "AUX"} and head.i in allowed:
+        return _subject(head, allowed)
+    return None
+
+
+def _communication_cue(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+    """A cue outside the speech list that governs the quote, with a person or organisation the text
+    names for its subject or owner: not "said", but the words are still reported as someone's."""
+    allowed = frame.allowed
+    cues = _governing_verbs(parsed.doc, span, allowed, _is_cue_word)
+    put = _puts_it(frame.sentence)
+    if put is not None:
+        cues.insert(0, put)
+    for cue in cues:
+        subject = _noun_owner(cue, allowed) if cue.pos_ == "NOUN" else _subject(cue, allowed)
+        if subject is None or subject.ent_type_ in NOT_SPEAKERS:
+            continue
+        person, confidence = resolver.resolve(subject, allowed)
+        if person is None or person.kind == "nominal":
+            continue
+        return Attribution(person, _cue(cue, allowed), min(confidence, COMMUNICATION_CONFIDENCE))
     return None
 
 
