@@ -141,6 +141,36 @@ def looks_like_scare_quote(inner: str, word_before: Token | None = None, strict:
     return modifies_noun if strict else (not inner[:1].isupper() or modifies_noun)
 
 
+# What the writer calls a quoted passage right before its marks, when that says it is not anyone's
+# utterance: a word mentioned as a word, a title of a work, a nickname, a slogan or a sign.
+_WORDS_AS_WORDS = re.compile(r"\b(?:the|a|this|that)\s+(?:word|term|phrase|expression|label|hashtag|letters?|acronym)s?\s*,?\s*$", re.I)
+_TITLE_NOUNS = re.compile(
+    r"\b(?:show|program|programme|series|sitcom|drama|film|movie|book|memoir|novel|song|album|play|musical|"
+    r"column|podcast|documentary|episode|magazine|newspaper|blog|exhibit|exhibition|titled|entitled|"
+    r"(?:star|author|host|cast|creator|director|producer|writer|anchor|episode|season) of|"
+    r"(?:interview|appearance|conversation) (?:on|with)|appeared on)\s*,?\s*$", re.I)
+_NICKNAME = re.compile(r"\b(?:nickname[ds]?|known as|moniker)\s*,?\s*$", re.I)
+_SLOGAN = re.compile(r"\b(?:slogan|motto|tagline|banner|placard|t-shirt|(?:signs?|hats?|shirts?)(?: (?:that|which))? (?:read|reading|said|saying))\s*[,:]?\s*(?:\u2014\s*)?$", re.I)
+# A broadcaster or publisher's possessive before a title ("MSNBC's “Morning Joe”", "television's “X”").
+_OUTLET_POSSESSIVE = re.compile(r"(?:\b[A-Z]{2,5}|\btelevision|\bNetflix|\bHBO)['\u2019]s\s*$")
+
+
+def introduced_as(text: str, span: QuoteSpan, block_start: int) -> str | None:
+    """ "the word “We”", "the show “Veep”", "her nickname, “Gert”", "a sign reading “…”": what the
+    words before the marks call the quoted passage, when that makes it no one's utterance."""
+    before = text[max(block_start, span.open - 60):span.open]
+    inner = text[span.start:span.end]
+    if _WORDS_AS_WORDS.search(before):
+        return "word"
+    if _NICKNAME.search(before) and len(inner.split()) <= 4:
+        return "nickname"
+    if _SLOGAN.search(before):
+        return "slogan"
+    if looks_like_title(inner) and (_TITLE_NOUNS.search(before) or _OUTLET_POSSESSIVE.search(before)):
+        return "title"
+    return None
+
+
 def inside_quote(idx: int, spans: list[QuoteSpan]) -> bool:
     """Whether `idx` lies within a quote's marks; `spans` are in text order and do not overlap, so
     only the last one opening at or before `idx` can hold it."""
