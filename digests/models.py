@@ -104,6 +104,9 @@ class Quote(_Model):
     cue: str | None = Field(default=None, description='The attribution words, e.g. "told Wired"')
     kind: Literal["direct", "partial"]
     confidence: float = Field(ge=0.0, le=1.0, description="How sure the engine is of the speaker")
+    # Which attribution rule gave the speaker ("speech verb", "label or sign-off", …): for measuring
+    # each rule's accuracy on its own; not part of the digest a user sees, so never serialised.
+    path: str | None = Field(default=None, exclude=True, repr=False)
 
     @property
     def confidence_band(self) -> ConfidenceBand:

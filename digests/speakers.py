@@ -58,6 +58,8 @@ class Attribution:
     confidence: float
     # Found through a verb outside the speech list: not enough to keep a scare quote or a title.
     weak: bool = False
+    # Which rule found it, measured on its own by `newsdigest eval quotes`.
+    path: str | None = None
 
 
 
@@ -276,7 +278,7 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             continue
         if person.kind == "person" and person.org is None:
             person.org = _clause_org(verb)
-        attribution = Attribution(person, _cue(verb, allowed), confidence)
+        attribution = Attribution(person, _cue(verb, allowed), confidence, path="speech verb")
         if person.kind != "nominal":
             return attribution
         fallback = fallback or attribution
@@ -290,7 +292,7 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
         if target is not None:
             person, confidence = resolver.resolve(target, allowed)
             if person is not None and (fallback is None or person.kind != "nominal"):
-                return Attribution(person, cue, min(confidence, 0.85))
+                return Attribution(person, cue, min(confidence, 0.85), path=cue or "quote noun")
     return fallback
 
 
@@ -328,7 +330,7 @@ def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan
     if person is None or person.kind != "person":
         return None
     # No verb: like a layout cue, not enough to keep a scare quote.
-    return Attribution(person, None, min(confidence, LAYOUT_CONFIDENCE), weak=True)
+    return Attribution(person, None, min(confidence, LAYOUT_CONFIDENCE), weak=True, path="name after the quote")
 
 
 def _is_verb(token: Token) -> bool:
@@ -361,7 +363,8 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
         person, confidence = resolver.resolve(subject, allowed)
         if person is None or person.kind != "person":
             continue
-        return Attribution(person, _cue(verb, allowed), min(confidence, OTHER_VERB_CONFIDENCE), weak=True)
+        return Attribution(person, _cue(verb, allowed), min(confidence, OTHER_VERB_CONFIDENCE), weak=True,
+                           path="other verb")
     return None
 
 
@@ -416,7 +419,8 @@ def _communication_cue(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpa
         person, confidence = resolver.resolve(subject, allowed)
         if person is None or person.kind == "nominal":
             continue
-        return Attribution(person, _cue(cue, allowed), min(confidence, COMMUNICATION_CONFIDENCE))
+        return Attribution(person, _cue(cue, allowed), min(confidence, COMMUNICATION_CONFIDENCE),
+                           path="communication cue")
     return None
 
 
@@ -462,7 +466,7 @@ def _from_sentence(resolver: Resolver, tokens: list[Token], any_verb: bool) -> A
         if person is None or (person.kind == "nominal"):
             continue
         cap = LAYOUT_CONFIDENCE if speech else OTHER_VERB_CONFIDENCE
-        return Attribution(person, _cue(verb, allowed), min(confidence, cap), weak=not speech)
+        return Attribution(person, _cue(verb, allowed), min(confidence, cap), weak=not speech, path="colon lead")
     return None
 
 
@@ -481,7 +485,7 @@ def _by_layout(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, n: in
             continue
         person, confidence = resolver.resolve(mention.head, mention.allowed)
         if person is not None and person.kind != "nominal":
-            return Attribution(person, None, min(confidence, LAYOUT_CONFIDENCE))
+            return Attribution(person, None, min(confidence, LAYOUT_CONFIDENCE), path="label or sign-off")
     if n == 0 and not span.continues:
         lead = layout_cues.colon_lead(parsed, span, blocks, spans)
         if lead:
@@ -499,7 +503,7 @@ def _headline(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, spans:
     name = layout_cues.headline_speaker(parsed, span, parsed.layout.blocks[span.block], spans)
     if name is None:
         return None
-    return Attribution(resolver.named(name), None, HEADLINE_CONFIDENCE)
+    return Attribution(resolver.named(name), None, HEADLINE_CONFIDENCE, path="headline")
 
 
 def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
@@ -528,12 +532,15 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
             if report:
                 found = _from_sentence(resolver, report, any_verb=True)
                 if found is not None:
-                    found = Attribution(found.person, found.cue, min(found.confidence, OTHER_VERB_CONFIDENCE), weak=True)
+                    found = Attribution(found.person, found.cue, min(found.confidence, OTHER_VERB_CONFIDENCE), weak=True,
+                                        path="reporting sentence")
         if found is None and previous is not None and previous.person is not None and frame.empty:
             if previous_block == span.block:
-                found = Attribution(previous.person, previous.cue, min(previous.confidence, INHERIT_IN_PARAGRAPH))
+                found = Attribution(previous.person, previous.cue, min(previous.confidence, INHERIT_IN_PARAGRAPH),
+                                    path="inherited in the paragraph")
             elif span.continues or (previous_block == span.block - 1 and span.open == block.start):
-                found = Attribution(previous.person, previous.cue, min(previous.confidence, INHERIT_ACROSS_PARAGRAPHS))
+                found = Attribution(previous.person, previous.cue, min(previous.confidence, INHERIT_ACROSS_PARAGRAPHS),
+                                    path="inherited across paragraphs")
         quote_text = text[span.start:span.end]
         unsupported = found is None or found.person is None or found.person.kind == "nominal" or found.weak
         before = _word_before(doc, span.open)
@@ -548,7 +555,7 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         previous, previous_block = found, span.block
         resolver.spoke(span.open, found.person)
         results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=found.person.speaker(),
-                             cue=found.cue, kind=kind, confidence=round(found.confidence, 2)))
+                             cue=found.cue, kind=kind, confidence=round(found.confidence, 2), path=found.path))
     return _fill_roles(results, resolver.registry)
 
 
