@@ -428,6 +428,8 @@ def _reported(parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> bool:
     """Whether a speech or communication cue governs the quoted words ("promised to be “neutral”",
     "denounced “self-deportation”"): reported words, not the writer's scare quotes, even when the
     text gives no speaker for them."""
+    if re.search(r"\bso[- ]called\s*$", parsed.text[max(0, span.open - 12):span.open], re.I):
+        return False  # the writer's own distance from the words, whoever governs them
     return bool(_governing_verbs(parsed.doc, span, frame.allowed, lambda t: _is_speech_verb(t) or _is_cue_word(t)))
 
 

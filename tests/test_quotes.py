@@ -134,3 +134,64 @@ def test_unsupported_quote_is_left_unattributed(engine):
     q = only(quotes_of(engine, text), "Nobody could")
     assert q.speaker is None
     assert q.confidence == 0.0
+
+
+def test_communication_verb_outside_the_speech_list_attributes_at_medium_confidence(engine):
+    text = "Maria Lopez dubbed the proposal a “tax on ambition” during a town hall on Friday."
+    q = only(quotes_of(engine, text), "tax on ambition")
+    assert q.speaker is not None and q.speaker.name == "Maria Lopez"
+    assert 0.6 <= q.confidence < 0.8
+
+
+def test_reporting_noun_gives_its_owner(engine):
+    text = "Tom Becker’s pledge to stay “strictly neutral” in the talks drew criticism from both parties."
+    q = only(quotes_of(engine, text), "strictly neutral")
+    assert q.speaker is not None and q.speaker.name == "Tom Becker"
+    assert q.confidence < 0.8
+
+
+def test_as_someone_puts_it(engine):
+    text = ("Prices rose again in March. As Anna Kowalski put it, “a family budget here simply does not stretch "
+            "to the end of the month any more.”")
+    q = only(quotes_of(engine, text), "family budget")
+    assert q.speaker is not None and q.speaker.name == "Anna Kowalski"
+
+
+def test_short_phrase_a_cue_reports_is_kept_without_a_speaker(engine):
+    # "Critics" names nobody, but "decried" reports the words: a quotation, not a scare quote.
+    text = "At the packed meeting, critics decried the “reckless spending” that had emptied the reserve fund."
+    q = only(quotes_of(engine, text), "reckless spending")
+    assert q.speaker is None or q.speaker.kind == "nominal"
+
+
+@pytest.mark.parametrize("text", [
+    "Many readers wrote in to complain about the word “Nevertheless” in the opening line of the column.",
+    "She was best known as a regular guest on NBC’s “Evening Roundup” for much of the decade.",
+    "Her teammates gave her a nickname, “Birdie,” after her first season with the club.",
+    "Outside the hall a man held up a sign reading “Save Our Park” for most of the afternoon.",
+])
+def test_words_titles_nicknames_and_signs_are_not_quotations(engine, text):
+    assert quotes_of(engine, text) == []
+
+
+def test_title_in_an_attributed_sentence_gets_no_speaker(engine):
+    text = "“We were wrong about the timing,” Paul Adeyemi said in an interview with “Sunday Morning Report.”"
+    quotes = quotes_of(engine, text)
+    assert [q.text for q in quotes] == ["We were wrong about the timing"]
+    assert quotes[0].speaker is not None and quotes[0].speaker.name == "Paul Adeyemi"
+
+
+def test_abbreviations_do_not_end_the_sentence_that_holds_the_cue(engine):
+    text = ("The vote was close. Gov. Linda Marsh of Ore. told reporters on Tuesday the measure was "
+            "“a very bad idea for the state and for every county in it.”")
+    q = only(quotes_of(engine, text), "very bad idea")
+    assert q.speaker is not None and q.speaker.name == "Linda Marsh"
+
+
+def test_each_quote_says_which_rule_attributed_it(engine):
+    text = ("“We will appeal this decision,” Maria Lopez said on Monday. “The ruling ignores the evidence.”\n\n"
+            "“It cannot stand.”")
+    quotes = quotes_of(engine, text)
+    assert [q.path for q in quotes] == ["speech verb", "inherited in the paragraph", "inherited across paragraphs"]
+    assert quotes[2].confidence < 0.6  # across a paragraph break: the low band
+    assert "path" not in quotes[0].model_dump()  # measured, never shown
