@@ -41,6 +41,13 @@ class QuoteSpan:
     headline: bool = False  # single marks in the article's headline ("Doe: Plan Is ‘Dead’")
 
 
+def _misused_as_closer(text: str, i: int, end: int) -> bool:
+    """An opening mark while a quote is open, stuck to the word before it and followed by a space,
+    punctuation or the paragraph end, closes that quote."""
+    after = text[i + 1] if i + 1 < end else " "
+    return i > 0 and (text[i - 1].isalnum() or text[i - 1] in ".,!?") and (after.isspace() or after in ".,;:!?)")
+
+
 def _pair_marks(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     """(open, close, closed) mark positions in one paragraph."""
     found: list[tuple[int, int, bool]] = []
@@ -49,6 +56,10 @@ def _pair_marks(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
         ch = text[i]
         if ch in OPENERS and open_at is None:
             open_at = i
+        elif ch in OPENERS and _misused_as_closer(text, i, end):
+            # “Frozen“ and …: an opening mark typed where the closing one belongs.
+            found.append((open_at, i, True))
+            open_at = None
         elif ch in CLOSERS and open_at is not None:
             found.append((open_at, i, True))
             open_at = None
@@ -148,7 +159,9 @@ _TITLE_NOUNS = re.compile(
     r"\b(?:show|program|programme|series|sitcom|drama|film|movie|book|memoir|novel|song|album|play|musical|"
     r"column|podcast|documentary|episode|magazine|newspaper|blog|exhibit|exhibition|titled|entitled|"
     r"(?:star|author|host|cast|creator|director|producer|writer|anchor|episode|season) of|"
-    r"(?:interview|appearance|conversation) (?:on|with)|appeared on)\s*,?\s*$", re.I)
+    r"(?:interview|appearance|conversation) (?:on|with)|appeared on|"
+    # "said on “Meet the Voters”", "told “Morning Brief”": a title-cased name after these is a show.
+    r"(?:said|says|spoke|speaking|appeared|appearing) on|told)\s*,?\s*$", re.I)
 _NICKNAME = re.compile(r"\b(?:nickname[ds]?|known as|moniker)\s*,?\s*$", re.I)
 _SLOGAN = re.compile(r"\b(?:slogan|motto|tagline|banner|placard|t-shirt|(?:signs?|hats?|shirts?)(?: (?:that|which))? (?:read|reading|said|saying))\s*[,:]?\s*(?:\u2014\s*)?$", re.I)
 # A broadcaster or publisher's possessive before a title ("MSNBC's “Morning Joe”", "television's “X”").
