@@ -21,32 +21,14 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .lexicon import ABBREVIATIONS, COMMUNICATION_VERBS, CUE_NOUNS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
+from .lexicon import COMMUNICATION_VERBS, CUE_NOUNS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
 from .mentions import Person, Registry, Resolver
 from .models import Quote
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote, looks_like_scare_quote, looks_like_title
+from .sentence_ends import sentence_ends as _sentence_ends
 from .tokens import ent_of, strip_possessive, tokens_in
 
-# Words that end the sentence a quote sits in, outside quote marks.
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
-# The word before a period: an abbreviation, an initial ("J.") or a dotted acronym ("U.S.", "D.C.")
-# keeps the sentence going.
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-
-
-def _sentence_ends(segment: str) -> list[re.Match[str]]:
-    """Where sentences end in `segment`, not counting periods of abbreviations and initials."""
-    ends = []
-    for match in _SENTENCE_END.finditer(segment):
-        if match.group() == ".":
-            word = _WORD_BEFORE.search(segment, 0, match.start())
-            if word is not None:
-                w = word.group(1)
-                if len(w) == 1 and w.isupper() or "." in w or w.lower() in ABBREVIATIONS:
-                    continue
-        ends.append(match)
-    return ends
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 # How far from its marks a quote's attribution is looked for: several long sentences.
 FRAME_CHARS = 1500

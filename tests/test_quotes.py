@@ -195,3 +195,15 @@ def test_each_quote_says_which_rule_attributed_it(engine):
     assert [q.path for q in quotes] == ["speech verb", "inherited in the paragraph", "inherited across paragraphs"]
     assert quotes[2].confidence < 0.6  # across a paragraph break: the low band
     assert "path" not in quotes[0].model_dump()  # measured, never shown
+
+
+def test_colon_lead_sentence_runs_past_an_abbreviation(engine):
+    text = ("The hearing ran late. Afterwards Sen. Paula Ortiz of N.M. went on:\n\n"
+            "“Nobody in this room believes the schedule can hold past the spring.”")
+    q = only(quotes_of(engine, text), "Nobody in this room")
+    assert q.speaker is not None and q.speaker.name == "Paula Ortiz"
+
+
+def test_show_named_after_said_on_is_not_a_quotation(engine):
+    text = "“We have the votes,” Ortiz said on “Morning Brief” as the session opened."
+    assert [q.text for q in quotes_of(engine, text)] == ["We have the votes"]
