@@ -168,6 +168,11 @@ _SLOGAN = re.compile(r"\b(?:slogan|motto|tagline|banner|placard|t-shirt|(?:signs
 _OUTLET_POSSESSIVE = re.compile(r"(?:\b[A-Z]{2,5}|\btelevision|\bNetflix|\bHBO)['\u2019]s\s*$")
 
 
+def _opens_paragraph(text: str, span: QuoteSpan, block_start: int) -> bool:
+    """The quote stands at the start of its paragraph or after a colon: an utterance, however short."""
+    return not text[block_start:span.open].strip() or text[block_start:span.open].rstrip().endswith(":")
+
+
 def introduced_as(text: str, span: QuoteSpan, block_start: int) -> str | None:
     """ "the word “We”", "the show “Veep”", "her nickname, “Gert”", "a sign reading “…”": what the
     words before the marks call the quoted passage, when that makes it no one's utterance."""
@@ -179,6 +184,10 @@ def introduced_as(text: str, span: QuoteSpan, block_start: int) -> str | None:
         return "nickname"
     if _SLOGAN.search(before):
         return "slogan"
+    # A single capitalised word, not an utterance of its own ("“Probably.”"), is a name or a title.
+    word = inner.strip(" ,;:")
+    if word.isalpha() and word[:1].isupper() and len(word) > 1 and not _opens_paragraph(text, span, block_start):
+        return "single word"
     if looks_like_title(inner) and (_TITLE_NOUNS.search(before) or _OUTLET_POSSESSIVE.search(before)):
         return "title"
     return None

@@ -207,3 +207,13 @@ def test_colon_lead_sentence_runs_past_an_abbreviation(engine):
 def test_show_named_after_said_on_is_not_a_quotation(engine):
     text = "“We have the votes,” Ortiz said on “Morning Brief” as the session opened."
     assert [q.text for q in quotes_of(engine, text)] == ["We have the votes"]
+
+
+def test_single_capitalised_word_is_a_name_not_a_quotation(engine):
+    assert quotes_of(engine, "Ortiz said she watches “Horizon” every week with her two children.") == []
+
+
+def test_one_word_utterance_is_still_a_quotation(engine):
+    text = "Asked on Friday whether the bill would pass, Paula Ortiz said, “Probably.”"
+    q = only(quotes_of(engine, text), "Probably")
+    assert q.speaker is not None and q.speaker.name == "Paula Ortiz"
