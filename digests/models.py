@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 
 class _Model(BaseModel):
@@ -106,7 +107,7 @@ class Quote(_Model):
     confidence: float = Field(ge=0.0, le=1.0, description="How sure the engine is of the speaker")
     # Which attribution rule gave the speaker ("speech verb", "label or sign-off", …): for measuring
     # each rule's accuracy on its own; not part of the digest a user sees, so never serialised.
-    path: str | None = Field(default=None, exclude=True, repr=False)
+    path: SkipJsonSchema[str | None] = Field(default=None, exclude=True, repr=False)
 
     @property
     def confidence_band(self) -> ConfidenceBand:
