@@ -150,11 +150,15 @@ def test_reporting_noun_gives_its_owner(engine):
     assert q.confidence < 0.8
 
 
-def test_as_someone_puts_it(engine):
-    text = ("Prices rose again in March. As Anna Kowalski put it, “a family budget here simply does not stretch "
-            "to the end of the month any more.”")
-    q = only(quotes_of(engine, text), "family budget")
+@pytest.mark.parametrize("text", [
+    "Prices rose again in March. As Anna Kowalski put it, “a family budget here simply does not stretch "
+    "to the end of the month any more.”",
+    "“A family budget here simply does not stretch to the end of the month,” as Anna Kowalski puts it.",
+])
+def test_as_someone_puts_it(engine, text):
+    q = only(quotes_of(engine, text), "amily budget")
     assert q.speaker is not None and q.speaker.name == "Anna Kowalski"
+    assert q.path == "communication cue" and q.cue in {"put it", "puts it"}
 
 
 def test_short_phrase_a_cue_reports_is_kept_without_a_speaker(engine):
