@@ -154,7 +154,9 @@ def looks_like_scare_quote(inner: str, word_before: Token | None = None, strict:
 
 # What the writer calls a quoted passage right before its marks, when that says it is not anyone's
 # utterance: a word mentioned as a word, a title of a work, a nickname, a slogan or a sign.
-_WORDS_AS_WORDS = re.compile(r"\b(?:the|a|this|that)\s+(?:word|term|phrase|expression|label|hashtag|letters?|acronym)s?\s*,?\s*$", re.I)
+# ("the words “…”" often introduces an utterance, so only the singular counts.)
+_WORDS_AS_WORDS = re.compile(r"\b(?:the|a|this|that)\s+(?:word|(?:term|phrase|expression|label|hashtag|acronym)s?)"
+                             r"\s*,?\s*$", re.I)
 _TITLE_NOUNS = re.compile(
     r"\b(?:show|program|programme|series|sitcom|drama|film|movie|book|memoir|novel|song|album|play|musical|"
     r"column|podcast|documentary|episode|magazine|newspaper|blog|exhibit|exhibition|titled|entitled|"
@@ -178,7 +180,7 @@ def introduced_as(text: str, span: QuoteSpan, block_start: int) -> str | None:
     words before the marks call the quoted passage, when that makes it no one's utterance."""
     before = text[max(block_start, span.open - 60):span.open]
     inner = text[span.start:span.end]
-    if _WORDS_AS_WORDS.search(before):
+    if _WORDS_AS_WORDS.search(before) and len(inner.split()) <= 4:
         return "word"
     if _NICKNAME.search(before) and len(inner.split()) <= 4:
         return "nickname"

@@ -221,3 +221,10 @@ def test_one_word_utterance_is_still_a_quotation(engine):
     text = "Asked on Friday whether the bill would pass, Paula Ortiz said, “Probably.”"
     q = only(quotes_of(engine, text), "Probably")
     assert q.speaker is not None and q.speaker.name == "Paula Ortiz"
+
+
+def test_a_letter_or_the_words_still_introduce_quotations(engine):
+    text = ("In a letter to members, the union’s president, Dana Whitfield, wrote, “We will not accept this offer.” "
+            "She closed with the words “see you on the picket line.”")
+    quotes = quotes_of(engine, text)
+    assert {q.text for q in quotes} == {"We will not accept this offer.", "see you on the picket line."}
