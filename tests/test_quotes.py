@@ -228,3 +228,10 @@ def test_a_letter_or_the_words_still_introduce_quotations(engine):
             "She closed with the words “see you on the picket line.”")
     quotes = quotes_of(engine, text)
     assert {q.text for q in quotes} == {"We will not accept this offer.", "see you on the picket line."}
+
+
+def test_title_abbreviations_do_not_end_the_sentence(engine):
+    # "Det." ends no sentence: the name after it is still the subject of "told".
+    text = "The deal collapsed on Friday. “Nobody saw this coming,” Det. Sgt. Ann Cole told reporters outside."
+    q = only(quotes_of(engine, text), "Nobody saw")
+    assert q.speaker is not None and q.speaker.name == "Ann Cole"
