@@ -5,7 +5,9 @@ A quotation is kept verbatim: `Quote.text == text[start:end]`, the marks themsel
 quote left open at the end of a paragraph is closed there; when the next paragraph opens with a
 quote mark, that quote continues the previous one (the newspaper convention), which lets it inherit
 the speaker. Scare quotes, titles of works and quoted identifiers are not quotations: they are
-dropped rather than shown with a guessed speaker.
+dropped rather than shown with a guessed speaker. So are passages the words before the marks
+introduce as a word ("the word “We”"), a title ("NBC’s “Evening Roundup”"), a nickname, a slogan or
+a sign, and single capitalised words that are not an utterance of their own (`introduced_as`).
 """
 
 from __future__ import annotations

@@ -3,13 +3,15 @@
 For every quote, look at the words around it in its own sentence (outside any quote marks): a
 speech verb there ("said", "told Wired", "according to") and that verb's grammatical subject give the
 speaker mention, which `mentions` turns into a person or organisation. Where no speech verb frames
-the quote, a verb of another kind with a person for subject, the name right after the quote, or the
+the quote, a cue outside the speech list (a verb of communication or judgment, a reporting noun,
+"as X puts it"), a verb of another kind with a person for subject, the name right after the quote, or the
 layout (`layout_cues`: labels, dash sign-offs, a paragraph ending in a colon, a sentence reporting
 what someone did right before a standalone quote) gives it, at lower confidence.
 
 A quote with no frame of its own inherits the speaker of the quote it continues (same paragraph, or
 a paragraph that opens with a quote after one left open, in the low band). Where nothing in the
-text supports a speaker, the quote stays unattributed.
+text supports a speaker, the quote stays unattributed. Each attribution records the rule that made it
+(`Quote.path`), so that `newsdigest eval quotes` measures every rule's accuracy on its own.
 """
 
 from __future__ import annotations
