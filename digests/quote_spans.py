@@ -167,7 +167,9 @@ _TITLE_NOUNS = re.compile(
     # "said on “Meet the Voters”", "told “Morning Brief”": a title-cased name after these is a show.
     r"(?:said|says|spoke|speaking|appeared|appearing) on|told)\s*,?\s*$", re.I)
 _NICKNAME = re.compile(r"\b(?:nickname[ds]?|known as|moniker)\s*,?\s*$", re.I)
-_SLOGAN = re.compile(r"\b(?:slogan|motto|tagline|banner|placard|t-shirt|(?:signs?|hats?|shirts?)(?: (?:that|which))? (?:read|reading|said|saying))\s*[,:]?\s*(?:\u2014\s*)?$", re.I)
+_SLOGAN = re.compile(r"\b(?:slogan|motto|tagline|banner|placard|t-shirt|"
+                     r"(?:signs?|hats?|shirts?)(?: (?:that|which))? (?:read|reading|said|saying))\s*[,:]?\s*(?:\u2014\s*)?$",
+                     re.I)
 # A broadcaster or publisher's possessive before a title ("MSNBC's “Morning Joe”", "television's “X”").
 _OUTLET_POSSESSIVE = re.compile(r"(?:\b[A-Z]{2,5}|\btelevision|\bNetflix|\bHBO)['\u2019]s\s*$")
 
