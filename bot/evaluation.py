@@ -36,6 +36,7 @@ class Predicted(BaseModel):
     end: int
     speaker: str | None = None
     confidence: float | None = None
+    path: str | None = None  # which attribution rule gave the speaker
 
 
 class Figures(BaseModel):
@@ -56,6 +57,9 @@ class Figures(BaseModel):
     abstained: int = 0
     publishers: dict[str, tuple[int, int]] = {}  # `source` -> (right, scored matched quotes)
     layouts: dict[str, tuple[int, int]] = {}  # where the gold speaker is named -> (right, scored matched)
+    # The engine's attribution rule -> (right, scored matched quotes it attributed, summed confidence):
+    # what each rule's confidence should be.
+    paths: dict[str, tuple[int, int, float]] = {}
     errors: dict[str, int]
     examples: dict[str, list[str]]
 
@@ -134,6 +138,7 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
     tp = fp = fn = scored = matched = right = e2e_pred = e2e_right = articles = abstained = 0
     publishers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     layouts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    paths: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
     bands: dict[str, list[int]] = {label: [0, 0] for label in BAND_LABELS.values()}
     errors: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
@@ -189,6 +194,11 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
                 kind = "no speaker given" if not p.speaker else f"wrong speaker ({_mention_type(g)} in gold)"
                 note(kind, f"«{text[g['start']:g['end']][:60]}» gold {g.get('speaker')!r} "
                            f"({(g.get('speaker_mention') or {}).get('text')!r}) predicted {p.speaker!r}")
+            if p.speaker:
+                path = paths[p.path or "unknown"]
+                path[0] += ok
+                path[1] += 1
+                path[2] += p.confidence or 0.0
             if p.speaker and p.confidence is not None:
                 band = bands[BAND_LABELS[confidence_band(p.confidence)]]
                 band[0] += ok
@@ -210,6 +220,7 @@ def evaluate(gold_rows: Iterable[dict], predict: Callable[[str], list[Predicted]
         bands={k: (v[0], v[1]) for k, v in bands.items()}, abstained=abstained,
         publishers={k: (v[0], v[1]) for k, v in sorted(publishers.items())},
         layouts={k: (v[0], v[1]) for k, v in sorted(layouts.items(), key=lambda kv: -kv[1][1])},
+        paths={k: (int(v[0]), int(v[1]), round(v[2], 2)) for k, v in sorted(paths.items(), key=lambda kv: -kv[1][1])},
         errors=dict(errors.most_common()), examples=dict(examples),
     )
 
@@ -242,6 +253,11 @@ def report(name: str, figures: Figures, show_errors: bool = True) -> str:
         if title == "publisher":
             low = min(table.items(), key=lambda kv: _ratio(*kv[1]))
             lines.append(f"    lowest: {low[0]} {_ratio(*low[1]):.3f}")
+    if f.paths:
+        lines.append("  speaker accuracy by attribution path (and the mean confidence it was given):")
+        width = max(len(k) for k in f.paths)
+        for key, (ok, n, total) in f.paths.items():
+            lines.append(f"    {key:<{width}} {ok}/{n} = {_ratio(ok, n):.3f}  confidence {total / n:.2f}")
     if show_errors and f.errors:
         lines.append("  errors by type:")
         for kind, count in f.errors.items():
@@ -255,7 +271,7 @@ def newsdigest_predictor(finder: QuoteFinder) -> Callable[[str], list[Predicted]
     """An engine (or the service in front of it), through the same batch interface the CLI offers."""
     def predict(text: str) -> list[Predicted]:
         return [Predicted(start=q.start, end=q.end, speaker=q.speaker.name if q.speaker else None,
-                          confidence=q.confidence) for q in finder.quotes(text)]
+                          confidence=q.confidence, path=q.path) for q in finder.quotes(text)]
     return predict
 
 

@@ -18,6 +18,7 @@ from .lexicon import HONORIFICS
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan
 from .segment import Block
+from .sentence_ends import sentence_ends
 from .tokens import strip_possessive, tokens_in
 
 # A label: capitalised words (a name, maybe an affiliation after a comma or in parentheses), a colon,
@@ -114,7 +115,7 @@ def colon_lead(parsed: ParsedArticle, span: QuoteSpan, blocks: list[Block], span
     if not lead.endswith(":"):
         return []
     start = before.start
-    ends = list(re.finditer(r"[.!?][\"'\u201d\u2019]?\s", lead[:-1]))
+    ends = sentence_ends(lead[:-1])  # "Sen. Doe went on:" is one sentence
     if ends:
         start = before.start + ends[-1].end()
     inside = [(s.open, s.close) for s in spans if s.block == span.block - 1]
@@ -132,10 +133,14 @@ def reporting_sentence(parsed: ParsedArticle, span: QuoteSpan, block: Block, pre
     words = [t for t in tokens if not t.is_space]
     if not words or words[-1].text not in {".", ":"}:
         return []
-    sentence = words[-1].sent
-    if previous is not None and not re.search(r"[.!?]", parsed.text[previous.close + 1:max(start, sentence.start_char)]):
+    # The sentence's own start, by the sentence ends that skip abbreviations ("Sen. Doe spoke."):
+    # the parser's sentences break at them.
+    lead = parsed.text[start:words[-1].idx]
+    ends = sentence_ends(lead)
+    sentence_start = start + ends[-1].end() if ends else start
+    if previous is not None and not re.search(r"[.!?]", parsed.text[previous.close + 1:max(start, sentence_start)]):
         return []  # the sentence is the previous quote's own attribution: that quote's speaker carries on
-    return [t for t in words if t.i >= sentence.start]
+    return [t for t in words if t.idx >= sentence_start]
 
 
 def headline_speaker(parsed: ParsedArticle, span: QuoteSpan, block: Block, spans: list[QuoteSpan]) -> str | None:

@@ -15,6 +15,11 @@ def _load(name: str) -> dict:
 _CUES = _load("speech_cues.json")
 # Lemmas of verbs that report speech ("say", "tell", "insist").
 SPEECH_VERBS = frozenset(_CUES["speech_verbs"])
+# Verbs of communication, characterisation and judgment outside the speech list ("dubbed", "decried",
+# "portrayed"): they report words, less surely than "said", so they are read at lower confidence.
+COMMUNICATION_VERBS = frozenset(_CUES["communication_verbs"])
+# Nouns that report what someone said ("his pledge to be “neutral”", "her claim that …").
+CUE_NOUNS = frozenset(_CUES["cue_nouns"])
 # Nouns for documents that speak for their owner ("the company's terms").
 DOCUMENT_NOUNS = frozenset(_CUES["document_nouns"])
 # Nouns that introduce a quote ("that quote from …").

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 
 class _Model(BaseModel):
@@ -104,6 +105,9 @@ class Quote(_Model):
     cue: str | None = Field(default=None, description='The attribution words, e.g. "told Wired"')
     kind: Literal["direct", "partial"]
     confidence: float = Field(ge=0.0, le=1.0, description="How sure the engine is of the speaker")
+    # Which attribution rule gave the speaker ("speech verb", "label or sign-off", …): for measuring
+    # each rule's accuracy on its own; not part of the digest a user sees, so never serialised.
+    path: SkipJsonSchema[str | None] = Field(default=None, exclude=True, repr=False)
 
     @property
     def confidence_band(self) -> ConfidenceBand:

@@ -5,7 +5,9 @@ A quotation is kept verbatim: `Quote.text == text[start:end]`, the marks themsel
 quote left open at the end of a paragraph is closed there; when the next paragraph opens with a
 quote mark, that quote continues the previous one (the newspaper convention), which lets it inherit
 the speaker. Scare quotes, titles of works and quoted identifiers are not quotations: they are
-dropped rather than shown with a guessed speaker.
+dropped rather than shown with a guessed speaker. So are passages the words before the marks
+introduce as a word ("the word “We”"), a title ("NBC’s “Evening Roundup”"), a nickname, a slogan or
+a sign, and single capitalised words that are not an utterance of their own (`introduced_as`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ class QuoteSpan:
     headline: bool = False  # single marks in the article's headline ("Doe: Plan Is ‘Dead’")
 
 
+def _misused_as_closer(text: str, i: int, end: int) -> bool:
+    """An opening mark while a quote is open, stuck to the word before it and followed by a space,
+    punctuation or the paragraph end, closes that quote."""
+    after = text[i + 1] if i + 1 < end else " "
+    return i > 0 and (text[i - 1].isalnum() or text[i - 1] in ".,!?") and (after.isspace() or after in ".,;:!?)")
+
+
 def _pair_marks(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     """(open, close, closed) mark positions in one paragraph."""
     found: list[tuple[int, int, bool]] = []
@@ -49,6 +58,10 @@ def _pair_marks(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
         ch = text[i]
         if ch in OPENERS and open_at is None:
             open_at = i
+        elif ch in OPENERS and open_at is not None and _misused_as_closer(text, i, end):
+            # “Frozen“ and …: an opening mark typed where the closing one belongs.
+            found.append((open_at, i, True))
+            open_at = None
         elif ch in CLOSERS and open_at is not None:
             found.append((open_at, i, True))
             open_at = None
@@ -139,6 +152,51 @@ def looks_like_scare_quote(inner: str, word_before: Token | None = None, strict:
     modifies_noun = word_before is not None and (
         word_before.pos_ in {"DET", "ADJ"} or word_before.dep_ in {"amod", "poss"} or word_before.lower_ == "so-called")
     return modifies_noun if strict else (not inner[:1].isupper() or modifies_noun)
+
+
+# What the writer calls a quoted passage right before its marks, when that says it is not anyone's
+# utterance: a word mentioned as a word, a title of a work, a nickname, a slogan or a sign.
+# ("the words “…”" often introduces an utterance, so only the singular counts.)
+_WORDS_AS_WORDS = re.compile(r"\b(?:the|a|this|that)\s+(?:word|(?:term|phrase|expression|label|hashtag|acronym)s?)"
+                             r"\s*,?\s*$", re.I)
+_TITLE_NOUNS = re.compile(
+    r"\b(?:show|program|programme|series|sitcom|drama|film|movie|book|memoir|novel|song|album|play|musical|"
+    r"column|podcast|documentary|episode|magazine|newspaper|blog|exhibit|exhibition|titled|entitled|"
+    r"(?:star|author|host|cast|creator|director|producer|writer|anchor|episode|season) of|"
+    r"(?:interview|appearance|conversation) (?:on|with)|appeared on|"
+    # "said on “Meet the Voters”", "told “Morning Brief”": a title-cased name after these is a show.
+    r"(?:said|says|spoke|speaking|appeared|appearing) on|told)\s*,?\s*$", re.I)
+_NICKNAME = re.compile(r"\b(?:nickname[ds]?|known as|moniker)\s*,?\s*$", re.I)
+_SLOGAN = re.compile(r"\b(?:slogan|motto|tagline|banner|placard|t-shirt|"
+                     r"(?:signs?|hats?|shirts?)(?: (?:that|which))? (?:read|reading|said|saying))\s*[,:]?\s*(?:\u2014\s*)?$",
+                     re.I)
+# A broadcaster or publisher's possessive before a title ("MSNBC's “Morning Joe”", "television's “X”").
+_OUTLET_POSSESSIVE = re.compile(r"(?:\b[A-Z]{2,5}|\btelevision|\bNetflix|\bHBO)['\u2019]s\s*$")
+
+
+def _opens_paragraph(text: str, span: QuoteSpan, block_start: int) -> bool:
+    """The quote stands at the start of its paragraph or after a colon: an utterance, however short."""
+    return not text[block_start:span.open].strip() or text[block_start:span.open].rstrip().endswith(":")
+
+
+def introduced_as(text: str, span: QuoteSpan, block_start: int) -> str | None:
+    """ "the word “We”", "the show “Veep”", "her nickname, “Gert”", "a sign reading “…”": what the
+    words before the marks call the quoted passage, when that makes it no one's utterance."""
+    before = text[max(block_start, span.open - 60):span.open]
+    inner = text[span.start:span.end]
+    if _WORDS_AS_WORDS.search(before) and len(inner.split()) <= 4:
+        return "word"
+    if _NICKNAME.search(before) and len(inner.split()) <= 4:
+        return "nickname"
+    if _SLOGAN.search(before):
+        return "slogan"
+    # A single capitalised word, not an utterance of its own ("“Probably.”"), is a name or a title.
+    word = inner.strip(" ,;:")
+    if word.isalpha() and word[:1].isupper() and len(word) > 1 and not _opens_paragraph(text, span, block_start):
+        return "single word"
+    if looks_like_title(inner) and (_TITLE_NOUNS.search(before) or _OUTLET_POSSESSIVE.search(before)):
+        return "title"
+    return None
 
 
 def inside_quote(idx: int, spans: list[QuoteSpan]) -> bool:

@@ -103,3 +103,24 @@ def test_accuracy_per_publisher_layout_and_the_abstention_rate():
     printed = report("x", f)
     assert "scored quotes without a speaker where the gold names one: 1 of 4 = 0.250" in printed
     assert "lowest: Daily Example 0.500" in printed
+
+
+def test_accuracy_and_confidence_per_attribution_path():
+    from bot.evaluation import report
+
+    row = gold_row()
+    a, b = row["quotes"]
+
+    def predict(text: str) -> list[Predicted]:
+        return [
+            Predicted(start=a["start"], end=a["end"], speaker="Jane Doe", confidence=0.9, path="speech verb"),
+            Predicted(start=b["start"], end=b["end"], speaker="Jane Doe", confidence=0.5,
+                      path="inherited across paragraphs"),
+        ]
+
+    f = evaluate([row], predict)
+    assert f.paths == {"speech verb": (1, 1, 0.9), "inherited across paragraphs": (0, 1, 0.5)}
+    printed = report("gold", f, show_errors=False)
+    assert "speaker accuracy by attribution path" in printed
+    assert "inherited across paragraphs 0/1 = 0.000  confidence 0.50" in printed
+    assert "scored quotes without a speaker where the gold names one: 0 of 2" in printed
