@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from .lexicon import DOCUMENT_NOUNS, GENDER_NOUNS, HONORIFIC_GENDER, HONORIFICS, PRONOUNS, ROLE_WORDS, first_name_gender
 from .models import Speaker
@@ -28,6 +28,9 @@ from .tokens import ent_of, strip_possessive
 OFFICE_NOUNS = frozenset("ministry department office embassy government administration agency".split())
 # How many earlier mentions a pronoun may look back over when nothing near it fits.
 PRONOUN_LOOKBACK = 500
+# How many sentences nearer a grammatical subject or a speaker counts than any other mention when a
+# pronoun's referent is chosen ("Doe met Roe on Friday. … she said" is Doe).
+SUBJECT_BONUS = 1.5
 
 
 @dataclass
@@ -276,27 +279,62 @@ class Resolver:
             self._people = sorted(self._people + untagged, key=lambda ent: ent.start)
         self._next_person = 0  # people before this index are registered (offsets only grow)
         self._block_starts = [b.start for b in self.blocks]
+        # Sentence starts, for ranking a pronoun's candidates by how many sentences back they are.
+        self._sent_starts = [s.start_char for s in self.doc.sents]
+        # A one-word name the model tags as a place more often than as a person is the place
+        # ("Clarkston became his home"): never a pronoun's person.
+        self._places = _mostly_places(self.doc)
+        # He/she subjects outside quotes, resolved in text order as they are passed, so that a chain
+        # of pronoun subjects ("Doe … He got a car. He found …") keeps pointing at the same person.
+        self._pronoun_subjects = [t for t in self.doc if t.lower_ in {"he", "she"} and t.dep_ in {"nsubj", "nsubjpass"}]
+        self._next_pronoun = 0
+        self._resolved_pronouns: set[int] = set()
 
     def note_entities_before(self, offset: int) -> None:
-        """Register every person named before `offset`, outside quotes, in order."""
-        while self._next_person < len(self._people) and self._people[self._next_person].start_char < offset:
-            ent = self._people[self._next_person]
-            self._next_person += 1
-            if inside_quote(ent.start_char, self.spans):
-                continue
-            tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
-            if not tokens:
-                continue
-            name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
-            if ent.label_ != "PERSON" and not _looks_like_person(tokens):
-                known = self.registry.full_name(name) if len(name.split()) == 1 else None
-                if known is None:
-                    continue
-                person = known
+        """Register every person named before `offset`, and every he/she subject, outside quotes, in
+        text order."""
+        people, pronouns = self._people, self._pronoun_subjects
+        while True:
+            ent_at = people[self._next_person].start_char if self._next_person < len(people) else offset
+            pron_at = pronouns[self._next_pronoun].idx if self._next_pronoun < len(pronouns) else offset
+            if min(ent_at, pron_at) >= offset:
+                return
+            if pron_at < ent_at:
+                self._next_pronoun += 1
+                self._chain_pronoun(pronouns[self._next_pronoun - 1])
             else:
-                role, org = self._first_mention_role(ent)
-                person = self._canonical(Person(name=name, role=role, org=org, gender=gender_near(ent)))
-            self.history.append((ent.end_char, person, _main_subject(ent.root)))
+                self._next_person += 1
+                self._note_entity(people[self._next_person - 1])
+
+    def _chain_pronoun(self, token: Token) -> None:
+        """A he/she subject the writer uses: the person it refers to is mentioned again there."""
+        if token.i in self._resolved_pronouns or inside_quote(token.idx, self.spans):
+            return
+        self._resolved_pronouns.add(token.i)
+        if not _main_subject(token):
+            return  # "Doe told Roe that she …": a pronoun in a subordinate clause is too ambiguous to pass on
+        person, _ = self._pick_pronoun(token, learn_gender=False)
+        if person is not None:
+            self.history.append((token.idx, person, True))
+
+    def _note_entity(self, ent: Span) -> None:
+        if inside_quote(ent.start_char, self.spans):
+            return
+        tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        if not tokens:
+            return
+        name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
+        if len(tokens) == 1 and name in self._places:
+            return
+        if ent.label_ != "PERSON" and not _looks_like_person(tokens):
+            known = self.registry.full_name(name) if len(name.split()) == 1 else None
+            if known is None:
+                return
+            person = known
+        else:
+            role, org = self._first_mention_role(ent)
+            person = self._canonical(Person(name=name, role=role, org=org, gender=gender_near(ent)))
+        self.history.append((ent.end_char, person, _main_subject(ent.root)))
 
     def _first_mention_role(self, ent: Span) -> tuple[str | None, str | None]:
         """The role and organisation a mention gives ("Jane Doe, president and chief operating
@@ -389,12 +427,26 @@ class Resolver:
         return None
 
     def _pronoun(self, head: Token) -> tuple[Person | None, float]:
+        if PRONOUNS.get(head.lower_) in {"s", None}:
+            return None, 0.0
+        self.note_entities_before(head.idx)
+        person, confidence = self._pick_pronoun(head)
+        self._resolved_pronouns.add(head.i)
+        if person is not None:
+            self.history.append((head.idx, person, True))
+        return person, confidence
+
+    def _sentence_of(self, offset: int) -> int:
+        return bisect.bisect_right(self._sent_starts, offset) - 1
+
+    def _pick_pronoun(self, head: Token, learn_gender: bool = True) -> tuple[Person | None, float]:
+        """The person a pronoun refers to: among the compatible people mentioned in this paragraph
+        and the two before it, the fewest sentences back, a subject or speaker counting as
+        SUBJECT_BONUS sentences nearer; the latest on a tie. Beyond that window, the latest
+        compatible mention, at low confidence."""
         gender = PRONOUNS.get(head.lower_)
         if gender in {"s", None}:
             return None, 0.0
-        self.note_entities_before(head.idx)
-        # Look back over this paragraph and the two before it: a subject or speaker first, then
-        # any mention.
         block = max(0, bisect.bisect_right(self._block_starts, head.idx) - 1)
         window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
 
@@ -403,18 +455,33 @@ class Resolver:
                 return person.kind == "person" and person.gender in {None, gender}
             return person.kind in {"organisation", "document"}
 
-        earlier = [(o, p, sal) for o, p, sal in self.history[-PRONOUN_LOOKBACK:] if o <= head.idx]
-        for salient_only in (True, False):
-            for offset, person, salient in reversed(earlier):
-                if offset < window_start:
-                    break
-                if (salient or not salient_only) and fits(person):
-                    if gender in {"m", "f"} and person.gender is None:
-                        person.gender = gender
-                    self.history.append((head.idx, person, True))
-                    return person, 0.65 if salient else 0.55
-        for offset, person, _ in reversed(earlier):
-            if fits(person):
-                return person, 0.4
+        here = self._sentence_of(head.idx)
+        best: tuple[float, int] | None = None
+        chosen: tuple[Person, bool] | None = None
+        latest: Person | None = None
+        for offset, person, salient in self.history[-PRONOUN_LOOKBACK:]:
+            if offset > head.idx or not fits(person):
+                continue
+            if offset < window_start:
+                latest = person
+                continue
+            key = (here - self._sentence_of(offset) - (SUBJECT_BONUS if salient else 0.0), -offset)
+            if best is None or key < best:
+                best, chosen = key, (person, salient)
+        if chosen is not None:
+            person, salient = chosen
+            if learn_gender and gender in {"m", "f"} and person.gender is None:
+                person.gender = gender
+            return person, 0.65 if salient else 0.55
+        if latest is not None:
+            return latest, 0.4
         return None, 0.0
 
+
+def _mostly_places(doc: Doc) -> frozenset[str]:
+    """One-word names the model tags as a place more often than as a person."""
+    votes: dict[str, int] = {}
+    for ent in doc.ents:
+        if len(ent) == 1 and ent.label_ in {"GPE", "LOC", "PERSON"}:
+            votes[ent.text] = votes.get(ent.text, 0) + (1 if ent.label_ != "PERSON" else -1)
+    return frozenset(name for name, vote in votes.items() if vote > 0)
