@@ -26,6 +26,9 @@ from .tokens import ent_of, strip_possessive
 
 # Offices that speak for a country's government ("the French foreign ministry").
 OFFICE_NOUNS = frozenset("ministry department office embassy government administration agency".split())
+# Last words that make a name an organisation's, whatever the tagger says.
+ORGANISATION_HEADS = frozenset("foundation institute center centre committee association council university college "
+                               "campaign fund trust corporation company inc llc group party network agency".split())
 # How many earlier mentions a pronoun may look back over when nothing near it fits.
 PRONOUN_LOOKBACK = 500
 # How many sentences nearer a grammatical subject or a speaker counts than any other mention when a
@@ -274,7 +277,7 @@ class Resolver:
         # whatever part of speech it guessed (a sentence-initial surname is sometimes a "verb").
         untagged = [Span(self.doc, t.i, t.i + 1, label="SUBJECT") for t in self.doc
                     if t.ent_iob_ == "O" and t.dep_ in {"nsubj", "nsubjpass"} and t.text[:1].isupper()
-                    and t.is_alpha and t.pos_ not in {"PRON", "DET"}]
+                    and _word_like(t.text) and t.pos_ not in {"PRON", "DET"}]
         if untagged:
             self._people = sorted(self._people + untagged, key=lambda ent: ent.start)
         self._next_person = 0  # people before this index are registered (offsets only grow)
@@ -326,6 +329,10 @@ class Resolver:
         name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
         if len(tokens) == 1 and name in self._places:
             return
+        if ent.label_ == "PERSON" and tokens[-1].lower_ in ORGANISATION_HEADS:
+            # "the Donald J. Trump Foundation" tagged as a person: an organisation, never a he or she.
+            self.history.append((ent.end_char, self.registry.add(Person(name=name, gender="n", kind="organisation")), False))
+            return
         if ent.label_ != "PERSON" and not _looks_like_person(tokens):
             known = self.registry.full_name(name) if len(name.split()) == 1 else None
             if known is None:
@@ -370,7 +377,7 @@ class Resolver:
         lower = head.lower_
         if head.pos_ == "PRON" or lower in PRONOUNS:
             return self._pronoun(head)
-        if head.pos_ == "PROPN" or (head.ent_type_ in {"PERSON", "ORG"}):
+        if head.pos_ == "PROPN" or head.ent_type_ in {"PERSON", "ORG"} or looks_like_surname(head, self.registry):
             person = _person_from_proper(head, allowed)
             was_short = len(person.name.split()) == 1
             person = self._canonical(person)
@@ -476,6 +483,23 @@ class Resolver:
         if latest is not None:
             return latest, 0.4
         return None, 0.0
+
+
+def _word_like(text: str) -> bool:
+    """Letters, with an apostrophe or hyphen inside a name ("D’Souza", "Mark-Viverito")."""
+    return text[:1].isalpha() and text.replace("\u2019", "").replace("'", "").replace("-", "").isalpha()
+
+
+def looks_like_surname(token: Token, registry: Registry) -> bool:
+    """A capitalised word the tagger took for a common noun, a verb or an adjective ("D’Souza
+    replied"): the surname of someone the article named in full, or a singular subject standing
+    alone in mid-sentence, as only names do."""
+    if token.pos_ not in {"NOUN", "VERB", "ADJ"} or not token.text[:1].isupper() or not _word_like(token.text):
+        return False
+    if registry.full_name(token.text) is not None:
+        return True
+    return token.dep_ == "nsubj" and token.tag_ in {"NN", "NNP"} and not token.is_sent_start \
+        and token.ent_iob_ == "O" and not any(True for _ in token.children if _.dep_ in {"det", "amod", "compound", "poss"})
 
 
 def _mostly_places(doc: Doc) -> frozenset[str]:

@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Token
 
 from . import layout_cues
 from .lexicon import ABBREVIATIONS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
-from .mentions import Person, Registry, Resolver
+from .mentions import Person, Registry, Resolver, looks_like_surname
 from .models import Quote
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote, looks_like_scare_quote, looks_like_title
@@ -130,6 +130,22 @@ def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
     # "X smiled and said", "X bristled, saying", "with X stating": the governing clause's subject.
     if verb.dep_ in {"conj", "advcl", "xcomp", "pcomp"}:
         return _subject(head, allowed, depth + 1)
+    return None
+
+
+# Words that open a clause setting the scene for another ("after", "when"), not "as" ("as Doe said").
+SUBORDINATORS = frozenset("after before when while because since although though if once until unless whereas".split())
+
+
+def _subordinate(verb: Token) -> Token | None:
+    """The subordinating word that opens the verb's clause ("after Roe said …"), even where the
+    parser made it the main clause; None for a clause of its own."""
+    mark = next((c for c in verb.children if c.dep_ == "mark" and c.lower_ in SUBORDINATORS), None)
+    if mark is not None:
+        return mark
+    if verb.dep_ == "advcl":
+        first = min(verb.subtree, key=lambda t: t.i)
+        return first if first.lower_ in SUBORDINATORS else None
     return None
 
 
@@ -253,15 +269,25 @@ class _Frame:
 def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
     allowed = frame.allowed
     candidates: list[tuple[Token, bool]] = []  # (verb, may take an inverted subject)
-    candidates += [(v, False) for v in _governing_verbs(parsed.doc, span, allowed)]
+    governing = _governing_verbs(parsed.doc, span, allowed)
+    candidates += [(v, False) for v in governing]
     after_verbs = [t for t in frame.after if _is_speech_verb(t)]
     candidates += [(v, n == 0 and v.idx - span.close <= 4) for n, v in enumerate(after_verbs)]
     colon = _verb_before_colon(frame.before, span)
     if colon is not None:
         candidates.append((colon, False))
     candidates += [(v, False) for v in reversed([t for t in frame.before if _is_speech_verb(t)])]
+    # "After Roe asked …, Doe replied: “…”": a speech verb in a clause that only sets the scene
+    # speaks the quote only when nothing else in the sentence does. A verb that governs the quote
+    # is in such a clause only when the clause opens after the quote ("“…,” Doe said, after Roe
+    # said …", parsed with "after Roe said" as the main clause).
+    scene = {v.i for v, _ in candidates if (opener := _subordinate(v)) is not None
+             and (v not in governing or opener.idx > span.close)}
+    candidates = [c for c in candidates if c[0].i not in scene] + [c for c in candidates if c[0].i in scene]
     fallback: Attribution | None = None
     for verb, may_invert in candidates:
+        if fallback is not None and verb.i in scene:
+            break
         subject = _subject(verb, allowed)
         if may_invert and (subject is None or subject.idx < span.open):
             # "“…?” asked Doe": the name right after a verb that follows the quote beats a subject
@@ -354,7 +380,8 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
         if subject is None:
             continue
         personal = subject.lower_ in {"he", "she"} or subject.ent_type_ == "PERSON" or (
-            subject.pos_ == "PROPN" and resolver.registry.full_name(subject.text) is not None)
+            subject.pos_ == "PROPN" and resolver.registry.full_name(subject.text) is not None) \
+            or looks_like_surname(subject, resolver.registry)
         if not personal:
             continue
         person, confidence = resolver.resolve(subject, allowed)
@@ -375,7 +402,8 @@ LAYOUT_CONFIDENCE = 0.75
 def _personal(resolver: Resolver, token: Token) -> bool:
     """A person the text names, or he/she: what a verb outside the speech list needs for a subject."""
     return token.lower_ in {"he", "she"} or token.ent_type_ == "PERSON" or (
-        token.pos_ == "PROPN" and resolver.registry.full_name(token.text) is not None)
+        token.pos_ == "PROPN" and resolver.registry.full_name(token.text) is not None) \
+        or looks_like_surname(token, resolver.registry)
 
 
 def _from_sentence(resolver: Resolver, tokens: list[Token], any_verb: bool) -> Attribution | None:
