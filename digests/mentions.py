@@ -61,7 +61,7 @@ class Registry:
         known = self.people.get(person.name)
         if known is None:
             self.people[person.name] = person
-            self.by_surname.setdefault(person.name.split()[-1].lower(), []).append(person)
+            self.by_surname.setdefault(_surname(person.name), []).append(person)
             return person
         known.role = known.role or person.role
         known.org = known.org or person.org
@@ -70,10 +70,18 @@ class Registry:
 
     def full_name(self, name: str) -> Person | None:
         """The person earlier named in full whose surname (or full name) this is."""
-        last = name.split()[-1].lower()
-        matches = [p for p in self.by_surname.get(last, []) if p.kind == "person"
+        matches = [p for p in self.by_surname.get(_surname(name), []) if p.kind == "person"
                    and len(p.name.split()) > len(name.split())]
         return matches[-1] if matches else None
+
+
+# Generational suffixes, which follow the surname ("Jane Doe Jr.", "John Roe III").
+NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+
+
+def _surname(name: str) -> str:
+    words = [w for w in name.lower().rstrip(",").split() if w.rstrip(",") not in NAME_SUFFIXES]
+    return (words or name.lower().split())[-1].rstrip(",")
 
 
 def gender_near(ent: Span) -> str | None:
@@ -362,12 +370,14 @@ class Resolver:
         return self._canonical(Person(name=" ".join(words) or name))
 
     def _canonical(self, person: Person) -> Person:
-        if person.kind == "person" and len(person.name.split()) == 1:
+        if person.kind in {"person", "organisation"} and len(person.name.split()) == 1:
+            # A surname the model tagged as an organisation ("Bozell answers") is still the person.
             full = self.registry.full_name(person.name)
             if full is not None:
-                full.role = full.role or person.role
-                full.org = full.org or person.org
-                full.gender = full.gender or person.gender
+                if person.kind == "person":
+                    full.role = full.role or person.role
+                    full.org = full.org or person.org
+                    full.gender = full.gender or person.gender
                 return full
         if person.kind == "person" and person.gender is None:
             person.gender = first_name_gender(person.name)

@@ -304,7 +304,7 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             person.org = _clause_org(verb)
         attribution = Attribution(person, _cue(verb, allowed), confidence)
         if person.kind != "nominal":
-            return attribution
+            return _reported_by(resolver, frame, verb) or attribution
         fallback = fallback or attribution
     if fallback is None:
         found = _name_after_quote(resolver, parsed, span, frame) or _any_verb(resolver, parsed, span, frame)
@@ -317,6 +317,26 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             if person is not None and (fallback is None or person.kind != "nominal"):
                 return Attribution(person, cue, min(confidence, 0.85))
     return fallback
+
+
+def _reported_by(resolver: Resolver, frame: _Frame, verb: Token) -> Attribution | None:
+    """ "“…,” said Jane Doe, reports the Daily Planet": a news organisation that reports the
+    quote's sentence is its source, as the article presents it (the outer attribution)."""
+    for t in frame.sentence:
+        if t.i == verb.i:
+            continue
+        target = None
+        if t.lemma_.lower() == "report" and t.pos_ in {"VERB", "AUX"} and t.dep_ not in {"relcl", "acl", "pcomp"}:
+            # Not "the email, which was first reported by …": that reports a thing, not the sentence.
+            target = _subject(t, frame.allowed) or _inverted_subject(t, [x for x in frame.sentence if x.i > t.i])
+        elif t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
+            target = next((c for c in t.doc[t.i + 1].children if c.dep_ == "pobj"), None)
+        if target is None or target.ent_type_ != "ORG":
+            continue
+        person, confidence = resolver.resolve(target, frame.allowed)
+        if person is not None and person.kind == "organisation":
+            return Attribution(person, t.text, min(confidence, 0.7))
+    return None
 
 
 # Entity types that never speak: a parser that takes one for the subject misread the sentence.
