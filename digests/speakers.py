@@ -93,7 +93,13 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
 def _is_speech_verb(token: Token) -> bool:
     # The tagger sometimes calls "said" an adjective or noun; its form is enough.
     return (token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS) or \
-        token.lower_ in {"said", "says", "told", "added", "wrote", "asked"}
+        token.lower_ in {"said", "says", "told", "added", "wrote", "asked"} or _as_put(token)
+
+
+def _as_put(token: Token) -> bool:
+    """ "as Doe puts it", "as Doe put it": a frame that reports words without a speech verb."""
+    return token.lemma_.lower() == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in token.children) \
+        and any(c.dep_ in {"mark", "advmod", "prep"} and c.lower_ == "as" for c in token.children)
 
 
 def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
@@ -126,6 +132,11 @@ def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
         return None
     # "after adding", "while insisting": the clause the preposition hangs from.
     if verb.dep_ == "pcomp" and head.pos_ == "ADP" and head.head.i != head.i and head.head.i in allowed:
+        return _subject(head.head, allowed, depth + 1)
+    # "Doe said that Roe is wrong, adding that …": a participle the parser hung on the reported
+    # clause belongs to the reporting one.
+    if verb.dep_ == "advcl" and verb.tag_ == "VBG" and head.dep_ == "ccomp" and head.head.i in allowed \
+            and _is_speech_verb(head.head) and not _is_speech_verb(head):
         return _subject(head.head, allowed, depth + 1)
     # "X smiled and said", "X bristled, saying", "with X stating": the governing clause's subject.
     if verb.dep_ in {"conj", "advcl", "xcomp", "pcomp"}:
