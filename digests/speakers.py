@@ -277,6 +277,34 @@ class _Frame:
         self.sentence = [t for t in outside if b0 <= t.idx < max(a1, b1)]
 
 
+def _from_verbs(resolver: Resolver, span: QuoteSpan, frame: _Frame,
+                candidates: list[tuple[Token, bool]]) -> tuple[Attribution | None, Attribution | None]:
+    """The speaker the first of the candidate verbs with a named subject gives, and the first bare
+    description ("a spokeswoman") found on the way, to fall back on."""
+    allowed = frame.allowed
+    fallback: Attribution | None = None
+    for verb, may_invert in candidates:
+        subject = _subject(verb, allowed)
+        if may_invert and (subject is None or subject.idx < span.open):
+            # "“…?” asked Doe": the name right after a verb that follows the quote beats a subject
+            # the parser found before the quote.
+            subject = _inverted_subject(verb, frame.after) or subject
+        if subject is None:
+            continue
+        if subject.ent_type_ in NOT_SPEAKERS:
+            subject = _name_before(verb, subject, frame.sentence) or subject
+        person, confidence = resolver.resolve(subject, allowed)
+        if person is None:
+            continue
+        if person.kind == "person" and person.org is None:
+            person.org = _clause_org(verb)
+        attribution = Attribution(person, _cue(verb, allowed), confidence)
+        if person.kind != "nominal":
+            return _reported_by(resolver, frame, verb) or attribution, fallback
+        fallback = fallback or attribution
+    return None, fallback
+
+
 def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
     allowed = frame.allowed
     candidates: list[tuple[Token, bool]] = []  # (verb, may take an inverted subject)
@@ -294,31 +322,14 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
     # said …", parsed with "after Roe said" as the main clause).
     scene = {v.i for v, _ in candidates if (opener := _subordinate(v)) is not None
              and (v not in governing or opener.idx > span.close)}
-    candidates = [c for c in candidates if c[0].i not in scene] + [c for c in candidates if c[0].i in scene]
-    fallback: Attribution | None = None
-    for verb, may_invert in candidates:
-        if fallback is not None and verb.i in scene:
-            break
-        subject = _subject(verb, allowed)
-        if may_invert and (subject is None or subject.idx < span.open):
-            # "“…?” asked Doe": the name right after a verb that follows the quote beats a subject
-            # the parser found before the quote.
-            subject = _inverted_subject(verb, frame.after) or subject
-        if subject is None:
-            continue
-        if subject.ent_type_ in NOT_SPEAKERS:
-            subject = _name_before(verb, subject, frame.sentence) or subject
-        person, confidence = resolver.resolve(subject, allowed)
-        if person is None:
-            continue
-        if person.kind == "person" and person.org is None:
-            person.org = _clause_org(verb)
-        attribution = Attribution(person, _cue(verb, allowed), confidence)
-        if person.kind != "nominal":
-            return _reported_by(resolver, frame, verb) or attribution
-        fallback = fallback or attribution
+    found, fallback = _from_verbs(resolver, span, frame, [c for c in candidates if c[0].i not in scene])
+    if found is not None:
+        return found
     if fallback is None:
         found = _name_after_quote(resolver, parsed, span, frame) or _any_verb(resolver, parsed, span, frame)
+        if found is not None:
+            return found
+        found, fallback = _from_verbs(resolver, span, frame, [c for c in candidates if c[0].i in scene])
         if found is not None:
             return found
     for finder, cue in ((_according_to, "according to"), (_quote_from, None)):
@@ -401,6 +412,14 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
     the text names or a personal pronoun: lower confidence, as the verb may not report speech."""
     allowed = frame.allowed
     verbs = _governing_verbs(parsed.doc, span, allowed, _is_verb)
+    # "Doe shot back, “I suppose …”", parsed the other way round: the verb just before the quote
+    # hangs from the quote's own words.
+    last = next((t for t in reversed(frame.before) if not t.is_punct and not t.is_space), None)
+    if last is not None:
+        verb = last if last.pos_ == "VERB" else last.head
+        if verb.pos_ == "VERB" and verb.i in allowed and verb.dep_ in {"ccomp", "parataxis"} \
+                and span.start <= verb.head.idx < span.end and verb not in verbs:
+            verbs.append(verb)
     after = next((t for t in frame.after if t.pos_ == "VERB"), None)
     if after is not None and after.idx - span.close <= 40:
         verbs.append(after)
