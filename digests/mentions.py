@@ -292,8 +292,8 @@ class Resolver:
         self._block_starts = [b.start for b in self.blocks]
         # Sentence starts, for ranking a pronoun's candidates by how many sentences back they are.
         self._sent_starts = [s.start_char for s in self.doc.sents]
-        # A one-word name the model tags as a place more often than as a person is the place
-        # ("Clarkston became his home"): never a pronoun's person.
+        # A one-word name the model tags as a place or an organisation more often than as a person
+        # ("Dayton became his home") is never a pronoun's person.
         self._places = _mostly_places(self.doc)
         # He/she subjects outside quotes, resolved in text order as they are passed, so that a chain
         # of pronoun subjects ("Doe … He got a car. He found …") keeps pointing at the same person.
@@ -513,9 +513,13 @@ def looks_like_surname(token: Token, registry: Registry) -> bool:
 
 
 def _mostly_places(doc: Doc) -> frozenset[str]:
-    """One-word names the model tags as a place more often than as a person."""
+    """One-word names the model tags as a place (or an organisation) more often than as a person,
+    and never as the surname of a person named in full."""
     votes: dict[str, int] = {}
     for ent in doc.ents:
-        if len(ent) == 1 and ent.label_ in {"GPE", "LOC", "PERSON"}:
-            votes[ent.text] = votes.get(ent.text, 0) + (1 if ent.label_ != "PERSON" else -1)
+        if ent.label_ == "PERSON":
+            # "Emily Quellmark" makes a later "Quellmark" her, whatever its tag.
+            votes[ent[-1].text] = votes.get(ent[-1].text, 0) - (1 if len(ent) == 1 else len(doc))
+        elif len(ent) == 1 and ent.label_ in {"GPE", "LOC", "ORG", "FAC"}:
+            votes[ent.text] = votes.get(ent.text, 0) + 1
     return frozenset(name for name, vote in votes.items() if vote > 0)

@@ -308,3 +308,78 @@ def test_a_date_the_parser_took_for_the_subject_gives_way_to_the_name_before_the
             "said the plan “has failed in every county of the state.”")
     q = speaker_of(engine, text, "failed in every county")
     assert role_of(q) == ("Mara Quist", "Sen.", None)
+
+
+# Pronouns: candidates ranked by sentence distance with a bonus for subjects, chains of pronoun subjects.
+
+def test_a_pronoun_takes_the_person_named_in_its_own_sentence_over_a_subject_far_back(engine):
+    text = ("Rita Sloan has not endorsed the mayor, and Tom Baker dropped his support for the mayor last week.\n\n"
+            "Lisa Carver argued with Mark Hale once in public, saying she was \"appalled\" by his remarks. "
+            "For that she drew Hale's anger, and he called her \"reckless\" in a speech.")
+    assert name(speaker_of(engine, text, "reckless")) == "Mark Hale"
+
+
+def test_a_chain_of_pronoun_subjects_keeps_the_person_and_a_place_name_is_no_person(engine):
+    # The small model tags one "Dayton" as a person; it is a place everywhere else.
+    text = ("Luis Ortega, 41, came to Dayton from Peru in 2012. Ortega remembers the long bus ride to Dayton "
+            "from the airport.\n\nSoon, he found work at a bakery in Dayton. He got a car and a job at the school, "
+            "and Dayton became his home. Recently, he said, he has seen the town change.\n\n"
+            "\"People here are kind to us,\" he said.")
+    assert name(speaker_of(engine, text, "kind to us")) == "Luis Ortega"
+
+
+def test_a_pronoun_prefers_the_subject_over_the_person_met(engine):
+    text = ("Ann Cole met Tom Baker on Friday. The two talked about the budget for an hour and then left the hall.\n\n"
+            "\"We agreed on nothing,\" she said.")
+    assert name(speaker_of(engine, text, "agreed on nothing")) == "Ann Cole"
+
+
+# A subject when the frame is not the plain "X said".
+
+def test_a_speech_verb_in_a_scene_setting_clause_does_not_speak_the_quote(engine):
+    text = ("After the radio host Mark Ellis asked the writer who would win the race, the writer replied, "
+            "\"I would bet on the mayor, sadly.\"")
+    q = speaker_of(engine, text, "bet on the mayor")
+    assert name(q) != "Mark Ellis"
+
+
+def test_a_verb_before_the_quote_that_the_parser_hung_from_the_quote(engine):
+    text = "After the senator criticized the budget on Monday, Maria Lopez shot back, \"We have balanced it every single year.\""
+    q = speaker_of(engine, text, "balanced it")
+    assert name(q) == "Maria Lopez" and q.confidence < 0.8
+
+
+def test_as_x_puts_it_frames_the_quote(engine):
+    text = "Prices rose again in March. As the economist Nora Pellham puts it, \"Prices never fall as fast as they rise.\""
+    assert role_of(speaker_of(engine, text, "never fall")) == ("Nora Pellham", "economist", None)
+
+
+def test_a_participle_after_the_reported_clause_belongs_to_the_reporting_subject(engine):
+    text = ("Carl Benson said last week that the mayor represents \"old habits,\" adding during the debate that "
+            "they are \"bad for the city and its schools.\"")
+    assert name(speaker_of(engine, text, "bad for the city")) == "Carl Benson"
+
+
+def test_a_surname_after_a_generational_suffix_resolves_to_the_full_name(engine):
+    text = ("\"Yes, I support the plan,\" Walter Greene III, founder of a research group, said on Monday.\n\n"
+            "\"It is the best plan we have seen in years,\" Greene said.")
+    q = speaker_of(engine, text, "best plan")
+    assert role_of(q) == ("Walter Greene III", "founder", None)
+
+
+# The outer source: a news organisation that reports the quote's sentence.
+
+def test_a_news_agency_reporting_the_sentence_is_the_source(engine):
+    text = "\"We will close the plant in May,\" Maria Lopez told workers on Monday, the Associated Press reported."
+    q = speaker_of(engine, text, "close the plant")
+    assert name(q) == "Associated Press" and q.speaker.kind == "organisation" and q.confidence < 0.8
+
+
+def test_according_to_a_news_agency_after_the_speech_verb(engine):
+    text = "The plant opened in 1990.\n\n\"We will close the plant in May,\" Maria Lopez said, according to Reuters."
+    assert name(speaker_of(engine, text, "close the plant")) == "Reuters"
+
+
+def test_a_report_of_a_document_is_not_a_report_of_the_sentence(engine):
+    text = "\"We will close the plant in May,\" Maria Lopez wrote in the email, which was first reported by the Associated Press."
+    assert name(speaker_of(engine, text, "close the plant")) == "Maria Lopez"
