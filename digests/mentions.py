@@ -203,15 +203,22 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
     """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme"); "Jane Doe, president and chief
     operating officer of Acme," → ("president and chief operating officer", "Acme"). An age or
     a number ("Jane Doe, 52,") is no role."""
-    for child in head.children:
-        if child.dep_ != "appos" or child.i not in allowed:
+    appositives = [c for c in head.children if c.dep_ == "appos" and c.i in allowed]
+    for child in appositives:
+        if _numeric(child):
+            # "Jane Doe, 52, a farmer from Iowa": the age is no role; the parser may hang the next
+            # appositive on it.
+            appositives.extend(c for c in child.children if c.dep_ == "appos" and c.i in allowed)
             continue
+        title = _appositive_title(child, allowed)
+        if title is not None:
+            return title, None
         org = None
         after_prep = False
         words: list[Token] = []
         for t in sorted(child.subtree, key=lambda t: t.i):
-            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words):
-                break
+            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words) or t.lower_ == "from":
+                break  # "a farmer from Iowa": where one comes from is no organisation
             t_ent = ent_of(t)
             if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
                 org = strip_possessive(t_ent.text)
@@ -227,6 +234,28 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
             return None, org
         return " ".join(t.text for t in words), org
     return None, None
+
+
+def _numeric(token: Token) -> bool:
+    return token.like_num or token.pos_ == "NUM" or token.ent_type_ in {"DATE", "CARDINAL", "PERCENT", "QUANTITY", "MONEY"}
+
+
+def _appositive_title(child: Token, allowed: set[int]) -> str | None:
+    """ "Omar Farouk, the United Nations High Commissioner for Human Rights,": a capitalised title
+    joined by "of" or "for" stays whole, unless an organisation follows the "of" ("Director of
+    Acme" is a role at an organisation)."""
+    words = []
+    for t in sorted(child.subtree, key=lambda t: t.i):
+        if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and t.text != "."):
+            break
+        words.append(t)
+    role, _ = _compound_title(words)
+    if role is None:
+        return None
+    joint = next(n for n, t in enumerate(words) if t.lower_ in {"of", "for"} and n > 0)
+    if any(t.ent_type_ in {"ORG", "GPE"} for t in words[joint + 1:]):
+        return None
+    return role
 
 
 def _nominal(head: Token, allowed: set[int]) -> Person:
@@ -387,7 +416,9 @@ class Resolver:
         lower = head.lower_
         if head.pos_ == "PRON" or lower in PRONOUNS:
             return self._pronoun(head)
-        if head.pos_ == "PROPN" or head.ent_type_ in {"PERSON", "ORG"} or looks_like_surname(head, self.registry):
+        # A lower-case word the tagger called a proper noun ("the French foreign ministry") is a noun.
+        proper = head.pos_ == "PROPN" and (head.text[:1].isupper() or head.ent_type_ != "")
+        if proper or head.ent_type_ in {"PERSON", "ORG"} or looks_like_surname(head, self.registry):
             person = _person_from_proper(head, allowed)
             was_short = len(person.name.split()) == 1
             person = self._canonical(person)

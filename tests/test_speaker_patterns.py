@@ -383,3 +383,43 @@ def test_according_to_a_news_agency_after_the_speech_verb(engine):
 def test_a_report_of_a_document_is_not_a_report_of_the_sentence(engine):
     text = "\"We will close the plant in May,\" Maria Lopez wrote in the email, which was first reported by the Associated Press."
     assert name(speaker_of(engine, text, "close the plant")) == "Maria Lopez"
+
+
+# Roles and organisations that read right.
+
+def test_an_age_before_the_appositive_role_is_skipped_not_the_role(engine):
+    q = speaker_of(engine, "\"Turnout fell again this year,\" said Karl Ober, 62, the county clerk.", "Turnout fell")
+    assert role_of(q) == ("Karl Ober", "county clerk", None)
+
+
+def test_a_place_of_origin_is_no_organisation(engine):
+    q = speaker_of(engine, "\"Prices will fall before the harvest,\" said Tom Reed, 45, a farmer from Iowa.", "Prices will fall")
+    assert role_of(q) == ("Tom Reed", "farmer", None)
+
+
+def test_a_compound_title_in_apposition_is_kept_whole_and_carries_to_the_surname(engine):
+    text = ("\"It is a crisis,\" said Omar Farouk, the United Nations High Commissioner for Human Rights, on Monday.\n\n"
+            "\"We need help now,\" Farouk said.")
+    title = "United Nations High Commissioner for Human Rights"
+    assert [role_of(q) for q in quotes_of(engine, text)] == [("Omar Farouk", title, None)] * 2
+
+
+def test_a_role_at_a_named_organisation_in_apposition_is_still_split(engine):
+    q = speaker_of(engine, "\"We are hiring,\" said Nina Patel, the chief executive of Ceres Robotics, on Monday.", "hiring")
+    assert role_of(q) == ("Nina Patel", "chief executive", "Ceres Robotics")
+
+
+def test_an_office_the_tagger_calls_a_proper_noun_still_speaks_for_its_country(engine):
+    q = speaker_of(engine, "\"We condemn the attack,\" the French foreign ministry said in a statement.", "condemn")
+    assert role_of(q) == ("French foreign ministry", None, "French") and q.speaker.kind == "organisation"
+
+
+def test_roles_from_the_first_mention_carry_to_a_pronoun_quote(engine):
+    text = ("Jane Roe, a spokeswoman for the Sierra Club, said the plan was weak.\n\n"
+            "\"It does nothing for the river,\" she said.")
+    assert role_of(speaker_of(engine, text, "nothing for the river")) == ("Jane Roe", "spokeswoman", "the Sierra Club")
+
+
+def test_an_age_description_resolves_to_the_person_and_gives_no_role(engine):
+    text = "Maria Lopez, 56, runs the bakery on Main Street.\n\n\"We will stay open all winter,\" the 56-year-old said."
+    assert role_of(speaker_of(engine, text, "stay open")) == ("Maria Lopez", None, None)
