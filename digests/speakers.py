@@ -109,12 +109,15 @@ def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
             agent = next((c for c in child.children if c.dep_ == "pobj" and c.i in allowed), None)
             if agent is not None:
                 return agent
-    for child in verb.children:
-        if child.dep_ in {"nsubj", "nsubjpass"} and child.i in allowed:
-            # "X, who called it …": the relative pronoun stands for the clause's head.
-            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl" and verb.head.i in allowed:
-                return verb.head
-            return child
+    # "His final assessment: “…,” he said": of two subjects the parser gives, the nearer speaks.
+    subjects = sorted((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and c.i in allowed),
+                      key=lambda c: abs(c.i - verb.i))
+    if subjects:
+        child = subjects[0]
+        # "X, who called it …": the relative pronoun stands for the clause's head.
+        if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl" and verb.head.i in allowed:
+            return verb.head
+        return child
     if depth >= 3 or verb.head.i == verb.i or verb.head.i not in allowed:
         return None
     head = verb.head
@@ -157,6 +160,17 @@ def _subordinate(verb: Token) -> Token | None:
     if verb.dep_ == "advcl":
         first = min(verb.subtree, key=lambda t: t.i)
         return first if first.lower_ in SUBORDINATORS else None
+    return None
+
+
+def _name_just_before(verb: Token, allowed: set[int]) -> Token | None:
+    """ "Doe said that …" where the parser hung "Doe" elsewhere and left the verb without a
+    subject: the capitalised name standing right before the verb."""
+    if verb.i == 0 or verb.dep_ in {"acl", "relcl", "amod"}:
+        return None  # "a group called Acme": the participle names, nobody speaks
+    before = verb.doc[verb.i - 1]
+    if before.i in allowed and before.pos_ == "PROPN" and before.text[:1].isupper() and before.ent_type_ not in NOT_SPEAKERS:
+        return before
     return None
 
 
@@ -235,8 +249,13 @@ def _verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
     """ "…, he demurred: “…”": any verb that introduces the quote with a colon speaks it."""
     if len(tokens) < 2 or tokens[-1].text != ":" or tokens[-1].idx + 3 < span.open:
         return None
-    verb = tokens[-2] if tokens[-2].pos_ in {"VERB", "AUX"} else tokens[-2].head
-    return verb if verb.pos_ in {"VERB", "AUX"} else None
+    # "Doe delivered a blunt message to Roe: “…”": up from the last word to its verb.
+    verb = tokens[-2]
+    for _ in range(3):
+        if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    return verb if verb.pos_ in {"VERB", "AUX"} and verb.i in {t.i for t in tokens} else None
 
 
 def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
@@ -247,6 +266,11 @@ def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
         nxt = nxt.head
     if nxt is None or nxt.pos_ not in {"PROPN", "NOUN"}:
         return None
+    if nxt.pos_ == "NOUN":
+        # "exhorted her introducer, actress Jane Doe": the name in apposition to the description.
+        named = next((c for c in nxt.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None)
+        if named is not None:
+            nxt = named
     ent = ent_of(nxt)
     return ent.root if ent is not None else nxt
 
@@ -289,6 +313,8 @@ def _from_verbs(resolver: Resolver, span: QuoteSpan, frame: _Frame,
             # "“…?” asked Doe": the name right after a verb that follows the quote beats a subject
             # the parser found before the quote.
             subject = _inverted_subject(verb, frame.after) or subject
+        if subject is None:
+            subject = _name_just_before(verb, allowed)
         if subject is None:
             continue
         if subject.ent_type_ in NOT_SPEAKERS:
@@ -383,7 +409,9 @@ def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan
     if not words or words[0].idx - span.close > 3:
         return None
     head = words[0]
-    while head.dep_ == "compound" and head.head.i in frame.allowed and head.head.i > head.i:
+    # "“…,” Bozell answers", with "Bozell" parsed as a compound of "answers": climb through nouns only.
+    while head.dep_ == "compound" and head.head.i in frame.allowed and head.head.i > head.i \
+            and head.head.pos_ in {"PROPN", "NOUN"}:
         head = head.head
     if not _personal(resolver, head) or head.pos_ == "PRON":
         return None

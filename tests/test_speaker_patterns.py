@@ -423,3 +423,19 @@ def test_roles_from_the_first_mention_carry_to_a_pronoun_quote(engine):
 def test_an_age_description_resolves_to_the_person_and_gives_no_role(engine):
     text = "Maria Lopez, 56, runs the bakery on Main Street.\n\n\"We will stay open all winter,\" the 56-year-old said."
     assert role_of(speaker_of(engine, text, "stay open")) == ("Maria Lopez", None, None)
+
+
+def test_of_two_subjects_the_parser_gives_a_speech_verb_the_nearer_speaks(engine):
+    text = "Ed Marlow spoke for an hour. His last word: \"We are not finished yet,\" he said."
+    assert name(speaker_of(engine, text, "not finished")) == "Ed Marlow"
+
+
+def test_an_inverted_description_with_a_name_in_apposition_gives_the_name(engine):
+    text = "\"We have the votes in the council,\" exhorted her campaign manager, lawyer Dana Whitcomb, at the rally."
+    q = speaker_of(engine, text, "have the votes")
+    assert role_of(q) == ("Dana Whitcomb", "lawyer", None) and q.confidence < 0.8
+
+
+def test_a_participle_that_names_a_group_is_no_speech(engine):
+    text = "A new group called Forward Ohio ran its first ads on Monday, using her \"vote for the future\" line."
+    assert all(q.speaker is None for q in quotes_of(engine, text))
