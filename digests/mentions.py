@@ -278,6 +278,12 @@ def _looks_like_person(tokens: list[Token]) -> bool:
         and first_name_gender(tokens[0].text) is not None
 
 
+def _has_role_appositive(ent: Span) -> bool:
+    """ "Priebus, the party chairman," tagged as an organisation: a name with a person's role in
+    apposition is a person's."""
+    return any(c.dep_ == "appos" and (c.lower_ in ROLE_WORDS or c.lower_ in GENDER_NOUNS) for c in ent.root.children)
+
+
 def _main_subject(token: Token) -> bool:
     """Whether the token is (in apposition to) the subject of its sentence's main clause, or of a
     clause joined to it: "Axelrod said the attention helped Clinton, who needs it less than Obama
@@ -364,13 +370,13 @@ class Resolver:
         if not tokens:
             return
         name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
-        if len(tokens) == 1 and name in self._places:
+        if ent.label_ == "PERSON" and len(tokens) == 1 and name in self._places and not _has_role_appositive(ent):
             return
         if ent.label_ == "PERSON" and tokens[-1].lower_ in ORGANISATION_HEADS:
             # "the Donald J. Trump Foundation" tagged as a person: an organisation, never a he or she.
             self.history.append((ent.end_char, self.registry.add(Person(name=name, gender="n", kind="organisation")), False))
             return
-        if ent.label_ != "PERSON" and not _looks_like_person(tokens):
+        if ent.label_ != "PERSON" and not _looks_like_person(tokens) and not _has_role_appositive(ent):
             known = self.registry.full_name(name) if len(name.split()) == 1 else None
             if known is None:
                 return
@@ -550,7 +556,8 @@ def _mostly_places(doc: Doc) -> frozenset[str]:
     for ent in doc.ents:
         if ent.label_ == "PERSON":
             # "Emily Quellmark" makes a later "Quellmark" her, whatever its tag.
-            votes[ent[-1].text] = votes.get(ent[-1].text, 0) - (1 if len(ent) == 1 else len(doc))
+            last = next((t.text for t in reversed(ent) if t.lower_ not in NAME_SUFFIXES), ent[-1].text)
+            votes[last] = votes.get(last, 0) - (1 if len(ent) == 1 else len(doc))
         elif len(ent) == 1 and ent.label_ in {"GPE", "LOC", "ORG", "FAC"}:
             votes[ent.text] = votes.get(ent.text, 0) + 1
     return frozenset(name for name, vote in votes.items() if vote > 0)
