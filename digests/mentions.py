@@ -545,8 +545,17 @@ def looks_like_surname(token: Token, registry: Registry) -> bool:
         return False
     if registry.full_name(token.text) is not None:
         return True
-    return token.dep_ == "nsubj" and token.tag_ in {"NN", "NNP"} and not token.is_sent_start \
-        and token.ent_iob_ == "O" and not any(True for _ in token.children if _.dep_ in {"det", "amod", "compound", "poss"})
+    if token.dep_ != "nsubj" or token.tag_ not in {"NN", "NNP"} or token.is_sent_start or token.ent_iob_ != "O" \
+            or any(c.dep_ in {"det", "amod", "compound", "poss"} for c in token.children):
+        return False
+    return not in_title_case(token)
+
+
+def in_title_case(token: Token) -> bool:
+    """Whether the token's sentence is a headline, most of its words capitalised ("“Hit Show” Star
+    Asked Actors …"): a capital there says nothing about a name."""
+    words = [t for t in token.sent if t.is_alpha and len(t) > 3]
+    return sum(t.text[:1].isupper() for t in words) * 2 >= len(words) > 0
 
 
 def _mostly_places(doc: Doc) -> frozenset[str]:

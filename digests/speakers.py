@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Token
 
 from . import layout_cues
 from .lexicon import ABBREVIATIONS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
-from .mentions import Person, Registry, Resolver, looks_like_surname
+from .mentions import Person, Registry, Resolver, in_title_case, looks_like_surname
 from .models import Quote
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote, looks_like_scare_quote, looks_like_title
@@ -169,7 +169,8 @@ def _name_just_before(verb: Token, allowed: set[int]) -> Token | None:
     if verb.i == 0 or verb.dep_ in {"acl", "relcl", "amod"}:
         return None  # "a group called Acme": the participle names, nobody speaks
     before = verb.doc[verb.i - 1]
-    if before.i in allowed and before.pos_ == "PROPN" and before.text[:1].isupper() and before.ent_type_ not in NOT_SPEAKERS:
+    if before.i in allowed and before.pos_ == "PROPN" and before.text[:1].isupper() \
+            and before.ent_type_ not in NOT_SPEAKERS and not in_title_case(before):
         return before
     return None
 

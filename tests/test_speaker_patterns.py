@@ -446,3 +446,9 @@ def test_a_name_tagged_as_an_organisation_with_a_role_in_apposition_is_a_person(
     text = ("Reynard Pribek, the party chairman, this week announced a website about the convention.\n\n"
             "\"It explains the rules in plain words,\" he said.")
     assert name(speaker_of(engine, text, "plain words")) in {"Reynard Pribek", "Pribek"}
+
+
+def test_a_capitalised_word_in_a_headline_line_is_not_taken_for_a_name(engine):
+    text = ("The season ends in May.\n\n“Harbor Lights” Star Asked Writers To Change The Ending.\n\n"
+            "The actor Tomas Ruiz said the show needed a better ending.")
+    assert all(q.speaker is None for q in quotes_of(engine, text) if q.text == "Harbor Lights")
