@@ -259,6 +259,19 @@ def _verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
     return verb if verb.pos_ in {"VERB", "AUX"} and verb.i in {t.i for t in tokens} else None
 
 
+def _verb_of_statement(tokens: list[Token], span: QuoteSpan) -> Token | None:
+    """ "Doe issued a statement, “…”", "Doe posted a message: “…”": the verb whose object, right
+    before the comma or colon that opens the quote, is a statement or a document speaks through it."""
+    words = [t for t in tokens if not t.is_space]
+    if len(words) < 2 or words[-1].text not in {",", ":"} or words[-1].idx + 3 < span.open:
+        return None
+    t = words[-2]
+    if t.dep_ == "dobj" and (t.lemma_.lower() in QUOTE_NOUNS or t.lemma_.lower() in DOCUMENT_NOUNS) \
+            and t.head.pos_ == "VERB" and t.head.i < t.i:
+        return t.head
+    return None
+
+
 def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
     """ "“…,” said the senator, Jane Doe": the name right after a verb that follows the quote."""
     nxt = next((t for t in tokens if t.i > verb.i), None)
@@ -343,6 +356,9 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
     if colon is not None:
         candidates.append((colon, False))
     candidates += [(v, False) for v in reversed([t for t in frame.before if _is_speech_verb(t)])]
+    issued = _verb_of_statement(frame.before, span)
+    if issued is not None and all(issued != v for v, _ in candidates):
+        candidates.append((issued, False))
     # "After Roe asked …, Doe replied: “…”": a speech verb in a clause that only sets the scene
     # speaks the quote only when nothing else in the sentence does. A verb that governs the quote
     # is in such a clause only when the clause opens after the quote ("“…,” Doe said, after Roe

@@ -452,3 +452,14 @@ def test_a_capitalised_word_in_a_headline_line_is_not_taken_for_a_name(engine):
     text = ("The season ends in May.\n\n“Harbor Lights” Star Asked Writers To Change The Ending.\n\n"
             "The actor Tomas Ruiz said the show needed a better ending.")
     assert all(q.speaker is None for q in quotes_of(engine, text) if q.text == "Harbor Lights")
+
+
+def test_a_verb_whose_object_is_a_statement_speaks_the_quote_after_it(engine):
+    text = ("The storm hit the coast overnight.\n\nGovernor Lena Marsh issued a statement, \"Our thoughts are with "
+            "every family that lost a home tonight.\"")
+    assert name(speaker_of(engine, text, "Our thoughts")) == "Lena Marsh"
+
+
+def test_a_document_noun_that_does_not_introduce_the_quote_gives_no_speaker(engine):
+    text = "As governor, Karl Ober signed a bill that created the \"Drive Safe\" license plates in 2009."
+    assert all(q.speaker is None for q in quotes_of(engine, text))
