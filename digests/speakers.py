@@ -594,6 +594,12 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, INHERIT_IN_PARAGRAPH))
             elif span.continues or (previous_block == span.block - 1 and span.open == block.start):
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, INHERIT_ACROSS_PARAGRAPHS))
+        if found is None and frame.empty and _opens_utterance(text, span):
+            # A paragraph that is only a quote, after a paragraph ending with a sentence about someone.
+            report = layout_cues.report_before_paragraph(parsed, span, blocks, spans)
+            found = _from_sentence(resolver, report, any_verb=True) if report else None
+            if found is not None:
+                found = Attribution(found.person, found.cue, min(found.confidence, INHERIT_ACROSS_PARAGRAPHS), weak=True)
         quote_text = text[span.start:span.end]
         unsupported = found is None or found.person is None or found.person.kind == "nominal" or found.weak
         before = _word_before(doc, span.open)

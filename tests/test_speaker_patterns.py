@@ -463,3 +463,17 @@ def test_a_verb_whose_object_is_a_statement_speaks_the_quote_after_it(engine):
 def test_a_document_noun_that_does_not_introduce_the_quote_gives_no_speaker(engine):
     text = "As governor, Karl Ober signed a bill that created the \"Drive Safe\" license plates in 2009."
     assert all(q.speaker is None for q in quotes_of(engine, text))
+
+
+def test_a_quote_paragraph_after_a_paragraph_ending_with_a_sentence_about_someone(engine):
+    text = ("The primary is two weeks away.\n\nMarta Quell is upbeat about the mayor's chances, in part because "
+            "she sees him as a uniter.\n\n\"Not only can he win in November, he has the best chance of anyone.\"")
+    q = speaker_of(engine, text, "best chance")
+    assert name(q) == "Marta Quell" and q.confidence < 0.6
+
+
+def test_a_quote_paragraph_after_a_paragraph_that_ends_in_a_quote_is_not_read_from_it(engine):
+    text = ("The primary is two weeks away.\n\nMarta Quell said the race \"is wide open.\"\n\n"
+            "\"Not only can he win in November, he has the best chance of anyone.\"")
+    q = speaker_of(engine, text, "best chance")
+    assert q.speaker is None or q.confidence < 0.6
