@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .lexicon import ABBREVIATIONS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
+from .lexicon import ABBREVIATIONS, first_name_gender, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
 from .mentions import Person, Registry, Resolver, in_title_case, looks_like_surname
 from .models import Quote
 from .parsed import ParsedArticle
@@ -386,22 +386,36 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
 
 def _reported_by(resolver: Resolver, frame: _Frame, verb: Token) -> Attribution | None:
     """ "“…,” said Jane Doe, reports the Daily Planet": a news organisation that reports the
-    quote's sentence is its source, as the article presents it (the outer attribution)."""
-    for t in frame.sentence:
-        if t.i == verb.i:
+    quote's sentence is its source, as the article presents it (the outer attribution). The whole
+    sentence counts, past other quotes in it."""
+    for t in verb.sent:
+        if t.i == verb.i or t.i not in frame.allowed:
             continue
         target = None
         if t.lemma_.lower() == "report" and t.pos_ in {"VERB", "AUX"} and t.dep_ not in {"relcl", "acl", "pcomp"}:
             # Not "the email, which was first reported by …": that reports a thing, not the sentence.
-            target = _subject(t, frame.allowed) or _inverted_subject(t, [x for x in frame.sentence if x.i > t.i])
+            target = _subject(t, frame.allowed) or _inverted_subject(t, [x for x in verb.sent if x.i > t.i and x.i in frame.allowed])
         elif t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
             target = next((c for c in t.doc[t.i + 1].children if c.dep_ == "pobj"), None)
-        if target is None or target.ent_type_ != "ORG":
+        if target is None:
             continue
-        person, confidence = resolver.resolve(target, frame.allowed)
-        if person is not None and person.kind == "organisation":
-            return Attribution(person, t.text, min(confidence, 0.7))
+        if target.ent_type_ == "ORG":
+            person, confidence = resolver.resolve(target, frame.allowed)
+            if person is not None and person.kind == "organisation":
+                return Attribution(person, t.text, min(confidence, 0.7))
+        elif _untagged_title(target, frame.allowed, resolver):
+            # "…, Right Wing Watch first reported": a capitalised title of several words that names
+            # no person is the outlet's.
+            words = [c for c in target.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [target]
+            return Attribution(Person(name=" ".join(w.text for w in words), gender="n", kind="organisation"), t.text, 0.6)
     return None
+
+
+def _untagged_title(token: Token, allowed: set[int], resolver: Resolver) -> bool:
+    """Several capitalised words the tagger left untagged, none of them a person's name."""
+    words = [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i in allowed] + [token]
+    return len(words) >= 2 and all(w.pos_ == "PROPN" and w.text[:1].isupper() and w.ent_type_ == "" for w in words) \
+        and resolver.registry.full_name(token.text) is None and first_name_gender(words[0].text) is None
 
 
 # Entity types that never speak: a parser that takes one for the subject misread the sentence.

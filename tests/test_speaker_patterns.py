@@ -477,3 +477,10 @@ def test_a_quote_paragraph_after_a_paragraph_that_ends_in_a_quote_is_not_read_fr
             "\"Not only can he win in November, he has the best chance of anyone.\"")
     q = speaker_of(engine, text, "best chance")
     assert q.speaker is None or q.confidence < 0.6
+
+
+def test_an_outlet_reporting_the_sentence_past_another_quote_in_it_is_the_source(engine):
+    text = ("The debate ran late.\n\nSenator Lena Marsh slammed the plan as \"a waste of money for every town\" on her "
+            "weekly show, \"Marsh at Noon,\" the Associated Press first reported.")
+    q = speaker_of(engine, text, "waste of money")
+    assert name(q) == "Associated Press"
