@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from .lexicon import DOCUMENT_NOUNS, GENDER_NOUNS, HONORIFIC_GENDER, HONORIFICS, PRONOUNS, ROLE_WORDS, first_name_gender
+from .lexicon import DOCUMENT_NOUNS, SPEECH_VERBS, GENDER_NOUNS, HONORIFIC_GENDER, HONORIFICS, PRONOUNS, ROLE_WORDS, first_name_gender
 from .models import Speaker
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote
@@ -284,6 +284,18 @@ def _has_role_appositive(ent: Span) -> bool:
     return any(c.dep_ == "appos" and (c.lower_ in ROLE_WORDS or c.lower_ in GENDER_NOUNS) for c in ent.root.children)
 
 
+def _speaks_next(ent: Span) -> bool:
+    """ "Humphrey, for example, said he …", where the parser left "said" without a subject and hung
+    the name elsewhere: a name followed within a few words by a speech verb with no subject."""
+    doc = ent.doc
+    for t in doc[ent.end:min(len(doc), ent.end + 6)]:
+        if t.pos_ in {"VERB", "AUX"}:
+            # A finite verb: "John Kasich claiming the nomination" is no report of speech.
+            return t.tag_ in {"VBD", "VBZ", "VBP"} and t.lemma_.lower() in SPEECH_VERBS \
+                and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in t.children)
+    return False
+
+
 def _main_subject(token: Token) -> bool:
     """Whether the token is (in apposition to) the subject of its sentence's main clause, or of a
     clause joined to it: "Axelrod said the attention helped Clinton, who needs it less than Obama
@@ -384,7 +396,7 @@ class Resolver:
         else:
             role, org = self._first_mention_role(ent)
             person = self._canonical(Person(name=name, role=role, org=org, gender=gender_near(ent)))
-        self.history.append((ent.end_char, person, _main_subject(ent.root)))
+        self.history.append((ent.end_char, person, _main_subject(ent.root) or _speaks_next(ent)))
 
     def _first_mention_role(self, ent: Span) -> tuple[str | None, str | None]:
         """The role and organisation a mention gives ("Jane Doe, president and chief operating

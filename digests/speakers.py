@@ -259,6 +259,11 @@ def _verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
     return verb if verb.pos_ in {"VERB", "AUX"} and verb.i in {t.i for t in tokens} else None
 
 
+def _name_follows(verb: Token, allowed: set[int]) -> bool:
+    nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+    return nxt is not None and nxt.i in allowed and nxt.ent_type_ == "PERSON" and nxt.ent_iob_ == "B"
+
+
 def _verb_of_statement(tokens: list[Token], span: QuoteSpan) -> Token | None:
     """ "Doe issued a statement, “…”", "Doe posted a message: “…”": the verb whose object, right
     before the comma or colon that opens the quote, is a statement or a document speaks through it."""
@@ -351,7 +356,9 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
     governing = _governing_verbs(parsed.doc, span, allowed)
     candidates += [(v, False) for v in governing]
     after_verbs = [t for t in frame.after if _is_speech_verb(t)]
-    candidates += [(v, n == 0 and v.idx - span.close <= 4) for n, v in enumerate(after_verbs)]
+    # "“…,” says Doe" and "“…” but to lead, says Doe, a consultant": the first verb after the quote
+    # takes the name right after it when it sits by the quote or is followed by a name.
+    candidates += [(v, n == 0 and (v.idx - span.close <= 4 or _name_follows(v, allowed))) for n, v in enumerate(after_verbs)]
     colon = _verb_before_colon(frame.before, span)
     if colon is not None:
         candidates.append((colon, False))

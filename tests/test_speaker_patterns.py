@@ -484,3 +484,18 @@ def test_an_outlet_reporting_the_sentence_past_another_quote_in_it_is_the_source
             "weekly show, \"Marsh at Noon,\" the Associated Press first reported.")
     q = speaker_of(engine, text, "waste of money")
     assert name(q) == "Associated Press"
+
+
+def test_a_verb_after_a_quote_and_a_phrase_takes_the_name_right_after_it(engine):
+    text = ("Ad spending rose again.\n\n\"Campaigns cannot raise the money. They have no choice\" but to let the "
+            "groups lead, says Oren Blakely, a media consultant in Denver.")
+    q = speaker_of(engine, text, "no choice")
+    assert role_of(q)[:2] == ("Oren Blakely", "media consultant")
+
+
+def test_a_name_right_before_a_subjectless_speech_verb_is_who_a_pronoun_follows(engine):
+    # Whatever the parser does with "Haskins, for example, said", Haskins is the one speaking next.
+    text = ("Tom Ravel said the party needs a new plan. \"We have no white knight,\" he said.\n\n"
+            "Gordon Haskins, for example, said he hopes the effort ends with Ann Cole claiming the nomination.\n\n"
+            "\"The first thing is to stop the front-runner on the first ballot,\" he said.")
+    assert name(speaker_of(engine, text, "first ballot")) == "Gordon Haskins"
