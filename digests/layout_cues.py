@@ -172,7 +172,8 @@ def _entity_text(token: Token) -> str:
     return strip_possessive(token.doc[token.i:end].text)
 
 
-def report_before_paragraph(parsed: ParsedArticle, span: QuoteSpan, blocks: list[Block], spans: list[QuoteSpan]) -> list[Token]:
+def report_before_paragraph(parsed: ParsedArticle, span: QuoteSpan, blocks: list[Block],
+                            spans: list[QuoteSpan]) -> list[Token]:
     """A quote that is a paragraph of its own after a paragraph ending in the writer's sentence
     about someone ("Doe is upbeat about the race." / "“…”"): that last sentence, with no quote
     marks in it, is the report of who speaks next."""

@@ -6,7 +6,11 @@ people the article names, which resolves surnames, pronouns and descriptions.
   of State"), an age is never a role;
 - a surname or "Mr. Doe" is resolved to the full name used earlier in the article, and takes the
   role and organisation that first mention gave;
-- a pronoun is resolved to the most recent compatible main-clause subject or speaker;
+- a pronoun is resolved to the compatible person fewest sentences back, subjects and speakers
+  counting nearer, with he/she subjects resolved in text order so that a chain of them keeps its
+  person; a name tagged as a place more often than as a person is none (`Resolver`);
+- a name the small model tags as an organisation is a person when it is the surname of one named
+  in full or has a person's role in apposition;
 - a document ("the company's terms") speaks for its owner;
 - a nominal ("a spokeswoman") stays as the text gives it, with low confidence.
 """
@@ -18,7 +22,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from .lexicon import DOCUMENT_NOUNS, SPEECH_VERBS, GENDER_NOUNS, HONORIFIC_GENDER, HONORIFICS, PRONOUNS, ROLE_WORDS, first_name_gender
+from .lexicon import (DOCUMENT_NOUNS, GENDER_NOUNS, HONORIFIC_GENDER, HONORIFICS, PRONOUNS, ROLE_WORDS, SPEECH_VERBS,
+                      first_name_gender)
 from .models import Speaker
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote
@@ -236,8 +241,11 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
     return None, None
 
 
+NUMBER_TYPES = frozenset({"DATE", "CARDINAL", "PERCENT", "QUANTITY", "MONEY"})
+
+
 def _numeric(token: Token) -> bool:
-    return token.like_num or token.pos_ == "NUM" or token.ent_type_ in {"DATE", "CARDINAL", "PERCENT", "QUANTITY", "MONEY"}
+    return token.like_num or token.pos_ == "NUM" or token.ent_type_ in NUMBER_TYPES
 
 
 def _appositive_title(child: Token, allowed: set[int]) -> str | None:
@@ -386,7 +394,8 @@ class Resolver:
             return
         if ent.label_ == "PERSON" and tokens[-1].lower_ in ORGANISATION_HEADS:
             # "the Donald J. Trump Foundation" tagged as a person: an organisation, never a he or she.
-            self.history.append((ent.end_char, self.registry.add(Person(name=name, gender="n", kind="organisation")), False))
+            organisation = self.registry.add(Person(name=name, gender="n", kind="organisation"))
+            self.history.append((ent.end_char, organisation, False))
             return
         if ent.label_ != "PERSON" and not _looks_like_person(tokens) and not _has_role_appositive(ent):
             known = self.registry.full_name(name) if len(name.split()) == 1 else None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .lexicon import ABBREVIATIONS, first_name_gender, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
+from .lexicon import ABBREVIATIONS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS, first_name_gender
 from .mentions import Person, Registry, Resolver, in_title_case, looks_like_surname
 from .models import Quote
 from .parsed import ParsedArticle
@@ -358,7 +358,8 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
     after_verbs = [t for t in frame.after if _is_speech_verb(t)]
     # "“…,” says Doe" and "“…” but to lead, says Doe, a consultant": the first verb after the quote
     # takes the name right after it when it sits by the quote or is followed by a name.
-    candidates += [(v, n == 0 and (v.idx - span.close <= 4 or _name_follows(v, allowed))) for n, v in enumerate(after_verbs)]
+    candidates += [(v, n == 0 and (v.idx - span.close <= 4 or _name_follows(v, allowed)))
+                   for n, v in enumerate(after_verbs)]
     colon = _verb_before_colon(frame.before, span)
     if colon is not None:
         candidates.append((colon, False))
@@ -401,7 +402,8 @@ def _reported_by(resolver: Resolver, frame: _Frame, verb: Token) -> Attribution 
         target = None
         if t.lemma_.lower() == "report" and t.pos_ in {"VERB", "AUX"} and t.dep_ not in {"relcl", "acl", "pcomp"}:
             # Not "the email, which was first reported by …": that reports a thing, not the sentence.
-            target = _subject(t, frame.allowed) or _inverted_subject(t, [x for x in verb.sent if x.i > t.i and x.i in frame.allowed])
+            later = [x for x in verb.sent if x.i > t.i and x.i in frame.allowed]
+            target = _subject(t, frame.allowed) or _inverted_subject(t, later)
         elif t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
             target = next((c for c in t.doc[t.i + 1].children if c.dep_ == "pobj"), None)
         if target is None:
@@ -414,7 +416,8 @@ def _reported_by(resolver: Resolver, frame: _Frame, verb: Token) -> Attribution 
             # "…, Right Wing Watch first reported": a capitalised title of several words that names
             # no person is the outlet's.
             words = [c for c in target.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [target]
-            return Attribution(Person(name=" ".join(w.text for w in words), gender="n", kind="organisation"), t.text, 0.6)
+            outlet = Person(name=" ".join(w.text for w in words), gender="n", kind="organisation")
+            return Attribution(outlet, t.text, 0.6)
     return None
 
 
@@ -620,7 +623,8 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
             report = layout_cues.report_before_paragraph(parsed, span, blocks, spans)
             found = _from_sentence(resolver, report, any_verb=True) if report else None
             if found is not None:
-                found = Attribution(found.person, found.cue, min(found.confidence, INHERIT_ACROSS_PARAGRAPHS), weak=True)
+                found = Attribution(found.person, found.cue, min(found.confidence, INHERIT_ACROSS_PARAGRAPHS),
+                                    weak=True)
         quote_text = text[span.start:span.end]
         unsupported = found is None or found.person is None or found.person.kind == "nominal" or found.weak
         before = _word_before(doc, span.open)
