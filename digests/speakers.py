@@ -334,6 +334,13 @@ def _from_verbs(resolver: Resolver, span: QuoteSpan, frame: _Frame,
             subject = _inverted_subject(verb, frame.after) or subject
         if subject is None:
             subject = _name_just_before(verb, allowed)
+        if subject is None and verb.idx < span.open and frame.before and frame.before[0].i <= verb.i \
+                and all(t.is_punct or t.is_space for t in frame.before if t.i < verb.i):
+            # "“The risk,” said Jane Doe, an economist, “is that …”": a quote the attribution
+            # interrupts; the name right after the verb opening the gap speaks the second part too.
+            named = _inverted_subject(verb, [t for t in frame.before if t.i > verb.i])
+            subject = named if named is not None and named.ent_type_ == "PERSON" \
+                and named.dep_ not in {"dobj", "dative", "iobj", "pobj"} else None  # not "thanked Doe"
         if subject is None:
             continue
         if subject.ent_type_ in NOT_SPEAKERS:

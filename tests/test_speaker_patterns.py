@@ -499,3 +499,15 @@ def test_a_name_right_before_a_subjectless_speech_verb_is_who_a_pronoun_follows(
             "Gordon Haskins, for example, said he hopes the effort ends with Ann Cole claiming the nomination.\n\n"
             "\"The first thing is to stop the front-runner on the first ballot,\" he said.")
     assert name(speaker_of(engine, text, "first ballot")) == "Gordon Haskins"
+
+
+def test_a_quote_interrupted_by_its_attribution_keeps_the_speaker_for_the_second_part(engine):
+    text = ("Rents rose again this spring.\n\n\"The danger,\" said Edward Lenz, an economist who directs the city "
+            "forecast, \"is that we attract workers and repel jobs.\"")
+    assert name(speaker_of(engine, text, "attract workers")) == "Edward Lenz"
+
+
+def test_the_object_of_a_verb_after_a_quoted_title_does_not_speak(engine):
+    text = ("Carla Mendes, star of the series \"Harbor,\" thanked Tom Baker for \"taking these steps to keep "
+            "everyone safe.\"")
+    assert name(speaker_of(engine, text, "keep everyone safe")) != "Tom Baker"
