@@ -338,9 +338,18 @@ class Resolver:
         self._people = [ent for ent in self.doc.ents if ent.label_ in {"PERSON", "ORG", "GPE", "NORP"}]
         # And a surname the model left untagged where it is a subject ("Humphrey, for example, said"),
         # whatever part of speech it guessed (a sentence-initial surname is sometimes a "verb").
-        untagged = [Span(self.doc, t.i, t.i + 1, label="SUBJECT") for t in self.doc
-                    if t.ent_iob_ == "O" and t.dep_ in {"nsubj", "nsubjpass"} and t.text[:1].isupper()
-                    and _word_like(t.text) and t.pos_ not in {"PRON", "DET"}]
+        # He/she subjects outside quotes are resolved in text order as they are passed, so that a
+        # chain of pronoun subjects ("Doe … He got a car. He found …") keeps pointing at the same
+        # person. One pass over the tokens finds both kinds of subject.
+        untagged: list[Span] = []
+        self._pronoun_subjects: list[Token] = []
+        for t in self.doc:
+            if t.dep_ not in {"nsubj", "nsubjpass"}:
+                continue
+            if t.lower_ in {"he", "she"}:
+                self._pronoun_subjects.append(t)
+            elif t.ent_iob_ == "O" and t.text[:1].isupper() and _word_like(t.text) and t.pos_ not in {"PRON", "DET"}:
+                untagged.append(Span(self.doc, t.i, t.i + 1, label="SUBJECT"))
         if untagged:
             self._people = sorted(self._people + untagged, key=lambda ent: ent.start)
         self._next_person = 0  # people before this index are registered (offsets only grow)
@@ -350,9 +359,6 @@ class Resolver:
         # A one-word name the model tags as a place or an organisation more often than as a person
         # ("Dayton became his home") is never a pronoun's person.
         self._places = _mostly_places(self.doc)
-        # He/she subjects outside quotes, resolved in text order as they are passed, so that a chain
-        # of pronoun subjects ("Doe … He got a car. He found …") keeps pointing at the same person.
-        self._pronoun_subjects = [t for t in self.doc if t.lower_ in {"he", "she"} and t.dep_ in {"nsubj", "nsubjpass"}]
         self._next_pronoun = 0
         self._resolved_pronouns: set[int] = set()
 
@@ -534,11 +540,20 @@ class Resolver:
         best: tuple[float, int] | None = None
         chosen: tuple[Person, bool] | None = None
         latest: Person | None = None
-        for offset, person, salient in self.history[-PRONOUN_LOOKBACK:]:
-            if offset > head.idx or not fits(person):
+        # Newest first; the history is in text order but for a speaker noted at its quote after the
+        # words that named it, so the walk stops a few entries past the window, not at the first.
+        outside = 0
+        for offset, person, salient in reversed(self.history[-PRONOUN_LOOKBACK:]):
+            if offset > head.idx:
                 continue
             if offset < window_start:
-                latest = person
+                if latest is None and fits(person):
+                    latest = person
+                outside += 1
+                if outside > 8 and (latest is not None or chosen is not None):
+                    break
+                continue
+            if not fits(person):
                 continue
             key = (here - self._sentence_of(offset) - (SUBJECT_BONUS if salient else 0.0), -offset)
             if best is None or key < best:
