@@ -175,3 +175,26 @@ def _entity_text(token: Token) -> str:
     while end < len(token.doc) and token.doc[end].ent_iob_ == "I":
         end += 1
     return strip_possessive(token.doc[token.i:end].text)
+
+
+def report_before_paragraph(parsed: ParsedArticle, span: QuoteSpan, blocks: list[Block],
+                            spans: list[QuoteSpan]) -> list[Token]:
+    """A quote that is a paragraph of its own after a paragraph ending in the writer's sentence
+    about someone ("Doe is upbeat about the race." / "“…”"): that last sentence, with no quote
+    marks in it, is the report of who speaks next."""
+    block = blocks[span.block]
+    if span.open != block.start or span.block == 0 or parsed.text[span.close + 1:block.end].strip():
+        return []
+    before = blocks[span.block - 1]
+    if before.kind == "heading" or any(s.block == span.block - 1 and s.close >= before.end - 2 for s in spans):
+        return []
+    lead = parsed.text[before.start:before.end].rstrip()
+    if not lead.endswith("."):
+        return []
+    start = before.start
+    ends = list(re.finditer(r"[.!?][\"'\u201d\u2019]?\s", lead[:-1]))
+    if ends:
+        start = before.start + ends[-1].end()
+    if any(start <= s.open < before.end for s in spans):
+        return []
+    return [t for t in tokens_in(parsed.doc, start, before.start + len(lead)) if not t.is_space]

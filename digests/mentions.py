@@ -6,7 +6,11 @@ people the article names, which resolves surnames, pronouns and descriptions.
   of State"), an age is never a role;
 - a surname or "Mr. Doe" is resolved to the full name used earlier in the article, and takes the
   role and organisation that first mention gave;
-- a pronoun is resolved to the most recent compatible main-clause subject or speaker;
+- a pronoun is resolved to the compatible person fewest sentences back, subjects and speakers
+  counting nearer, with he/she subjects resolved in text order so that a chain of them keeps its
+  person; a name tagged as a place more often than as a person is none (`Resolver`);
+- a name the small model tags as an organisation is a person when it is the surname of one named
+  in full or has a person's role in apposition;
 - a document ("the company's terms") speaks for its owner;
 - a nominal ("a spokeswoman") stays as the text gives it, with low confidence.
 """
@@ -16,9 +20,18 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
-from .lexicon import DOCUMENT_NOUNS, GENDER_NOUNS, HONORIFIC_GENDER, HONORIFICS, PRONOUNS, ROLE_WORDS, first_name_gender
+from .lexicon import (
+    DOCUMENT_NOUNS,
+    GENDER_NOUNS,
+    HONORIFIC_GENDER,
+    HONORIFICS,
+    PRONOUNS,
+    ROLE_WORDS,
+    SPEECH_VERBS,
+    first_name_gender,
+)
 from .models import Speaker
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote
@@ -26,8 +39,14 @@ from .tokens import ent_of, strip_possessive
 
 # Offices that speak for a country's government ("the French foreign ministry").
 OFFICE_NOUNS = frozenset("ministry department office embassy government administration agency".split())
+# Last words that make a name an organisation's, whatever the tagger says.
+ORGANISATION_HEADS = frozenset("foundation institute center centre committee association council university college "
+                               "campaign fund trust corporation company inc llc group party network agency".split())
 # How many earlier mentions a pronoun may look back over when nothing near it fits.
 PRONOUN_LOOKBACK = 500
+# How many sentences nearer a grammatical subject or a speaker counts than any other mention when a
+# pronoun's referent is chosen ("Doe met Roe on Friday. … she said" is Doe).
+SUBJECT_BONUS = 1.5
 
 
 @dataclass
@@ -55,7 +74,7 @@ class Registry:
         known = self.people.get(person.name)
         if known is None:
             self.people[person.name] = person
-            self.by_surname.setdefault(person.name.split()[-1].lower(), []).append(person)
+            self.by_surname.setdefault(_surname(person.name), []).append(person)
             return person
         known.role = known.role or person.role
         known.org = known.org or person.org
@@ -64,10 +83,18 @@ class Registry:
 
     def full_name(self, name: str) -> Person | None:
         """The person earlier named in full whose surname (or full name) this is."""
-        last = name.split()[-1].lower()
-        matches = [p for p in self.by_surname.get(last, []) if p.kind == "person"
+        matches = [p for p in self.by_surname.get(_surname(name), []) if p.kind == "person"
                    and len(p.name.split()) > len(name.split())]
         return matches[-1] if matches else None
+
+
+# Generational suffixes, which follow the surname ("Jane Doe Jr.", "John Roe III").
+NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+
+
+def _surname(name: str) -> str:
+    words = [w for w in name.lower().rstrip(",").split() if w.rstrip(",") not in NAME_SUFFIXES]
+    return (words or name.lower().split())[-1].rstrip(",")
 
 
 def gender_near(ent: Span) -> str | None:
@@ -189,15 +216,22 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
     """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme"); "Jane Doe, president and chief
     operating officer of Acme," → ("president and chief operating officer", "Acme"). An age or
     a number ("Jane Doe, 52,") is no role."""
-    for child in head.children:
-        if child.dep_ != "appos" or child.i not in allowed:
+    appositives = [c for c in head.children if c.dep_ == "appos" and c.i in allowed]
+    for child in appositives:
+        if _numeric(child):
+            # "Jane Doe, 52, a farmer from Iowa": the age is no role; the parser may hang the next
+            # appositive on it.
+            appositives.extend(c for c in child.children if c.dep_ == "appos" and c.i in allowed)
             continue
+        title = _appositive_title(child, allowed)
+        if title is not None:
+            return title, None
         org = None
         after_prep = False
         words: list[Token] = []
         for t in sorted(child.subtree, key=lambda t: t.i):
-            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words):
-                break
+            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words) or t.lower_ == "from":
+                break  # "a farmer from Iowa": where one comes from is no organisation
             t_ent = ent_of(t)
             if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
                 org = strip_possessive(t_ent.text)
@@ -213,6 +247,31 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
             return None, org
         return " ".join(t.text for t in words), org
     return None, None
+
+
+NUMBER_TYPES = frozenset({"DATE", "CARDINAL", "PERCENT", "QUANTITY", "MONEY"})
+
+
+def _numeric(token: Token) -> bool:
+    return token.like_num or token.pos_ == "NUM" or token.ent_type_ in NUMBER_TYPES
+
+
+def _appositive_title(child: Token, allowed: set[int]) -> str | None:
+    """ "Omar Farouk, the United Nations High Commissioner for Human Rights,": a capitalised title
+    joined by "of" or "for" stays whole, unless an organisation follows the "of" ("Director of
+    Acme" is a role at an organisation)."""
+    words = []
+    for t in sorted(child.subtree, key=lambda t: t.i):
+        if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and t.text != "."):
+            break
+        words.append(t)
+    role, _ = _compound_title(words)
+    if role is None:
+        return None
+    joint = next(n for n, t in enumerate(words) if t.lower_ in {"of", "for"} and n > 0)
+    if any(t.ent_type_ in {"ORG", "GPE"} for t in words[joint + 1:]):
+        return None
+    return role
 
 
 def _nominal(head: Token, allowed: set[int]) -> Person:
@@ -233,6 +292,24 @@ def _looks_like_person(tokens: list[Token]) -> bool:
     common first name are a person's name."""
     return 2 <= len(tokens) <= 3 and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in tokens) \
         and first_name_gender(tokens[0].text) is not None
+
+
+def _has_role_appositive(ent: Span) -> bool:
+    """ "Priebus, the party chairman," tagged as an organisation: a name with a person's role in
+    apposition is a person's."""
+    return any(c.dep_ == "appos" and (c.lower_ in ROLE_WORDS or c.lower_ in GENDER_NOUNS) for c in ent.root.children)
+
+
+def _speaks_next(ent: Span) -> bool:
+    """ "Humphrey, for example, said he …", where the parser left "said" without a subject and hung
+    the name elsewhere: a name followed within a few words by a speech verb with no subject."""
+    doc = ent.doc
+    for t in doc[ent.end:min(len(doc), ent.end + 6)]:
+        if t.pos_ in {"VERB", "AUX"}:
+            # A finite verb: "John Kasich claiming the nomination" is no report of speech.
+            return t.tag_ in {"VBD", "VBZ", "VBP"} and t.lemma_.lower() in SPEECH_VERBS \
+                and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in t.children)
+    return False
 
 
 def _main_subject(token: Token) -> bool:
@@ -269,34 +346,80 @@ class Resolver:
         self._people = [ent for ent in self.doc.ents if ent.label_ in {"PERSON", "ORG", "GPE", "NORP"}]
         # And a surname the model left untagged where it is a subject ("Humphrey, for example, said"),
         # whatever part of speech it guessed (a sentence-initial surname is sometimes a "verb").
-        untagged = [Span(self.doc, t.i, t.i + 1, label="SUBJECT") for t in self.doc
-                    if t.ent_iob_ == "O" and t.dep_ in {"nsubj", "nsubjpass"} and t.text[:1].isupper()
-                    and t.is_alpha and t.pos_ not in {"PRON", "DET"}]
+        # He/she subjects outside quotes are resolved in text order as they are passed, so that a
+        # chain of pronoun subjects ("Doe … He got a car. He found …") keeps pointing at the same
+        # person. One pass over the tokens finds both kinds of subject.
+        untagged: list[Span] = []
+        self._pronoun_subjects: list[Token] = []
+        for t in self.doc:
+            if t.dep_ not in {"nsubj", "nsubjpass"}:
+                continue
+            if t.lower_ in {"he", "she"}:
+                self._pronoun_subjects.append(t)
+            elif t.ent_iob_ == "O" and t.text[:1].isupper() and _word_like(t.text) and t.pos_ not in {"PRON", "DET"}:
+                untagged.append(Span(self.doc, t.i, t.i + 1, label="SUBJECT"))
         if untagged:
             self._people = sorted(self._people + untagged, key=lambda ent: ent.start)
         self._next_person = 0  # people before this index are registered (offsets only grow)
         self._block_starts = [b.start for b in self.blocks]
+        # Sentence starts, for ranking a pronoun's candidates by how many sentences back they are.
+        self._sent_starts = [s.start_char for s in self.doc.sents]
+        # A one-word name the model tags as a place or an organisation more often than as a person
+        # ("Dayton became his home") is never a pronoun's person.
+        self._places = _mostly_places(self.doc)
+        self._next_pronoun = 0
+        self._resolved_pronouns: set[int] = set()
 
     def note_entities_before(self, offset: int) -> None:
-        """Register every person named before `offset`, outside quotes, in order."""
-        while self._next_person < len(self._people) and self._people[self._next_person].start_char < offset:
-            ent = self._people[self._next_person]
-            self._next_person += 1
-            if inside_quote(ent.start_char, self.spans):
-                continue
-            tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
-            if not tokens:
-                continue
-            name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
-            if ent.label_ != "PERSON" and not _looks_like_person(tokens):
-                known = self.registry.full_name(name) if len(name.split()) == 1 else None
-                if known is None:
-                    continue
-                person = known
+        """Register every person named before `offset`, and every he/she subject, outside quotes, in
+        text order."""
+        people, pronouns = self._people, self._pronoun_subjects
+        while True:
+            ent_at = people[self._next_person].start_char if self._next_person < len(people) else offset
+            pron_at = pronouns[self._next_pronoun].idx if self._next_pronoun < len(pronouns) else offset
+            if min(ent_at, pron_at) >= offset:
+                return
+            if pron_at < ent_at:
+                self._next_pronoun += 1
+                self._chain_pronoun(pronouns[self._next_pronoun - 1])
             else:
-                role, org = self._first_mention_role(ent)
-                person = self._canonical(Person(name=name, role=role, org=org, gender=gender_near(ent)))
-            self.history.append((ent.end_char, person, _main_subject(ent.root)))
+                self._next_person += 1
+                self._note_entity(people[self._next_person - 1])
+
+    def _chain_pronoun(self, token: Token) -> None:
+        """A he/she subject the writer uses: the person it refers to is mentioned again there."""
+        if token.i in self._resolved_pronouns or inside_quote(token.idx, self.spans):
+            return
+        self._resolved_pronouns.add(token.i)
+        if not _main_subject(token):
+            return  # "Doe told Roe that she …": a pronoun in a subordinate clause is too ambiguous to pass on
+        person, _ = self._pick_pronoun(token, learn_gender=False)
+        if person is not None:
+            self.history.append((token.idx, person, True))
+
+    def _note_entity(self, ent: Span) -> None:
+        if inside_quote(ent.start_char, self.spans):
+            return
+        tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        if not tokens:
+            return
+        name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
+        if ent.label_ == "PERSON" and len(tokens) == 1 and name in self._places and not _has_role_appositive(ent):
+            return
+        if ent.label_ == "PERSON" and tokens[-1].lower_ in ORGANISATION_HEADS:
+            # "the Donald J. Trump Foundation" tagged as a person: an organisation, never a he or she.
+            organisation = self.registry.add(Person(name=name, gender="n", kind="organisation"))
+            self.history.append((ent.end_char, organisation, False))
+            return
+        if ent.label_ != "PERSON" and not _looks_like_person(tokens) and not _has_role_appositive(ent):
+            known = self.registry.full_name(name) if len(name.split()) == 1 else None
+            if known is None:
+                return
+            person = known
+        else:
+            role, org = self._first_mention_role(ent)
+            person = self._canonical(Person(name=name, role=role, org=org, gender=gender_near(ent)))
+        self.history.append((ent.end_char, person, _main_subject(ent.root) or _speaks_next(ent)))
 
     def _first_mention_role(self, ent: Span) -> tuple[str | None, str | None]:
         """The role and organisation a mention gives ("Jane Doe, president and chief operating
@@ -317,12 +440,14 @@ class Resolver:
         return self._canonical(Person(name=" ".join(words) or name))
 
     def _canonical(self, person: Person) -> Person:
-        if person.kind == "person" and len(person.name.split()) == 1:
+        if person.kind in {"person", "organisation"} and len(person.name.split()) == 1:
+            # A surname the model tagged as an organisation ("Bozell answers") is still the person.
             full = self.registry.full_name(person.name)
             if full is not None:
-                full.role = full.role or person.role
-                full.org = full.org or person.org
-                full.gender = full.gender or person.gender
+                if person.kind == "person":
+                    full.role = full.role or person.role
+                    full.org = full.org or person.org
+                    full.gender = full.gender or person.gender
                 return full
         if person.kind == "person" and person.gender is None:
             person.gender = first_name_gender(person.name)
@@ -332,7 +457,9 @@ class Resolver:
         lower = head.lower_
         if head.pos_ == "PRON" or lower in PRONOUNS:
             return self._pronoun(head)
-        if head.pos_ == "PROPN" or (head.ent_type_ in {"PERSON", "ORG"}):
+        # A lower-case word the tagger called a proper noun ("the French foreign ministry") is a noun.
+        proper = head.pos_ == "PROPN" and (head.text[:1].isupper() or head.ent_type_ != "")
+        if proper or head.ent_type_ in {"PERSON", "ORG"} or looks_like_surname(head, self.registry):
             person = _person_from_proper(head, allowed)
             was_short = len(person.name.split()) == 1
             person = self._canonical(person)
@@ -389,12 +516,26 @@ class Resolver:
         return None
 
     def _pronoun(self, head: Token) -> tuple[Person | None, float]:
+        if PRONOUNS.get(head.lower_) in {"s", None}:
+            return None, 0.0
+        self.note_entities_before(head.idx)
+        person, confidence = self._pick_pronoun(head)
+        self._resolved_pronouns.add(head.i)
+        if person is not None:
+            self.history.append((head.idx, person, True))
+        return person, confidence
+
+    def _sentence_of(self, offset: int) -> int:
+        return bisect.bisect_right(self._sent_starts, offset) - 1
+
+    def _pick_pronoun(self, head: Token, learn_gender: bool = True) -> tuple[Person | None, float]:
+        """The person a pronoun refers to: among the compatible people mentioned in this paragraph
+        and the two before it, the fewest sentences back, a subject or speaker counting as
+        SUBJECT_BONUS sentences nearer; the latest on a tie. Beyond that window, the latest
+        compatible mention, at low confidence."""
         gender = PRONOUNS.get(head.lower_)
         if gender in {"s", None}:
             return None, 0.0
-        self.note_entities_before(head.idx)
-        # Look back over this paragraph and the two before it: a subject or speaker first, then
-        # any mention.
         block = max(0, bisect.bisect_right(self._block_starts, head.idx) - 1)
         window_start = self.blocks[max(0, block - 2)].start if self.blocks else 0
 
@@ -403,18 +544,73 @@ class Resolver:
                 return person.kind == "person" and person.gender in {None, gender}
             return person.kind in {"organisation", "document"}
 
-        earlier = [(o, p, sal) for o, p, sal in self.history[-PRONOUN_LOOKBACK:] if o <= head.idx]
-        for salient_only in (True, False):
-            for offset, person, salient in reversed(earlier):
-                if offset < window_start:
+        here = self._sentence_of(head.idx)
+        best: tuple[float, int] | None = None
+        chosen: tuple[Person, bool] | None = None
+        latest: Person | None = None
+        # Newest first; the history is in text order but for a speaker noted at its quote after the
+        # words that named it, so the walk stops a few entries past the window, not at the first.
+        outside = 0
+        for offset, person, salient in reversed(self.history[-PRONOUN_LOOKBACK:]):
+            if offset > head.idx:
+                continue
+            if offset < window_start:
+                if latest is None and fits(person):
+                    latest = person
+                outside += 1
+                if outside > 8 and (latest is not None or chosen is not None):
                     break
-                if (salient or not salient_only) and fits(person):
-                    if gender in {"m", "f"} and person.gender is None:
-                        person.gender = gender
-                    self.history.append((head.idx, person, True))
-                    return person, 0.65 if salient else 0.55
-        for _offset, person, _ in reversed(earlier):
-            if fits(person):
-                return person, 0.4
+                continue
+            if not fits(person):
+                continue
+            key = (here - self._sentence_of(offset) - (SUBJECT_BONUS if salient else 0.0), -offset)
+            if best is None or key < best:
+                best, chosen = key, (person, salient)
+        if chosen is not None:
+            person, salient = chosen
+            if learn_gender and gender in {"m", "f"} and person.gender is None:
+                person.gender = gender
+            return person, 0.65 if salient else 0.55
+        if latest is not None:
+            return latest, 0.4
         return None, 0.0
 
+
+def _word_like(text: str) -> bool:
+    """Letters, with an apostrophe or hyphen inside a name ("D’Souza", "Mark-Viverito")."""
+    return text[:1].isalpha() and text.replace("\u2019", "").replace("'", "").replace("-", "").isalpha()
+
+
+def looks_like_surname(token: Token, registry: Registry) -> bool:
+    """A capitalised word the tagger took for a common noun, a verb or an adjective ("D’Souza
+    replied"): the surname of someone the article named in full, or a singular subject standing
+    alone in mid-sentence, as only names do."""
+    if token.pos_ not in {"NOUN", "VERB", "ADJ"} or not token.text[:1].isupper() or not _word_like(token.text):
+        return False
+    if registry.full_name(token.text) is not None:
+        return True
+    if token.dep_ != "nsubj" or token.tag_ not in {"NN", "NNP"} or token.is_sent_start or token.ent_iob_ != "O" \
+            or any(c.dep_ in {"det", "amod", "compound", "poss"} for c in token.children):
+        return False
+    return not in_title_case(token)
+
+
+def in_title_case(token: Token) -> bool:
+    """Whether the token's sentence is a headline, most of its words capitalised ("“Hit Show” Star
+    Asked Actors …"): a capital there says nothing about a name."""
+    words = [t for t in token.sent if t.is_alpha and len(t) > 3]
+    return sum(t.text[:1].isupper() for t in words) * 2 >= len(words) > 0
+
+
+def _mostly_places(doc: Doc) -> frozenset[str]:
+    """One-word names the model tags as a place (or an organisation) more often than as a person,
+    and never as the surname of a person named in full."""
+    votes: dict[str, int] = {}
+    for ent in doc.ents:
+        if ent.label_ == "PERSON":
+            # "Emily Quellmark" makes a later "Quellmark" her, whatever its tag.
+            last = next((t.text for t in reversed(ent) if t.lower_ not in NAME_SUFFIXES), ent[-1].text)
+            votes[last] = votes.get(last, 0) - (1 if len(ent) == 1 else len(doc))
+        elif len(ent) == 1 and ent.label_ in {"GPE", "LOC", "ORG", "FAC"}:
+            votes[ent.text] = votes.get(ent.text, 0) + 1
+    return frozenset(name for name, vote in votes.items() if vote > 0)

@@ -24,8 +24,15 @@ from typing import Literal
 from spacy.tokens import Doc, Token
 
 from . import layout_cues
-from .lexicon import COMMUNICATION_VERBS, CUE_NOUNS, DOCUMENT_NOUNS, QUOTE_NOUNS, SPEECH_VERBS
-from .mentions import Person, Registry, Resolver
+from .lexicon import (
+    COMMUNICATION_VERBS,
+    CUE_NOUNS,
+    DOCUMENT_NOUNS,
+    QUOTE_NOUNS,
+    SPEECH_VERBS,
+    first_name_gender,
+)
+from .mentions import Person, Registry, Resolver, in_title_case, looks_like_surname
 from .models import Quote
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote, looks_like_scare_quote, looks_like_title
@@ -80,7 +87,13 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
 def _is_speech_verb(token: Token) -> bool:
     # The tagger sometimes calls "said" an adjective or noun; its form is enough.
     return (token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS) or \
-        token.lower_ in {"said", "says", "told", "added", "wrote", "asked"}
+        token.lower_ in {"said", "says", "told", "added", "wrote", "asked"} or _as_put(token)
+
+
+def _as_put(token: Token) -> bool:
+    """ "as Doe puts it", "as Doe put it": a frame that reports words without a speech verb."""
+    return token.lemma_.lower() == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in token.children) \
+        and any(c.dep_ in {"mark", "advmod", "prep"} and c.lower_ == "as" for c in token.children)
 
 
 def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
@@ -90,12 +103,15 @@ def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
             agent = next((c for c in child.children if c.dep_ == "pobj" and c.i in allowed), None)
             if agent is not None:
                 return agent
-    for child in verb.children:
-        if child.dep_ in {"nsubj", "nsubjpass"} and child.i in allowed:
-            # "X, who called it …": the relative pronoun stands for the clause's head.
-            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl" and verb.head.i in allowed:
-                return verb.head
-            return child
+    # "His final assessment: “…,” he said": of two subjects the parser gives, the nearer speaks.
+    subjects = sorted((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and c.i in allowed),
+                      key=lambda c: abs(c.i - verb.i))
+    if subjects:
+        child = subjects[0]
+        # "X, who called it …": the relative pronoun stands for the clause's head.
+        if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl" and verb.head.i in allowed:
+            return verb.head
+        return child
     if depth >= 3 or verb.head.i == verb.i or verb.head.i not in allowed:
         return None
     head = verb.head
@@ -114,9 +130,42 @@ def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
     # "after adding", "while insisting": the clause the preposition hangs from.
     if verb.dep_ == "pcomp" and head.pos_ == "ADP" and head.head.i != head.i and head.head.i in allowed:
         return _subject(head.head, allowed, depth + 1)
+    # "Doe said that Roe is wrong, adding that …": a participle the parser hung on the reported
+    # clause belongs to the reporting one.
+    if verb.dep_ == "advcl" and verb.tag_ == "VBG" and head.dep_ == "ccomp" and head.head.i in allowed \
+            and _is_speech_verb(head.head) and not _is_speech_verb(head):
+        return _subject(head.head, allowed, depth + 1)
     # "X smiled and said", "X bristled, saying", "with X stating": the governing clause's subject.
     if verb.dep_ in {"conj", "advcl", "xcomp", "pcomp"}:
         return _subject(head, allowed, depth + 1)
+    return None
+
+
+# Words that open a clause setting the scene for another ("after", "when"), not "as" ("as Doe said").
+SUBORDINATORS = frozenset("after before when while because since although though if once until unless whereas".split())
+
+
+def _subordinate(verb: Token) -> Token | None:
+    """The subordinating word that opens the verb's clause ("after Roe said …"), even where the
+    parser made it the main clause; None for a clause of its own."""
+    mark = next((c for c in verb.children if c.dep_ == "mark" and c.lower_ in SUBORDINATORS), None)
+    if mark is not None:
+        return mark
+    if verb.dep_ == "advcl":
+        first = min(verb.subtree, key=lambda t: t.i)
+        return first if first.lower_ in SUBORDINATORS else None
+    return None
+
+
+def _name_just_before(verb: Token, allowed: set[int]) -> Token | None:
+    """ "Doe said that …" where the parser hung "Doe" elsewhere and left the verb without a
+    subject: the capitalised name standing right before the verb."""
+    if verb.i == 0 or verb.dep_ in {"acl", "relcl", "amod"}:
+        return None  # "a group called Acme": the participle names, nobody speaks
+    before = verb.doc[verb.i - 1]
+    if before.i in allowed and before.pos_ == "PROPN" and before.text[:1].isupper() \
+            and before.ent_type_ not in NOT_SPEAKERS and not in_title_case(before):
+        return before
     return None
 
 
@@ -195,8 +244,31 @@ def _verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
     """ "…, he demurred: “…”": any verb that introduces the quote with a colon speaks it."""
     if len(tokens) < 2 or tokens[-1].text != ":" or tokens[-1].idx + 3 < span.open:
         return None
-    verb = tokens[-2] if tokens[-2].pos_ in {"VERB", "AUX"} else tokens[-2].head
-    return verb if verb.pos_ in {"VERB", "AUX"} else None
+    # "Doe delivered a blunt message to Roe: “…”": up from the last word to its verb.
+    verb = tokens[-2]
+    for _ in range(3):
+        if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    return verb if verb.pos_ in {"VERB", "AUX"} and verb.i in {t.i for t in tokens} else None
+
+
+def _name_follows(verb: Token, allowed: set[int]) -> bool:
+    nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
+    return nxt is not None and nxt.i in allowed and nxt.ent_type_ == "PERSON" and nxt.ent_iob_ == "B"
+
+
+def _verb_of_statement(tokens: list[Token], span: QuoteSpan) -> Token | None:
+    """ "Doe issued a statement, “…”", "Doe posted a message: “…”": the verb whose object, right
+    before the comma or colon that opens the quote, is a statement or a document speaks through it."""
+    words = [t for t in tokens if not t.is_space]
+    if len(words) < 2 or words[-1].text not in {",", ":"} or words[-1].idx + 3 < span.open:
+        return None
+    t = words[-2]
+    if t.dep_ == "dobj" and (t.lemma_.lower() in QUOTE_NOUNS or t.lemma_.lower() in DOCUMENT_NOUNS) \
+            and t.head.pos_ == "VERB" and t.head.i < t.i:
+        return t.head
+    return None
 
 
 def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
@@ -207,6 +279,11 @@ def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
         nxt = nxt.head
     if nxt is None or nxt.pos_ not in {"PROPN", "NOUN"}:
         return None
+    if nxt.pos_ == "NOUN":
+        # "exhorted her introducer, actress Jane Doe": the name in apposition to the description.
+        named = next((c for c in nxt.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None)
+        if named is not None:
+            nxt = named
     ent = ent_of(nxt)
     return ent.root if ent is not None else nxt
 
@@ -237,16 +314,11 @@ class _Frame:
         self.sentence = [t for t in outside if b0 <= t.idx < max(a1, b1)]
 
 
-def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _from_verbs(resolver: Resolver, span: QuoteSpan, frame: _Frame,
+                candidates: list[tuple[Token, bool]]) -> tuple[Attribution | None, Attribution | None]:
+    """The speaker the first of the candidate verbs with a named subject gives, and the first bare
+    description ("a spokeswoman") found on the way, to fall back on."""
     allowed = frame.allowed
-    candidates: list[tuple[Token, bool]] = []  # (verb, may take an inverted subject)
-    candidates += [(v, False) for v in _governing_verbs(parsed.doc, span, allowed)]
-    after_verbs = [t for t in frame.after if _is_speech_verb(t)]
-    candidates += [(v, n == 0 and v.idx - span.close <= 4) for n, v in enumerate(after_verbs)]
-    colon = _verb_before_colon(frame.before, span)
-    if colon is not None:
-        candidates.append((colon, False))
-    candidates += [(v, False) for v in reversed([t for t in frame.before if _is_speech_verb(t)])]
     fallback: Attribution | None = None
     for verb, may_invert in candidates:
         subject = _subject(verb, allowed)
@@ -254,6 +326,15 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             # "“…?” asked Doe": the name right after a verb that follows the quote beats a subject
             # the parser found before the quote.
             subject = _inverted_subject(verb, frame.after) or subject
+        if subject is None:
+            subject = _name_just_before(verb, allowed)
+        if subject is None and verb.idx < span.open and frame.before and frame.before[0].i <= verb.i \
+                and all(t.is_punct or t.is_space for t in frame.before if t.i < verb.i):
+            # "“The risk,” said Jane Doe, an economist, “is that …”": a quote the attribution
+            # interrupts; the name right after the verb opening the gap speaks the second part too.
+            named = _inverted_subject(verb, [t for t in frame.before if t.i > verb.i])
+            subject = named if named is not None and named.ent_type_ == "PERSON" \
+                and named.dep_ not in {"dobj", "dative", "iobj", "pobj"} else None  # not "thanked Doe"
         if subject is None:
             continue
         if subject.ent_type_ in NOT_SPEAKERS:
@@ -265,11 +346,43 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             person.org = _clause_org(verb)
         attribution = Attribution(person, _cue(verb, allowed), confidence, path="speech verb")
         if person.kind != "nominal":
-            return attribution
+            return _reported_by(resolver, frame, verb) or attribution, fallback
         fallback = fallback or attribution
+    return None, fallback
+
+
+def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+    allowed = frame.allowed
+    candidates: list[tuple[Token, bool]] = []  # (verb, may take an inverted subject)
+    governing = _governing_verbs(parsed.doc, span, allowed)
+    candidates += [(v, False) for v in governing]
+    after_verbs = [t for t in frame.after if _is_speech_verb(t)]
+    # "“…,” says Doe" and "“…” but to lead, says Doe, a consultant": the first verb after the quote
+    # takes the name right after it when it sits by the quote or is followed by a name.
+    candidates += [(v, n == 0 and (v.idx - span.close <= 4 or _name_follows(v, allowed)))
+                   for n, v in enumerate(after_verbs)]
+    colon = _verb_before_colon(frame.before, span)
+    if colon is not None:
+        candidates.append((colon, False))
+    candidates += [(v, False) for v in reversed([t for t in frame.before if _is_speech_verb(t)])]
+    issued = _verb_of_statement(frame.before, span)
+    if issued is not None and all(issued != v for v, _ in candidates):
+        candidates.append((issued, False))
+    # "After Roe asked …, Doe replied: “…”": a speech verb in a clause that only sets the scene
+    # speaks the quote only when nothing else in the sentence does. A verb that governs the quote
+    # is in such a clause only when the clause opens after the quote ("“…,” Doe said, after Roe
+    # said …", parsed with "after Roe said" as the main clause).
+    scene = {v.i for v, _ in candidates if (opener := _subordinate(v)) is not None
+             and (v not in governing or opener.idx > span.close)}
+    found, fallback = _from_verbs(resolver, span, frame, [c for c in candidates if c[0].i not in scene])
+    if found is not None:
+        return found
     if fallback is None:
         found = (_name_after_quote(resolver, parsed, span, frame) or _communication_cue(resolver, parsed, span, frame)
                  or _any_verb(resolver, parsed, span, frame))
+        if found is not None:
+            return found
+        found, fallback = _from_verbs(resolver, span, frame, [c for c in candidates if c[0].i in scene])
         if found is not None:
             return found
     for finder, cue in ((_according_to, "according to"), (_quote_from, None)):
@@ -279,6 +392,42 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
             if person is not None and (fallback is None or person.kind != "nominal"):
                 return Attribution(person, cue, min(confidence, 0.85), path=cue or "quote noun")
     return fallback
+
+
+def _reported_by(resolver: Resolver, frame: _Frame, verb: Token) -> Attribution | None:
+    """ "“…,” said Jane Doe, reports the Daily Planet": a news organisation that reports the
+    quote's sentence is its source, as the article presents it (the outer attribution). The whole
+    sentence counts, past other quotes in it."""
+    for t in verb.sent:
+        if t.i == verb.i or t.i not in frame.allowed:
+            continue
+        target = None
+        if t.lemma_.lower() == "report" and t.pos_ in {"VERB", "AUX"} and t.dep_ not in {"relcl", "acl", "pcomp"}:
+            # Not "the email, which was first reported by …": that reports a thing, not the sentence.
+            later = [x for x in verb.sent if x.i > t.i and x.i in frame.allowed]
+            target = _subject(t, frame.allowed) or _inverted_subject(t, later)
+        elif t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
+            target = next((c for c in t.doc[t.i + 1].children if c.dep_ == "pobj"), None)
+        if target is None:
+            continue
+        if target.ent_type_ == "ORG":
+            person, confidence = resolver.resolve(target, frame.allowed)
+            if person is not None and person.kind == "organisation":
+                return Attribution(person, t.text, min(confidence, 0.7))
+        elif _untagged_title(target, frame.allowed, resolver):
+            # "…, Right Wing Watch first reported": a capitalised title of several words that names
+            # no person is the outlet's.
+            words = [c for c in target.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [target]
+            outlet = Person(name=" ".join(w.text for w in words), gender="n", kind="organisation")
+            return Attribution(outlet, t.text, 0.6)
+    return None
+
+
+def _untagged_title(token: Token, allowed: set[int], resolver: Resolver) -> bool:
+    """Several capitalised words the tagger left untagged, none of them a person's name."""
+    words = [c for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i in allowed] + [token]
+    return len(words) >= 2 and all(w.pos_ == "PROPN" and w.text[:1].isupper() and w.ent_type_ == "" for w in words) \
+        and resolver.registry.full_name(token.text) is None and first_name_gender(words[0].text) is None
 
 
 # Entity types that never speak: a parser that takes one for the subject misread the sentence.
@@ -303,7 +452,9 @@ def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan
     if not words or words[0].idx - span.close > 3:
         return None
     head = words[0]
-    while head.dep_ == "compound" and head.head.i in frame.allowed and head.head.i > head.i:
+    # "“…,” Bozell answers", with "Bozell" parsed as a compound of "answers": climb through nouns only.
+    while head.dep_ == "compound" and head.head.i in frame.allowed and head.head.i > head.i \
+            and head.head.pos_ in {"PROPN", "NOUN"}:
         head = head.head
     if not _personal(resolver, head) or head.pos_ == "PRON":
         return None
@@ -332,6 +483,14 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
     the text names or a personal pronoun: lower confidence, as the verb may not report speech."""
     allowed = frame.allowed
     verbs = _governing_verbs(parsed.doc, span, allowed, _is_verb)
+    # "Doe shot back, “I suppose …”", parsed the other way round: the verb just before the quote
+    # hangs from the quote's own words.
+    last = next((t for t in reversed(frame.before) if not t.is_punct and not t.is_space), None)
+    if last is not None:
+        verb = last if last.pos_ == "VERB" else last.head
+        if verb.pos_ == "VERB" and verb.i in allowed and verb.dep_ in {"ccomp", "parataxis"} \
+                and span.start <= verb.head.idx < span.end and verb not in verbs:
+            verbs.append(verb)
     after = next((t for t in frame.after if t.pos_ == "VERB"), None)
     if after is not None and after.idx - span.close <= 40:
         verbs.append(after)
@@ -342,7 +501,8 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
         if subject is None:
             continue
         personal = subject.lower_ in {"he", "she"} or subject.ent_type_ == "PERSON" or (
-            subject.pos_ == "PROPN" and resolver.registry.full_name(subject.text) is not None)
+            subject.pos_ == "PROPN" and resolver.registry.full_name(subject.text) is not None) \
+            or looks_like_surname(subject, resolver.registry)
         if not personal:
             continue
         person, confidence = resolver.resolve(subject, allowed)
@@ -429,7 +589,8 @@ LAYOUT_CONFIDENCE = 0.75
 def _personal(resolver: Resolver, token: Token) -> bool:
     """A person the text names, or he/she: what a verb outside the speech list needs for a subject."""
     return token.lower_ in {"he", "she"} or token.ent_type_ == "PERSON" or (
-        token.pos_ == "PROPN" and resolver.registry.full_name(token.text) is not None)
+        token.pos_ == "PROPN" and resolver.registry.full_name(token.text) is not None) \
+        or looks_like_surname(token, resolver.registry)
 
 
 def _from_sentence(resolver: Resolver, tokens: list[Token], any_verb: bool) -> Attribution | None:
@@ -528,6 +689,13 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
             elif span.continues or (previous_block == span.block - 1 and span.open == block.start):
                 found = Attribution(previous.person, previous.cue, min(previous.confidence, INHERIT_ACROSS_PARAGRAPHS),
                                     path="inherited across paragraphs")
+        if found is None and frame.empty and _opens_utterance(text, span):
+            # A paragraph that is only a quote, after a paragraph ending with a sentence about someone.
+            report = layout_cues.report_before_paragraph(parsed, span, blocks, spans)
+            found = _from_sentence(resolver, report, any_verb=True) if report else None
+            if found is not None:
+                found = Attribution(found.person, found.cue, min(found.confidence, INHERIT_ACROSS_PARAGRAPHS),
+                                    weak=True, path="standalone after a report")
         quote_text = text[span.start:span.end]
         unsupported = found is None or found.person is None or found.person.kind == "nominal" or found.weak
         before = _word_before(doc, span.open)
