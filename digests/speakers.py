@@ -513,24 +513,14 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
     return None
 
 
-# A verb of communication or judgment outside the speech list ("dubbed", "decried"), a noun that
-# reports words ("his pledge to be “neutral”") or "as X puts it" report someone's words less surely
-# than "said".
+# A verb of communication or judgment outside the speech list ("dubbed", "decried") or a noun that
+# reports words ("his pledge to be “neutral”") report someone's words less surely than "said".
 COMMUNICATION_CONFIDENCE = 0.7
 
 
 def _is_cue_word(token: Token) -> bool:
     lemma = token.lemma_.lower()
     return (token.pos_ == "VERB" and lemma in COMMUNICATION_VERBS) or (token.pos_ == "NOUN" and lemma in CUE_NOUNS)
-
-
-def _puts_it(tokens: list[Token]) -> Token | None:
-    """ "As Doe put it, “…”", "“…,” as she puts it": the verb "put" with "it" for object and "as"."""
-    for t in tokens:
-        if t.lemma_.lower() == "put" and any(c.lower_ == "it" and c.dep_ == "dobj" for c in t.children) \
-                and any(c.lower_ == "as" for c in t.children):
-            return t
-    return None
 
 
 def _noun_owner(noun: Token, allowed: set[int]) -> Token | None:
@@ -553,10 +543,8 @@ def _communication_cue(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpa
     """A cue outside the speech list that governs the quote, with a person or organisation the text
     names for its subject or owner: not "said", but the words are still reported as someone's."""
     allowed = frame.allowed
+    # ("as Doe puts it" is a speech cue of its own: see _as_put.)
     cues = _governing_verbs(parsed.doc, span, allowed, _is_cue_word)
-    put = _puts_it(frame.sentence)
-    if put is not None:
-        cues.insert(0, put)
     for cue in cues:
         subject = _noun_owner(cue, allowed) if cue.pos_ == "NOUN" else _subject(cue, allowed)
         if subject is None or subject.ent_type_ in NOT_SPEAKERS:

@@ -158,7 +158,8 @@ def test_reporting_noun_gives_its_owner(engine):
 def test_as_someone_puts_it(engine, text):
     q = only(quotes_of(engine, text), "amily budget")
     assert q.speaker is not None and q.speaker.name == "Anna Kowalski"
-    assert q.path == "communication cue" and q.cue in {"put it", "puts it"}
+    # "as X puts it" names the words as X's as surely as "said" (digests/speakers.py, _as_put).
+    assert q.path == "speech verb" and q.confidence >= 0.8
 
 
 def test_short_phrase_a_cue_reports_is_kept_without_a_speaker(engine):
