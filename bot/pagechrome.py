@@ -5,6 +5,11 @@ article (even inside its lead paragraph) has article-like density and ends up sp
 text. Such blocks say what they are in their markup (`<aside>`, `<figcaption>`, a class such as
 "related-links" or "newsletter-signup"), so they are dropped here by markup, keeping the text that
 follows them (`drop_tree` keeps an element's tail) so that a sentence around a card stays whole.
+
+The standfirst (the summary line printed under the headline) is dropped too when the markup shows it
+for what it is: a block in the headline's own `<header>`/`<hgroup>` that the page also declares as its
+description. It is the publisher's teaser, not the article's prose, and a TL;DR that opens with it
+repeats the header instead of telling the story from the body.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ _CHROME_WORDS = re.compile(
     r"(?:^|[\s_-])(?:related|recommended|recommendations|promo|promos|promoted|teaser|teasers|"
     r"newsletter|newsletters|signup|sign-?up|subscribe|subscription|outbrain|taboola|sponsored|"
     r"also-?on|read-?more|readmore|more-?stories|more-?on|further-?reading|see-?also|"
-    r"share|sharing|social|share-?bar|share-?tools|social-?share|"
+    r"share|sharing|social|share-?bar|share-?tools|social-?share|sidebar|"
     r"caption|captions|figcaption|credit|credits|image-?credit|photo-?credit|"
     r"byline|reprints?|copyright|rights|licen[cs]e|advert|advertisement|ad-?slot|ad-?container)(?:$|[\s_-])",
     re.I,
@@ -65,15 +70,61 @@ def _holds_prose(el: Any) -> bool:
     return False
 
 
+_WORD = re.compile(r"\w+")
+_ELLIPSIS = re.compile(r"(?:\.\.\.|\u2026)\s*$")
+_DESCRIPTION_KEYS = frozenset({"description", "og:description", "twitter:description"})
+MIN_STANDFIRST_WORDS = 6
+MAX_STANDFIRST_WORDS = 80
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _descriptions(tree: Any) -> list[str]:
+    """The page's own summary of itself (description meta tags), as comparison keys; a trailing
+    ellipsis (a description cut to length) is left off."""
+    out = []
+    for el in tree.xpath("//meta[@content]"):
+        if (el.get("property") or el.get("name") or "").casefold() in _DESCRIPTION_KEYS:
+            key = _key(_ELLIPSIS.sub("", el.get("content", "")))
+            if len(key.split()) >= MIN_STANDFIRST_WORDS:
+                out.append(key)
+    return out
+
+
+def _standfirsts(tree: Any) -> list[Any]:
+    """Blocks beside the headline, in the `<header>` or `<hgroup>` that holds its `<h1>`, whose text is
+    the page's declared description: the standfirst."""
+    descriptions = _descriptions(tree)
+    if not descriptions:
+        return []
+    found = []
+    for h1 in tree.iter("h1"):
+        header = next((a for a in h1.iterancestors() if a.tag in ("header", "hgroup")), None)
+        if header is None:
+            continue
+        for el in header.iter("p", "h2", "h3", "div"):
+            if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in ("p", "div", "h2", "h3") for c in el):
+                continue  # a wrapper; its blocks are looked at one by one
+            key = _key(el.text_content())
+            words = len(key.split())
+            if MIN_STANDFIRST_WORDS <= words <= MAX_STANDFIRST_WORDS and any(
+                    key == d or ((key.startswith(d) or d.startswith(key)) and min(len(key), len(d)) >= 0.8 * max(len(key), len(d)))
+                    for d in descriptions):
+                found.append(el)
+    return found
+
+
 def strip_chrome(html: str) -> str:
-    """`html` without the asides, captions, related-story, sharing, newsletter and copyright blocks that
-    its markup names as such. Returns `html` unchanged when it cannot be parsed."""
+    """`html` without the asides, sidebars, captions, related-story, sharing, newsletter and copyright
+    blocks that its markup names as such, nor the standfirst beside the headline. Returns `html` unchanged when it cannot be parsed."""
     try:
         tree = lxml.html.fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
     except (ParserError, ValueError):
         return html
     # Collect first, then drop: removing while iterating skips siblings.
-    doomed = [el for el in tree.iter() if _is_chrome(el)]
+    doomed = [el for el in tree.iter() if _is_chrome(el)] + _standfirsts(tree)
     if not doomed:
         return html
     marked = set(doomed)

@@ -22,6 +22,8 @@ _SPACE = re.compile(r"\s+")
 # Separators between a headline and the site or section a <title> adds around it.
 _SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|\u00bb|/|\u2022)\s+")
 _BRACKETED = re.compile(r"\s*\[([^\]]{1,60})\]\s*$")
+# Pages written as XHTML wrap their JSON-LD in a CDATA section, which JSON does not allow.
+_CDATA = re.compile(r"^\s*(?:<!--\s*)?<!\[CDATA\[|\]\]>\s*(?:-->\s*)?$")
 # Section labels that open a <title> before a bar: "Opinion | …".
 _SECTIONS = frozenset("""opinion analysis commentary editorial review reviews news blog column columns
     perspective features feature explainer interview letters sport sports business tech technology
@@ -61,7 +63,7 @@ def _json_ld(tree: Any) -> Iterator[dict[str, Any]]:
     """Every object in the page's JSON-LD blocks, nested graphs and lists included."""
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text_content() or "", strict=False)
+            data = json.loads(_CDATA.sub("", script.text_content() or ""), strict=False)
         except ValueError:
             continue
         stack = [data]
@@ -125,9 +127,17 @@ def _is_site(segment: str, sites: list[str]) -> bool:
         _key(segment).startswith(_key(s)) for s in sites if _key(s))
 
 
-def clean_title(title: str | None, sites: list[str]) -> str | None:
-    """`title` without the site name or section label a page adds around its headline, or None when
-    nothing but a site name is left."""
+def _is_author(segment: str, authors: list[str]) -> bool:
+    """"John Roe", "by John Roe": the writer's name that blogs and columns put after the headline
+    ("Headline - John Roe - Site"). Only a name the page itself gives as its author counts."""
+    key = _key(re.sub(r"^\s*by\s+", "", segment, flags=re.I))
+    return bool(key) and any(key == _key(name) for author in authors for name in author.split(", "))
+
+
+def clean_title(title: str | None, sites: list[str], authors: list[str] | None = None) -> str | None:
+    """`title` without the site name, section label or author's name a page adds around its headline,
+    or None when nothing but a site name is left."""
+    authors = authors or []
     title = _squash(title)
     if not title:
         return None
@@ -137,7 +147,8 @@ def clean_title(title: str | None, sites: list[str]) -> str | None:
     parts = _SEPARATORS.split(title)
     seps = _SEPARATORS.findall(title)
     # Drop site names, dates and section labels from both ends, keeping at least one part.
-    while len(parts) > 1 and (_is_site(parts[-1], sites) or _DATE_SEGMENT.match(parts[-1].strip())):
+    while len(parts) > 1 and (_is_site(parts[-1], sites) or _DATE_SEGMENT.match(parts[-1].strip())
+                              or _is_author(parts[-1], authors)):
         parts.pop()
         seps.pop()
     while len(parts) > 1 and (_is_site(parts[0], sites) or parts[0].strip().casefold() in _SECTIONS):
@@ -250,6 +261,15 @@ def _byline_time(tree: Any) -> str | None:
     return None
 
 
+_ELLIPSIS = re.compile(r"\s*(?:\u2026|\.\.\.)$")
+
+
+def _cut_short(title: str, others: list[str]) -> bool:
+    """`title` ends in an ellipsis and another candidate is the whole of it."""
+    stem = _ELLIPSIS.sub("", title)
+    return stem != title and any(o != title and _key(o).startswith(_key(stem)) for o in others)
+
+
 def read_page_meta(html: str, url: str | None = None) -> PageMeta:
     """The headline, author, date, site names and JSON-LD text that `html` declares about itself."""
     try:
@@ -274,18 +294,6 @@ def read_page_meta(html: str, url: str | None = None) -> PageMeta:
     # A site's name is short; an "application-name" that is a whole headline is not one.
     sites = list(dict.fromkeys(s for s in sites if s and len(s.split()) <= 7))
 
-    # JSON-LD "name" before "headline": encyclopaedias put a description in "headline".
-    headlines = [h for key in ("name", "headline") for item in articles for h in _names(item.get(key))]
-    h1s = [_squash(h.text_content()) for h in tree.xpath("//h1")]
-    titles = [_squash(t.text_content()) for t in tree.xpath("//title")[:1]]
-    title = None
-    for candidate in _meta(tree, "og:title") + headlines + _meta(tree, "twitter:title") + titles:
-        title = clean_title(candidate, sites)
-        if title:
-            break
-    if title is None:
-        title = next((t for t in (clean_title(h, sites) for h in h1s) if t), None)
-
     author = None
     for candidate in ([n for item in articles for n in _names(item.get("author"))]
                       + _meta(tree, "author", "article:author", "parsely-author", "sailthru.author", "dc.creator")):
@@ -295,6 +303,20 @@ def read_page_meta(html: str, url: str | None = None) -> PageMeta:
 
     if author is None:
         author = _byline_author(tree)
+
+    # The article's structured headline first (JSON-LD is written for the article; og:title and
+    # twitter:title for a share card, and more often carry the site's name), then <title>, then <h1>.
+    # JSON-LD "name" before "headline": encyclopaedias put a description in "headline".
+    headlines = [h for key in ("name", "headline") for item in articles for h in _names(item.get(key))]
+    h1s = [_squash(h.text_content()) for h in tree.xpath("//h1")]
+    titles = [_squash(t.text_content()) for t in tree.xpath("//title")[:1]]
+    authors = [author] if author else []
+    cleaned = [t for t in (clean_title(c, sites, authors) for c in
+                           headlines + _meta(tree, "og:title") + _meta(tree, "twitter:title") + titles) if t]
+    # A headline cut short for a search snippet ("… talks…") gives way to a whole one that it begins.
+    title = next((t for t in cleaned if not _cut_short(t, cleaned)), None)
+    if title is None:
+        title = next((t for t in (clean_title(h, sites, authors) for h in h1s) if t), None)
 
     published = _byline_time(tree)
     if published is None:

@@ -41,6 +41,36 @@ def test_og_title_that_is_only_the_site_name_is_never_the_title() -> None:
     assert clean_title("Coast Courier News", ["Coast Courier News"]) is None
 
 
+def test_json_ld_headline_comes_before_og_title_and_may_sit_in_a_cdata_section() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Harbour board votes to rebuild the north pier",
+          "author": {"@type": "Person", "name": "Ines Walter"}, "datePublished": "2025-03-08T09:00:00Z"}
+    html = page(f'<script type="application/ld+json">\n<![CDATA[\n{json.dumps(ld)}\n]]>\n</script>'
+                '<meta property="og:title" content="North pier to be rebuilt">'
+                '<title>North pier to be rebuilt | Coast Courier</title>')
+    meta = read_page_meta(html)
+    assert meta.title == "Harbour board votes to rebuild the north pier"
+    assert meta.author == "Ines Walter"
+    assert meta.published == "2025-03-08"
+
+
+def test_a_headline_cut_short_with_an_ellipsis_gives_way_to_the_whole_one() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Harbour board votes to rebuild the north pier after\u2026"}
+    html = page(f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+                '<meta property="og:title" content="Harbour board votes to rebuild the north pier after storms">')
+    assert read_page_meta(html).title == "Harbour board votes to rebuild the north pier after storms"
+
+
+def test_title_loses_the_author_name_a_blog_puts_after_the_headline() -> None:
+    ld = {"@type": "BlogPosting", "headline": "Why the pier matters - Ines Walter - Pierwatch",
+          "author": {"@type": "Person", "name": "Ines Walter"}}
+    html = page(f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+                '<meta property="og:site_name" content="Pierwatch">')
+    assert read_page_meta(html).title == "Why the pier matters"
+    assert clean_title("Why the pier matters | by Ines Walter", [], ["Ines Walter"]) == "Why the pier matters"
+    # A name that is not the page's author is part of the headline.
+    assert clean_title("Letters to the editor - Ines Walter", [], ["Kofi Mensah"]) == "Letters to the editor - Ines Walter"
+
+
 def test_site_name_comes_from_application_name_and_json_ld_publisher() -> None:
     ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Pier to be rebuilt",
           "publisher": {"@type": "Organization", "name": "Harbour Herald"}}
@@ -178,3 +208,42 @@ def test_a_short_article_in_a_wrapper_whose_class_names_chrome_is_kept() -> None
     other = "<p>The town museum opens its winter exhibition about old lighthouses and the keepers who ran them.</p>"
     text, _ = extract_html(page("<title>Pier</title>", body, before=other))
     assert all(p in text for p in paragraphs)
+
+
+def _body_lines(text: str) -> list[str]:
+    """The text's lines after the headline, which extraction keeps as a heading line."""
+    return [line for line in text.split("\n") if line and line != "Pier to be rebuilt"]
+
+
+DEK = "Storm damage forces a year-long repair of the town's busiest landing."
+
+
+def test_the_standfirst_beside_the_headline_is_not_article_text() -> None:
+    header = f"<header><h1>Pier to be rebuilt</h1><p class='dek'>{DEK}</p></header>"
+    html = page(f'<title>Pier to be rebuilt</title><meta property="og:description" content="{DEK}">', header + BODY)
+    text, _ = extract_html(html)
+    assert DEK not in text
+    assert _body_lines(text)[0].startswith("The harbour board agreed on Monday")
+
+
+def test_a_description_that_is_the_lead_paragraph_itself_stays() -> None:
+    # Many pages describe themselves with their first paragraph: in the body, it is the lead.
+    lead = BODY.split("</p>")[0].removeprefix("\n<p>")
+    html = page(f'<meta property="og:description" content="{" ".join(lead.split())}">',
+                "<header><h1>Pier to be rebuilt</h1></header>" + BODY)
+    text, _ = extract_html(html)
+    assert _body_lines(text)[0].startswith("The harbour board agreed on Monday")
+    # A line under the headline that the page does not give as its description is left to the extractor.
+    html = page(f'<meta property="og:description" content="{DEK}">',
+                "<header><h1>Pier to be rebuilt</h1><p>Council meeting report, with the vote and what follows for "
+                "the ferries.</p></header>" + BODY)
+    assert "Council meeting report" in extract_html(html)[0]
+
+
+def test_a_sidebar_of_links_is_not_article_text() -> None:
+    sidebar = ('<td class="sidebar"><h2>Our links:</h2><a href="/a">Ferry times</a><br><a href="/b">Tide tables</a>'
+               '<br><a href="/c">Harbour webcam</a><br><a href="/d">Try our other towns!</a></td>')
+    html = page("<title>Pier to be rebuilt</title>", f"<table><tr><td>{BODY}</td>{sidebar}</tr></table>")
+    text, _ = extract_html(html)
+    assert "Try our other towns" not in text and "Tide tables" not in text
+    assert "Fishing crews welcomed the decision" in text
