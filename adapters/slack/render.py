@@ -129,12 +129,12 @@ def quote_lines(text: str) -> str:
 
 
 def is_linkable(url: str | None) -> bool:
-    return bool(url) and slack_len(url) <= MAX_URL and bool(_HTTP_URL.match(url or ""))
+    return url is not None and url != "" and slack_len(url) <= MAX_URL and bool(_HTTP_URL.match(url))
 
 
 def link_buttons(links: Iterable[tuple[str, str]], prefix: str = LINK_ACTION_PREFIX) -> Block | None:
     """An actions block of URL buttons (label, url); None when no URL can be linked."""
-    elements = []
+    elements: list[Block] = []
     for label, url in links:
         if not is_linkable(url) or len(elements) == MAX_BUTTONS:
             continue
