@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from spacy.tokens import Doc, Token
 
 from .conflict import Act, PartyFinder, conflict_acts, speakers
-from .entities import Mention, SpeakerIndex, same_person
+from .entities import Mention, SpeakerIndex, country_mentions, same_person
 from .models import Dispute, Implication, Party, Quote
 from .parsed import ParsedArticle
 from .sentences import Sentence, body_sentences, quoted_regions, quoted_share
@@ -145,11 +145,11 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
 
 
 def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Mention], who: _Parties,
-             quotes: list[Quote]) -> list[str] | None:
+             quotes: list[Quote], places: list[Mention]) -> list[str] | None:
     """The two parties of the article's conflict, the one that acted first named first; None unless
     one acts against the other and each of them acts or speaks in the article (someone who is only
     talked about is not a party)."""
-    finder = PartyFinder(found, who.of)
+    finder = PartyFinder(parsed.mentions, who.of, places=places)
     acts = conflict_acts(parsed, sentences, finder)
     if not acts:
         return None
@@ -183,9 +183,11 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     """The dispute the article reports, or None. A sentence already shown as an implication is not
     repeated as an open question."""
     sentences = body_sentences(parsed)
-    found = parsed.mentions
+    # Countries act too ("Russia accused Ukraine …"): they take part as the organisations they are.
+    places = country_mentions(parsed)
+    found = sorted(parsed.mentions + places, key=lambda m: m.start)
     who = _Parties(quotes)
-    ranked = _parties(parsed, sentences, found, who, quotes)
+    ranked = _parties(parsed, sentences, found, who, quotes, places)
     if ranked is None:
         return None
 

@@ -116,6 +116,28 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
     return out
 
 
+def country_mentions(parsed: ParsedArticle) -> list[Mention]:
+    """Countries, states and cities named in the body, as organisations: "Russia accused Ukraine of
+    …" is a government acting. Not entities of the digest; the dispute stage alone reads them."""
+    skip = _structural(parsed)
+    out = []
+    for ent in parsed.ents:
+        if ent.label_ == "GPE" and not _in_structural(skip, ent.start_char, ent.end_char):
+            name = _clean_name(ent.text, "organisation")
+            if not _is_junk(name):
+                out.append(Mention(name, "organisation", ent.start_char, ent.end_char))
+    return out
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of one person: `same_person`, or a first name alone ("Marco" for "Marco
+    Arment"), as blogs and profiles write it."""
+    if same_person(a, b):
+        return True
+    a_parts, b_parts = a.casefold().split(), b.casefold().split()
+    return bool(a_parts and b_parts) and (len(a_parts) == 1 or len(b_parts) == 1) and a_parts[0] == b_parts[0]
+
+
 def same_person(a: str, b: str) -> bool:
     """Two spellings of one person: equal, or one is the other's surname."""
     a_parts, b_parts = a.casefold().split(), b.casefold().split()
