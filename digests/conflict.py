@@ -144,7 +144,7 @@ class PartyFinder:
         # stand for the nearest name of its kind. Places only for "the government", "the country".
         pronoun = gender is not None
         places_too = lower in _PLACE_NOUNS
-        nearest = None
+        nearest = named = None
         n = bisect.bisect_left(self._starts, token.idx) - 1
         while n >= 0 and self._found[n].start >= token.idx - REFER_WINDOW:
             m = self._found[n]
@@ -153,10 +153,12 @@ class PartyFinder:
                 continue
             if gender in {"m", "f"} and self._gender_of(m, doc.text) not in {None, gender}:
                 continue
-            if self._is_subject(m, doc):
+            if pronoun and self._is_subject(m, doc):
                 return m
+            if not pronoun and named is None and lower in m.name.lower().split():
+                named = m  # "the bank" for "Pellway Bank"
             nearest = nearest or m
-        return None if pronoun else nearest
+        return None if pronoun else named or nearest
 
     def _is_subject(self, mention: Mention, doc: Doc) -> bool:
         """Whether the mention is (in apposition to) the subject of its clause."""
@@ -240,6 +242,12 @@ def _targets(verb: Token) -> list[Token]:
     object ("demanded a pay rise from the ministry")."""
     objects = [c for c in verb.children if c.dep_ in {"dobj", "dative", "iobj"}]
     out = list(objects)
+    # "demanded more staff on every ward from the ministry": "from", "against", "with" whom,
+    # anywhere in the object's phrase.
+    for obj in objects:
+        for token in obj.subtree:
+            if token.dep_ == "prep" and token.lower_ in {"from", "against", "with"} and token.head.i != verb.i:
+                out.extend(c for c in token.children if c.dep_ == "pobj")
     if verb.lemma_.lower() == "allege":  # "alleges that Globex copied …": whom the claim is about
         out.extend(c for clause in verb.children if clause.dep_ == "ccomp"
                    for c in clause.children if c.dep_ in _SUBJECTS)
