@@ -197,11 +197,15 @@ class PartyFinder:
                     org = self._mention(inner)
                     if inner.dep_ in {"compound", "poss"} and org is not None and org.kind == "organisation":
                         return self.at(inner)
-        for token in [head, *(c for c in head.children if c.dep_ in {"poss", "compound", "appos", "nmod"})]:
+        # The name in apposition first: "a Layton teacher, Jo Bell" is Jo Bell, not Layton.
+        modifiers = sorted((c for c in head.children if c.dep_ in {"poss", "compound", "appos", "nmod"}),
+                           key=lambda c: c.dep_ != "appos")
+        for token in [head, *modifiers]:
             party = self.at(token, places=token.i == head.i or token.dep_ in {"poss", "appos"})
             if party is not None:
                 return party
-            for inner in token.children:  # "the company's lawyers": one level further
+        for token in modifiers:  # "the company's lawyers", "Acme's chief executive": one level further
+            for inner in token.children:
                 if inner.dep_ in {"poss", "compound"} and (party := self.at(inner, places=False)) is not None:
                     return party
         if mention is None:
@@ -281,6 +285,8 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
             if quoted_share(parsed.quoted, verb.idx, verb.idx + len(verb)) > 0:
                 continue  # inside a quotation (a headline, a claim): not the article's account
             particles = _PHRASAL.get(lemma)
+            if lemma == "attack" and any(c.dep_ == "prep" and c.lower_ == "with" for c in verb.children):
+                continue  # "attacked her with a knife": a crime, not a dispute
             if particles is not None and not any(c.dep_ == "prt" and c.lower_ in particles for c in verb.children):
                 continue  # "cut prices" is not "cut off", "hit a record" is not "hit out at"
             subject, passive = _subject(verb)

@@ -171,6 +171,10 @@ def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Menti
         for pair in scores:
             if act.actor in pair and (act.target is None or act.target in pair):
                 scores[pair] += 1
+    # The conflict the headline names is the article's: a party in the title weighs one act more.
+    title = set(re.findall(r"\w+", (parsed.layout.title or "").casefold()))
+    for pair in scores:
+        scores[pair] += sum(bool(title & set(re.findall(r"\w+", party.casefold()))) for party in pair)
     valid = [pair for pair in scores if all(speaks(party) for party in pair)]
     if not valid:
         return None

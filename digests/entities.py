@@ -137,8 +137,11 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
     groups = {_clean_name(ent.text, "person") for ent in parsed.ents if ent.label_ in {"NORP", "GPE"}}
     text = parsed.text
     after_the: Counter[str] = Counter()
+    places: list[Mention] = []
     for ent in parsed.ents:
         kind = _KINDS.get(ent.label_)
+        if ent.label_ == "GPE" and not _in_structural(skip, ent.start_char, ent.end_char):
+            places.append(Mention(_clean_name(ent.text, "person"), "person", ent.start_char, ent.end_char))
         if kind is None or _in_structural(skip, ent.start_char, ent.end_char):
             continue
         name = _clean_name(ent.text, kind)
@@ -169,14 +172,20 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
         parts = name.split()
         if kind == "person" and len(parts) >= 2:
             full_by_surname.setdefault(parts[-1], set()).add(name)
+    # The model takes some surnames for places ("Rushton said"): the surname of one person named
+    # in full is that person.
+    raw = sorted(raw + [m for m in places if len(full_by_surname.get(m.name, ())) == 1 and m.name not in kind_of],
+                 key=lambda m: m.start)
     out = []
+    written: dict[str, str] = {}  # each name as written -> the canonical name it counts for
     for m in raw:
         name = m.name
         fulls = full_by_surname.get(name, set())
-        if kind_of[name] in {"person", "organisation"} and len(name.split()) == 1 and len(fulls) == 1:
+        if kind_of.get(name, "person") in {"person", "organisation"} and len(name.split()) == 1 and len(fulls) == 1:
             name = next(iter(fulls))
+        written.setdefault(m.name, name)
         out.append(Mention(name, kind_of.get(name, "person"), m.start, m.end))
-    return _with_repeats(parsed, _merge_org_variants(out), skip)
+    return _with_repeats(parsed, _merge_org_variants(out), written, skip)
 
 
 # Words that may follow an organisation's name without making it another one ("Acme Inc." is Acme).
@@ -198,16 +207,21 @@ def _merge_org_variants(found: list[Mention]) -> list[Mention]:
     return [Mention(short[m.name], m.kind, m.start, m.end) if m.name in short else m for m in found]
 
 
-def _with_repeats(parsed: ParsedArticle, found: list[Mention], skip: list[tuple[int, int]]) -> list[Mention]:
+def _with_repeats(parsed: ParsedArticle, found: list[Mention], written: dict[str, str],
+                  skip: list[tuple[int, int]]) -> list[Mention]:
     """The small model labels a name in one sentence and not in the next: every other place the
-    article writes a name it labelled (as whole words, outside headings) is a mention of it too."""
+    article writes a name it labelled (as whole words, outside headings) is a mention of it too,
+    of the name it counts for ("Dershowitz" for "Alan Dershowitz")."""
     kinds = {m.name: m.kind for m in found}
+    canonical = {surface: name for surface, name in written.items() if name in kinds}
+    canonical.update({name: name for name in kinds})
     covered = sorted((m.start, m.end) for m in found)
     starts = [c[0] for c in covered]
     extra = []
-    for name, hits in _occurrences(parsed.text, set(kinds), skip).items():
+    for surface, hits in _occurrences(parsed.text, set(canonical), skip).items():
+        name = canonical[surface]
         for start in hits:
-            end = start + len(name)
+            end = start + len(surface)
             n = bisect.bisect_right(starts, start) - 1
             if (n >= 0 and start < covered[n][1]) or (n + 1 < len(covered) and covered[n + 1][0] < end):
                 continue  # inside or across a mention already found
@@ -219,9 +233,10 @@ def country_mentions(parsed: ParsedArticle) -> list[Mention]:
     """Countries, states and cities named in the body, as organisations: "Russia accused Ukraine of
     …" is a government acting. Not entities of the digest; the dispute stage alone reads them."""
     skip = _structural(parsed)
+    people = {m.start for m in parsed.mentions}
     out = []
     for ent in parsed.ents:
-        if ent.label_ == "GPE" and not _in_structural(skip, ent.start_char, ent.end_char):
+        if ent.label_ == "GPE" and ent.start_char not in people and not _in_structural(skip, ent.start_char, ent.end_char):
             name = _clean_name(ent.text, "organisation")
             if not _is_junk(name):
                 out.append(Mention(name, "organisation", ent.start_char, ent.end_char))
