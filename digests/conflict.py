@@ -140,6 +140,12 @@ class PartyFinder:
         if kind is None:
             return None
         doc = token.doc
+        if gender in {"m", "f"} and token.dep_ in _SUBJECTS and token.head.dep_ == "conj":
+            # "Jo Bell filed suits … and he urged …": the subject of the clause it is joined to.
+            first = next((c for c in token.head.head.children if c.dep_ in _SUBJECTS), None)
+            mention = self._mention(first) if first is not None else None
+            fits = mention is not None and mention.kind == "person" and self._gender_of(mention, doc.text) in {None, gender}
+            return mention if fits else None  # joined to a clause whose subject is not a name: unsure
         # A pronoun stands for the one the text was about (a subject); a description may also
         # stand for the nearest name of its kind. Places only for "the government", "the country".
         pronoun = gender is not None
@@ -285,6 +291,8 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
             if quoted_share(parsed.quoted, verb.idx, verb.idx + len(verb)) > 0:
                 continue  # inside a quotation (a headline, a claim): not the article's account
             particles = _PHRASAL.get(lemma)
+            if any(c.dep_ == "neg" for c in verb.children):
+                continue  # "does not deny", "did not criticise": no act
             if lemma == "attack" and any(c.dep_ == "prep" and c.lower_ == "with" for c in verb.children):
                 continue  # "attacked her with a knife": a crime, not a dispute
             if particles is not None and not any(c.dep_ == "prt" and c.lower_ in particles for c in verb.children):

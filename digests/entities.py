@@ -52,7 +52,6 @@ def _clean_name(text: str, kind: EntityKind) -> str:
         while len(words) > 2 and (words[0].lower() in ROLE_WORDS or words[0].lower().rstrip(".") in HONORIFICS):
             words = words[1:]
         name = " ".join(words)
-    name = _INNER_POSSESSIVE.sub("", name)
     name = _NAME_SUFFIX.sub("", name)
     if kind == "organisation":
         name = _PLACE_TAIL.sub("", name)
@@ -138,6 +137,9 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
     text = parsed.text
     after_the: Counter[str] = Counter()
     places: list[Mention] = []
+    # "Netanyahu’s Likud party": the owner is not part of the name when the article names the owner
+    # on its own; "Sam’s Club" keeps its "Sam’s".
+    known = {_clean_name(ent.text, "person") for ent in parsed.ents}
     for ent in parsed.ents:
         kind = _KINDS.get(ent.label_)
         if ent.label_ == "GPE" and not _in_structural(skip, ent.start_char, ent.end_char):
@@ -145,6 +147,9 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
         if kind is None or _in_structural(skip, ent.start_char, ent.end_char):
             continue
         name = _clean_name(ent.text, kind)
+        owner = _INNER_POSSESSIVE.match(name)
+        if owner and _POSSESSIVE.sub("", owner.group().strip()) in known:
+            name = name[owner.end():]
         if _is_junk(name):
             continue
         if kind == "person" and (name in groups or _not_a_person(name)):
@@ -215,6 +220,9 @@ def _with_repeats(parsed: ParsedArticle, found: list[Mention], written: dict[str
     kinds = {m.name: m.kind for m in found}
     canonical = {surface: name for surface, name in written.items() if name in kinds}
     canonical.update({name: name for name in kinds})
+    # A one-word person name ("Bill", "Grace") is also a word: only a surname of a full name repeats.
+    canonical = {surface: name for surface, name in canonical.items()
+                 if len(surface.split()) > 1 or kinds[name] != "person" or len(name.split()) > 1}
     covered = sorted((m.start, m.end) for m in found)
     starts = [c[0] for c in covered]
     extra = []

@@ -172,3 +172,10 @@ Marco Lindqvist writes about apps. Marco is great with criticism as long as it n
 Marco said he would keep writing.""")
     dispute = find_dispute(parsed, [])
     assert dispute is None
+
+
+def test_a_denied_act_is_no_act(nlp: Language) -> None:
+    parsed = parse(nlp, """Council Budget Passed
+The Harrow Council did not criticise Westline Buses on Monday for the late services.
+Westline Buses said the timetable would change in May.""")
+    assert find_dispute(parsed, []) is None
