@@ -25,7 +25,7 @@ AGAINST = {"hit", "lash", "accuse", "sue", "cut", "ban", "block", "fire", "suspe
            "criticise", "criticize", "condemn", "slam", "blast", "threaten", "demand", "urge", "challenge",
            "boycott", "oppose", "punish", "sanction", "restrict", "reject", "dispute", "sack", "investigate",
            "fine", "charge", "expel", "exclude", "warn", "pressure", "target", "retaliate", "resist", "defy",
-           "denounce", "rebuke", "lambast", "lambaste", "berate", "ridicule", "mock", "stand", "allege"}
+           "denounce", "rebuke", "lambast", "lambaste", "berate", "ridicule", "mock", "stand", "allege", "order"}
 # Acts of answering back: a party that does one acts in the dispute even with no target named.
 ANSWER = {"deny", "reject", "dispute", "refute", "dismiss", "defend", "respond", "counter", "protest", "appeal",
           "refuse", "insist", "retaliate", "fight", "contest", "criticise", "criticize", "condemn", "rebut",
@@ -38,8 +38,8 @@ _RELATIVE = {"which", "who", "that"}
 # at", "stand up to".
 _PHRASAL = {"cut": {"off"}, "hit": {"out", "back"}, "lash": {"out"}, "stand": {"up"}}
 # "filed a lawsuit against X", "brought a complaint against X": the act is in the noun.
-_FILING = {"file", "bring", "launch", "lodge"}
-_CASES = {"lawsuit", "suit", "complaint", "case", "action", "petition", "claim"}
+_FILING = {"file", "bring", "launch", "lodge", "press"}
+_CASES = {"lawsuit", "suit", "complaint", "case", "action", "petition", "claim", "charge"}
 _TARGET_PREPS = {"against", "with", "over", "on", "from", "of", "to", "at"}
 # Words the small model sometimes labels as an organisation but that are things, not actors.
 NOT_ACTORS = {"ipo", "ceo", "cfo", "cto", "coo", "ai", "api", "gdp", "etf", "nft", "app", "llc", "inc", "ltd", "plc",

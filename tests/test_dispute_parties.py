@@ -179,3 +179,10 @@ def test_a_denied_act_is_no_act(nlp: Language) -> None:
 The Harrow Council did not criticise Westline Buses on Monday for the late services.
 Westline Buses said the timetable would change in May.""")
     assert find_dispute(parsed, []) is None
+
+
+def test_a_regulator_orders_and_the_company_denies(nlp: Language) -> None:
+    parsed = parse(nlp, """Watchdog Rules on Health Claims
+The Advertising Standards Authority ordered Pureleaf Remedies Ltd to remove a claim from its website.
+Pureleaf Remedies Ltd denied any breach and said the claim was backed by research.""")
+    assert names(parsed, []) == ["Advertising Standards Authority", "Pureleaf Remedies Ltd"]
