@@ -44,7 +44,7 @@ _CONSEQUENCE = re.compile(
     rf"|\b(?:would|could|(?:is|are) likely to)\s+{_ADVERB}{_WEAK_EFFECT}\b"
     r"|(?<!not )\b(?:means|meaning|will mean|would mean) that\b|\bpav(?:es|ed|ing) the way\b|\bopens? the door\b"
     r"|\bsets? a precedent\b|\braises? (?:new |fresh |serious )?(?:questions|concerns|doubts|the (?:question|prospect))\b"
-    r"|\b(?:highlights|underscores|signals)\b|\ba sign that\b|\bimplications? for\b|\bconsequences? for\b"
+    r"|\b(?:highlights|underscores|signals)\b|\b(?:is|was|are|were|be|as) (?:a|another|the) (?:clear |strong )?sign that\b|\bimplications? for\b|\bconsequences? for\b"
     r"|\b(?:analysts?|experts?|economists?|observers?) (?:say|said|expect|warn|warned|believe)\b[^.]{0,80}"
     r"\b(?:will|would|could|likely)\b",
     re.IGNORECASE,
@@ -64,7 +64,10 @@ _AHEAD = re.compile(r"\b(?:will|would|could|can|may|might|likely|should|must|goi
                     re.IGNORECASE)
 # A consequence asked about ("whether it would …") or supposed ("even if it did …") is not stated.
 _ASKED = re.compile(r"\b(?:whether|wonder(?:s|ed|ing)?)\b", re.IGNORECASE)
-_SUPPOSED = re.compile(r"\beven if\b|\bif (?:\w+ ){1,4}(?:were|had|did)\b", re.IGNORECASE)
+_SUPPOSED = re.compile(r"\beven if\b|\bif (?:\w+ ){1,4}(?:were|had|did|wanted|wished|chose)\b", re.IGNORECASE)
+# "would cost around £8million": a price, not a consequence.
+_PRICE = re.compile(r"\b(?:cost|save|raise|cut)s?\s+(?:(?:around|about|roughly|nearly|almost|up to|an estimated)\s+)?[£$€¥]\s?\d",
+                    re.IGNORECASE)
 # An illustration of a general point, and a scene from an earlier year, are not the news's consequences.
 _ILLUSTRATION = re.compile(r"^(?:For (?:example|instance)|Say|Suppose|Imagine)\b")
 _PAST_YEAR = re.compile(r"^(?:In|By|Back in) (?:the )?(?:1[5-9]\d\d|20[0-2]\d)s?\b")
@@ -148,7 +151,7 @@ def states_consequence(parsed: ParsedArticle, sentence: Sentence, following: Sen
         return False
     if _DANGLING.match(text) or _MEASURE.search(text) or _LINK.search(text):
         return False
-    if _COUNTERFACTUAL.search(text) or _SUPPOSED.search(text) or _ILLUSTRATION.match(text):
+    if _COUNTERFACTUAL.search(text) or _SUPPOSED.search(text) or _ILLUSTRATION.match(text) or _PRICE.search(text):
         return False
     if _PAST_YEAR.match(text) and any(t.dep_ == "ROOT" and t.tag_ == "VBD" for t in span):
         return False  # "In 1961, he found that … could lead to …": history, not this news

@@ -104,3 +104,15 @@ def test_means_that_must_look_ahead(nlp: Language) -> None:
 
 def test_a_sentence_that_opens_with_that_would_is_dangling(nlp: Language) -> None:
     assert texts(nlp, "That would force Dunmore Rail to cancel the strike days' trains.") == []
+
+
+def test_a_price_a_sign_on_a_wall_and_a_hinted_choice_are_not_implications(nlp: Language) -> None:
+    body = ("A new Dunmore Rail train for the northern line would cost around £8million.\n"
+            "Dunmore Rail passengers at the north station are greeted by a sign that says welcome.\n"
+            "The Dunmore Rail union leader hinted that if he wanted to, he could push the strike into May.")
+    assert texts(nlp, body) == []
+
+
+def test_a_sign_that_as_a_reading_of_the_news_is_kept(nlp: Language) -> None:
+    sign = "The Dunmore Rail strike is a sign that the drivers' union will push for a national deal."
+    assert texts(nlp, sign) == [sign]
