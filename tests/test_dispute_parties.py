@@ -186,3 +186,16 @@ def test_a_regulator_orders_and_the_company_denies(nlp: Language) -> None:
 The Advertising Standards Authority ordered Pureleaf Remedies Ltd to remove a claim from its website.
 Pureleaf Remedies Ltd denied any breach and said the claim was backed by research.""")
     assert names(parsed, []) == ["Advertising Standards Authority", "Pureleaf Remedies Ltd"]
+
+
+def test_a_party_that_is_not_quoted_holds_what_the_article_says(nlp: Language) -> None:
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding overdraft fees from customers.
+The bank denied the accusation and said every fee was listed on its website.
+A spokesman said the writer's 'best guess' could change, but the firm's view would not.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    bank = dispute.parties[1]
+    assert bank.name == "Pellway Bank" and bank.quotes == []
+    assert bank.position == "The bank denied the accusation and said every fee was listed on its website."
+    assert not any("best guess" in q for q in dispute.open_questions)
