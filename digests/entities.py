@@ -37,6 +37,8 @@ _INNER_POSSESSIVE = re.compile(r"^.+?[’']s\s+(?=[A-Z])")
 _NAME_SUFFIX = re.compile(r"-(?:owned|based|backed|led|run|funded|born|made)$", re.IGNORECASE)
 # "Hihiaua Cultural Centre in Whangārei": the place after the name is not part of it.
 _PLACE_TAIL = re.compile(r"\s+in\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*$")
+# "the Bill", "this Bill": a name after a determiner is a thing's.
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|this|that|a|an)\s+$", re.IGNORECASE)
 # Words that make a name an organisation's, whoever it is named after ("Dana Lee Company").
 ORG_WORDS = frozenset("""company co inc ltd llc plc corp corporation group holdings partners bank club council department
     ministry university college school institute foundation trust party association agency board commission
@@ -158,8 +160,8 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
             kind = "organisation"
         elif kind == "organisation" and _looks_like_person(name):
             kind = "person"
-        if kind == "person" and text[max(0, ent.start_char - 4):ent.start_char].lower() == "the ":
-            after_the[name] += 1  # "the Bill", "the Senate": a thing, not a person
+        if kind == "person" and _DETERMINER_BEFORE.search(text, max(0, ent.start_char - 6), ent.start_char):
+            after_the[name] += 1  # "the Bill", "this Bill": a thing, not a person
         raw.append(Mention(name, kind, ent.start_char, ent.end_char))
 
     # The small model labels one name differently in different sentences: the majority wins.

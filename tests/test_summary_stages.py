@@ -347,7 +347,7 @@ def test_entities_are_names_not_fragments_or_misfiled_people(nlp: Language) -> N
 Tom Ferrante, an analyst at Gillard Partners, said the deal was good for Brightwater Foods.
 Ferrante said Brightwater Foods would keep its Kroger-owned stores in the north.
 The G40 group of ministers backed the plan, and Zanu-PF officials said the Bill would pass.
-Ferrante added that the Bill had support from the Senate.""")
+Ferrante added that this Bill had support from the Senate.""")
     entities = {entity.name: entity for entity in find_entities(parsed, [])}
     assert "Ferrante" not in entities  # the surname, whatever the model labelled it, is Tom Ferrante
     assert entities["Tom Ferrante"].kind == "person" and entities["Tom Ferrante"].mentions == 3
