@@ -228,11 +228,13 @@ def _subject(verb: Token) -> tuple[Token | None, bool]:
     and whether it is passive."""
     token = verb
     for _ in range(4):
-        for child in token.children:
-            if child.dep_ in _SUBJECTS:
-                if child.lower_ in _RELATIVE and token.dep_ == "relcl":
-                    return token.head, child.dep_ == "nsubjpass"
-                return child, child.dep_ == "nsubjpass"
+        # "Jo Bell, who she says copied …": "she" says, not Jo Bell; the relative pronoun is the
+        # subject only when there is no other.
+        subjects = sorted((c for c in token.children if c.dep_ in _SUBJECTS), key=lambda c: c.lower_ in _RELATIVE)
+        for child in subjects[:1]:
+            if child.lower_ in _RELATIVE and token.dep_ == "relcl":
+                return token.head, child.dep_ == "nsubjpass"
+            return child, child.dep_ == "nsubjpass"
         if token.dep_ in {"conj", "advcl", "xcomp"} and token.head.i != token.i:
             token = token.head
         else:
@@ -313,9 +315,10 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
     return acts
 
 
-def speakers(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFinder) -> set[str]:
-    """Parties that are the subject of a verb of saying somewhere in the body."""
-    out: set[str] = set()
+def speakers(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFinder) -> dict[str, list[Sentence]]:
+    """Parties that are the subject of a verb of saying somewhere in the body, with the sentences
+    where they say something, in article order."""
+    out: dict[str, list[Sentence]] = {}
     doc = parsed.doc
     for sentence in sentences:
         span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
@@ -325,5 +328,7 @@ def speakers(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFind
             if verb.pos_ == "VERB" and verb.lemma_.lower() in SPEECH:
                 subject, passive = _subject(verb)
                 if subject is not None and not passive and (party := finder.in_phrase(subject)) is not None:
-                    out.add(party)
+                    said = out.setdefault(party, [])
+                    if not said or said[-1] is not sentence:
+                        said.append(sentence)
     return out

@@ -149,7 +149,7 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
 
 
 def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Mention], who: _Parties,
-             quotes: list[Quote], places: list[Mention]) -> tuple[list[str], list[Act]] | None:
+             quotes: list[Quote], places: list[Mention]) -> tuple[list[str], list[Act], dict[str, list[Sentence]]] | None:
     """The two parties of the article's conflict, the one that acted first named first; None unless
     one acts against the other and each of them acts or speaks in the article (someone who is only
     talked about is not a party)."""
@@ -158,7 +158,8 @@ def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Menti
     if not acts:
         return None
     people = {m.name for m in found if m.kind == "person"}
-    engaged = {act.actor for act in acts} | speakers(parsed, sentences, finder)
+    said = speakers(parsed, sentences, finder)
+    engaged = {act.actor for act in acts} | set(said)
 
     def speaks(party: str) -> bool:
         return party in engaged or bool(_own_quotes(party, party in people, quotes))
@@ -184,16 +185,21 @@ def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Menti
         return None
     best = max(valid, key=lambda pair: (scores[pair], -first[pair].sentence.start))
     act = first[best]
-    return [act.actor, act.target or ""], acts
+    return [act.actor, act.target or ""], acts, said
 
 
-def _held(party: str, acts: list[Act], allegation: Sentence | None) -> str | None:
+def _held(party: str, acts: list[Act], said: list[Sentence], narrated: set[int], allegation: Sentence | None) -> str | None:
     """What the article says a party that is not quoted holds: the narrated sentence where it
-    answers (denies, refuses, rejects …), else where it acts, unless that is the allegation."""
-    own = [a for a in acts if a.actor == party and (allegation is None or a.sentence.start != allegation.start)
-           and not _SINGLE_QUOTED.search(a.sentence.text)]
-    own.sort(key=lambda a: (a.lemma not in ANSWER, a.sentence.start))
-    return _trim(own[0].sentence.text) if own else None
+    answers (denies, refuses, rejects …), else where it says something, else where it acts;
+    never the allegation itself nor a sentence of quoted words."""
+    def usable(s: Sentence) -> bool:
+        return s.start in narrated and (allegation is None or s.start != allegation.start) \
+            and not _SINGLE_QUOTED.search(s.text)
+
+    answers = [a.sentence for a in acts if a.actor == party and a.lemma in ANSWER and usable(a.sentence)]
+    others = [a.sentence for a in acts if a.actor == party and a.lemma not in ANSWER and usable(a.sentence)]
+    chosen = next(iter(answers + [s for s in said if usable(s)] + others), None)
+    return _trim(chosen.text) if chosen else None
 
 
 def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Iterable[Implication] = ()) -> Dispute | None:
@@ -207,7 +213,7 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     found_parties = _parties(parsed, sentences, found, who, quotes, places)
     if found_parties is None:
         return None
-    ranked, acts = found_parties
+    ranked, acts, said = found_parties
 
     regions = quoted_regions(parsed.text, ((q.start, q.end) for q in quotes))
     narrated = [s for s in sentences if quoted_share(regions, s.start, s.end) < 0.5]
@@ -245,10 +251,11 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     headline = f"{ranked[0]} vs {ranked[1]}" + (f": {summary}" if summary else "")
 
     people = {m.name for m in found if m.kind == "person"}
+    narrated_starts = {s.start for s in narrated}
     parties = []
     for name in ranked:
         own = _own_quotes(name, name in people, quotes)
-        position = _position(parsed, own) if own else _held(name, acts, allegation)
+        position = _position(parsed, own) if own else _held(name, acts, said.get(name, []), narrated_starts, allegation)
         parties.append(Party(name=name, position=position, quotes=own))
     return Dispute(
         headline=headline,
