@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from spacy.tokens import Doc, Token
 
-from .conflict import Act, PartyFinder, conflict_acts, speakers
-from .entities import Mention, SpeakerIndex, same_person
+from .conflict import ANSWER, Act, PartyFinder, conflict_acts, speakers
+from .entities import Mention, SpeakerIndex, country_mentions, same_person
 from .models import Dispute, Implication, Party, Quote
 from .parsed import ParsedArticle
 from .sentences import Sentence, body_sentences, quoted_regions, quoted_share
@@ -31,9 +31,13 @@ _FAULT = re.compile(r"\b(?:violat\w*|breach\w*|infring\w*)\b", re.IGNORECASE)
 _OPEN = re.compile(
     r"\b(?:remains? to be seen|(?:is|remains|was) (?:still )?unclear|not (?:yet )?clear|outcomes? of|not yet"
     r"|did not (?:immediately )?respond|has not responded|declined to comment|could not be reached"
-    r"|whether|raises? questions|unanswered|could)\b",
+    r"|rais(?:e|es|ed|ing) (?:new |fresh |serious )?questions|unanswered)\b",
     re.IGNORECASE,
 )
+# A "could" or "whether" is open only about the parties; the writer's "could" about anything else is not.
+_MAYBE = re.compile(r"\b(?:whether|could)\b", re.IGNORECASE)
+# Single quote marks used as quotation marks ("'We will fight,' she said"): someone's words, not an open question.
+_SINGLE_QUOTED = re.compile(r"(?:^|\s)['‘][A-Z]|[,.!?]['’](?:\s|$)")
 # A party's claim about what will happen is still open; the writer's own "will" is not.
 _CLAIMED_FUTURE = re.compile(r"\b(?:maintains?|insists?|claims?|says?|expects?|hopes?|promis\w*)\b.*\bwill\b", re.IGNORECASE)
 # An event from before this story is background, not an action in this dispute.
@@ -145,16 +149,17 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
 
 
 def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Mention], who: _Parties,
-             quotes: list[Quote]) -> list[str] | None:
+             quotes: list[Quote], places: list[Mention]) -> tuple[list[str], list[Act], dict[str, list[Sentence]]] | None:
     """The two parties of the article's conflict, the one that acted first named first; None unless
     one acts against the other and each of them acts or speaks in the article (someone who is only
     talked about is not a party)."""
-    finder = PartyFinder(found, who.of)
+    finder = PartyFinder(parsed.mentions, who.of, places=places)
     acts = conflict_acts(parsed, sentences, finder)
     if not acts:
         return None
     people = {m.name for m in found if m.kind == "person"}
-    engaged = {act.actor for act in acts} | speakers(parsed, sentences, finder)
+    said = speakers(parsed, sentences, finder)
+    engaged = {act.actor for act in acts} | set(said)
 
     def speaks(party: str) -> bool:
         return party in engaged or bool(_own_quotes(party, party in people, quotes))
@@ -171,23 +176,44 @@ def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Menti
         for pair in scores:
             if act.actor in pair and (act.target is None or act.target in pair):
                 scores[pair] += 1
+    # The conflict the headline names is the article's: a party in the title weighs one act more.
+    title = set(re.findall(r"\w+", (parsed.layout.title or "").casefold()))
+    for pair in scores:
+        scores[pair] += sum(bool(title & set(re.findall(r"\w+", party.casefold()))) for party in pair)
     valid = [pair for pair in scores if all(speaks(party) for party in pair)]
     if not valid:
         return None
     best = max(valid, key=lambda pair: (scores[pair], -first[pair].sentence.start))
     act = first[best]
-    return [act.actor, act.target or ""]
+    return [act.actor, act.target or ""], acts, said
+
+
+def _held(party: str, acts: list[Act], said: list[Sentence], narrated: set[int], allegation: Sentence | None) -> str | None:
+    """What the article says a party that is not quoted holds: the narrated sentence where it
+    answers (denies, refuses, rejects …), else where it says something, else where it acts;
+    never the allegation itself nor a sentence of quoted words."""
+    def usable(s: Sentence) -> bool:
+        return s.start in narrated and (allegation is None or s.start != allegation.start) \
+            and not _SINGLE_QUOTED.search(s.text)
+
+    answers = [a.sentence for a in acts if a.actor == party and a.lemma in ANSWER and usable(a.sentence)]
+    others = [a.sentence for a in acts if a.actor == party and a.lemma not in ANSWER and usable(a.sentence)]
+    chosen = next(iter(answers + [s for s in said if usable(s)] + others), None)
+    return _trim(chosen.text) if chosen else None
 
 
 def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Iterable[Implication] = ()) -> Dispute | None:
     """The dispute the article reports, or None. A sentence already shown as an implication is not
     repeated as an open question."""
     sentences = body_sentences(parsed)
-    found = parsed.mentions
+    # Countries act too ("Russia accused Ukraine …"): they take part as the organisations they are.
+    places = country_mentions(parsed)
+    found = sorted(parsed.mentions + places, key=lambda m: m.start)
     who = _Parties(quotes)
-    ranked = _parties(parsed, sentences, found, who, quotes)
-    if ranked is None:
+    found_parties = _parties(parsed, sentences, found, who, quotes, places)
+    if found_parties is None:
         return None
+    ranked, acts, said = found_parties
 
     regions = quoted_regions(parsed.text, ((q.start, q.end) for q in quotes))
     narrated = [s for s in sentences if quoted_share(regions, s.start, s.end) < 0.5]
@@ -214,8 +240,9 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     taken = {s.start for s in actions} | ({allegation.start} if allegation else set())
     shown = [(i.start, i.end) for i in implications]
     taken |= {s.start for s in narrated if any(start < s.end and s.start < end for start, end in shown)}
-    open_questions = [s for s in narrated if s.start not in taken
-                      and (_OPEN.search(s.text) or (_CLAIMED_FUTURE.search(s.text) and involvement(s)))][:MAX_OPEN_QUESTIONS]
+    open_questions = [s for s in narrated if s.start not in taken and not _SINGLE_QUOTED.search(s.text)
+                      and (_OPEN.search(s.text) or ((_MAYBE.search(s.text) or _CLAIMED_FUTURE.search(s.text))
+                                                    and involvement(s)))][:MAX_OPEN_QUESTIONS]
 
     acted = next((a for s in actions if (a := _action_phrase(parsed, s, found, who, ranked))), None)
     if acted is not None and acted[0] != ranked[0]:
@@ -224,10 +251,12 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     headline = f"{ranked[0]} vs {ranked[1]}" + (f": {summary}" if summary else "")
 
     people = {m.name for m in found if m.kind == "person"}
+    narrated_starts = {s.start for s in narrated}
     parties = []
     for name in ranked:
         own = _own_quotes(name, name in people, quotes)
-        parties.append(Party(name=name, position=_position(parsed, own), quotes=own))
+        position = _position(parsed, own) if own else _held(name, acts, said.get(name, []), narrated_starts, allegation)
+        parties.append(Party(name=name, position=position, quotes=own))
     return Dispute(
         headline=headline,
         parties=parties,

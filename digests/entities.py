@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
+from .lexicon import HONORIFICS, ROLE_WORDS, first_name_gender
 from .models import Entity, Quote, Speaker
 from .parsed import ParsedArticle
 
@@ -30,11 +31,42 @@ class Mention:
     end: int
 
 
+# "Netanyahu’s Likud party", "Verizon’s Yahoo": the owner's name is not part of the name.
+_INNER_POSSESSIVE = re.compile(r"^.+?[’']s\s+(?=[A-Z])")
+# "Kroger-owned", "London-based": the name with a modifier suffix.
+_NAME_SUFFIX = re.compile(r"-(?:owned|based|backed|led|run|funded|born|made)$", re.IGNORECASE)
+# "Hihiaua Cultural Centre in Whangārei": the place after the name is not part of it.
+_PLACE_TAIL = re.compile(r"\s+in\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*$")
+# "the Bill", "this Bill": a name after a determiner is a thing's.
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|this|that|a|an)\s+$", re.IGNORECASE)
+# Words that make a name an organisation's, whoever it is named after ("Dana Lee Company").
+ORG_WORDS = frozenset("""company co inc ltd llc plc corp corporation group holdings partners bank club council department
+    ministry university college school institute foundation trust party association agency board commission
+    committee fund centre center society union network studios studio press media news times post""".split())
+
+
 def _clean_name(text: str, kind: EntityKind) -> str:
     name = _POSSESSIVE.sub("", text.strip()).strip(" ,.;:()[]\"“”")
     if kind == "organisation" and name.lower().startswith("the "):
         name = name[4:]
+    if kind == "person":  # "Lawyer Adam Pell": a title the model folded into the name
+        words = name.split()
+        while len(words) > 2 and (words[0].lower() in ROLE_WORDS or words[0].lower().rstrip(".") in HONORIFICS):
+            words = words[1:]
+        name = " ".join(words)
+    name = _NAME_SUFFIX.sub("", name)
+    if kind == "organisation":
+        name = _PLACE_TAIL.sub("", name)
     return name
+
+
+def _fragment(name: str) -> bool:
+    """A piece of a phrase rather than a name: an unbalanced quote mark or bracket, or a run that
+    starts or ends with a small word."""
+    if sum(name.count(c) for c in "\"“”") % 2 or name.count("(") != name.count(")") or "'" in name[:1]:
+        return True
+    words = name.split()
+    return words[0].islower() or words[-1].lower() in {"and", "of", "for", "the", "in", "on", "with", "to"}
 
 
 def _structural(parsed: ParsedArticle) -> list[tuple[int, int]]:
@@ -79,41 +111,155 @@ class SpeakerIndex:
 
 
 def _is_junk(name: str) -> bool:
-    return len(name) < 2 or name.islower() or not any(ch.isalpha() for ch in name)
+    return len(name) < 2 or name.islower() or not any(ch.isalpha() for ch in name) or _fragment(name)
+
+
+def _not_a_person(name: str) -> bool:
+    """A name the model took for a person that a person's name cannot be: with a digit ("G40")
+    or an acronym in it ("Zanu-PF"), or an organisation's word ("Dana Lee Company")."""
+    words = re.split(r"[\s-]+", name)
+    return any(ch.isdigit() for ch in name) or any(len(w) >= 2 and w.isupper() and "." not in w for w in words) \
+        or any(w.lower() in ORG_WORDS for w in words[1:])
+
+
+def _looks_like_person(name: str) -> bool:
+    """ "Brent Foxhall" tagged as an organisation: two or three capitalised words opening with a
+    common first name, and no organisation's word, are a person's name."""
+    words = name.split()
+    return 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and first_name_gender(words[0]) is not None \
+        and not _not_a_person(name)
 
 
 def mentions(parsed: ParsedArticle) -> list[Mention]:
     """Named PERSON/ORG/PRODUCT mentions in article order, with surnames resolved to full names."""
     skip = _structural(parsed)
     raw: list[Mention] = []
-    for ent in parsed.doc.ents:
+    # Names the model also calls a nationality or a place ("Africans", "Tunisia") are not people.
+    groups = {_clean_name(ent.text, "person") for ent in parsed.ents if ent.label_ in {"NORP", "GPE"}}
+    text = parsed.text
+    after_the: Counter[str] = Counter()
+    places: list[Mention] = []
+    # "Netanyahu’s Likud party": the owner is not part of the name when the article names the owner
+    # on its own; "Sam’s Club" keeps its "Sam’s".
+    known = {_clean_name(ent.text, "person") for ent in parsed.ents}
+    for ent in parsed.ents:
         kind = _KINDS.get(ent.label_)
+        if ent.label_ == "GPE" and not _in_structural(skip, ent.start_char, ent.end_char):
+            places.append(Mention(_clean_name(ent.text, "person"), "person", ent.start_char, ent.end_char))
         if kind is None or _in_structural(skip, ent.start_char, ent.end_char):
             continue
         name = _clean_name(ent.text, kind)
-        if not _is_junk(name):
-            raw.append(Mention(name, kind, ent.start_char, ent.end_char))
+        owner = _INNER_POSSESSIVE.match(name)
+        if owner and _POSSESSIVE.sub("", owner.group().strip()) in known:
+            name = name[owner.end():]
+        if _is_junk(name):
+            continue
+        if kind == "person" and (name in groups or _not_a_person(name)):
+            if name in groups:
+                continue
+            kind = "organisation"
+        elif kind == "organisation" and _looks_like_person(name):
+            kind = "person"
+        if kind == "person" and _DETERMINER_BEFORE.search(text, max(0, ent.start_char - 6), ent.start_char):
+            after_the[name] += 1  # "the Bill", "this Bill": a thing, not a person
+        raw.append(Mention(name, kind, ent.start_char, ent.end_char))
 
     # The small model labels one name differently in different sentences: the majority wins.
     votes: dict[str, Counter[EntityKind]] = {}
     for m in raw:
         votes.setdefault(m.name, Counter())[m.kind] += 1
     kind_of = {name: counter.most_common(1)[0][0] for name, counter in votes.items()}
+    raw = [m for m in raw if not (kind_of[m.name] == "person" and after_the[m.name] == votes[m.name]["person"]
+                                  and len(m.name.split()) == 1 and after_the[m.name])]
 
-    # A one-word person name that is the surname of exactly one full name in the article is that person.
+    # A one-word name that is the surname of exactly one full person name in the article is that
+    # person, whatever the model labelled it ("Forte" tagged as an organisation after "Tom Forte").
     full_by_surname: dict[str, set[str]] = {}
     for name, kind in kind_of.items():
         parts = name.split()
         if kind == "person" and len(parts) >= 2:
             full_by_surname.setdefault(parts[-1], set()).add(name)
+    # The model takes some surnames for places ("Rushton said"): the surname of one person named
+    # in full is that person.
+    raw = sorted(raw + [m for m in places if len(full_by_surname.get(m.name, ())) == 1 and m.name not in kind_of],
+                 key=lambda m: m.start)
     out = []
+    written: dict[str, str] = {}  # each name as written -> the canonical name it counts for
     for m in raw:
         name = m.name
         fulls = full_by_surname.get(name, set())
-        if kind_of[name] == "person" and len(name.split()) == 1 and len(fulls) == 1:
+        if kind_of.get(name, "person") in {"person", "organisation"} and len(name.split()) == 1 and len(fulls) == 1:
             name = next(iter(fulls))
+        written.setdefault(m.name, name)
         out.append(Mention(name, kind_of.get(name, "person"), m.start, m.end))
+    return _with_repeats(parsed, _merge_org_variants(out), written, skip)
+
+
+# Words that may follow an organisation's name without making it another one ("Acme Inc." is Acme).
+_LEGAL_SUFFIXES = {"inc", "ltd", "llc", "plc", "corp", "co", "corporation", "company", "group", "limited", "ag", "sa"}
+
+
+def _merge_org_variants(found: list[Mention]) -> list[Mention]:
+    """ "Brookfield Stores Inc." and "Brookfield Stores" are one organisation: the name without its
+    legal suffix is the one kept."""
+    names = {m.name for m in found if m.kind == "organisation"}
+    short: dict[str, str] = {}
+    for name in names:
+        words = name.split()
+        while len(words) > 1 and words[-1].lower().rstrip(".") in _LEGAL_SUFFIXES:
+            words = words[:-1]
+            if " ".join(words) in names:
+                short[name] = " ".join(words)
+                break
+    return [Mention(short[m.name], m.kind, m.start, m.end) if m.name in short else m for m in found]
+
+
+def _with_repeats(parsed: ParsedArticle, found: list[Mention], written: dict[str, str],
+                  skip: list[tuple[int, int]]) -> list[Mention]:
+    """The small model labels a name in one sentence and not in the next: every other place the
+    article writes a name it labelled (as whole words, outside headings) is a mention of it too,
+    of the name it counts for ("Dershowitz" for "Alan Dershowitz")."""
+    kinds = {m.name: m.kind for m in found}
+    canonical = {surface: name for surface, name in written.items() if name in kinds}
+    canonical.update({name: name for name in kinds})
+    # A one-word person name ("Bill", "Grace") is also a word: only a surname of a full name repeats.
+    canonical = {surface: name for surface, name in canonical.items()
+                 if len(surface.split()) > 1 or kinds[name] != "person" or len(name.split()) > 1}
+    covered = sorted((m.start, m.end) for m in found)
+    starts = [c[0] for c in covered]
+    extra = []
+    for surface, hits in _occurrences(parsed.text, set(canonical), skip).items():
+        name = canonical[surface]
+        for start in hits:
+            end = start + len(surface)
+            n = bisect.bisect_right(starts, start) - 1
+            if (n >= 0 and start < covered[n][1]) or (n + 1 < len(covered) and covered[n + 1][0] < end):
+                continue  # inside or across a mention already found
+            extra.append(Mention(name, kinds[name], start, end))
+    return sorted(found + extra, key=lambda m: m.start) if extra else found
+
+
+def country_mentions(parsed: ParsedArticle) -> list[Mention]:
+    """Countries, states and cities named in the body, as organisations: "Russia accused Ukraine of
+    …" is a government acting. Not entities of the digest; the dispute stage alone reads them."""
+    skip = _structural(parsed)
+    people = {m.start for m in parsed.mentions}
+    out = []
+    for ent in parsed.ents:
+        if ent.label_ == "GPE" and ent.start_char not in people and not _in_structural(skip, ent.start_char, ent.end_char):
+            name = _clean_name(ent.text, "organisation")
+            if not _is_junk(name):
+                out.append(Mention(name, "organisation", ent.start_char, ent.end_char))
     return out
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of one person: `same_person`, or a first name alone ("Marco" for "Marco
+    Arment"), as blogs and profiles write it."""
+    if same_person(a, b):
+        return True
+    a_parts, b_parts = a.casefold().split(), b.casefold().split()
+    return bool(a_parts and b_parts) and (len(a_parts) == 1 or len(b_parts) == 1) and a_parts[0] == b_parts[0]
 
 
 def same_person(a: str, b: str) -> bool:

@@ -44,7 +44,7 @@ _CONSEQUENCE = re.compile(
     rf"|\b(?:would|could|(?:is|are) likely to)\s+{_ADVERB}{_WEAK_EFFECT}\b"
     r"|(?<!not )\b(?:means|meaning|will mean|would mean) that\b|\bpav(?:es|ed|ing) the way\b|\bopens? the door\b"
     r"|\bsets? a precedent\b|\braises? (?:new |fresh |serious )?(?:questions|concerns|doubts|the (?:question|prospect))\b"
-    r"|\b(?:highlights|underscores|signals)\b|\ba sign that\b|\bimplications? for\b|\bconsequences? for\b"
+    r"|\b(?:highlights|underscores|signals)\b|\b(?:is|was|are|were|be|as) (?:a|another|the) (?:clear |strong )?sign that\b|\bimplications? for\b|\bconsequences? for\b"
     r"|\b(?:analysts?|experts?|economists?|observers?) (?:say|said|expect|warn|warned|believe)\b[^.]{0,80}"
     r"\b(?:will|would|could|likely)\b",
     re.IGNORECASE,
@@ -56,7 +56,21 @@ _FIRST_PERSON = {"i", "we"}
 _COUNTERFACTUAL = re.compile(r"\b(?:could|would|might|should)(?: not|n[’']t)? have (?:been|had|\w+ed|\w+en)\b", re.IGNORECASE)
 _HYPOTHETICAL = re.compile(r"\b(?:could|would|might|may)\b", re.IGNORECASE)
 _ANSWER = re.compile(r"^(?:Instead|But|However|Yet|In fact|In reality|Rather)\b")
-_DANGLING = re.compile(r"^(?:This|That|It) (?:means|would mean|could mean)\b")
+# "This means …", "That would reduce …": the reader shown it alone does not know what "this" is.
+_DANGLING = re.compile(r"^(?:This|That|It) (?:means|would|could|will|might|may)\b")
+# "means that" states a consequence only when what follows looks ahead ("means that fares will
+# rise"); "which means that the project has committed to …" defines a term.
+_AHEAD = re.compile(r"\b(?:will|would|could|can|may|might|likely|should|must|going to|ha(?:ve|s) to|no longer|soon)\b",
+                    re.IGNORECASE)
+# A consequence asked about ("whether it would …") or supposed ("even if it did …") is not stated.
+_ASKED = re.compile(r"\b(?:whether|wonder(?:s|ed|ing)?)\b", re.IGNORECASE)
+_SUPPOSED = re.compile(r"\beven if\b|\bif (?:\w+ ){1,4}(?:were|had|did|wanted|wished|chose)\b", re.IGNORECASE)
+# "would cost around £8million": a price, not a consequence.
+_PRICE = re.compile(r"\b(?:cost|save|raise|cut)s?\s+(?:(?:around|about|roughly|nearly|almost|up to|an estimated)\s+)?[£$€¥]\s?\d",
+                    re.IGNORECASE)
+# An illustration of a general point, and a scene from an earlier year, are not the news's consequences.
+_ILLUSTRATION = re.compile(r"^(?:For (?:example|instance)|Say|Suppose|Imagine)\b")
+_PAST_YEAR = re.compile(r"^(?:In|By|Back in) (?:the )?(?:1[5-9]\d\d|20[0-2]\d)s?\b")
 _DENIED = re.compile(r"\b(?:is|are|was|were)(?: not|n[’']t) likely\b|\bunlikely\b", re.IGNORECASE)
 _SIGNPOST = re.compile(r"^(?:Here[’']s|Here is|Here are|Below|In this (?:post|article))\b")
 # Specifications and measurements: a number with a unit of size, weight, speed, storage or power.
@@ -113,6 +127,10 @@ def states_consequence(parsed: ParsedArticle, sentence: Sentence, following: Sen
         start = sentence.start + match.start()
         if quoted_share(regions, start, sentence.start + match.end()) > 0:
             return False  # someone's quoted claim, not the article's reading
+        if _ASKED.search(text, 0, match.start()):
+            return False  # "whether … would increase": a question, not a consequence
+        if match.group().lower().split()[0] in {"means", "meaning"} and not _AHEAD.search(text, match.end()):
+            return False
         if match.group().lower() in _VERB_ONLY:
             token = next((t for t in span if t.idx == start), None)
             return token is not None and token.pos_ == "VERB"
@@ -133,8 +151,10 @@ def states_consequence(parsed: ParsedArticle, sentence: Sentence, following: Sen
         return False
     if _DANGLING.match(text) or _MEASURE.search(text) or _LINK.search(text):
         return False
-    if _COUNTERFACTUAL.search(text):
+    if _COUNTERFACTUAL.search(text) or _SUPPOSED.search(text) or _ILLUSTRATION.match(text) or _PRICE.search(text):
         return False
+    if _PAST_YEAR.match(text) and any(t.dep_ == "ROOT" and t.tag_ == "VBD" for t in span):
+        return False  # "In 1961, he found that … could lead to …": history, not this news
     answered = following is not None and bool(_ANSWER.match(following.text))
     return not (answered and _HYPOTHETICAL.search(text))
 

@@ -100,3 +100,102 @@ Mara Quist rejected the claim and said she had written the song in 2019.""")
 Singer Lena Voss hit a record of ten million sales on Sunday with her new album.
 Mara Quist said she had written a song for the album in 2019.""")
     assert find_dispute(parsed, []) is None
+
+
+# --- The second party named again as "the company", "the ministry", "he" ---------------------
+
+def test_a_denial_by_the_company_counts_for_the_company_named_before(nlp: Language) -> None:
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding overdraft fees from customers.
+The bank denied the accusation and said every fee was listed on its website.""")
+    assert names(parsed, []) == ["Consumer Markets Authority", "Pellway Bank"]
+
+
+def test_a_refusal_by_the_ministry_answers_a_demand(nlp: Language) -> None:
+    parsed = parse(nlp, """Nurses Demand Safer Staffing
+The Royal College of Nursing demanded more staff on every ward from the Ministry of Health on Monday.
+The ministry refused, saying its budget for the year had already been set.""")
+    assert names(parsed, []) == ["Royal College of Nursing", "Ministry of Health"]
+
+
+def test_he_who_defends_himself_answers_a_lawsuit(nlp: Language) -> None:
+    parsed = parse(nlp, """Author Sues Teacher Over Copied Novel
+Romance author Delia Marchetti filed a federal lawsuit in May against her former teacher, Owen Castell.
+Castell was not in court on Monday.
+He denied copying the novel and said the plot was his own.""")
+    assert names(parsed, []) == ["Delia Marchetti", "Owen Castell"]
+
+
+def test_a_cut_off_and_a_protest_make_a_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Supplier Cuts Off Grocer
+Harlan Foods cut off deliveries to Brookfield Stores Inc. on Friday after a row over unpaid invoices.
+Brookfield Stores protested the decision and said the invoices had been paid in full.""")
+    assert names(parsed, []) == ["Harlan Foods", "Brookfield Stores"]
+
+
+def test_a_criticism_and_a_response_make_a_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Minister Criticises Airline
+Transport minister Rhona Keel criticised Skyvane Airways on Wednesday for cancelling 300 flights.
+Skyvane Airways responded that the cancellations were caused by a strike of air traffic controllers.""")
+    assert names(parsed, []) == ["Rhona Keel", "Skyvane Airways"]
+
+
+def test_countries_are_parties_when_they_act(nlp: Language) -> None:
+    parsed = parse(nlp, """Border Row Deepens
+Norway accused Sweden on Monday of moving border markers into its territory.
+Sweden rejected the accusation and said the markers had not moved in a century.""")
+    assert names(parsed, []) == ["Norway", "Sweden"]
+
+
+def test_a_place_as_a_modifier_or_it_is_no_party(nlp: Language) -> None:
+    # "a Denver dentist" is a person, not the city; the dog that "attacked" is not the city either.
+    parsed = parse(nlp, """Dog Attack in Denver
+A Denver dentist, Carla Ruiz, said on Monday that a neighbour's dog attacked her son in the park.
+Denver has 40 parks. The dog barked as it attacked him, and it ran away.
+Carla Ruiz said the boy was fine.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is None or "Denver" not in {party.name for party in dispute.parties}
+
+
+def test_a_pronoun_stands_for_the_subject_not_the_nearest_name(nlp: Language) -> None:
+    # "he" is Pell, the subject, not Rourke, who is only named inside the phrase before it.
+    parsed = parse(nlp, """Lawyer Sues Accusers
+Lawyer Adam Pell, who once worked for Rourke's firm, filed defamation suits on Monday and he urged Daniel Wren to speak.
+Daniel Wren denied any part in the claims.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None and [party.name for party in dispute.parties] == ["Adam Pell", "Daniel Wren"]
+
+
+def test_one_person_under_two_names_is_never_both_parties(nlp: Language) -> None:
+    parsed = parse(nlp, """A Blogger and His Critics
+Marco Lindqvist writes about apps. Marco is great with criticism as long as it never criticizes him.
+Marco said he would keep writing.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is None
+
+
+def test_a_denied_act_is_no_act(nlp: Language) -> None:
+    parsed = parse(nlp, """Council Budget Passed
+The Harrow Council did not criticise Westline Buses on Monday for the late services.
+Westline Buses said the timetable would change in May.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_a_regulator_orders_and_the_company_denies(nlp: Language) -> None:
+    parsed = parse(nlp, """Watchdog Rules on Health Claims
+The Advertising Standards Authority ordered Pureleaf Remedies Ltd to remove a claim from its website.
+Pureleaf Remedies Ltd denied any breach and said the claim was backed by research.""")
+    assert names(parsed, []) == ["Advertising Standards Authority", "Pureleaf Remedies Ltd"]
+
+
+def test_a_party_that_is_not_quoted_holds_what_the_article_says(nlp: Language) -> None:
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding overdraft fees from customers.
+The bank denied the accusation and said every fee was listed on its website.
+A spokesman said the writer's 'best guess' could change, but the firm's view would not.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    bank = dispute.parties[1]
+    assert bank.name == "Pellway Bank" and bank.quotes == []
+    assert bank.position == "The bank denied the accusation and said every fee was listed on its website."
+    assert not any("best guess" in q for q in dispute.open_questions)

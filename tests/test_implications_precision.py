@@ -82,3 +82,37 @@ The lawsuit could force the union to call off the strike, raising questions abou
 def test_a_consequence_the_article_calls_unlikely_is_not_kept(nlp: Language) -> None:
     body = "Some experts say the Dunmore Rail strike would force fare rises, but that is not likely this year."
     assert texts(nlp, body) == []
+
+
+def test_a_consequence_asked_about_or_supposed_is_not_stated(nlp: Language) -> None:
+    body = ("Dunmore Rail managers discussed whether the strike would force a change to the timetable.\n"
+            "Even if the union did win, the Dunmore Rail strike would hurt the company's finances for years.")
+    assert texts(nlp, body) == []
+
+
+def test_an_illustration_and_history_are_not_implications(nlp: Language) -> None:
+    body = ("For example, a Dunmore Rail strike in one depot could lead to delays across the north.\n"
+            "In 1984, Dunmore Rail managers found that a long strike could lead to lost passengers.")
+    assert texts(nlp, body) == []
+
+
+def test_means_that_must_look_ahead(nlp: Language) -> None:
+    defined = "The Dunmore Rail walkout is an official strike, which means that the union has balloted its members."
+    ahead = "The Dunmore Rail strike means that commuters will need buses for two days."
+    assert texts(nlp, defined + "\n" + ahead) == [ahead]
+
+
+def test_a_sentence_that_opens_with_that_would_is_dangling(nlp: Language) -> None:
+    assert texts(nlp, "That would force Dunmore Rail to cancel the strike days' trains.") == []
+
+
+def test_a_price_a_sign_on_a_wall_and_a_hinted_choice_are_not_implications(nlp: Language) -> None:
+    body = ("A new Dunmore Rail train for the northern line would cost around £8million.\n"
+            "Dunmore Rail passengers at the north station are greeted by a sign that says welcome.\n"
+            "The Dunmore Rail union leader hinted that if he wanted to, he could push the strike into May.")
+    assert texts(nlp, body) == []
+
+
+def test_a_sign_that_as_a_reading_of_the_news_is_kept(nlp: Language) -> None:
+    sign = "The Dunmore Rail strike is a sign that the drivers' union will push for a national deal."
+    assert texts(nlp, sign) == [sign]

@@ -340,3 +340,16 @@ def test_seed_stages_are_deterministic(nlp: Language, seed: ParsedArticle, seed_
     assert make_tldr(again) == make_tldr(seed)
     assert find_implications(again) == find_implications(seed)
     assert find_dispute(again, seed_quotes) == find_dispute(seed, seed_quotes)
+
+
+def test_entities_are_names_not_fragments_or_misfiled_people(nlp: Language) -> None:
+    parsed = parse(nlp, """Harbour Deal Approved
+Tom Ferrante, an analyst at Gillard Partners, said the deal was good for Brightwater Foods.
+Ferrante said Brightwater Foods would keep its Kroger-owned stores in the north.
+The G40 group of ministers backed the plan, and Zanu-PF officials said the Bill would pass.
+Ferrante added that this Bill had support from the Senate.""")
+    entities = {entity.name: entity for entity in find_entities(parsed, [])}
+    assert "Ferrante" not in entities  # the surname, whatever the model labelled it, is Tom Ferrante
+    assert entities["Tom Ferrante"].kind == "person" and entities["Tom Ferrante"].mentions == 3
+    assert not any(name.endswith("-owned") for name in entities)
+    assert all(entity.kind != "person" for name, entity in entities.items() if name in {"G40", "Zanu-PF", "Bill"})
