@@ -128,6 +128,7 @@ class PartyFinder:
         for: the nearest one before it, within REFER_WINDOW, of the kind and gender it asks."""
         lower = token.lower_
         gender = PRONOUNS.get(lower) if token.pos_ == "PRON" else None
+        kind: str | None
         if gender in {"m", "f"}:
             kind = "person"
         elif gender == "n":
