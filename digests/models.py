@@ -7,10 +7,13 @@ slash commands, the evaluation batch interface) rely on these field names.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
+
+_WORDS = re.compile(r"\w+")
 
 
 class _Model(BaseModel):
@@ -82,6 +85,20 @@ class Speaker(_Model):
     role: str | None = None
     org: str | None = None
     kind: Literal["person", "organisation", "document", "nominal"] = "person"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_the_name_again(cls, data: object) -> object:
+        """A role or organisation made only of words of the speaker's own name ("Hori Parata" with
+        organisation "Parata") came from a repeat of the name, not from what the text says of them."""
+        # (An office keeps its country: "French foreign ministry" with organisation "French".)
+        if isinstance(data, dict) and isinstance(data.get("name"), str) and data.get("kind", "person") == "person":
+            words = set(_WORDS.findall(data["name"].lower()))
+            for part in ("role", "org"):
+                value = data.get(part)
+                if isinstance(value, str) and set(_WORDS.findall(value.lower())) <= words:
+                    data = {**data, part: None}
+        return data
 
 
 # What an attribution's confidence means, for everyone who shows or measures it: at HIGH and above

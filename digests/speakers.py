@@ -33,7 +33,7 @@ from .lexicon import (
     first_name_gender,
 )
 from .mentions import Person, Registry, Resolver, in_title_case, looks_like_surname
-from .models import Quote
+from .models import Quote, Speaker
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote, looks_like_scare_quote, looks_like_title
 from .sentence_ends import sentence_ends as _sentence_ends
@@ -721,7 +721,9 @@ def _fill_roles(quotes: list[Quote], registry: Registry) -> list[Quote]:
         if speaker is not None and speaker.kind == "person":
             known = registry.people.get(speaker.name)
             if known is not None and (known.role != speaker.role or known.org != speaker.org):
-                speaker = speaker.model_copy(update={"role": speaker.role or known.role, "org": speaker.org or known.org})
+                # Validated again (model_copy does not): the carried role must not be the name itself.
+                speaker = Speaker.model_validate({**speaker.model_dump(), "role": speaker.role or known.role,
+                                                  "org": speaker.org or known.org})
                 quote = quote.model_copy(update={"speaker": speaker})
         out.append(quote)
     return out

@@ -188,11 +188,16 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
         return value
 
     ranked = sorted(((score(i, s), s) for i, s in enumerate(pool) if s is not lead), key=lambda pair: -pair[0])
+    # A sentence that leans on the one before it ("Instead, …", "However, …") reads right only
+    # after that sentence: it is taken only when its predecessor in the article already was.
+    before = {b.start: a.start for a, b in zip(parsed.sentences, parsed.sentences[1:])}
     chosen = [lead]
     budget = WORD_BUDGET - _words(lead.text)
     for value, sentence in ranked:
         if len(chosen) == MAX_SENTENCES or value <= 0:
             break
+        if is_dependent(spans[sentence.start]) and before.get(sentence.start) not in {c.start for c in chosen}:
+            continue
         if _words(sentence.text) <= budget:
             chosen.append(sentence)
             budget -= _words(sentence.text)

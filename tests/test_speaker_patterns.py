@@ -511,3 +511,15 @@ def test_the_object_of_a_verb_after_a_quoted_title_does_not_speak(engine):
     text = ("Carla Mendes, star of the series \"Harbor,\" thanked Tom Baker for \"taking these steps to keep "
             "everyone safe.\"")
     assert name(speaker_of(engine, text, "keep everyone safe")) != "Tom Baker"
+
+
+def test_a_role_or_organisation_made_of_the_speakers_own_name_is_not_shown(engine):
+    text = ("Bee keeper Tomas Ried was just nine years old when he saw his first swarm, a cloud of bees over the "
+            "orchard wall.\n\n“Greed in the valley is killing the hives,” says Ried, a stubborn and outspoken elder of "
+            "the Hollin guild of eastern Marsh.\n\nThe guild has asked the council to ban the spray on the valley farms "
+            "this summer.")
+    [quote] = [q for q in engine.digest(text).quotes if q.text.startswith("Greed in the valley")]
+    assert quote.speaker is not None and quote.speaker.name.endswith("Tomas Ried")
+    name_words = set(quote.speaker.name.lower().split())
+    for part in (quote.speaker.role, quote.speaker.org):
+        assert part is None or not set(part.lower().split()) <= name_words, quote.speaker

@@ -131,3 +131,16 @@ Drivers will be sent along the ring road, which adds about ten minutes to a trip
     tldr = make_tldr(parsed)
     assert tldr[0] == LEAD
     assert not any(s.startswith("Drivers face two years") for s in tldr)
+
+
+def test_a_sentence_leaning_on_one_left_out_is_not_taken(nlp: Language) -> None:
+    # "Instead, …" answers the sentence before it; that one is mostly a quote, which a TL;DR leaves
+    # out, so "Instead, …" must go too.
+    raw = ("The city council has agreed a new deal for the old tram depot on the canal after months of talks.\n\n"
+           "“This is not a sale of the land to the highest bidder, whatever you have heard,” the mayor told them.\n\n"
+           "Instead, it is a lease of the depot and two nearby plots to a housing trust for ninety-nine years.\n\n"
+           "The lease will be signed in two stages over the coming year, the council's finance chief said.\n\n"
+           "The first stage covers the depot itself and its yard along the canal towpath.")
+    tldr = make_tldr(parse(nlp, raw, title="Tram depot deal"))
+    assert tldr[0].startswith("The city council has agreed")
+    assert not any(sentence.startswith("Instead") for sentence in tldr), tldr
