@@ -59,6 +59,7 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
 
 
 def is_speech_verb(token: Token) -> bool:
+    """A verb of the speech list ("said", "told"), or "as X puts it"."""
     # The tagger sometimes calls "said" an adjective or noun; its form is enough.
     return (token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS) or \
         token.lower_ in {"said", "says", "told", "added", "wrote", "asked"} or as_put(token)
@@ -71,6 +72,7 @@ def as_put(token: Token) -> bool:
 
 
 def subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
+    """Who a cue verb's words are, among the `allowed` tokens (the frame's, outside quote marks)."""
     # "X was told by Jane Doe": the passive's agent speaks, not its subject.
     for child in verb.children:
         if child.dep_ == "agent" and child.i in allowed:
@@ -144,6 +146,7 @@ def name_just_before(verb: Token, allowed: set[int]) -> Token | None:
 
 
 def cue_text(verb: Token, allowed: set[int]) -> str:
+    """The cue as the digest shows it: the verb and the object it takes ("told reporters")."""
     words = [verb]
     for child in verb.children:
         if child.i in allowed and child.dep_ in {"dative", "dobj", "prt", "iobj"} and child.i > verb.i \
@@ -155,6 +158,7 @@ def cue_text(verb: Token, allowed: set[int]) -> str:
 
 
 def according_to(tokens: list[Token]) -> Token | None:
+    """ "according to Doe": the object of the phrase."""
     for t in tokens:
         if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
             for child in t.doc[t.i + 1].children:
@@ -227,6 +231,7 @@ def verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
 
 
 def name_follows(verb: Token, allowed: set[int]) -> bool:
+    """A person's name starts right after the verb ("says Jane Doe")."""
     nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
     return nxt is not None and nxt.i in allowed and nxt.ent_type_ == "PERSON" and nxt.ent_iob_ == "B"
 
@@ -291,10 +296,10 @@ class Frame:
 NOT_SPEAKERS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
 
 
-def name_before(verb: Token, subject: Token, sentence: list[Token]) -> Token | None:
+def name_before(verb: Token, misread: Token, sentence: list[Token]) -> Token | None:
     """ "Saturday at the convention Sen. Jane Doe said": the person named between the misread
     subject and the verb."""
-    names = [t for t in sentence if subject.i < t.i < verb.i and t.ent_type_ == "PERSON"]
+    names = [t for t in sentence if misread.i < t.i < verb.i and t.ent_type_ == "PERSON"]
     if not names:
         return None
     ent = ent_of(names[-1])
@@ -302,10 +307,12 @@ def name_before(verb: Token, subject: Token, sentence: list[Token]) -> Token | N
 
 
 def is_verb(token: Token) -> bool:
+    """Any verb: what `governing_verbs` accepts when no cue word governs the quote."""
     return token.pos_ == "VERB"
 
 
 def is_cue_word(token: Token) -> bool:
+    """A verb of communication or judgment, or a reporting noun, outside the speech list."""
     lemma = token.lemma_.lower()
     return (token.pos_ == "VERB" and lemma in COMMUNICATION_VERBS) or (token.pos_ == "NOUN" and lemma in CUE_NOUNS)
 
