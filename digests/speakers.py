@@ -1,4 +1,8 @@
-"""Put a speaker on each quotation the way an editor reads the article.
+"""Put a speaker on each quotation the way an editor reads the article: the order of the paths.
+
+This module's job is the decision for each quote of which path gives its speaker; finding a cue
+and its subject in the quote's sentence is `cues`' job, reading the layout `layout_cues`', and
+turning a mention into a person or organisation `mentions`'.
 
 For every quote, look at the words around it in its own sentence (outside any quote marks): a
 speech verb there ("said", "told Wired", "according to") and that verb's grammatical subject give the
@@ -16,32 +20,19 @@ text supports a speaker, the quote stays unattributed. Each attribution records 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from spacy.tokens import Doc, Token
 
-from . import layout_cues
-from .lexicon import (
-    COMMUNICATION_VERBS,
-    CUE_NOUNS,
-    DOCUMENT_NOUNS,
-    QUOTE_NOUNS,
-    SPEECH_VERBS,
-    first_name_gender,
-)
-from .mentions import Person, Registry, Resolver, in_title_case, looks_like_surname
+from . import cues, layout_cues
+from .lexicon import SPEECH_VERBS, first_name_gender
+from .mentions import Person, Registry, Resolver, looks_like_surname
 from .models import Quote, Speaker
 from .parsed import ParsedArticle
-from .quote_spans import QuoteSpan, inside_quote, looks_like_scare_quote, looks_like_title
-from .sentence_ends import sentence_ends as _sentence_ends
-from .tokens import ent_of, strip_possessive, tokens_in
+from .quote_spans import QuoteSpan, looks_like_scare_quote, looks_like_title
+from .tokens import tokens_in
 
-RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
-# How far from its marks a quote's attribution is looked for: several long sentences.
-FRAME_CHARS = 1500
 
 @dataclass
 class Attribution:
@@ -54,325 +45,65 @@ class Attribution:
     path: str | None = None
 
 
-
-def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: QuoteSpan | None,
-           block_start: int, block_end: int) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The character ranges before and after the quote that belong to its sentence and lie outside
-    any quote marks (`previous` and `following` are the paragraph's quotes around it). Neither
-    reaches further than FRAME_CHARS from the quote: a paragraph with no sentence end in it (a
-    pasted wall of text) must not make every quote read the whole of it."""
-    before_start = max(block_start, span.open - FRAME_CHARS)
-    if previous is not None:
-        before_start = max(before_start, previous.close + 1)
-    segment = text[before_start:span.open]
-    ends = _sentence_ends(segment)
-    if ends:
-        before_start = before_start + ends[-1].end()
-    after_end = min(block_end, span.close + 1 + FRAME_CHARS)
-    if following is not None:
-        after_end = min(after_end, following.open)
-    inner = text[span.start:span.end].rstrip()
-    after_start = min(span.close + 1, block_end)
-    tail = text[after_start:after_end]
-    if inner.endswith(".") and not re.match(r"\s*[a-z]", tail):
-        after_end = after_start  # the quote closed its own sentence
-    else:
-        match = next(iter(_sentence_ends(tail)), None)
-        if match:
-            after_end = after_start + match.end()
-    return (before_start, span.open), (after_start, after_end)
-
-
-
-def _is_speech_verb(token: Token) -> bool:
-    # The tagger sometimes calls "said" an adjective or noun; its form is enough.
-    return (token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS) or \
-        token.lower_ in {"said", "says", "told", "added", "wrote", "asked"} or _as_put(token)
-
-
-def _as_put(token: Token) -> bool:
-    """ "as Doe puts it", "as Doe put it": a frame that reports words without a speech verb."""
-    return token.lemma_.lower() == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in token.children) \
-        and any(c.dep_ in {"mark", "advmod", "prep"} and c.lower_ == "as" for c in token.children)
-
-
-def _subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
-    # "X was told by Jane Doe": the passive's agent speaks, not its subject.
-    for child in verb.children:
-        if child.dep_ == "agent" and child.i in allowed:
-            agent = next((c for c in child.children if c.dep_ == "pobj" and c.i in allowed), None)
-            if agent is not None:
-                return agent
-    # "His final assessment: “…,” he said": of two subjects the parser gives, the nearer speaks.
-    subjects = sorted((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and c.i in allowed),
-                      key=lambda c: abs(c.i - verb.i))
-    if subjects:
-        child = subjects[0]
-        # "X, who called it …": the relative pronoun stands for the clause's head.
-        if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl" and verb.head.i in allowed:
-            return verb.head
-        return child
-    if depth >= 3 or verb.head.i == verb.i or verb.head.i not in allowed:
-        return None
-    head = verb.head
-    # "X, who said": the relative clause's head speaks.
-    if verb.dep_ == "relcl" and head.pos_ in {"PROPN", "NOUN"}:
-        return head
-    # "a statement saying", "a video of X saying": the document's speaker, or the one it shows.
-    if verb.dep_ == "acl" and head.pos_ in {"NOUN", "PROPN"}:
-        shown = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
-        target = next((c for c in shown.children if c.dep_ == "pobj" and c.i in allowed), None) if shown else None
-        if target is not None and (target.pos_ == "PROPN" or target.ent_type_ == "PERSON"):
-            return target
-        if head.lemma_.lower() in DOCUMENT_NOUNS and head.head.i != head.i and head.head.i in allowed:
-            return _subject(head.head, allowed, depth + 1)
-        return None
-    # "after adding", "while insisting": the clause the preposition hangs from.
-    if verb.dep_ == "pcomp" and head.pos_ == "ADP" and head.head.i != head.i and head.head.i in allowed:
-        return _subject(head.head, allowed, depth + 1)
-    # "Doe said that Roe is wrong, adding that …": a participle the parser hung on the reported
-    # clause belongs to the reporting one.
-    if verb.dep_ == "advcl" and verb.tag_ == "VBG" and head.dep_ == "ccomp" and head.head.i in allowed \
-            and _is_speech_verb(head.head) and not _is_speech_verb(head):
-        return _subject(head.head, allowed, depth + 1)
-    # "X smiled and said", "X bristled, saying", "with X stating": the governing clause's subject.
-    if verb.dep_ in {"conj", "advcl", "xcomp", "pcomp"}:
-        return _subject(head, allowed, depth + 1)
-    return None
-
-
-# Words that open a clause setting the scene for another ("after", "when"), not "as" ("as Doe said").
-SUBORDINATORS = frozenset("after before when while because since although though if once until unless whereas".split())
-
-
-def _subordinate(verb: Token) -> Token | None:
-    """The subordinating word that opens the verb's clause ("after Roe said …"), even where the
-    parser made it the main clause; None for a clause of its own."""
-    mark = next((c for c in verb.children if c.dep_ == "mark" and c.lower_ in SUBORDINATORS), None)
-    if mark is not None:
-        return mark
-    if verb.dep_ == "advcl":
-        first = min(verb.subtree, key=lambda t: t.i)
-        return first if first.lower_ in SUBORDINATORS else None
-    return None
-
-
-def _name_just_before(verb: Token, allowed: set[int]) -> Token | None:
-    """ "Doe said that …" where the parser hung "Doe" elsewhere and left the verb without a
-    subject: the capitalised name standing right before the verb."""
-    if verb.i == 0 or verb.dep_ in {"acl", "relcl", "amod"}:
-        return None  # "a group called Acme": the participle names, nobody speaks
-    before = verb.doc[verb.i - 1]
-    if before.i in allowed and before.pos_ == "PROPN" and before.text[:1].isupper() \
-            and before.ent_type_ not in NOT_SPEAKERS and not in_title_case(before):
-        return before
-    return None
-
-
-def _cue(verb: Token, allowed: set[int]) -> str:
-    words = [verb]
-    for child in verb.children:
-        if child.i in allowed and child.dep_ in {"dative", "dobj", "prt", "iobj"} and child.i > verb.i \
-                and child.pos_ in {"PROPN", "PRON", "NOUN", "ADP"}:
-            words.extend(t for t in child.subtree if t.i in allowed)
-            break
-    words.sort(key=lambda t: t.i)
-    return " ".join(t.text for t in words)
-
-
-
-def _according_to(tokens: list[Token]) -> Token | None:
-    for t in tokens:
-        if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
-            for child in t.doc[t.i + 1].children:
-                if child.dep_ == "pobj":
-                    return child
-    return None
-
-
-def _quote_from(tokens: list[Token]) -> Token | None:
-    """ "That quote from Alabama's commissioner Jane Doe", "remarks by the senator"."""
-    for t in tokens:
-        if t.lemma_.lower() in QUOTE_NOUNS:
-            for prep in t.children:
-                if prep.dep_ == "prep" and prep.lower_ in {"from", "by"}:
-                    target = next((c for c in prep.children if c.dep_ == "pobj"), None)
-                    if target is not None:
-                        return target
-    return None
-
-
-def _governing_verbs(doc: Doc, span: QuoteSpan, allowed: set[int],
-                     accept: Callable[[Token], bool] = _is_speech_verb) -> list[Token]:
-    """Speech verbs outside quotes that the quoted words hang from in the parse ("X told reporters
-    that Y “may have violated the law”" → told). The walk may pass through another quote
-    ("prohibit customers from using it to “build …” or “duplicate” it"), never stop on one."""
-    inside = {t.i for t in tokens_in(doc, span.start, span.end)}
-    found: list[Token] = []
-    for i in sorted(inside):
-        token = doc[i]
-        if token.head.i in inside:
-            continue
-        head = token.head
-        for _ in range(8):
-            if head.i in allowed and accept(head):
-                if head not in found:
-                    found.append(head)
-                break
-            if head.head.i == head.i:
-                break
-            head = head.head
-    return found
-
-
-def _clause_org(verb: Token) -> str | None:
-    """ "Acme has defended itself, with its chief Jane Doe stating …": the organisation whose
-    clause the speech hangs from."""
-    head = verb
-    for _ in range(4):
-        for child in head.children:
-            if child.dep_ in {"nsubj", "nsubjpass"} and child.ent_type_ == "ORG":
-                ent = ent_of(child)
-                return strip_possessive(ent.text) if ent is not None else child.text
-        if head.head.i == head.i:
-            break
-        head = head.head
-    return None
-
-
-def _verb_before_colon(tokens: list[Token], span: QuoteSpan) -> Token | None:
-    """ "…, he demurred: “…”": any verb that introduces the quote with a colon speaks it."""
-    if len(tokens) < 2 or tokens[-1].text != ":" or tokens[-1].idx + 3 < span.open:
-        return None
-    # "Doe delivered a blunt message to Roe: “…”": up from the last word to its verb.
-    verb = tokens[-2]
-    for _ in range(3):
-        if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
-            break
-        verb = verb.head
-    return verb if verb.pos_ in {"VERB", "AUX"} and verb.i in {t.i for t in tokens} else None
-
-
-def _name_follows(verb: Token, allowed: set[int]) -> bool:
-    nxt = verb.doc[verb.i + 1] if verb.i + 1 < len(verb.doc) else None
-    return nxt is not None and nxt.i in allowed and nxt.ent_type_ == "PERSON" and nxt.ent_iob_ == "B"
-
-
-def _verb_of_statement(tokens: list[Token], span: QuoteSpan) -> Token | None:
-    """ "Doe issued a statement, “…”", "Doe posted a message: “…”": the verb whose object, right
-    before the comma or colon that opens the quote, is a statement or a document speaks through it."""
-    words = [t for t in tokens if not t.is_space]
-    if len(words) < 2 or words[-1].text not in {",", ":"} or words[-1].idx + 3 < span.open:
-        return None
-    t = words[-2]
-    if t.dep_ == "dobj" and (t.lemma_.lower() in QUOTE_NOUNS or t.lemma_.lower() in DOCUMENT_NOUNS) \
-            and t.head.pos_ == "VERB" and t.head.i < t.i:
-        return t.head
-    return None
-
-
-def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
-    """ "“…,” said the senator, Jane Doe": the name right after a verb that follows the quote."""
-    nxt = next((t for t in tokens if t.i > verb.i), None)
-    while nxt is not None and (nxt.dep_ in {"det", "compound", "amod", "poss"} or nxt.tag_ == "POS") \
-            and nxt.head.i > nxt.i:
-        nxt = nxt.head
-    if nxt is None or nxt.pos_ not in {"PROPN", "NOUN"}:
-        return None
-    if nxt.pos_ == "NOUN":
-        # "exhorted her introducer, actress Jane Doe": the name in apposition to the description.
-        named = next((c for c in nxt.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None)
-        if named is not None:
-            nxt = named
-    ent = ent_of(nxt)
-    return ent.root if ent is not None else nxt
-
-
-def _blank(words: str) -> bool:
-    """Nothing but spaces (no-break ones too) and punctuation."""
-    return not words.strip().strip(" ,.;:\u2014\u2013-\u00a0")
-
-
-class _Frame:
-    """Where to look for the speaker of one quote, nearest first."""
-
-    def __init__(self, parsed: ParsedArticle, span: QuoteSpan, block_spans: list[QuoteSpan], n: int) -> None:
-        """`block_spans` are the quotes of the span's paragraph, `n` the span's place among them."""
-        text, doc = parsed.text, parsed.doc
-        block = parsed.layout.blocks[span.block]
-        previous = block_spans[n - 1] if n > 0 else None
-        following = block_spans[n + 1] if n + 1 < len(block_spans) else None
-        (b0, b1), (a0, a1) = _frame(text, span, previous, following, block.start, block.end)
-        # The words the attribution may use: the paragraph's, outside quote marks, near the quote.
-        low = max(block.start, span.open - FRAME_CHARS)
-        high = min(block.end, span.close + 1 + FRAME_CHARS)
-        outside = [t for t in tokens_in(doc, low, high) if not inside_quote(t.idx, block_spans)]
-        self.allowed = {t.i for t in outside}
-        self.before = [t for t in outside if b0 <= t.idx < b1]
-        self.after = [t for t in outside if a0 <= t.idx < a1]
-        self.empty = _blank(text[b0:b1]) and _blank(text[a0:a1])
-        self.sentence = [t for t in outside if b0 <= t.idx < max(a1, b1)]
-
-
-def _from_verbs(resolver: Resolver, span: QuoteSpan, frame: _Frame,
+def _from_verbs(resolver: Resolver, span: QuoteSpan, frame: cues.Frame,
                 candidates: list[tuple[Token, bool]]) -> tuple[Attribution | None, Attribution | None]:
     """The speaker the first of the candidate verbs with a named subject gives, and the first bare
     description ("a spokeswoman") found on the way, to fall back on."""
     allowed = frame.allowed
     fallback: Attribution | None = None
     for verb, may_invert in candidates:
-        subject = _subject(verb, allowed)
+        subject = cues.subject(verb, allowed)
         if may_invert and (subject is None or subject.idx < span.open):
             # "“…?” asked Doe": the name right after a verb that follows the quote beats a subject
             # the parser found before the quote.
-            subject = _inverted_subject(verb, frame.after) or subject
+            subject = cues.inverted_subject(verb, frame.after) or subject
         if subject is None:
-            subject = _name_just_before(verb, allowed)
+            subject = cues.name_just_before(verb, allowed)
         if subject is None and verb.idx < span.open and frame.before and frame.before[0].i <= verb.i \
                 and all(t.is_punct or t.is_space for t in frame.before if t.i < verb.i):
             # "“The risk,” said Jane Doe, an economist, “is that …”": a quote the attribution
             # interrupts; the name right after the verb opening the gap speaks the second part too.
-            named = _inverted_subject(verb, [t for t in frame.before if t.i > verb.i])
+            named = cues.inverted_subject(verb, [t for t in frame.before if t.i > verb.i])
             subject = named if named is not None and named.ent_type_ == "PERSON" \
                 and named.dep_ not in {"dobj", "dative", "iobj", "pobj"} else None  # not "thanked Doe"
         if subject is None:
             continue
-        if subject.ent_type_ in NOT_SPEAKERS:
-            subject = _name_before(verb, subject, frame.sentence) or subject
+        if subject.ent_type_ in cues.NOT_SPEAKERS:
+            subject = cues.name_before(verb, subject, frame.sentence) or subject
         person, confidence = resolver.resolve(subject, allowed)
         if person is None:
             continue
         if person.kind == "person" and person.org is None:
-            person.org = _clause_org(verb)
-        attribution = Attribution(person, _cue(verb, allowed), confidence, path="speech verb")
+            person.org = cues.clause_org(verb)
+        attribution = Attribution(person, cues.cue_text(verb, allowed), confidence, path="speech verb")
         if person.kind != "nominal":
             return _reported_by(resolver, frame, verb) or attribution, fallback
         fallback = fallback or attribution
     return None, fallback
 
 
-def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: cues.Frame) -> Attribution | None:
     allowed = frame.allowed
     candidates: list[tuple[Token, bool]] = []  # (verb, may take an inverted subject)
-    governing = _governing_verbs(parsed.doc, span, allowed)
+    governing = cues.governing_verbs(parsed.doc, span, allowed)
     candidates += [(v, False) for v in governing]
-    after_verbs = [t for t in frame.after if _is_speech_verb(t)]
+    after_verbs = [t for t in frame.after if cues.is_speech_verb(t)]
     # "“…,” says Doe" and "“…” but to lead, says Doe, a consultant": the first verb after the quote
     # takes the name right after it when it sits by the quote or is followed by a name.
-    candidates += [(v, n == 0 and (v.idx - span.close <= 4 or _name_follows(v, allowed)))
+    candidates += [(v, n == 0 and (v.idx - span.close <= 4 or cues.name_follows(v, allowed)))
                    for n, v in enumerate(after_verbs)]
-    colon = _verb_before_colon(frame.before, span)
+    colon = cues.verb_before_colon(frame.before, span)
     if colon is not None:
         candidates.append((colon, False))
-    candidates += [(v, False) for v in reversed([t for t in frame.before if _is_speech_verb(t)])]
-    issued = _verb_of_statement(frame.before, span)
+    candidates += [(v, False) for v in reversed([t for t in frame.before if cues.is_speech_verb(t)])]
+    issued = cues.verb_of_statement(frame.before, span)
     if issued is not None and all(issued != v for v, _ in candidates):
         candidates.append((issued, False))
     # "After Roe asked …, Doe replied: “…”": a speech verb in a clause that only sets the scene
     # speaks the quote only when nothing else in the sentence does. A verb that governs the quote
     # is in such a clause only when the clause opens after the quote ("“…,” Doe said, after Roe
     # said …", parsed with "after Roe said" as the main clause).
-    scene = {v.i for v, _ in candidates if (opener := _subordinate(v)) is not None
+    scene = {v.i for v, _ in candidates if (opener := cues.subordinate(v)) is not None
              and (v not in governing or opener.idx > span.close)}
     found, fallback = _from_verbs(resolver, span, frame, [c for c in candidates if c[0].i not in scene])
     if found is not None:
@@ -385,7 +116,7 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
         found, fallback = _from_verbs(resolver, span, frame, [c for c in candidates if c[0].i in scene])
         if found is not None:
             return found
-    for finder, cue in ((_according_to, "according to"), (_quote_from, None)):
+    for finder, cue in ((cues.according_to, "according to"), (cues.quote_from, None)):
         target = finder(frame.sentence)
         if target is not None:
             person, confidence = resolver.resolve(target, allowed)
@@ -394,7 +125,7 @@ def _find(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Fr
     return fallback
 
 
-def _reported_by(resolver: Resolver, frame: _Frame, verb: Token) -> Attribution | None:
+def _reported_by(resolver: Resolver, frame: cues.Frame, verb: Token) -> Attribution | None:
     """ "“…,” said Jane Doe, reports the Daily Planet": a news organisation that reports the
     quote's sentence is its source, as the article presents it (the outer attribution). The whole
     sentence counts, past other quotes in it."""
@@ -405,7 +136,7 @@ def _reported_by(resolver: Resolver, frame: _Frame, verb: Token) -> Attribution 
         if t.lemma_.lower() == "report" and t.pos_ in {"VERB", "AUX"} and t.dep_ not in {"relcl", "acl", "pcomp"}:
             # Not "the email, which was first reported by …": that reports a thing, not the sentence.
             later = [x for x in verb.sent if x.i > t.i and x.i in frame.allowed]
-            target = _subject(t, frame.allowed) or _inverted_subject(t, later)
+            target = cues.subject(t, frame.allowed) or cues.inverted_subject(t, later)
         elif t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
             target = next((c for c in t.doc[t.i + 1].children if c.dep_ == "pobj"), None)
         if target is None:
@@ -430,21 +161,7 @@ def _untagged_title(token: Token, allowed: set[int], resolver: Resolver) -> bool
         and resolver.registry.full_name(token.text) is None and first_name_gender(words[0].text) is None
 
 
-# Entity types that never speak: a parser that takes one for the subject misread the sentence.
-NOT_SPEAKERS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
-
-
-def _name_before(verb: Token, subject: Token, sentence: list[Token]) -> Token | None:
-    """ "Saturday at the convention Sen. Jane Doe said": the person named between the misread
-    subject and the verb."""
-    names = [t for t in sentence if subject.i < t.i < verb.i and t.ent_type_ == "PERSON"]
-    if not names:
-        return None
-    ent = ent_of(names[-1])
-    return ent.root if ent is not None else names[-1]
-
-
-def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: cues.Frame) -> Attribution | None:
     """ "“…,” Jane Doe, wearing a red hat, said" or "“…,” Doe notes" where the parser found no verb
     for the name (it took "notes" for a noun): a person named right after a quote that hands over
     with a comma, or followed by the form of a speech verb, speaks it."""
@@ -469,20 +186,16 @@ def _name_after_quote(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan
     return Attribution(person, None, min(confidence, LAYOUT_CONFIDENCE), weak=True, path="name after the quote")
 
 
-def _is_verb(token: Token) -> bool:
-    return token.pos_ == "VERB"
-
-
 # Cues outside the speech-verb list ("beamed", "groused", "is labeling") speak for a person only.
 OTHER_VERB_CONFIDENCE = 0.6
 
 
-def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: cues.Frame) -> Attribution | None:
     """A verb outside the speech list that governs the quote or stands right after it ("“…!”
     beamed Jane Doe", "Doe groused that the rules “make no sense”"), when its subject is a person
     the text names or a personal pronoun: lower confidence, as the verb may not report speech."""
     allowed = frame.allowed
-    verbs = _governing_verbs(parsed.doc, span, allowed, _is_verb)
+    verbs = cues.governing_verbs(parsed.doc, span, allowed, cues.is_verb)
     # "Doe shot back, “I suppose …”", parsed the other way round: the verb just before the quote
     # hangs from the quote's own words.
     last = next((t for t in reversed(frame.before) if not t.is_punct and not t.is_space), None)
@@ -495,9 +208,9 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
     if after is not None and after.idx - span.close <= 40:
         verbs.append(after)
     for verb in verbs:
-        subject = _subject(verb, allowed)
+        subject = cues.subject(verb, allowed)
         if subject is None and verb is after:
-            subject = _inverted_subject(verb, frame.after)
+            subject = cues.inverted_subject(verb, frame.after)
         if subject is None:
             continue
         personal = subject.lower_ in {"he", "she"} or subject.ent_type_ == "PERSON" or (
@@ -508,7 +221,7 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
         person, confidence = resolver.resolve(subject, allowed)
         if person is None or person.kind != "person":
             continue
-        return Attribution(person, _cue(verb, allowed), min(confidence, OTHER_VERB_CONFIDENCE), weak=True,
+        return Attribution(person, cues.cue_text(verb, allowed), min(confidence, OTHER_VERB_CONFIDENCE), weak=True,
                            path="other verb")
     return None
 
@@ -518,58 +231,32 @@ def _any_verb(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame:
 COMMUNICATION_CONFIDENCE = 0.7
 
 
-def _is_cue_word(token: Token) -> bool:
-    lemma = token.lemma_.lower()
-    return (token.pos_ == "VERB" and lemma in COMMUNICATION_VERBS) or (token.pos_ == "NOUN" and lemma in CUE_NOUNS)
-
-
-def _noun_owner(noun: Token, allowed: set[int]) -> Token | None:
-    """Who a reporting noun belongs to: "Doe's pledge", "a pledge by Doe", "Doe made a pledge"."""
-    for child in noun.children:
-        if child.dep_ == "poss" and child.i in allowed:
-            return child
-    for child in noun.children:
-        if child.dep_ == "prep" and child.lower_ in {"by", "from", "of"}:
-            target = next((c for c in child.children if c.dep_ == "pobj" and c.i in allowed), None)
-            if target is not None and (target.pos_ == "PROPN" or target.ent_type_ in {"PERSON", "ORG"}):
-                return target
-    head = noun.head.head if noun.dep_ == "pobj" else noun.head
-    if noun.dep_ in {"dobj", "pobj", "attr"} and head.pos_ in {"VERB", "AUX"} and head.i in allowed:
-        return _subject(head, allowed)
-    return None
-
-
-def _communication_cue(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> Attribution | None:
+def _communication_cue(resolver: Resolver, parsed: ParsedArticle, span: QuoteSpan, frame: cues.Frame) -> Attribution | None:
     """A cue outside the speech list that governs the quote, with a person or organisation the text
     names for its subject or owner: not "said", but the words are still reported as someone's."""
     allowed = frame.allowed
-    # ("as Doe puts it" is a speech cue of its own: see _as_put.)
-    cues = _governing_verbs(parsed.doc, span, allowed, _is_cue_word)
-    for cue in cues:
-        subject = _noun_owner(cue, allowed) if cue.pos_ == "NOUN" else _subject(cue, allowed)
-        if subject is None or subject.ent_type_ in NOT_SPEAKERS:
+    # ("as Doe puts it" is a speech cue of its own: see cues.as_put.)
+    cue_words = cues.governing_verbs(parsed.doc, span, allowed, cues.is_cue_word)
+    for cue in cue_words:
+        subject = cues.noun_owner(cue, allowed) if cue.pos_ == "NOUN" else cues.subject(cue, allowed)
+        if subject is None or subject.ent_type_ in cues.NOT_SPEAKERS:
             continue
         person, confidence = resolver.resolve(subject, allowed)
         if person is None or person.kind == "nominal":
             continue
-        return Attribution(person, _cue(cue, allowed), min(confidence, COMMUNICATION_CONFIDENCE),
+        return Attribution(person, cues.cue_text(cue, allowed), min(confidence, COMMUNICATION_CONFIDENCE),
                            path="communication cue")
     return None
-
-
-def _reported(parsed: ParsedArticle, span: QuoteSpan, frame: _Frame) -> bool:
-    """Whether a speech or communication cue governs the quoted words ("promised to be “neutral”",
-    "denounced “self-deportation”"): reported words, not the writer's scare quotes, even when the
-    text gives no speaker for them."""
-    if re.search(r"\bso[- ]called\s*$", parsed.text[max(0, span.open - 12):span.open], re.I):
-        return False  # the writer's own distance from the words, whoever governs them
-    return bool(_governing_verbs(parsed.doc, span, frame.allowed, lambda t: _is_speech_verb(t) or _is_cue_word(t)))
 
 
 # Inherited speakers: within a paragraph as sure as most verbs; across a paragraph break right about
 # four times in five on the 300 training articles, so in the low band.
 INHERIT_IN_PARAGRAPH = 0.8
+
+
 INHERIT_ACROSS_PARAGRAPHS = 0.55
+
+
 # A label or a sign-off names the speaker as plainly as a verb, but it is read off the layout.
 LAYOUT_CONFIDENCE = 0.75
 
@@ -585,24 +272,24 @@ def _from_sentence(resolver: Resolver, tokens: list[Token], any_verb: bool) -> A
     """The speaker a sentence introducing the quote names: the subject of its last speech verb, or
     with `any_verb` of its main verb when that subject is a person."""
     allowed = {t.i for t in tokens}
-    verbs = [t for t in reversed(tokens) if _is_speech_verb(t)]
+    verbs = [t for t in reversed(tokens) if cues.is_speech_verb(t)]
     if any_verb:
         verbs += [t for t in tokens if t.pos_ == "VERB" and (t.dep_ == "ROOT" or t.head.i not in allowed)]
         if tokens and tokens[-1].text == ":":
             head = tokens[-1].head
             verbs += [head] if head.pos_ == "VERB" else []
     for verb in verbs:
-        subject = _subject(verb, allowed)
+        subject = cues.subject(verb, allowed)
         if subject is None:
             continue
-        speech = _is_speech_verb(verb)
+        speech = cues.is_speech_verb(verb)
         if not speech and not _personal(resolver, subject):
             continue
         person, confidence = resolver.resolve(subject, allowed)
         if person is None or (person.kind == "nominal"):
             continue
         cap = LAYOUT_CONFIDENCE if speech else OTHER_VERB_CONFIDENCE
-        return Attribution(person, _cue(verb, allowed), min(confidence, cap), weak=not speech, path="colon lead")
+        return Attribution(person, cues.cue_text(verb, allowed), min(confidence, cap), weak=not speech, path="colon lead")
     return None
 
 
@@ -658,7 +345,7 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
     for span, n in zip(spans, place):
         block = blocks[span.block]
         resolver.note_entities_before(span.open)
-        frame = _Frame(parsed, span, by_block[span.block], n)
+        frame = cues.Frame(parsed, span, by_block[span.block], n)
         found = _headline(resolver, parsed, span, spans) if span.headline else _find(resolver, parsed, span, frame)
         if found is None or (found.person is not None and found.person.kind == "nominal"):
             # A label or sign-off beats a bare description the verb gave ("Pollsters agree - Jane Doe: “…”").
@@ -688,7 +375,7 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         unsupported = found is None or found.person is None or found.person.kind == "nominal" or found.weak
         before = _word_before(doc, span.open)
         scare = looks_like_scare_quote(quote_text, before, strict=found is not None and not found.weak)
-        if unsupported and (looks_like_title(quote_text) or scare) and not _reported(parsed, span, frame):
+        if unsupported and (looks_like_title(quote_text) or scare) and not cues.reported(parsed, span, frame):
             continue  # a title or a scare quote: not anyone's words
         kind: Literal["direct", "partial"] = "direct" if _is_direct(text, span, block.start) else "partial"
         if found is None or found.person is None:

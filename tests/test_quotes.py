@@ -158,7 +158,7 @@ def test_reporting_noun_gives_its_owner(engine):
 def test_as_someone_puts_it(engine, text):
     q = only(quotes_of(engine, text), "amily budget")
     assert q.speaker is not None and q.speaker.name == "Anna Kowalski"
-    # "as X puts it" names the words as X's as surely as "said" (digests/speakers.py, _as_put).
+    # "as X puts it" names the words as X's as surely as "said" (digests/cues.py, as_put).
     assert q.path == "speech verb" and q.confidence >= 0.8
 
 

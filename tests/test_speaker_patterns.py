@@ -193,12 +193,16 @@ def test_the_attribution_modules_import_alone_without_a_cycle():
     import subprocess
     import sys
 
-    for module in ("digests.speakers", "digests.mentions", "digests.layout_cues", "digests.quotes", "digests.lexicon"):
+    for module in ("digests.speakers", "digests.cues", "digests.mentions", "digests.layout_cues", "digests.quotes",
+                   "digests.lexicon"):
         result = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"{module}: {result.stderr[-400:]}"
     import digests.speakers
 
     assert not hasattr(digests.speakers, "find_quotes")  # speakers never reaches back into quotes
+    import digests.cues
+
+    assert not hasattr(digests.cues, "Attribution") and not hasattr(digests.cues, "speakers")  # nor cues into speakers
 
 
 def test_a_headline_quote_in_single_marks_after_a_name_label(engine):
