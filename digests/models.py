@@ -96,7 +96,8 @@ class Speaker(_Model):
             words = set(_WORDS.findall(data["name"].lower()))
             for part in ("role", "org"):
                 value = data.get(part)
-                if isinstance(value, str) and set(_WORDS.findall(value.lower())) <= words:
+                found = set(_WORDS.findall(value.lower())) if isinstance(value, str) else set()
+                if found and found <= words:
                     data = {**data, part: None}
         return data
 

@@ -100,8 +100,12 @@ def test_every_article_and_quote_field(store, title, source, author, name, role,
     speaker_name = one_line(name or "x", 300)
     if speaker_name:
         assert_cut(found.speaker.name, name or "x", 300)
-        assert_cut(found.speaker.role, role, 300)
-        assert_cut(found.speaker.org, org, 300)
+        # The model itself drops a role or organisation made only of the name's words (digests.models.Speaker).
+        for stored, given in ((found.speaker.role, said.speaker.role), (found.speaker.org, said.speaker.org)):
+            if given is None:
+                assert stored is None
+            else:
+                assert_cut(stored, given, 300)
     else:
         assert found.speaker is None  # a name that is nothing but control characters names nobody
     assert_cut(found.cue, cue, 300)
