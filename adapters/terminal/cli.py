@@ -594,10 +594,10 @@ def _shown(name: str, value: object) -> str:
     if any(word in name for word in SECRET_WORDS):
         return "********"
     if name == "database_url":
-        from sqlalchemy.engine import make_url
+        from bot.store.db import describe  # the store's own way of naming a database without its password
 
         try:
-            return make_url(str(value)).render_as_string(hide_password=True)
+            return describe(str(value))
         except Exception:  # not a URL at all: say so rather than print it (it may hold a password)
             return "(not a valid URL)"
     if isinstance(value, list):
