@@ -31,8 +31,12 @@ SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
 def thousand_words(seed: str) -> str:
     lines = [line for line in seed.splitlines() if len(line.split()) > 12]
     body: list[str] = []
+    rounds = 0
     while sum(len(line.split()) for line in body) < 1000:
-        body.extend(lines)
+        # Each repeat made distinct: the cleaner drops a paragraph repeated word for word (page
+        # chrome does that), which would leave the "1,000-word" article at the seed's length.
+        body.extend(lines if rounds == 0 else [f"{line} Section {rounds + 1} returns to this point." for line in lines])
+        rounds += 1
     words = 0
     out = []
     for line in body:
