@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from bot.schedules import parse_schedule
 from bot.store import Store
 from bot.store import channels as channel_store
@@ -38,13 +40,18 @@ def fill(store: Store) -> None:
     ledger.complete(store, second, ledger.RETRY, NOW, "rate_limited: 429")
 
 
-def test_status_json_shows_channels_feeds_in_every_state_schedules_and_deliveries(tmp_path):
+@pytest.fixture
+def filled(tmp_path) -> None:
+    """The data directory's SQLite store, filled as `fill` says, closed again for the commands to open."""
     store = Store(f"sqlite:///{tmp_path / 'newsdigest.db'}")
     store.migrate()
     try:
         fill(store)
     finally:
         store.close()
+
+
+def test_status_json_shows_channels_feeds_in_every_state_schedules_and_deliveries(filled, tmp_path):
     done = run("status", "--json", env={"NEWSDIGEST_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -77,13 +84,7 @@ def test_status_json_shows_channels_feeds_in_every_state_schedules_and_deliverie
     assert [line.split("\t")[0] for line in listed] == ["discord:4242", "slack:T0TEAM:C0NEWS"]
 
 
-def test_channel_takes_the_stored_forms_and_lists_them_on_a_mistake(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'newsdigest.db'}")
-    store.migrate()
-    try:
-        fill(store)
-    finally:
-        store.close()
+def test_channel_takes_the_stored_forms_and_lists_them_on_a_mistake(filled, tmp_path):
     env = {"NEWSDIGEST_DATA_DIR": str(tmp_path)}
     full = run("feeds", "list", "--channel", "slack:T0TEAM:C0NEWS", env=env, cwd=tmp_path)
     short = run("feeds", "list", "--channel", "slack:C0NEWS", env=env, cwd=tmp_path)  # one stored channel has that id
@@ -93,13 +94,7 @@ def test_channel_takes_the_stored_forms_and_lists_them_on_a_mistake(tmp_path):
     assert "discord:4242" in line and "slack:T0TEAM:C0NEWS" in line
 
 
-def test_schedule_and_resume_from_the_command_line(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'newsdigest.db'}")
-    store.migrate()
-    try:
-        fill(store)
-    finally:
-        store.close()
+def test_schedule_and_resume_from_the_command_line(filled, tmp_path):
     env = {"NEWSDIGEST_DATA_DIR": str(tmp_path)}
     assert run("schedule", "slack:C0NEWS", "daily", "07:15", "Europe/Berlin", env=env, cwd=tmp_path).returncode == 0
     assert run("feeds", "resume", "https://paused.example/feed.xml", "--channel", "discord:4242",
