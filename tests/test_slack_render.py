@@ -244,28 +244,6 @@ def test_the_manifest_matches_the_app():
     assert manifest["display_information"]["name"] == "newsdigest"
 
 
-def _imports(path) -> set[str]:  # noqa: ANN001 - a Path
-    import ast
-
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-def test_layers_adapters_slack_and_bot():
-    from pathlib import Path
-
-    root = Path(render.__file__).resolve().parents[2]
-    for path in (root / "adapters" / "slack").glob("*.py"):
-        assert not _imports(path) & {"sqlalchemy", "apscheduler", "spacy"}, path
-    for path in (root / "bot").rglob("*.py"):
-        assert not _imports(path) & {"slack_sdk", "slack_bolt", "adapters"}, path
-
-
 def test_a_digest_of_only_an_opening_says_so():
     digest = seed_like_digest()
     cut = digest.model_copy(update={"article": digest.article.model_copy(
