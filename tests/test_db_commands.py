@@ -9,7 +9,7 @@ from alembic import command
 from bot.config import Settings
 from bot.store import Store
 from bot.store import articles as article_store
-from bot.store.db import _alembic_config, backup_sqlite, head_revision, open_engine, schema_state
+from bot.store.db import alembic_config, backup_sqlite, head_revision, open_engine, schema_state
 from tests.conftest import make_digest
 from tests.test_cli import assert_one_line_error, run
 
@@ -18,9 +18,8 @@ def store_behind(path) -> str:  # noqa: ANN001 - a pathlib.Path
     """A SQLite store at the migration before the newest, as an older newsdigest left it."""
     engine = open_engine(f"sqlite:///{path}")
     try:
-        config = _alembic_config()
         with engine.begin() as connection:
-            config.attributes["connection"] = connection
+            config = alembic_config(connection)
             command.upgrade(config, "head")
             command.downgrade(config, "-1")
         return schema_state(engine)[1] or ""

@@ -29,7 +29,7 @@ from bot.feeds.timing import backoff, next_slot, parse_retry_after, spread_offse
 from bot.store import Store
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
-from bot.store.db import _alembic_config
+from bot.store.db import alembic_config
 
 from feedkit import article_html, atom, http_date, rss, story
 
@@ -260,8 +260,7 @@ def test_subscriptions_made_before_feeds_had_rows_get_their_feed_from_the_migrat
     store = Store(empty_database_url)
     try:
         with store.engine.begin() as connection:
-            config = _alembic_config()
-            config.attributes["connection"] = connection
+            config = alembic_config(connection)
             command.upgrade(config, "0007")
             channel_id = connection.execute(text(
                 "INSERT INTO channels (platform, external_id, max_items, tenant) VALUES ('slack', 'C1', 8, 'slack:T1') "

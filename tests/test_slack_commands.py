@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -30,7 +29,7 @@ from bot.store import Store, channels
 from bot.store import articles as article_store
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
-from bot.store.db import _alembic_config, current_revision
+from bot.store.db import alembic_config, current_revision, head_revision
 from bot.store.schema import ArticleRow, DigestRow
 from digests.models import Speaker
 from tests.conftest import make_digest
@@ -433,8 +432,7 @@ def test_installation_tables_slack_sdk_made_before_the_migration_are_kept(empty_
     store = Store(empty_database_url)
     try:
         with store.engine.begin() as connection:
-            config = _alembic_config()
-            config.attributes["connection"] = connection
+            config = alembic_config(connection)
             command.upgrade(config, "0006")
         installations = SQLAlchemyInstallationStore(client_id="111.222", engine=store.engine)
         installations.create_tables()
@@ -442,7 +440,7 @@ def test_installation_tables_slack_sdk_made_before_the_migration_are_kept(empty_
         installations.save_bot(Bot(app_id="A1", bot_token="xoxb-kept", bot_id="B1", bot_user_id="U1",
                                    team_id="T0OLD", installed_at=time.time()))
         store.migrate()  # 0006 → head
-        assert current_revision(store.engine) == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        assert current_revision(store.engine) == head_revision()
         assert installations.find_bot(enterprise_id=None, team_id="T0OLD").bot_token == "xoxb-kept"
     finally:
         store.close()

@@ -9,21 +9,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
 
 from bot.store import Store, StoreError
 from bot.store import articles as article_store
-from bot.store.db import _alembic_config, current_revision
+from bot.store.db import current_revision, head_revision
 from bot.urls import canonical_url
 
 TABLES = {"articles", "digests", "quotes", "channels", "subscriptions", "schedules", "deliveries", "article_tenants",
           "alembic_version"}
 TENANT = "terminal"  # the workspace these tests store and look up as (tests/test_tenants.py: several)
-
-
-def head_revision() -> str:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 # Migrations

@@ -31,7 +31,7 @@ from bot.store import articles as article_store
 from bot.store import channels as channel_store
 from bot.store import feeds as feed_store
 from bot.store.channels import TERMINAL_TENANT, ChannelRef
-from bot.store.db import _alembic_config
+from bot.store.db import alembic_config
 from bot.store.feeds import NewEntry
 from bot.whosaid import candidate_queries, who_said
 from tests.slack_server import slack_api  # noqa: F401 - a fixture
@@ -197,8 +197,7 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
     store = Store(empty_database_url)
     try:
         with store.engine.begin() as connection:
-            config = _alembic_config()
-            config.attributes["connection"] = connection
+            config = alembic_config(connection)
             command.upgrade(config, "0003")
         made = {name: digest_factory([(f"the {name} quote was said here", f"Person {name.title()}")], title=f"Story {name}",
                                      url=f"https://old.example/{name}")
@@ -252,8 +251,7 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
         assert article_store.counts(store) == {"articles": 5, "quotes": 5}
 
         with store.engine.begin() as connection:  # and back to 0003, keeping every row
-            config = _alembic_config()
-            config.attributes["connection"] = connection
+            config = alembic_config(connection)
             command.downgrade(config, "0003")
             columns = {c["name"] for c in inspect(connection).get_columns("channels")}
             assert "tenant" not in columns and not inspect(connection).has_table("article_tenants")

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, inspect
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 
@@ -97,9 +97,13 @@ def open_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
-def _alembic_config() -> Config:
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for the project's migrations, run on `connection` when one is given
+    (the store's migrate, and the tests that move a database to a given revision)."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("bot.store").joinpath("migrations")))
+    if connection is not None:
+        config.attributes["connection"] = connection
     return config
 
 
@@ -139,9 +143,7 @@ def migrate(engine: Engine) -> None:
     check_sqlite(engine.url)
     try:
         with engine.begin() as connection:
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(alembic_config(connection), "head")
     except (DatabaseError, OperationalError) as exc:
         raise StoreError(explain(exc, str(engine.url))) from None
     except CommandError as exc:
@@ -169,7 +171,7 @@ def head_revision() -> str:
     """The newest migration this version of newsdigest knows."""
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the project ships its migrations"
     return head
 
@@ -193,7 +195,7 @@ def schema_state(engine: Engine) -> tuple[SchemaState, str | None]:
     head = head_revision()
     if found == head:
         return "current", found
-    known = {rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     return ("behind" if found in known else "ahead"), found
 
 
