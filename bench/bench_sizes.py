@@ -11,7 +11,7 @@ max/min ratio of time per word (goal: at most 1.5) and the largest peak (goal: a
 The largest accepted size is digests.nlp.MAX_CHARS characters of analysed text.
 
 --slack: starts `newsdigest run slack` in HTTP mode against the local Slack server of the tests
-(tests/slack_server.py), sends six signed /digest commands with the largest text a Slack HTTP
+(tests/fakes/slack_server.py), sends six signed /digest commands with the largest text a Slack HTTP
 request may carry (aiohttp's 1 MiB body limit), then a signed /who-said, and prints how long the
 who-said answer took to reach its response_url (goal: under 3 s), then how long SIGTERM took to stop
 the process.
@@ -83,7 +83,7 @@ def sizes() -> int:
 
 def _child_feed(entries: int, limit: int | None) -> None:
     from bot.feeds.parse import parse_feed
-    from tests.feedkit import rss
+    from tests.fakes.feedkit import rss
 
     document = rss([{"title": f"Harbour notice {n}", "link": f"http://gazette.example/notice/{n}",
                      "guid": f"urn:notice:{n}"} for n in range(entries)]).encode()
@@ -124,7 +124,7 @@ def slack() -> int:
     import urllib.request
 
     from tests.conftest import stop
-    from tests.slack_server import TEAM_ID, FakeSlack, signed_headers, slash_body
+    from tests.fakes.slack_server import TEAM_ID, FakeSlack, signed_headers, slash_body
 
     secret = "bench-signing-secret"
     api = FakeSlack().start()

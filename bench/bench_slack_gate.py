@@ -13,7 +13,7 @@ Starts the GuardedServer (adapters/slack/http.py) in front of the real slack-bol
 with the median and 95th-percentile latency per request and the requests per second, on a SQLite
 file by default or on the database named by --database-url (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/x;
 it is migrated). Slack's Web API (auth.test, which slack-bolt calls once for the bot token) is the
-tests' local server (tests/slack_server.py).
+tests' local server (tests/fakes/slack_server.py).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.slack.app import EVENTS_PATH  # noqa: E402
 from bot.app import Newsdigest  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from tests.slack_server import FakeSlack, serving, signed_headers  # noqa: E402
+from tests.fakes.slack_server import FakeSlack, serving, signed_headers  # noqa: E402
 
 SECRET = "bench-signing-secret"
 

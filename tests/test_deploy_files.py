@@ -13,7 +13,7 @@ import yaml
 from adapters.platform import settings_classes
 from adapters.terminal.cli import env_example
 from bot.config import Settings, unknown_variables, variables
-from tests.test_cli import run
+from tests.helpers.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWN = set(variables(settings_classes()))

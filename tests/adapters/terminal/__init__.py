@@ -1,0 +1,1 @@
+"""The terminal: the installed `newsdigest` command line, run as a separate process."""

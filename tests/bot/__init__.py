@@ -1,0 +1,1 @@
+"""Tests of bot/: the store, feeds, delivery, the commands' logic and the service, with real databases."""
