@@ -15,6 +15,10 @@ without a Content-Length simply streams its body until the connection closes.
 block at the end); `digest_factory` builds `Digest` objects without spaCy, for fast store tests.
 
 `wait_for` and `stop`: for the tests that run the bot as a separate process (`newsdigest run`).
+
+The `slow` marker (pyproject.toml) is on every test that starts a subprocess, so that
+`pytest -m "not slow"` is a quick loop; a test that starts one without the marker errors at its
+teardown, so the marker cannot fall behind the tests (see "Subprocesses and the slow marker").
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import os
 import secrets
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -178,6 +183,42 @@ def _make_handler(server: LocalHTTP) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+# Subprocesses and the slow marker
+#
+# Python's audit hook reports every subprocess started (by a test, a fixture or the code under test)
+# without replacing anything. Each test's count is taken at its setup; a test whose setup, call or
+# teardown started one and that is not marked `slow` gets an error at teardown naming the command.
+
+_STARTED: list[str] = []
+_BEFORE = pytest.StashKey[int]()
+
+
+def _note_subprocess(event: str, args: tuple[object, ...]) -> None:
+    if event == "subprocess.Popen":  # args: executable, args, cwd, env
+        _STARTED.append(str(args[1] if args[1] is not None else args[0])[:200])
+    elif event in ("os.system", "os.posix_spawn", "os.spawn"):
+        _STARTED.append(str(args[:2])[:200])
+
+
+sys.addaudithook(_note_subprocess)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_BEFORE] = len(_STARTED)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    report = yield
+    before = item.stash.get(_BEFORE, len(_STARTED))
+    if call.when == "teardown" and len(_STARTED) > before and item.get_closest_marker("slow") is None:
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} started a subprocess ({_STARTED[before]}) but is not marked "
+                           "@pytest.mark.slow: mark it, so that `pytest -m 'not slow'` stays the quick loop")
+    return report
+
+
 # The bot as a separate process
 
 def wait_for(condition: Callable[[], object], timeout: float = 120.0, every: float = 0.2) -> bool:
@@ -227,10 +268,6 @@ def local_http() -> Iterator[LocalHTTP]:
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REQUIRE_POSTGRES = "NEWSDIGEST_TEST_REQUIRE_POSTGRES"
 STORE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "postgresql: needs the PostgreSQL server on 127.0.0.1:5432")
 
 
 def _postgres_unavailable(reason: str) -> NoReturn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from adapters.platform import settings_classes
@@ -65,6 +66,7 @@ def test_a_misspelt_name_is_warned_about_with_the_closest_known_one():
     assert lines == ["unknown setting NEWSDIGEST_SLAK_BOT_TOKEN (did you mean NEWSDIGEST_SLACK_BOT_TOKEN?): it is ignored"]
 
 
+@pytest.mark.slow
 def test_the_warning_reaches_the_operator_as_one_line(tmp_path):
     done = run("config", env={"NEWSDIGEST_FEED_INTREVAL": "60", "NEWSDIGEST_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
     assert done.returncode == 0
@@ -72,6 +74,7 @@ def test_the_warning_reaches_the_operator_as_one_line(tmp_path):
     assert len(warned) == 1 and "NEWSDIGEST_FEED_INTREVAL (did you mean NEWSDIGEST_FEED_INTERVAL?)" in warned[0]
 
 
+@pytest.mark.slow
 def test_config_masks_secrets_and_says_where_each_came_from(tmp_path):
     import json
 
@@ -92,6 +95,7 @@ def test_config_masks_secrets_and_says_where_each_came_from(tmp_path):
     assert b"hunter2" not in done.stdout and b"xoxb-from-a-file" not in done.stdout
 
 
+@pytest.mark.slow
 def test_a_secret_file_that_cannot_be_read_is_one_line_naming_the_variable(tmp_path):
     done = run("config", cwd=tmp_path, env={"NEWSDIGEST_DISCORD_TOKEN_FILE": str(tmp_path / "missing"),
                                             "NEWSDIGEST_DATA_DIR": str(tmp_path)})

@@ -8,9 +8,13 @@ import json
 import subprocess
 import time
 
+import pytest
+
 from tests.fakes.slack_server import TEAM_ID, signed_headers, slack_api, slash_body, texts  # noqa: F401 - a fixture
 from tests.helpers.articles import long_article
 from tests.helpers.slack_process import SECRET, environment, free_port, post, run_cli, start_slack, wait_for_port
+
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
 
 
 def answer_to(slack_api, url: str) -> dict | None:  # noqa: ANN001, F811 - FakeSlack

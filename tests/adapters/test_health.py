@@ -99,6 +99,7 @@ async def test_metrics_are_in_the_prometheus_text_format(tmp_path):
     assert "newsdigest_digest_queue_depth 0.0" in text
 
 
+@pytest.mark.slow
 def test_newsdigest_run_serves_the_health_routes_with_each_platforms_check(tmp_path):
     import os
     import subprocess

@@ -29,6 +29,8 @@ from tests.fakes.slack_server import FakeSlack, slack_api  # noqa: F401 - a fixt
 from tests.helpers.cli import CLI, ROOT
 from tests.helpers.slack_process import environment, free_port
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
+
 SLACK = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news")
 FEED = "http://127.0.0.1:9/city.xml"  # nothing listens there: never polled (next poll in a day)
 PLACES = ["harbour", "library", "bridge", "school", "market", "museum", "station", "park", "hospital", "stadium",

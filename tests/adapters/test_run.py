@@ -22,6 +22,8 @@ from bot.store.channels import ChannelRef
 from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
+
 CLI = Path(sys.executable).parent / "newsdigest"
 TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
 TITLE = "Harbour reopens after the storm"

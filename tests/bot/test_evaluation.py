@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.evaluation import Predicted, evaluate, same_speaker
 
 TEXT = ("“We will appeal,” said Jane Doe. The mayor called it a “so-called reform.” "
@@ -57,6 +59,7 @@ def test_scores_spans_speakers_bands_and_error_types():
     assert f.errors == {"wrong speaker (pronoun in gold)": 1, "spurious quote": 1}
 
 
+@pytest.mark.slow
 def test_eval_command_runs_the_engine(tmp_path: Path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps(gold_row()) + "\n", encoding="utf-8")

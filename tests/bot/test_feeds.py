@@ -301,6 +301,7 @@ def test_feeds_listing_shows_paused_feeds_and_how_to_resume(app, local_http, sto
 
 # Poll times: each feed its own slot
 
+@pytest.mark.slow
 def test_spread_offsets_differ_between_feeds_and_are_stable():
     a, b = "https://a.example/feed.xml", "https://b.example/rss"
     assert spread_offset(a, 900) != spread_offset(b, 900)
@@ -396,6 +397,7 @@ def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=120, env=env, cwd=data_dir.parent)
 
 
+@pytest.mark.slow
 def test_feeds_command_line(local_http, tmp_path):
     data = tmp_path / "data"
     (n0, t0, p0), (n1, t1, p1) = [(n, *story(n)) for n in (0, 1)]

@@ -16,6 +16,8 @@ from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from tests.helpers.cli import assert_one_line_error, run
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
+
 SLACK = ChannelRef(platform="slack", external_id="T0TEAM:C0NEWS", name="news", workspace="T0TEAM")
 DISCORD = ChannelRef(platform="discord", external_id="4242", name="general", workspace="77")
 NOW = datetime(2026, 12, 1, 7, 30, tzinfo=timezone.utc)

@@ -40,6 +40,7 @@ def test_the_39_word_text_is_what_used_to_hang(engine: DigestEngine) -> None:
     assert all(t in RIVALS for t in digest.tldr)
 
 
+@pytest.mark.slow
 def test_newsdigest_digest_of_the_39_word_text_returns(tmp_path: Path) -> None:
     path = tmp_path / "rivals.txt"
     path.write_text(RIVALS, encoding="utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from digests import DigestEngine
 from digests.models import Quote
 
@@ -189,6 +191,7 @@ def test_a_speaker_inherited_across_a_paragraph_break_is_in_the_low_band(engine)
     assert q.confidence < 0.6
 
 
+@pytest.mark.slow
 def test_the_attribution_modules_import_alone_without_a_cycle():
     import subprocess
     import sys

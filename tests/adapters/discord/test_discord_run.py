@@ -81,6 +81,7 @@ def one_line(result: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_without_a_token_it_exits_1_with_one_line(tmp_path):
     result = run_cli(tmp_path, environment(tmp_path / "data"))
     assert result.returncode == 1
@@ -88,6 +89,7 @@ def test_without_a_token_it_exits_1_with_one_line(tmp_path):
     assert result.stdout == b""
 
 
+@pytest.mark.slow
 def test_a_token_discord_refuses_exits_1_with_one_line(tmp_path, fake):
     fake.reset()
     fake.script("GET", "/users/@me", 401, {"message": "401: Unauthorized", "code": 0})
@@ -97,6 +99,7 @@ def test_a_token_discord_refuses_exits_1_with_one_line(tmp_path, fake):
     assert [r.headers["authorization"] for r in fake.recorded("GET", "/users/@me")] == ["Bot wrong"]
 
 
+@pytest.mark.slow
 def test_a_bot_missing_from_the_server_exits_1_naming_the_invite(tmp_path, fake):
     fake.reset()
     fake.script("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands", 403, {"message": "Missing Access", "code": 50001})
@@ -108,6 +111,7 @@ def test_a_bot_missing_from_the_server_exits_1_naming_the_invite(tmp_path, fake)
     assert "applications.commands scope" in line
 
 
+@pytest.mark.slow
 def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
     fake.reset()
     data = tmp_path / "data"

@@ -28,6 +28,8 @@ from tests.fakes.slack_server import (
 from tests.helpers.cli import SEED
 from tests.helpers.slack_process import SECRET, environment, free_port, post, run_cli, start_slack, wait_for_port
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
+
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory, engine) -> Path:

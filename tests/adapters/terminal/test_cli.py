@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers.cli import SEED, assert_one_line_error, run
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
+
 
 @pytest.fixture(scope="module")
 def seed_digest() -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from alembic import command
 
 from bot.config import Settings
@@ -27,6 +28,7 @@ def store_behind(path) -> str:  # noqa: ANN001 - a pathlib.Path
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_read_only_commands_say_an_upgrade_is_needed_and_leave_the_store_as_it_is(tmp_path):
     env = {"NEWSDIGEST_DATA_DIR": str(tmp_path)}
     old = store_behind(tmp_path / "newsdigest.db")
@@ -50,6 +52,7 @@ def test_read_only_commands_say_an_upgrade_is_needed_and_leave_the_store_as_it_i
     assert b"needs an upgrade" not in answered.stderr and b"Traceback" not in answered.stderr
 
 
+@pytest.mark.slow
 def test_a_new_store_is_made_by_any_command_there_is_nothing_to_lose(tmp_path):
     env = {"NEWSDIGEST_DATA_DIR": str(tmp_path)}
     assert run("db", "check", env=env, cwd=tmp_path).returncode == 1
@@ -76,6 +79,7 @@ def test_the_online_backup_holds_what_is_still_in_the_write_ahead_log(tmp_path):
         copy.close()
 
 
+@pytest.mark.slow
 def test_a_backup_never_overwrites_and_postgresql_is_pointed_at_pg_dump(tmp_path):
     env = {"NEWSDIGEST_DATA_DIR": str(tmp_path)}
     assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import pytest
+
 from bot.feeds.opml import parse_opml
 from bot.store import Store
 from bot.store import articles as article_store
@@ -14,6 +16,8 @@ from bot.store.channels import ChannelRef
 from digests.models import Digest
 from tests.conftest import make_digest
 from tests.helpers.cli import assert_one_line_error, run
+
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
 
 OURS = ChannelRef(platform="slack", external_id="T0OURS:C1", name="news", workspace="T0OURS")
 THEIRS = ChannelRef(platform="slack", external_id="T0THEIRS:C9", name="news", workspace="T0THEIRS")

@@ -9,6 +9,8 @@ import logging
 import re
 import time
 
+import pytest
+
 from adapters.terminal.logs import FORMAT, EscapingFormatter, OneLineFormatter, escape_controls
 from tests.conftest import stop
 from tests.fakes.slack_server import signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
@@ -79,6 +81,7 @@ def test_the_one_line_formatter_escapes_too_and_leaves_the_traceback_out():
     assert line.endswith(f"failed on a\\n{FORGED} (run with --verbose for details)")
 
 
+@pytest.mark.slow
 def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp_with_401(tmp_path, slack_api):  # noqa: F811
     port = free_port()
     env = environment(tmp_path / "data", slack_bot_token="xoxb-test", slack_signing_secret="log-secret",

@@ -16,6 +16,8 @@ import pytest
 from bot.store import Store
 from bot.store import articles as article_store
 
+pytestmark = pytest.mark.slow  # every test here starts a subprocess
+
 ROOT = Path(__file__).resolve().parents[3]
 SEEDS = ROOT / "seeds"
 SEED = SEEDS / "anthropic-cuts-openai-claude-access.txt"
