@@ -6,7 +6,6 @@ is in flight; the database is a SQLite file or PostgreSQL, shared by the test an
 from __future__ import annotations
 
 import subprocess
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,6 +35,7 @@ FEED = "http://127.0.0.1:9/city.xml"  # nothing listens there: never polled (nex
 PLACES = ["harbour", "library", "bridge", "school", "market", "museum", "station", "park", "hospital", "stadium",
           "airport", "theatre"]
 PATIENCE = 120.0  # seconds: a loaded machine starts the bot slowly; the wait ends as soon as the state is reached
+LEASE = timedelta(seconds=1)  # the bots' delivery_lease here
 
 
 def prepare(store: Store, digest_factory, channel: ChannelRef = SLACK) -> tuple[int, str, int]:
@@ -77,6 +77,13 @@ def start_bot(store: Store, slack: FakeSlack, data_dir: Path, log: Path) -> subp
     return start("slack", env, log)
 
 
+def lease_expired(store: Store, channel_id: int, slot: str) -> bool:
+    """The ledger's claim on the slot has passed its lease (claimed_at + LEASE, the rule a claim
+    takes over by): a bot starting now takes the dead bot's claim over."""
+    held = ledger.held_until(store, channel_id, slot, LEASE)
+    return held is not None and held < datetime.now(timezone.utc)
+
+
 def parts_posted(slack: FakeSlack, key: str) -> list[int]:
     """The positions of the digest's messages Slack stored, in the order it stored them."""
     found = []
@@ -111,7 +118,7 @@ def test_a_bot_killed_mid_digest_posts_the_missing_messages_once_after_a_restart
     # A restart within the dead bot's lease (1 s here) would find the claim held and look again
     # only once it expires (bot.scheduler.follow_up, at least a minute later): wait it out, as any
     # real restart does, so the takeover happens at start-up.
-    time.sleep(1.5)
+    assert wait_for(lambda: lease_expired(store, channel_id, slot), timeout=10, every=0.05)
     delivery = ledger.delivery_id(store, channel_id, slot)
     assert sorted(ledger.posted_messages(store, delivery)) == recorded_before_the_kill
     assert parts_posted(slack_api, key) == list(range(held_call))
@@ -159,7 +166,7 @@ def test_a_discord_bot_killed_mid_digest_posts_the_missing_messages_once_after_a
         bot.kill()
         bot.wait()
     release.set()
-    time.sleep(1.5)  # the dead bot's lease expires (see above)
+    assert wait_for(lambda: lease_expired(store, channel_id, slot), timeout=10, every=0.05)  # see above
     delivery = ledger.delivery_id(store, channel_id, slot)
     assert sorted(ledger.posted_messages(store, delivery)) == [0]
     assert len(fake.channel_messages[DISCORD_CHANNEL]) == 2

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,13 +21,11 @@ from bot.store.channels import ChannelRef
 from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
 
-pytestmark = pytest.mark.slow  # every test here starts a subprocess
-
 CLI = Path(sys.executable).parent / "newsdigest"
 TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
 TITLE = "Harbour reopens after the storm"
 
-pytestmark = pytest.mark.postgresql
+pytestmark = [pytest.mark.postgresql, pytest.mark.slow]  # every test here starts a subprocess
 
 
 @pytest.fixture
@@ -61,11 +58,21 @@ def prepare(url: str, digest_factory) -> tuple[Store, int, str]:
 
 
 def start_bot(url: str, data_dir: Path, log: Path) -> subprocess.Popen:
+    # At DEBUG the bot also logs a slot it found already done, which is how a test knows that a
+    # process looked at the slot and left it (see done_with).
     env = {**os.environ, "NEWSDIGEST_DATABASE_URL": url, "NEWSDIGEST_DATA_DIR": str(data_dir),
-           "NEWSDIGEST_DELIVERY_LEASE": "1", "NO_COLOR": "1", "COLUMNS": "120"}
+           "NEWSDIGEST_DELIVERY_LEASE": "1", "NEWSDIGEST_LOG_LEVEL": "debug", "NO_COLOR": "1", "COLUMNS": "120"}
     for key in [k for k in env if k.startswith(("NEWSDIGEST_SLACK", "NEWSDIGEST_DISCORD"))]:
         del env[key]
     return subprocess.Popen([str(CLI), "run"], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
+
+
+def done_with(log: Path, channel_id: int, slot: str) -> bool:
+    """The bot's log says it is done with the slot: it posted it (bot.delivery's INFO line), or found
+    it done by another process (its DEBUG line). A bot that found the claim held says so and looks
+    again when the claim expires (bot.scheduler.follow_up), so that is not done yet."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return f"digest for terminal:local slot {slot}: posted" in text or f"channel {channel_id} slot {slot}: already done" in text
 
 
 def posted_in(log: Path) -> int:
@@ -80,7 +87,10 @@ def test_two_bot_processes_post_each_slot_once(database, digest_factory, tmp_pat
     try:
         assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")]), \
             [log.read_text(errors="replace")[-2000:] for log in logs]
-        time.sleep(2)  # give the other process every chance to post a second time
+        # Each process has run its catch-up of the slot to the end (one posted, the other found it
+        # done, at worst after a retry a minute later): neither has anything left to post it with.
+        assert wait_for(lambda: all(done_with(log, channel_id, slot) for log in logs), timeout=180), \
+            [log.read_text(errors="replace")[-2000:] for log in logs]
     finally:
         for bot in bots:
             stop(bot)
@@ -125,7 +135,8 @@ asyncio.run(deliver(app, {channel_id}, {slot!r}, datetime.now(timezone.utc)))
     bot = start_bot(database, tmp_path / "data", log)
     try:
         assert wait_for(lambda: ledger.deliveries(store, channel_id) == [(slot, "posted")]), log.read_text(errors="replace")
-        time.sleep(1)
+        # its catch-up run has ended (the line is logged after the post): nothing else could post the slot
+        assert wait_for(lambda: done_with(log, channel_id, slot)), log.read_text(errors="replace")
     finally:
         stop(bot)
     assert posted_in(log) == 1

@@ -11,9 +11,11 @@ import asyncio
 import threading
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+
 from bot.app import Newsdigest
 from bot.config import Settings
-from bot.delivery import build_post, deliver, pending_digests, select_items
+from bot.delivery import DeliveryOutcome, build_post, deliver, pending_digests, select_items
 from bot.platforms import PostResult
 from bot.scheduler import latest_slot, slot_key
 from bot.schedules import parse_schedule
@@ -246,21 +248,42 @@ def test_the_running_scheduler_builds_its_jobs_from_the_schedules_and_catches_up
     assert len(poster.posts) == 1
     assert ledger.deliveries(store, channel_id) == [(slot_key(due.replace(second=0, microsecond=0)), "posted")]
     assert "apscheduler_jobs" not in inspect(store.engine).get_table_names()  # one source of truth
-    # A second start (a restart) posts nothing more for that slot.
+    # A second start (a restart) posts nothing more for that slot: its catch-up run of the channel
+    # has ended, and found the slot done.
     app2 = Newsdigest(settings)
     app2.posters.register(poster)
-    asyncio.run(_start_and_settle(app2))
+    outcome = asyncio.run(_catch_up(app2, channel_id))
+    assert outcome is not None and outcome.status == "skipped"
     assert len(poster.posts) == 1
     app.close()
     app2.close()
 
 
-async def _start_and_settle(app: Newsdigest) -> None:
+async def _catch_up(app: Newsdigest, channel_id: int) -> DeliveryOutcome | None:
+    """Start the scheduler and wait for its catch-up run of the channel to end (APScheduler's event
+    for that job); what the run returned."""
+    loop = asyncio.get_running_loop()
+    ended: asyncio.Future[DeliveryOutcome | None] = loop.create_future()
+
+    def job_ended(event: JobExecutionEvent) -> None:  # called on the loop or a worker thread
+        if event.job_id == f"catch-up:{channel_id}":
+            loop.call_soon_threadsafe(_settle, ended, event)
+
+    app.scheduler.jobs.add_listener(job_ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     app.scheduler.start()
     try:
-        await asyncio.sleep(0.5)
+        return await asyncio.wait_for(ended, timeout=60)
     finally:
         app.scheduler.stop()
+
+
+def _settle(ended: asyncio.Future, event: JobExecutionEvent) -> None:
+    if ended.done():
+        return
+    if event.exception is not None:
+        ended.set_exception(event.exception)
+    else:
+        ended.set_result(event.retval)
 
 
 def test_a_scheduled_digest_reaches_the_local_slack_server_exactly_once(store, digest_factory, tmp_path, slack_api):

@@ -62,7 +62,7 @@ def fill(pool: DigestPool, release: threading.Event, queued: str = "queued") -> 
     running = in_thread(lambda: pool.run(until_released(release, started)))
     assert started.wait(5)
     waiting = in_thread(lambda: pool.run(lambda checkpoint: queued))
-    wait_for(lambda: pool._queue.qsize() >= 1, timeout=5, every=0.01)
+    assert wait_for(lambda: pool.waiting >= 1, timeout=5, every=0.01)
     return running, waiting
 
 
@@ -118,7 +118,7 @@ def test_stop_releases_everyone_waiting_at_once() -> None:
     running, running_out = in_thread(lambda: pool.run(until_released(never, started)))
     assert started.wait(5)
     waiting, waiting_out = in_thread(lambda: pool.run(lambda checkpoint: "never runs"))
-    time.sleep(0.1)
+    assert wait_for(lambda: pool.waiting >= 1, timeout=5, every=0.01)  # queued behind the running one
     pool.stop()
     running.join(2)
     waiting.join(2)

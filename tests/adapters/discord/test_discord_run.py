@@ -43,6 +43,7 @@ from tests.fakes.discord_server import (
     message_problems,
     option,
 )
+from tests.helpers.output import Lines
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
@@ -118,8 +119,9 @@ def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
     shutil.copytree(seeded_dir, data)
     env = environment(data, discord_token="secret-token", discord_api_url=fake.api_url,
                       discord_gateway_url=fake.gateway_url, discord_guild_id=GUILD_ID)
-    process = subprocess.Popen([str(CLI), "run", "discord"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+    process = subprocess.Popen([str(CLI), "run", "discord"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
+    errors = Lines(process.stderr)
     try:
         (sync,) = fake.wait_for("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
         assert {c["name"] for c in sync.body} == {"digest", "dispute", "who-said", "newsdigest"}
@@ -129,7 +131,7 @@ def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
         (identify,) = [m for m in fake.gateway_received if m.get("op") == 2]
         assert identify["d"]["token"] == "secret-token"
         assert identify["d"]["intents"] & PRIVILEGED_INTENT_BITS == 0  # no privileged intent asked for
-        time.sleep(0.2)  # READY handled
+        errors.wait_for("newsdigest: discord: connected as")  # READY handled: the client said so
         fake.push("INTERACTION_CREATE", interaction("who-said", [option("fragment", "go to choice for coders")]))
         (answer,) = fake.wait_for("POST", r"/interactions/\d+/[^/]+/callback")
         assert answer.body["type"] == 4 and answer.body["data"]["flags"] == 64
@@ -138,8 +140,8 @@ def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
         assert said_by == ["Christopher Nulty, spokesperson, Anthropic"]
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
-    stderr = err.decode("utf-8")
+        process.wait(timeout=30)
+    stderr = errors.text()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert f"newsdigest: discord: 4 commands synced to server {GUILD_ID} (usable now): /digest, /dispute, /who-said, /newsdigest" in stderr

@@ -41,6 +41,7 @@ from tests.fakes.slack_server import (
     slash_body,
     texts,
 )
+from tests.helpers.tasks import tasks_now, tasks_started_since_ended
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "seeds" / "anthropic-cuts-openai-claude-access.txt"
@@ -128,9 +129,10 @@ async def test_unsigned_or_stale_requests_are_refused_with_401(bot, slack, case)
         headers = signed_headers(body, SECRET, timestamp=int(time.time()) - 301)
     else:
         headers = {"content-type": "application/x-www-form-urlencoded"}
+    before = tasks_now()
     response = await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
     assert response.status == 401
-    await asyncio.sleep(0.2)
+    await tasks_started_since_ended(before)  # nothing the request started is still on its way
     assert slack.calls_snapshot == []  # nothing answered, nothing looked up
 
 

@@ -25,6 +25,7 @@ from bot.store import requests as seen_requests
 from digests.models import Speaker
 from tests.conftest import make_digest
 from tests.fakes.slack_server import TEAM_ID, serving, signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
+from tests.helpers.tasks import tasks_now, tasks_started_since_ended
 
 SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -88,10 +89,11 @@ async def test_a_malformed_timestamp_is_401_not_500(served, slack_api, caplog): 
     port, _, _ = served
     body = command(slack_api)
     headers = {**signed_headers(body, SECRET), "x-slack-request-timestamp": "abc"}
+    before = tasks_now()
     status, _, answer = await post(port, body, headers)
     assert status == 401 and json.loads(answer) == {"error": "invalid request"}
     assert "malformed signature headers" in caplog.text and "Traceback" not in caplog.text
-    await asyncio.sleep(0.2)
+    await tasks_started_since_ended(before)  # nothing the request started is still on its way
     assert slack_api.responses() == []
 
 
@@ -113,9 +115,10 @@ async def test_requests_without_a_valid_signature_are_refused_with_401(served, s
         "stale": signed_headers(body, SECRET, timestamp=int(time.time()) - 400),
         "wrong secret": signed_headers(body, "another-secret"),
     }[case]
+    before = tasks_now()
     status, _, _ = await post(port, body, headers)
     assert status == 401
-    await asyncio.sleep(0.1)
+    await tasks_started_since_ended(before)  # nothing the request started is still on its way
     assert slack_api.responses() == []
 
 
@@ -166,12 +169,13 @@ async def test_a_replayed_signed_command_is_answered_once(served, slack_api):  #
     port, _, _ = served
     body = command(slack_api)
     headers = signed_headers(body, SECRET)
+    before = tasks_now()
     status, _, _ = await post(port, body, headers)
     assert status == 200
     await slack_api.responses_async(1)
     status, answer_headers, answer = await post(port, body, headers)  # the same bytes, the same signature
     assert status == 200 and answer == b"" and answer_headers["x-slack-no-retry"] == "1"
-    await asyncio.sleep(0.5)
+    await tasks_started_since_ended(before)  # nothing either request started is still on its way
     assert len(slack_api.responses()) == 1
     # a new request (new timestamp, so a new signature) with the same text is answered
     fresh = signed_headers(body, SECRET, timestamp=int(time.time()) + 1)
@@ -188,12 +192,13 @@ async def test_two_servers_on_one_database_answer_a_request_once(tmp_path, store
         async with serving(first, SECRET, slack_api.api_url) as (port_one, _), serving(second, SECRET, slack_api.api_url) as (port_two, _):
             body = command(slack_api, "ferry runs again on monday")
             headers = signed_headers(body, SECRET)
+            before = tasks_now()
             assert (await post(port_one, body, headers))[0] == 200
             [answer] = await slack_api.responses_async(1)
             assert "Ola Berg" in answer.body.decode()
             status, answer_headers, _ = await post(port_two, body, headers)
             assert status == 200 and answer_headers["x-slack-no-retry"] == "1"
-            await asyncio.sleep(0.5)
+            await tasks_started_since_ended(before)  # nothing either server started is still on its way
             assert len(slack_api.responses()) == 1
     finally:
         first.close()
@@ -215,13 +220,14 @@ async def test_a_retried_event_is_acknowledged_without_running_it_again(served, 
              "event": {"type": "app_mention", "user": "U0ADA", "text": "<@U0BOT> hello", "ts": "1.2",
                        "channel": "C0NEWS", "event_ts": "1.2"}}
     body = json.dumps(event)
+    before = tasks_now()
     assert (await post(port, body, {**signed_headers(body, SECRET), "content-type": "application/json"}))[0] == 200
     # Slack's retry: a new delivery (new timestamp and signature) of the same event.
     retry = signed_headers(body, SECRET, timestamp=int(time.time()) + 2)
     status, headers, _ = await post(port, body, {**retry, "content-type": "application/json",
                                                  "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"})
     assert status == 200 and headers["x-slack-no-retry"] == "1"
-    await asyncio.sleep(0.3)
+    await tasks_started_since_ended(before)  # nothing either delivery started is still on its way
     assert runs == ["<@U0BOT> hello"]
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 import logging
 import re
-import time
 
 import pytest
 
 from adapters.terminal.logs import FORMAT, EscapingFormatter, OneLineFormatter, escape_controls
 from tests.conftest import stop
 from tests.fakes.slack_server import signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
+from tests.helpers.output import Lines
 from tests.helpers.slack_process import environment, free_port, post, start_slack, wait_for_port
 
 FORGED = "2026-12-01 09:00:00,000 CRITICAL newsdigest: the database was deleted"
@@ -89,6 +89,7 @@ def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp
     process = start_slack(env)
     try:
         wait_for_port(port, process)
+        errors = Lines(process.stderr)
         # The command field as a form body carries it: "%0A" then a line that looks like a record.
         body = slash_body(f"/digest\n{FORGED}", "now", slack_api.response_url())
         assert "%0A2026-12-01" in body
@@ -98,10 +99,12 @@ def test_run_slack_logs_a_forged_command_on_one_line_and_answers_a_bad_timestamp
         good = slash_body("/who-said", "anything", slack_api.response_url())
         status, answer = post(port, good, {**signed_headers(good, "log-secret"), "x-slack-request-timestamp": "abc"})
         assert status == 401 and b"invalid request" in answer
-        time.sleep(0.5)
+        # both requests handled and logged before the bot is stopped
+        errors.wait_for(f"\\n{FORGED}")
+        errors.wait_for("malformed signature headers")
     finally:
         stop(process)
-    stderr = process.stderr.read().decode()
+    stderr = errors.text()
     stdout = process.stdout.read().decode()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
