@@ -15,7 +15,7 @@ from .caller import OPERATOR, TERMINAL, Caller, tenant_of
 from .channel import feeds, resume, set_schedule, subscribe, unsubscribe
 from .declaration import Call, Command, Declaration, Invocation, Option
 from .digest import MIN_PASTED_WORDS, channel_digest, digest, digest_reply
-from .dispatch import changes_channel, dispatch, handle_text, not_allowed, permitted, read_text
+from .dispatch import changes_channel, dispatch, handle_text, not_allowed, permitted, read_command, read_text
 from .dispute import dispute, dispute_reply
 from .help import help_reply
 from .registry import DECLARATION
@@ -26,6 +26,6 @@ __all__ = [
     "DECLARATION", "MIN_PASTED_WORDS", "OPERATOR", "TERMINAL", "Call", "Caller", "Command", "Declaration",
     "Invocation", "Option", "changes_channel", "channel_digest", "digest", "digest_reply", "dispatch", "dispute",
     "dispute_reply", "feeds", "handle_text", "help_reply", "not_allowed", "parse_members", "permitted",
-    "read_text", "resume", "run_safely", "set_schedule", "source_error", "subscribe", "tenant_of",
+    "read_command", "read_text", "resume", "run_safely", "set_schedule", "source_error", "subscribe", "tenant_of",
     "unsubscribe", "who_said",
 ]

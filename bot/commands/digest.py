@@ -33,7 +33,7 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
     `--consume` asks that they count as delivered; a channel without a schedule has no other
     digest, so there they count as delivered. `/digest preview`: the next digest and what waits
     after it, shown only to the asker; it changes nothing."""
-    from .delivery import DeliveryOutcome, deliver_now
+    from ..delivery import DeliveryOutcome, deliver_now
 
     channel_id = channel_store.find_channel(app.store, channel)
     if channel_id is None:  # nothing was ever set up here: nothing can be pending
@@ -73,7 +73,7 @@ PREVIEW_WAITING = 20  # waiting stories listed by name in a preview
 
 
 def _preview(app: Newsdigest, channel_id: int, now: datetime) -> Reply:
-    from .delivery import heading, plan_digest
+    from ..delivery import heading, plan_digest
 
     planned = plan_digest(app.store, channel_id, now)
     if planned is None:

@@ -17,7 +17,7 @@ from .caller import OPERATOR, TERMINAL, Caller
 from .declaration import Call, Declaration, Invocation
 from .registry import DECLARATION
 from .safely import run_safely
-from .text import parse_text
+from .text import parse_command, parse_text
 
 log = logging.getLogger("bot.commands")
 
@@ -69,6 +69,12 @@ def dispatch(app: Newsdigest, invocation: Invocation, channel: ChannelRef = TERM
 def read_text(text: str, platform: str | None = None, declaration: Declaration = DECLARATION) -> Invocation | Reply:
     """The invocation typed as `text` (a whole line: "/who-said x --share"), or the usage answer."""
     return parse_text(declaration, text, platform)
+
+
+def read_command(name: str, args: str, platform: str | None = None,
+                 declaration: Declaration = DECLARATION) -> Invocation | Reply:
+    """The invocation of `name` typed with `args` (Slack sends them apart), or the usage answer."""
+    return parse_command(declaration, name, args, platform)
 
 
 def handle_text(app: Newsdigest, text: str, channel: ChannelRef = TERMINAL, caller: Caller = OPERATOR) -> Reply:

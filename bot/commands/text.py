@@ -11,7 +11,8 @@ How a line is read, for the (sub)command it names:
   (the time zone after a schedule);
 - options with `choices` take one word from the front;
 - the remaining text option takes the rest as typed (pasted article text keeps its lines).
-A missing value is left to the command, whose own usage answer says what to give.
+A missing value or a word that is not one of the choices is left to the command, whose own usage
+answer says what to give (Discord's client enforces both before a command is sent).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 
 from ..replies import Reply, usage
-from .declaration import Command, Declaration, Invocation, Value, usage_line
+from .declaration import Command, Declaration, Invocation, Value
 from .help import subcommand_lines, unknown_command
 
 _LAST_WORD = re.compile(r"(?s)(?P<head>.*?)\s*(?P<word>\S+)\s*\Z")
@@ -37,8 +38,14 @@ def split_name(text: str) -> tuple[str, str]:
 
 
 def parse_text(declaration: Declaration, text: str, platform: str | None = None) -> Invocation | Reply:
-    """The invocation typed as `text`, or the usage answer saying why it is not one."""
-    name, args = split_name(text)
+    """The invocation typed as `text` (a whole line), or the usage answer saying why it is not one."""
+    return parse_command(declaration, *split_name(text), platform)
+
+
+def parse_command(declaration: Declaration, name: str, args: str, platform: str | None = None) -> Invocation | Reply:
+    """The invocation of the command `name` ("/newsdigest") typed with `args`, for platforms that
+    deliver the name apart from the text (Slack's slash commands)."""
+    name = name.strip().lower()
     command = declaration.get(name)
     if command is None:
         return unknown_command(declaration, name, platform)
@@ -71,18 +78,14 @@ def _read(leaf: Command, name: str, subcommand: str | None, args: str) -> Invoca
             assert last is not None
             if option.trailing(last["word"]):
                 values[option.name], rest = last["word"], last["head"]
-    path = f"{name} {subcommand}" if subcommand else name
     texts = [o for o in leaf.options if o.kind != "flag" and o.name not in values]
     for option in texts:
         if option.choices:
             first = _FIRST_WORD.match(rest)
             if first is None:
                 continue
-            word = first["word"].lower()
-            if word not in option.choices:
-                return usage(f"Unknown {option.name} {word}",
-                             f"{path} has no {word!r}. Try: {usage_line(path, leaf, 'text')}")
-            values[option.name], rest = word, first["rest"]
+            # Checked by the command, whose usage answer names the choices in its own words.
+            values[option.name], rest = first["word"].lower(), first["rest"]
     remaining = [o for o in texts if not o.choices]
     if remaining and rest:
         values[remaining[0].name] = rest
