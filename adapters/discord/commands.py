@@ -163,20 +163,13 @@ def _group_permissions(group: Command) -> discord.Permissions | None:
 
 
 class NewsdigestGroup(app_commands.Group):
-    """/newsdigest: the declaration's group, one method per subcommand it offers on Discord."""
+    """/newsdigest: the declaration's group, one method per subcommand it offers on Discord, in its
+    order (Discord lists them so)."""
 
     def __init__(self) -> None:
         group = leaf("/newsdigest")
         super().__init__(name=group.name.lstrip("/"), description=group.description, guild_only=True,
                          default_permissions=_group_permissions(group))
-
-    @declared("/newsdigest help")
-    async def help_(self, interaction: discord.Interaction) -> None:
-        await invoke(interaction, "/newsdigest", "help")
-
-    @declared("/newsdigest feeds")
-    async def feeds(self, interaction: discord.Interaction) -> None:
-        await invoke(interaction, "/newsdigest", "feeds")
 
     @declared("/newsdigest subscribe")
     async def subscribe(self, interaction: discord.Interaction,
@@ -193,11 +186,19 @@ class NewsdigestGroup(app_commands.Group):
                      feed_url: app_commands.Transform[str, text("/newsdigest resume", "feed_url")]) -> None:
         await invoke(interaction, "/newsdigest", "resume", feed_url=feed_url)
 
+    @declared("/newsdigest feeds")
+    async def feeds(self, interaction: discord.Interaction) -> None:
+        await invoke(interaction, "/newsdigest", "feeds")
+
     @declared("/newsdigest schedule")
     async def schedule(self, interaction: discord.Interaction,
                        when: app_commands.Transform[str, text("/newsdigest schedule", "when")],
                        timezone: app_commands.Transform[str, text("/newsdigest schedule", "timezone")] = "UTC") -> None:
         await invoke(interaction, "/newsdigest", "schedule", when=when, timezone=timezone or None)
+
+    @declared("/newsdigest help")
+    async def help_(self, interaction: discord.Interaction) -> None:
+        await invoke(interaction, "/newsdigest", "help")
 
 
 def add_commands(tree: app_commands.CommandTree) -> None:
