@@ -1,5 +1,5 @@
 """/newsdigest: a channel's feeds and digest schedule (subscribe, unsubscribe, resume, feeds,
-schedule), who besides the platform's admins may change them (admins, on Slack), and help."""
+schedule); its other subcommands, admins and help, are declared in their own modules."""
 
 from __future__ import annotations
 
