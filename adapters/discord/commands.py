@@ -39,9 +39,7 @@ F = TypeVar("F", bound=Callable[..., Coroutine[Any, Any, None]])
 
 def leaf(path: str) -> Command:
     """The declared command or subcommand at `path` ("/newsdigest schedule")."""
-    name, _, sub = path.partition(" ")
-    command = DECLARATION.get(name)
-    found = command.subcommand(sub) if command is not None and sub else command
+    found = DECLARATION.at(path)
     assert found is not None and found.offered(PLATFORM), f"{path} is not declared for Discord"
     return found
 

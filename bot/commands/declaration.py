@@ -183,6 +183,12 @@ class Declaration:
     def offered(self, platform: str | None) -> list[Command]:
         return [c for c in self.commands if c.offered(platform)]
 
+    def at(self, path: str) -> Command | None:
+        """The command or subcommand called `path` ("/newsdigest schedule")."""
+        name, _, sub = path.partition(" ")
+        command = self.get(name)
+        return command.subcommand(sub) if command is not None and sub else command
+
     def leaf(self, invocation: Invocation) -> Command | None:
         """The command or subcommand that runs `invocation`; None when the declaration has none."""
         command = self.get(invocation.command)
@@ -208,16 +214,12 @@ class Declaration:
     def usage(self, path: str, form: Form = "text") -> str:
         """ "/newsdigest schedule <when> [time zone]" (text) or "/newsdigest schedule when [timezone]"
         (options); a group's is its subcommands, one a line."""
-        name, _, sub = path.partition(" ")
-        command = self.get(name)
+        command = self.at(path)
         if command is None:
             return path
-        if sub:
-            found = command.subcommand(sub)
-            return usage_line(f"{name} {found.name}", found, form) if found else path
         if command.subcommands:
-            return "\n".join(usage_line(f"{name} {s.name}", s, form) for s in command.subcommands)
-        return usage_line(name, command, form)
+            return "\n".join(usage_line(f"{path} {s.name}", s, form) for s in command.subcommands)
+        return usage_line(path, command, form)
 
     def usage_hint(self, command: Command, platform: str | None = None) -> str:
         """The text after the command's name, as a Slack manifest's usage_hint: "<a> [b]", and for a
