@@ -272,3 +272,12 @@ def test_a_new_command_is_one_declared_entry(app):
     assert dispatch(app, invocation, SLACK, MEMBER, declaration).title == "Ask an admin"
     assert declaration.usage("/echo") == "/echo [<words>] [--loud]"
     assert "/echo [<words>] [--loud] — says it back" in help_text(declaration, "slack")
+
+
+def test_a_declaration_discord_would_refuse_fails_when_it_is_made():
+    with pytest.raises(ValueError, match="1 to 100 characters, not 101"):
+        Command("/echo", "x" * 101, "says it back", lambda app, call: Reply(title="x", summary="x"))
+    with pytest.raises(ValueError, match="a run or subcommands"):
+        Command("/echo", "Say it back", "says it back")
+    with pytest.raises(ValueError, match="words: a description"):
+        Option("words", "")

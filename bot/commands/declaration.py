@@ -14,7 +14,7 @@ A new command is one module with its functions and a `Command` built from them, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,7 +96,7 @@ class Option:
     default: Value | None = None
 
     def __post_init__(self) -> None:
-        assert 1 <= len(self.description) <= 100, (self.name, self.description)
+        _check_description(self.name, self.description)
 
     @property
     def flag_words(self) -> tuple[str, ...]:
@@ -132,11 +132,12 @@ class Command:
     slow_notice: str | None = None  # what a platform may show the asker meanwhile
     per_channel: bool = False  # reads or changes one channel's own settings (not in a direct message)
     platforms: frozenset[str] | None = None  # where it is offered; None: every platform
-    forms: tuple[str, ...] = field(default=())  # further text forms shown in its usage ("now [--consume]")
+    forms: tuple[str, ...] = ()  # further text forms shown in its usage ("now [--consume]")
 
     def __post_init__(self) -> None:
-        assert 1 <= len(self.description) <= 100, (self.name, self.description)
-        assert (self.run is None) == bool(self.subcommands), f"{self.name}: a run or subcommands, not both"
+        _check_description(self.name, self.description)
+        if (self.run is None) != bool(self.subcommands):
+            raise ValueError(f"{self.name}: declare a run or subcommands, one of the two")
 
     def subcommand(self, word: str) -> Command | None:
         word = word.lower()
@@ -158,6 +159,12 @@ class Command:
 
     def visibility_of(self, invocation: Invocation) -> Visibility:
         return self.visibility if isinstance(self.visibility, str) else self.visibility(invocation)
+
+
+def _check_description(name: str, description: str) -> None:
+    # Discord refuses to register a command whose description is empty or longer than 100 characters.
+    if not 1 <= len(description) <= 100:
+        raise ValueError(f"{name}: a description of 1 to 100 characters, not {len(description)}")
 
 
 def _holds(rule: Rule, invocation: Invocation) -> bool:
