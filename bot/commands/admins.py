@@ -48,6 +48,8 @@ def admins(app: Newsdigest, action: str, members_text: str, channel: ChannelRef,
 
     platform, workspace = channel.platform, channel.workspace
     action = action.lower() or "list"
+    if action == "help":  # as people type it after any subcommand
+        action = "list"
     if workspace is None:
         return usage("No workspace here", "Named admins are kept per chat workspace: use /newsdigest admins in Slack.")
     if action == "list":
