@@ -9,9 +9,12 @@ The channel of a command is ChannelRef("slack", "<team_id>:<channel_id>", channe
 team_id): the team part lets the scheduled-digest poster pick the right workspace's token when the
 app is installed in several, and the workspace keeps each team's articles to itself.
 
-A command that would change its channel (`bot.commands.changes_channel`) is run only for a workspace
-admin or owner, or someone they named (`permissions.SlackPermissions`); everyone else gets a private
-"ask an admin" answer from `bot.commands`.
+The listeners are registered from the command declaration (`bot.commands.DECLARATION`: every
+command offered on Slack; manifest.yml is checked against it), and each command's text is read into
+the declaration's typed invocation (`bot.commands.read_command`) and run by `bot.commands.dispatch`, the
+path every platform's commands take. A command that would change its channel
+(`bot.commands.changes_channel`) is run only for a workspace admin or owner, or someone they named
+(`permissions.SlackPermissions`); everyone else gets a private "ask an admin" answer from `bot.commands`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Newsdigest
-from bot.commands import Caller, changes_channel, handle_text
+from bot.commands import DECLARATION, Caller, Invocation, changes_channel, dispatch, read_command
 from bot.replies import Reply, error
 
 from . import render
@@ -37,12 +40,14 @@ from .settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("/digest", "/dispute", "/who-said", "/newsdigest")
+PLATFORM = "slack"
+# The slash commands, in the manifest's order: those the declaration offers on Slack.
+COMMANDS = tuple(c.name for c in DECLARATION.offered(PLATFORM))
+SLOW_ICON = ":hourglass_flowing_sand: "
 # channels:history lets the poster see whether a digest reached a channel before a crash; users:read
 # and usergroups:read tell who may change a channel (admins and owners, members of named groups).
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history", "users:read", "usergroups:read")
 EVENTS_PATH = "/slack/events"
-_URL = re.compile(r"https?://", re.I)
 
 AUTHORIZE_ERROR = ("newsdigest is not installed in this workspace any more. Ask an admin to install it "
                    "again from the app's install page.")
@@ -88,26 +93,26 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
     """Wire the slash commands (ack at once, answer lazily) and the link buttons' clicks."""
 
     async def acknowledge(ack: Any, command: dict) -> None:
-        text = (command.get("text") or "").strip()
-        if command.get("command") == "/digest" and _URL.search(text):
-            # Fetching and digesting a page takes a few seconds: say so, only to the person who asked.
-            await ack(text=":hourglass_flowing_sand: Reading the article… the digest will be posted here.")
-        else:
-            await ack()
+        invocation = _invocation(command)
+        notice = _slow_notice(invocation) if isinstance(invocation, Invocation) else None
+        # Work that takes seconds (fetching and digesting a page): say so, only to the person who asked.
+        await (ack(text=SLOW_ICON + notice) if notice else ack())
 
     async def answer(command: dict, respond: Any, client: AsyncWebClient) -> None:
         name = command.get("command") or ""
-        text = command.get("text") or ""
         team_id, user_id = command.get("team_id") or "", command.get("user_id") or ""
         channel = channel_ref(team_id, command.get("channel_id") or "", command.get("channel_name"))
-        typed = f"{name} {text}"
+        invocation = _invocation(command)
         try:
-            # Slack is asked only when the command would change the channel: reading costs no API call.
-            caller = (await permissions.caller(client, team_id, user_id) if changes_channel(typed)
-                      else Caller(can_manage=False, user_id=user_id or None))
-            # handle_text never raises: a failure becomes an error reply, the details go to the log.
-            reply = await asyncio.to_thread(handle_text, app, typed, channel, caller)
-        except Exception:  # handle_text catches everything; the permission check may not (its database read)
+            if isinstance(invocation, Invocation):
+                # Slack is asked only when the command would change the channel: reading costs no API call.
+                caller = (await permissions.caller(client, team_id, user_id) if changes_channel(invocation)
+                          else Caller(can_manage=False, user_id=user_id or None))
+                # dispatch never raises: a failure becomes an error reply, the details go to the log.
+                reply = await asyncio.to_thread(dispatch, app, invocation, channel, caller)
+            else:
+                reply = invocation  # the text was not a command: its usage answer
+        except Exception:  # dispatch catches everything; the permission check may not (its database read)
             log.exception("slack %s failed", name)
             reply = error("Something went wrong on the bot's side. The operator has been told.")
         await deliver(reply, command, respond, poster)
@@ -124,6 +129,16 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
     async def on_error(error: Exception, body: dict) -> None:
         log.error("slack: %s while handling %s", error, (body or {}).get("command") or (body or {}).get("type"),
                   exc_info=error)
+
+
+def _invocation(command: dict) -> Invocation | Reply:
+    """The slash command's text read into the declaration's typed invocation (or its usage answer)."""
+    return read_command(command.get("command") or "", command.get("text") or "", PLATFORM)
+
+
+def _slow_notice(invocation: Invocation) -> str | None:
+    leaf = DECLARATION.leaf(invocation)
+    return leaf.slow_notice if leaf is not None and leaf.may_be_slow(invocation) else None
 
 
 async def deliver(reply: Reply, command: dict, respond: Any, poster: SlackPoster) -> None:

@@ -22,8 +22,7 @@ from . import logs
 if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
-    from bot.app import Newsdigest
-    from bot.replies import Reply
+    from bot.commands import Invocation
 
 log = logging.getLogger("newsdigest")
 
@@ -149,34 +148,32 @@ def _print_reply(reply, as_json: bool) -> int:  # noqa: ANN001 - a bot.replies.R
     return {"answer": 0, "usage": EXIT_USAGE}.get(reply.kind, EXIT_USER_ERROR)
 
 
-def _one_shot(name: str, call: Callable[[Newsdigest], Reply], args: argparse.Namespace) -> int:
+def _one_shot(invocation: Invocation, args: argparse.Namespace) -> int:
     from bot.app import Newsdigest
-    from bot.commands import run_safely
+    from bot.commands import dispatch
 
     # /who-said and /dispute only read: an out-of-date store is reported, not migrated.
     app = Newsdigest(migrate=False)
     try:
-        # Open the store outside run_safely: at the terminal the person is the operator, so a database
-        # that cannot be opened ends the command with its own one-line reason (StoreError, exit 1).
+        # Open the store before the command runs: at the terminal the person is the operator, so a
+        # database that cannot be opened ends the command with its own one-line reason (StoreError, exit 1).
         app.store  # noqa: B018 - opens it (a cached property)
-        reply = run_safely(lambda: call(app), name, app=app)
+        reply = dispatch(app, invocation)  # the path every platform's commands take
     finally:
         app.close()
     return _print_reply(reply, args.json)
 
 
 def _cmd_who_said(args: argparse.Namespace) -> int:
-    from bot.commands import TERMINAL, who_said
+    from bot.commands import Invocation
 
-    fragment = " ".join(args.fragment)
-    return _one_shot("/who-said", lambda app: who_said(app, fragment, channel=TERMINAL), args)
+    return _one_shot(Invocation.of("/who-said", fragment=" ".join(args.fragment)), args)
 
 
 def _cmd_dispute(args: argparse.Namespace) -> int:
-    from bot.commands import TERMINAL, dispute
+    from bot.commands import Invocation
 
-    article = " ".join(args.article)
-    return _one_shot("/dispute", lambda app: dispute(app, article or None, TERMINAL), args)
+    return _one_shot(Invocation.of("/dispute", article=" ".join(args.article)), args)
 
 
 def _plural(n: int, word: str) -> str:
@@ -350,21 +347,16 @@ def _cmd_feeds(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
     from pathlib import Path
 
-    from bot.commands import TERMINAL, subscribe, unsubscribe
+    from bot.commands import TERMINAL, Invocation, dispatch
 
     now = datetime.now(timezone.utc)
     app = _feeds_app(migrate=args.action != "list")
     try:
         channel = stored_channel(app, args.channel, new_allowed=args.action in ("add", "import")) \
             if args.channel else TERMINAL
-        if args.action == "resume":
-            from bot.commands import handle_text
-
-            return _print_reply(handle_text(app, f"/newsdigest resume {args.url}", channel), False)
-        if args.action == "add":
-            return _print_reply(subscribe(app, channel, args.url), False)
-        if args.action == "remove":
-            return _print_reply(unsubscribe(app, channel, args.url), False)
+        subcommand = {"add": "subscribe", "remove": "unsubscribe", "resume": "resume"}.get(args.action)
+        if subcommand is not None:  # as /newsdigest subscribe|unsubscribe|resume would, by the operator
+            return _print_reply(dispatch(app, Invocation.of("/newsdigest", subcommand, feed_url=args.url), channel), False)
         if args.action == "list":
             from bot.feeds.subscriptions import channel_feeds
 

@@ -691,3 +691,44 @@ async def test_digest_now_needs_manage_channels_and_preview_does_not(bot):
     allowed = the_callback(await bot.send(interaction("digest", [option("article", "now")],
                                                       permissions=MANAGE_CHANNELS)))["data"]
     assert "Nothing new for this channel" in text_of(allowed) and "Ask an admin" not in text_of(allowed)
+
+
+# The synced commands are the declaration's
+
+def _assert_declared_options(sent: list[dict], command) -> None:  # noqa: ANN001 - a bot.commands.Command
+    from adapters.discord.options import MAX_OPTION_TEXT
+
+    assert [o["name"] for o in sent] == [o.name for o in command.options], command.name
+    for payload, declared in zip(sent, command.options):
+        assert payload["type"] == (5 if declared.kind == "flag" else 3), declared.name
+        assert payload["description"] == declared.description
+        assert payload.get("required", False) is declared.required, declared.name
+        assert payload.get("autocomplete", False) is (declared.autocomplete is not None), declared.name
+        assert [c["value"] for c in payload.get("choices") or []] == list(declared.choices)
+        if declared.kind != "flag":
+            assert payload["max_length"] == (declared.max_length or MAX_OPTION_TEXT), declared.name
+
+
+async def test_the_synced_commands_are_the_declaration(bot):
+    from bot.commands import DECLARATION
+
+    (sync,) = bot.fake.recorded("PUT")
+    synced = {c["name"]: c for c in sync.body}
+    offered = DECLARATION.offered("discord")
+    assert list(synced) == [c.name.lstrip("/") for c in offered]
+    assert "help" not in synced  # /help is the terminal's; on Discord, /newsdigest help
+    for command in offered:
+        payload = synced[command.name.lstrip("/")]
+        assert payload["description"] == command.description
+        if not command.subcommands:
+            _assert_declared_options(payload.get("options") or [], command)
+            continue
+        subcommands = [s for s in command.subcommands if s.offered("discord")]
+        assert [o["name"] for o in payload["options"]] == [s.name for s in subcommands]
+        assert "admins" not in [s.name for s in subcommands]  # Slack's: Manage Channels says who may here
+        for sent, declared in zip(payload["options"], subcommands):
+            assert (sent["type"], sent["description"]) == (1, declared.description)
+            _assert_declared_options(sent.get("options") or [], declared)
+        # Some subcommands change the channel: the group is shown to members who may manage it.
+        assert any(s.changes is True for s in subcommands)
+        assert int(payload["default_member_permissions"]) == int(MANAGE_CHANNELS)

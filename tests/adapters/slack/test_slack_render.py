@@ -230,12 +230,19 @@ def test_the_manifest_matches_the_app():
 
     import yaml
 
-    from adapters.slack.app import BOT_SCOPES, COMMANDS
+    from adapters.slack.app import BOT_SCOPES, COMMANDS, PLATFORM
+    from bot.commands import DECLARATION
 
     manifest = yaml.safe_load((Path(render.__file__).parent / "manifest.yml").read_text(encoding="utf-8"))
     commands = manifest["features"]["slash_commands"]
-    assert [c["command"] for c in commands] == list(COMMANDS)
+    # The manifest's commands are the declaration's, in its order, with its descriptions and usage hints.
+    declared = DECLARATION.offered(PLATFORM)
+    assert [c["command"] for c in commands] == [d.name for d in declared] == list(COMMANDS)
+    assert [c["description"] for c in commands] == [d.description for d in declared]
+    assert [c["usage_hint"] for c in commands] == [DECLARATION.usage_hint(d, PLATFORM) for d in declared]
     assert all(c["description"] and len(c["description"]) <= 100 for c in commands)
+    newsdigest = next(c["usage_hint"] for c in commands if c["command"] == "/newsdigest")
+    assert all(f"{sub} " in newsdigest or newsdigest.endswith(sub) for sub in ("subscribe", "resume", "admins", "help"))
     # Only /newsdigest is escaped: `admins add @ada @editors` needs the ids Slack puts in <@U…> and <!subteam^S…>.
     assert {c["command"] for c in commands if c["should_escape"]} == {"/newsdigest"}
     assert manifest["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
