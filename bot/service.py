@@ -18,7 +18,7 @@ from digests.errors import ArticleError, ModelError
 from digests.models import ArticleMeta, Digest, Quote
 
 from .config import Settings, get_settings
-from .engines import Engine, make_engine
+from .engines import Engine, ModelEvent, ReportsModelEvents, make_engine
 from .errors import DigestBusy, DigestTimeout, SourceArticleError, SourceError
 from .sources import read_source
 from .workers import Checkpoint, DigestPool
@@ -38,12 +38,16 @@ class DigestService:
         self.pool = DigestPool(self.settings.digest_workers, self.settings.digest_queue, self.settings.digest_deadline)
         # Told how long each finished digest took (the application's metrics); nothing when unset.
         self.on_digest_seconds: Callable[[float], None] | None = None
+        # Told of each model call and model-assisted digest (the llm engine's cost and outcomes).
+        self.on_model_event: Callable[[ModelEvent], None] | None = None
 
     @property
     def engine(self) -> Engine:
         with self._engine_lock:
             if self._engine is None:
-                self._engine = make_engine(self.settings.engine)
+                self._engine = make_engine(self.settings.engine, self.settings)
+                if isinstance(self._engine, ReportsModelEvents):  # read at each event: set after the build too
+                    self._engine.on_model_event = lambda event: self.on_model_event and self.on_model_event(event)
             return self._engine
 
     def warm_up(self) -> None:
