@@ -111,16 +111,17 @@ def numbered(parsed: ParsedArticle, digest: Digest, max_chars: int | None = None
         if max_chars is not None and used > max_chars and sentences:
             break
         sentences.append(Span(text=s.text, start=s.start, end=s.end))
+    # The offline engine's entities and speakers first: their kind is its considered choice.
     actors: dict[str, str] = {}
-    for ent in parsed.ents:
-        if ent.label_ in _ACTOR_LABELS:
-            actors.setdefault(ent.text.strip(), _ACTOR_LABELS[ent.label_])
     for entity in digest.entities:
         if entity.kind in ("person", "organisation"):
             actors.setdefault(entity.name, entity.kind)
     for q in digest.quotes:
         if q.speaker is not None and q.speaker.kind in ("person", "organisation"):
             actors.setdefault(q.speaker.name, q.speaker.kind)
+    for ent in parsed.ents:
+        if ent.label_ in _ACTOR_LABELS:
+            actors.setdefault(ent.text.strip(), _ACTOR_LABELS[ent.label_])
     return Numbered(sentences=sentences, quotes=list(digest.quotes), actors=actors)
 
 
@@ -236,8 +237,13 @@ def _claims(items: Iterable[Cited], article: Numbered, tally: _Tally, limit: int
     return out[:limit]
 
 
-def _actor(name: str, article: Numbered) -> tuple[str, str] | None:
-    """The actor of the article `name` refers to (as the article writes it, and its kind)."""
+def _occurs(name: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+
+
+def _actor(name: str, article: Numbered, text: str) -> tuple[str, str] | None:
+    """The actor of the article `name` refers to, and its kind: an actor's own name, or a longer
+    spelling of it that the article writes ("Ana Reti" for the entity "Reti"), or a shorter one."""
     name = " ".join(name.split())
     if not name:
         return None
@@ -245,15 +251,14 @@ def _actor(name: str, article: Numbered) -> tuple[str, str] | None:
         if written == name:
             return written, kind
     for written, kind in article.actors.items():
-        if same_name(written, name) and len(name) <= len(written):
-            return written, kind
+        if same_name(written, name) and (len(name) <= len(written) or _occurs(name, text)):
+            return (written if len(name) <= len(written) else name), kind
     return None
 
 
 def _named_near(name: str, text: str, quote: Quote) -> bool:
     window = text[max(0, quote.start - NEAR):quote.start] + " " + text[quote.end:quote.end + NEAR]
-    parts = [name, name.split()[-1]]
-    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", window) for p in parts)
+    return any(_occurs(p, window) for p in (name, name.split()[-1]))
 
 
 def _speakers(answer: Answer, article: Numbered, text: str, tally: _Tally) -> list[SuggestedSpeaker]:
@@ -261,7 +266,7 @@ def _speakers(answer: Answer, article: Numbered, text: str, tally: _Tally) -> li
     for item in answer.speakers:
         quote = article.quote(item.quote)
         sources = [article.sentence(sid) for sid in item.sentences]
-        actor = _actor(item.speaker, article)
+        actor = _actor(item.speaker, article, text)
         cited = [s for s in sources if s is not None]
         if (quote is None or quote.speaker is not None or not sources or len(cited) != len(sources)
                 or actor is None or not _named_near(actor[0], text, quote)
@@ -273,13 +278,13 @@ def _speakers(answer: Answer, article: Numbered, text: str, tally: _Tally) -> li
     return out
 
 
-def _dispute(answer: DisputeAnswer, article: Numbered, quotes: list[Quote],
+def _dispute(answer: DisputeAnswer, article: Numbered, quotes: list[Quote], text: str,
              tally: _Tally) -> tuple[Dispute, list[Claim]] | None:
     """The model's dispute, or None (the offline one stays) when fewer than two parties survive."""
     claims: list[Claim] = []
     parties: list[Party] = []
     for p in answer.parties:
-        actor = _actor(p.name, article)
+        actor = _actor(p.name, article, text)
         ids = list(dict.fromkeys(p.quotes))
         if actor is None or any(article.quote(qid) is None for qid in ids) or any(x.name == actor[0] for x in parties):
             tally.dropped += 1
@@ -311,13 +316,14 @@ def ground(offline: Digest, article: Numbered, answer: Answer, model: str, engin
     speakers = _speakers(answer, article, offline.article.text, tally)
     quotes = list(offline.quotes)
     for s in speakers:
-        speaker = Speaker(name=s.name, kind="organisation" if article.actors.get(s.name) == "organisation" else "person")
+        actor = _actor(s.name, article, offline.article.text)
+        speaker = Speaker(name=s.name, kind="organisation" if actor and actor[1] == "organisation" else "person")
         quotes[s.quote] = quotes[s.quote].model_copy(update={
             "speaker": speaker, "confidence": SUGGESTED_CONFIDENCE, "cue": None,
             "path": SUGGESTED_PATH})
     dispute, dispute_claims = offline.dispute, list[Claim]()
     if answer.dispute is not None:
-        found = _dispute(answer.dispute, article, quotes, tally)
+        found = _dispute(answer.dispute, article, quotes, offline.article.text, tally)
         if found is not None:
             dispute, dispute_claims = found
     grounding = Grounding(model=model, tldr=tldr, implications=implications, dispute=dispute_claims,

@@ -71,6 +71,9 @@ def quote_ids(prompt: str) -> dict[str, int]:
 class FakeOpenAI:
     def __init__(self, refuse_json_schema: bool = False) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, names lower case
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server was answering at one time
         self.refuse_json_schema = refuse_json_schema
         self._script: deque[Responder] = deque()
         self._lock = threading.Lock()
@@ -100,14 +103,15 @@ class FakeOpenAI:
         """The user message of the n-th request."""
         return next(m["content"] for m in self.requests[n]["messages"] if m["role"] == "user")
 
-    def answer(self, request: dict[str, Any]) -> Scripted:
+    def answer(self, request: dict[str, Any], headers: dict[str, str]) -> Scripted:
+        fmt = (request.get("response_format") or {}).get("type")
         with self._lock:
             self.requests.append(request)
+            self.headers.append(headers)
+            if self.refuse_json_schema and fmt == "json_schema":  # refused before any script is used
+                return Scripted(400, error(400, "response_format of type json_schema is not supported by this "
+                                           "server", "invalid_request_error"))
             responder = self._script.popleft() if self._script else None
-        fmt = (request.get("response_format") or {}).get("type")
-        if self.refuse_json_schema and fmt == "json_schema":
-            return Scripted(400, error(400, "response_format of type json_schema is not supported by this server",
-                                       "invalid_request_error"))
         if responder is None:
             return Scripted(500, error(500, "nothing scripted"))
         return responder(request) if callable(responder) else responder
@@ -131,10 +135,17 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self._send(Scripted(400, error(400, "the body is not JSON", "invalid_request_error")))
                 return
-            scripted = server.answer(request)
-            if scripted.delay and server.stopping.wait(scripted.delay):
-                return
-            self._send(scripted)
+            with server._lock:
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                scripted = server.answer(request, {k.lower(): v for k, v in self.headers.items()})
+                if scripted.delay and server.stopping.wait(scripted.delay):
+                    return
+                self._send(scripted)
+            finally:
+                with server._lock:
+                    server.in_flight -= 1
 
         def _send(self, scripted: Scripted) -> None:
             body = scripted.body if scripted.body is not None else error(scripted.status, "scripted failure")
