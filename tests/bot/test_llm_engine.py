@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,16 @@ from bot.service import DigestService
 from bot.views import OFFLINE_FALLBACK, SOURCE, Note, digest_view
 from digests.grounding import SUGGESTED_CONFIDENCE, Answer, unsupported
 from digests.models import ArticleMeta, Digest
-from tests.fakes.openai_server import FakeOpenAI, Scripted, completion, error, quote_ids, sentence_ids
+from tests.fakes.openai_server import (
+    FakeOpenAI,
+    Scripted,
+    completion,
+    error,
+    paraphrase_answer,
+    quote_ids,
+    sentence_ids,
+)
+from tests.test_cli import run
 
 # An article written for these tests: two named parties, numbers, a day and a month, two attributed
 # quotes and one the rules leave unattributed.
@@ -420,3 +430,34 @@ def test_retry_after_reads_seconds_milliseconds_and_dates():
     assert retry_after({"retry-after-ms": "1500"}) == 1.5
     assert retry_after({"retry-after": "Thu, 01 Jan 1970 00:00:00 GMT"}) == 0.0
     assert retry_after({}) is None and retry_after({"retry-after": "soon"}) is None
+
+
+# The seed article, through the engine and through the command line --------------------------------
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "anthropic-cuts-openai-claude-access.txt"
+
+
+def paraphrasing(request: dict[str, Any]) -> Scripted:
+    prompt = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    return Scripted(body=completion(json.dumps(paraphrase_answer(prompt))))
+
+
+def test_the_seed_digest_with_the_llm_engine_keeps_quotes_and_speakers(engine, make_llm, fake_openai):
+    text = SEED.read_text(encoding="utf-8")
+    offline = engine.digest(text)
+    fake_openai.script(paraphrasing)
+    digest = make_llm().digest(text)
+    assert_grounded(digest, offline)
+    assert digest.quotes == offline.quotes  # no speaker suggestions asked for: every quote as offline
+    assert any(c.kind == "abstractive" for c in digest.grounding.tldr)
+
+
+def test_the_command_line_digests_with_the_llm_engine_and_shows_sources(fake_openai, tmp_path):
+    fake_openai.script(paraphrasing)
+    env = {"NEWSDIGEST_LLM_BASE_URL": fake_openai.base_url, "NEWSDIGEST_LLM_MODEL": "fake-model",
+           "NEWSDIGEST_DATA_DIR": str(tmp_path)}
+    done = run("digest", str(SEED), "--engine", "llm", "--format", "markdown", "--sources", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert f"{SOURCE}: " in out and len(fake_openai.requests) == 1
+    assert OFFLINE_FALLBACK not in out

@@ -68,6 +68,20 @@ def quote_ids(prompt: str) -> dict[str, int]:
     return {text.split("\u201d")[0].lstrip("\u201c"): int(n) for n, text in _NUMBERED.findall(quotes)}
 
 
+def paraphrase_answer(prompt: str, words: int = 12) -> dict[str, Any]:
+    """A well-behaved answer for any article: its first sentences cut to their first `words` words
+    (the model's "own words", every name and number taken from the sentence it cites), no dispute,
+    no speakers. For the seed article's test and the overhead benchmark."""
+    ids = list(sentence_ids(prompt).items())
+
+    def cut(text: str, sid: int) -> dict[str, Any]:
+        short = " ".join(text.split()[:words]).rstrip(",;:.\u201c\u201d\"") + "."
+        return {"text": short, "sentences": [sid]}
+
+    return {"tldr": [cut(t, i) for t, i in ids[:2]], "implications": [cut(t, i) for t, i in ids[2:3]],
+            "dispute": None, "speakers": []}
+
+
 class FakeOpenAI:
     def __init__(self, refuse_json_schema: bool = False) -> None:
         self.requests: list[dict[str, Any]] = []
