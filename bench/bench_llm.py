@@ -36,7 +36,7 @@ from articles import make_article  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.llm import LLMEngine  # noqa: E402
 from digests import DigestEngine  # noqa: E402
-from digests.grounding import Answer, ground, numbered, prompt  # noqa: E402
+from digests.grounding import Answer, ground, numbered_digest, prompt  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, Scripted, completion, paraphrase_answer  # noqa: E402
 
 
@@ -73,8 +73,8 @@ def main() -> None:
                 offline_t.append(time.perf_counter() - started)
                 assert parsed is not None
                 started = time.perf_counter()
-                article = numbered(parsed, digest, max_chars=llm._prompt_chars())
-                user = prompt(article, digest.article.title)
+                article = numbered_digest(parsed, digest, max_chars=llm._prompt_chars())
+                user = prompt(article)
                 overhead_t.append(time.perf_counter() - started)
                 content = json.dumps(paraphrase_answer(user))  # what the server will answer (not timed)
                 started = time.perf_counter()
@@ -84,7 +84,7 @@ def main() -> None:
                 sentences = len(article.sentences)
                 server.script(respond)
                 started = time.perf_counter()
-                llm._call(llm._messages(digest, article), digest, article)
+                llm._call(llm._messages(article), article)
                 call_t.append(time.perf_counter() - started)
                 server.script(respond)
                 started = time.perf_counter()

@@ -27,7 +27,19 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from digests.grounding import INSTRUCTIONS, Answer, Numbered, Ungrounded, ground, numbered, offline_marked, prompt
+from digests.engine import article_id
+from digests.grounding import (
+    INSTRUCTIONS,
+    Answer,
+    Numbered,
+    Ungrounded,
+    ground,
+    numbered,
+    numbered_digest,
+    offline_marked,
+    prompt,
+    suggest_speakers,
+)
 from digests.models import ArticleMeta, Digest, Quote
 
 from .config import Settings
@@ -128,20 +140,31 @@ class LLMEngine:
         _ = self.offline
 
     def quotes(self, text: str, checkpoint: Checkpoint | None = None) -> list[Quote]:
-        """The offline engine's quotes: the model never finds a quote, and its speaker suggestions
-        need a whole digest (see the README on measuring the engine)."""
-        return self.offline.quotes(text, checkpoint)
+        """The offline engine's quotes of `text` as it is (the evaluation's interface), with the
+        model's checked speaker suggestions for those the rules left unattributed; the offline
+        quotes alone when none is unattributed or the model gives no usable answer."""
+        quotes, parsed = self.offline.quotes_parsed(text, checkpoint)
+        if parsed is None or all(q.speaker is not None for q in quotes):
+            return quotes
+        # Its own cache key: the text as it is is numbered differently from the cleaned article.
+        article = numbered(parsed, quotes, [], f"quotes:{article_id(text)}", None, max_chars=self._prompt_chars())
+        try:
+            answer, _ = self._answer(article, checkpoint)
+        except ModelFailure as exc:
+            log.warning("llm engine: the offline quotes of text %s are given: %s", article.article_id, exc)
+            return quotes
+        return suggest_speakers(article, answer, text)
 
     def digest(self, raw_text: str, meta: ArticleMeta | None = None, checkpoint: Checkpoint | None = None) -> Digest:
         offline, parsed = self.offline.digest_parsed(raw_text, meta, checkpoint)
         model = str(self.model)
         if parsed is None:
             return self._offline_digest(offline, "the article is not in English")
-        article = numbered(parsed, offline, max_chars=self._prompt_chars())
+        article = numbered_digest(parsed, offline, max_chars=self._prompt_chars())
         if not article.sentences:
             return self._offline_digest(offline, "the article has no body sentences to send")
         try:
-            answer, cached = self._answer(offline, article, checkpoint)
+            answer, cached = self._answer(article, checkpoint)
             digest = ground(offline, article, answer, model, f"{ENGINE_NAME} ({model})")
         except (ModelFailure, Ungrounded) as exc:
             return self._offline_digest(offline, str(exc))
@@ -171,26 +194,26 @@ class LLMEngine:
         per_call = self.settings.llm_token_budget // 2 - self.settings.llm_max_output_tokens
         return max(1000, per_call * CHARS_PER_TOKEN - len(INSTRUCTIONS) - len(json.dumps(SCHEMA)))
 
-    def _messages(self, offline: Digest, article: Numbered) -> list[dict[str, str]]:
+    def _messages(self, article: Numbered) -> list[dict[str, str]]:
         system = INSTRUCTIONS
         if self._json_mode:  # no schema parameter: the schema goes into the instructions
             system += "\nThe JSON schema:\n" + json.dumps(SCHEMA)
-        return [{"role": "system", "content": system}, {"role": "user", "content": prompt(article, offline.article.title)}]
+        return [{"role": "system", "content": system}, {"role": "user", "content": prompt(article)}]
 
-    def _answer(self, offline: Digest, article: Numbered, checkpoint: Checkpoint | None) -> tuple[Answer, bool]:
-        key = (offline.article.id, str(self.model), PROMPT_VERSION)
+    def _answer(self, article: Numbered, checkpoint: Checkpoint | None) -> tuple[Answer, bool]:
+        key = (article.article_id, str(self.model), PROMPT_VERSION)
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key], True
-        messages = self._messages(offline, article)
+        messages = self._messages(article)
         spent = 0
         for attempt in (1, 2):
             if checkpoint is not None:
                 checkpoint()
             if spent + _estimate(messages) + self.settings.llm_max_output_tokens > self.settings.llm_token_budget:
                 raise ModelFailure(f"the token budget ({self.settings.llm_token_budget}) would be exceeded", "budget")
-            content, prompt_tokens, completion_tokens = self._call(messages, offline, article)
+            content, prompt_tokens, completion_tokens = self._call(messages, article)
             spent += prompt_tokens + completion_tokens
             try:
                 answer = Answer.model_validate_json(content)
@@ -198,7 +221,7 @@ class LLMEngine:
                 self._event(ModelEvent("call", "invalid", prompt_tokens, completion_tokens))
                 if attempt == 2:
                     raise ModelFailure("the model's answer did not match the schema twice") from None
-                log.info("llm engine: re-asking for article %s: %s", offline.article.id, _short_errors(exc))
+                log.info("llm engine: re-asking for article %s: %s", article.article_id, _short_errors(exc))
                 messages = [*messages, {"role": "assistant", "content": content[:4000]},
                             {"role": "user", "content": "That answer is not valid JSON of the schema ("
                              f"{_short_errors(exc)}). Answer again with the JSON object only."}]
@@ -211,7 +234,7 @@ class LLMEngine:
             return answer, False
         raise AssertionError("unreachable")
 
-    def _call(self, messages: list[dict[str, str]], offline: Digest, article: Numbered) -> tuple[str, int, int]:
+    def _call(self, messages: list[dict[str, str]], article: Numbered) -> tuple[str, int, int]:
         """One answer's text and the prompt and completion tokens it cost; ModelFailure when there is none."""
         import openai
 
@@ -242,7 +265,7 @@ class LLMEngine:
                     if not self._json_mode and "response_format" in str(exc).lower() + str(exc.body).lower():
                         log.warning("llm engine: the server refused a JSON schema (%s); using JSON mode", exc.status_code)
                         self._json_mode = True
-                        messages = [*self._messages(offline, article), *messages[2:]]
+                        messages = [*self._messages(article), *messages[2:]]
                         continue
                     self._event(ModelEvent("call", "error"))
                     raise ModelFailure(f"the model server refused the request ({exc.status_code})") from None
@@ -263,7 +286,7 @@ class LLMEngine:
         prompt_tokens = usage.prompt_tokens if usage is not None else _estimate(messages)
         completion_tokens = usage.completion_tokens if usage is not None else 0
         content = response.choices[0].message.content if response.choices else None
-        log.info("llm call for article %s: model %s, %d prompt + %d completion tokens, %.2f s", offline.article.id,
+        log.info("llm call for article %s: model %s, %d prompt + %d completion tokens, %.2f s", article.article_id,
                  self.model, prompt_tokens, completion_tokens, time.perf_counter() - started)
         return content or "", prompt_tokens, completion_tokens
 

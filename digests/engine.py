@@ -162,9 +162,15 @@ class DigestEngine:
     def quotes(self, text: str, checkpoint: Callable[[], None] | None = None) -> list[Quote]:
         """Quotes of a text taken as it is (no cleaning), so offsets refer to `text` itself: the
         batch interface the evaluation uses."""
+        return self.quotes_parsed(text, checkpoint)[0]
+
+    def quotes_parsed(self, text: str, checkpoint: Callable[[], None] | None = None
+                      ) -> tuple[list[Quote], ParsedArticle | None]:
+        """`quotes`, and the parsed text they were found in (None for a blank text)."""
         if not text.strip():
-            return []
+            return [], None
         if len(text) > MAX_CHARS:
             raise ArticleError(f"the text is too long ({len(text):,} characters; the limit is {MAX_CHARS:,})")
         doc = parse_text(self.nlp, text, checkpoint)
-        return find_quotes(ParsedArticle(layout=Layout(text=text, blocks=blocks_of(text)), doc=doc))
+        parsed = ParsedArticle(layout=Layout(text=text, blocks=blocks_of(text)), doc=doc)
+        return find_quotes(parsed), parsed

@@ -24,7 +24,19 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 
 from .entities import same_name
-from .models import Claim, Digest, Dispute, Grounding, Implication, Party, Quote, Span, Speaker, SuggestedSpeaker
+from .models import (
+    Claim,
+    Digest,
+    Dispute,
+    Entity,
+    Grounding,
+    Implication,
+    Party,
+    Quote,
+    Span,
+    Speaker,
+    SuggestedSpeaker,
+)
 from .parsed import ParsedArticle
 
 # The confidence of a model's speaker suggestion: below LOW_CONFIDENCE, so every renderer labels it
@@ -90,6 +102,8 @@ class Answer(_Answer):
 class Numbered:
     """The article as the model sees it: sentence ids and quote ids start at 1."""
 
+    article_id: str  # what answers are cached by (with the model)
+    title: str | None
     sentences: list[Span]
     quotes: list[Quote]
     actors: dict[str, str]  # name as written → "person" | "organisation"
@@ -101,7 +115,8 @@ class Numbered:
         return self.quotes[qid - 1] if 1 <= qid <= len(self.quotes) else None
 
 
-def numbered(parsed: ParsedArticle, digest: Digest, max_chars: int | None = None) -> Numbered:
+def numbered(parsed: ParsedArticle, quotes: Sequence[Quote], entities: Sequence[Entity], article_id: str,
+             title: str | None = None, max_chars: int | None = None) -> Numbered:
     """The body sentences (the first ones within `max_chars` of text, when given) and the offline
     quotes, numbered; the actors are the people and organisations the article names."""
     sentences: list[Span] = []
@@ -113,25 +128,30 @@ def numbered(parsed: ParsedArticle, digest: Digest, max_chars: int | None = None
         sentences.append(Span(text=s.text, start=s.start, end=s.end))
     # The offline engine's entities and speakers first: their kind is its considered choice.
     actors: dict[str, str] = {}
-    for entity in digest.entities:
+    for entity in entities:
         if entity.kind in ("person", "organisation"):
             actors.setdefault(entity.name, entity.kind)
-    for q in digest.quotes:
+    for q in quotes:
         if q.speaker is not None and q.speaker.kind in ("person", "organisation"):
             actors.setdefault(q.speaker.name, q.speaker.kind)
     for ent in parsed.ents:
         if ent.label_ in _ACTOR_LABELS:
             actors.setdefault(ent.text.strip(), _ACTOR_LABELS[ent.label_])
-    return Numbered(sentences=sentences, quotes=list(digest.quotes), actors=actors)
+    return Numbered(article_id=article_id, title=title, sentences=sentences, quotes=list(quotes), actors=actors)
+
+
+def numbered_digest(parsed: ParsedArticle, digest: Digest, max_chars: int | None = None) -> Numbered:
+    """`numbered` for a digest the offline engine made of `parsed`."""
+    return numbered(parsed, digest.quotes, digest.entities, digest.article.id, digest.article.title, max_chars)
 
 
 def _speaker_line(quote: Quote) -> str:
     return quote.speaker.name if quote.speaker is not None else "unattributed"
 
 
-def prompt(article: Numbered, title: str | None) -> str:
+def prompt(article: Numbered) -> str:
     """The user message: the numbered sentences, then the numbered quotes with their speakers."""
-    lines = [f"Title: {title}" if title else "Title: (none)", "", "Sentences:"]
+    lines = [f"Title: {article.title}" if article.title else "Title: (none)", "", "Sentences:"]
     lines += [f"[{i}] {s.text}" for i, s in enumerate(article.sentences, 1)]
     lines += ["", "Quotes (found by rules; you cannot add any):"]
     lines += [f"[{i}] \u201c{q.text}\u201d \u2014 {_speaker_line(q)}" for i, q in enumerate(article.quotes, 1)]
@@ -278,6 +298,24 @@ def _speakers(answer: Answer, article: Numbered, text: str, tally: _Tally) -> li
     return out
 
 
+def _suggested(quotes: Sequence[Quote], article: Numbered, text: str,
+               suggestions: Sequence[SuggestedSpeaker]) -> list[Quote]:
+    """The quotes with the checked suggestions as their speakers, at SUGGESTED_CONFIDENCE."""
+    out = list(quotes)
+    for s in suggestions:
+        actor = _actor(s.name, article, text)
+        speaker = Speaker(name=s.name, kind="organisation" if actor and actor[1] == "organisation" else "person")
+        out[s.quote] = out[s.quote].model_copy(update={
+            "speaker": speaker, "confidence": SUGGESTED_CONFIDENCE, "cue": None, "path": SUGGESTED_PATH})
+    return out
+
+
+def suggest_speakers(article: Numbered, answer: Answer, text: str) -> list[Quote]:
+    """The article's quotes with the answer's speaker suggestions that pass the checks (the quote
+    evaluation's view of the model: `text` is what the quote offsets refer to)."""
+    return _suggested(article.quotes, article, text, _speakers(answer, article, text, _Tally()))
+
+
 def _dispute(answer: DisputeAnswer, article: Numbered, quotes: list[Quote], text: str,
              tally: _Tally) -> tuple[Dispute, list[Claim]] | None:
     """The model's dispute, or None (the offline one stays) when fewer than two parties survive."""
@@ -314,13 +352,7 @@ def ground(offline: Digest, article: Numbered, answer: Answer, model: str, engin
         raise Ungrounded("every TL;DR sentence was dropped by the checks")
     implications = _claims(answer.implications, article, tally, MAX_IMPLICATIONS)
     speakers = _speakers(answer, article, offline.article.text, tally)
-    quotes = list(offline.quotes)
-    for s in speakers:
-        actor = _actor(s.name, article, offline.article.text)
-        speaker = Speaker(name=s.name, kind="organisation" if actor and actor[1] == "organisation" else "person")
-        quotes[s.quote] = quotes[s.quote].model_copy(update={
-            "speaker": speaker, "confidence": SUGGESTED_CONFIDENCE, "cue": None,
-            "path": SUGGESTED_PATH})
+    quotes = _suggested(offline.quotes, article, offline.article.text, speakers)
     dispute, dispute_claims = offline.dispute, list[Claim]()
     if answer.dispute is not None:
         found = _dispute(answer.dispute, article, quotes, offline.article.text, tally)

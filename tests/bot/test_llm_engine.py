@@ -461,3 +461,26 @@ def test_the_command_line_digests_with_the_llm_engine_and_shows_sources(fake_ope
     out = done.stdout.decode()
     assert f"{SOURCE}: " in out and len(fake_openai.requests) == 1
     assert OFFLINE_FALLBACK not in out
+
+
+def test_the_quote_evaluation_gets_the_checked_speaker_suggestions(make_llm, fake_openai, engine):
+    from bot.evaluation import newsdigest_predictor
+
+    def speakers_only(request: dict[str, Any]) -> Scripted:
+        prompt = next(m["content"] for m in request["messages"] if m["role"] == "user")
+        answer = good_answer(prompt)
+        answer["speakers"].append({"quote": _qid(prompt, "This deal"), "speaker": "Mara Tane", "sentences": [1]})
+        return Scripted(body=completion(json.dumps(answer)))
+    fake_openai.script(speakers_only)
+    offline = engine.quotes(ARTICLE)
+    predicted = newsdigest_predictor(make_llm())(ARTICLE)
+    assert [(p.start, p.end) for p in predicted] == [(q.start, q.end) for q in offline]
+    speakers = {ARTICLE[p.start:p.end]: p.speaker for p in predicted}
+    assert speakers["Two weeks of standing in the rain is not a small thing."] == "Ana Reti"
+    assert speakers["This deal is fair, but it came too late"] == "Joe Pillay"  # an attributed quote keeps its speaker
+    assert "[1] Harbour ferry to resume after strike" in fake_openai.prompt()  # the text as it is, numbered
+
+
+def test_quotes_without_an_unattributed_one_ask_no_model(make_llm, fake_openai):
+    text = ARTICLE.split("Ana Reti")[0]
+    assert all(q.speaker is not None for q in make_llm().quotes(text)) and fake_openai.requests == []
