@@ -84,7 +84,7 @@ def main() -> None:
                 sentences = len(article.sentences)
                 server.script(respond)
                 started = time.perf_counter()
-                llm._call(llm._messages(article), article)
+                llm._call(llm._messages(article), article, time.monotonic() + 60)
                 call_t.append(time.perf_counter() - started)
                 server.script(respond)
                 started = time.perf_counter()

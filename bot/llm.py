@@ -58,6 +58,10 @@ PROMPT_VERSION = "1"  # part of the cache key: a new prompt must not reuse old a
 # Tokens are estimated from characters (no tokenizer is downloaded): English runs near 4 characters
 # a token; 3 keeps the estimate on the safe side.
 CHARS_PER_TOKEN = 3
+# All the model time of one article (waiting for a slot, the calls, a Retry-After, the re-ask) is
+# at most this many times NEWSDIGEST_LLM_TIMEOUT, so that the offline digest always comes within
+# the digest deadline.
+MODEL_TIME = 2
 SCHEMA = Answer.model_json_schema()
 
 
@@ -109,6 +113,10 @@ class LLMEngine:
             from openai import OpenAI
         except ImportError:
             raise ConfigError("NEWSDIGEST_ENGINE=llm needs the openai package: pip install 'newsdigest[llm]'") from None
+        if MODEL_TIME * settings.llm_timeout >= settings.digest_deadline:
+            raise ConfigError(f"bad setting (NEWSDIGEST_LLM_TIMEOUT: at most {MODEL_TIME} × it is spent on the model "
+                              "per article, which must stay below NEWSDIGEST_DIGEST_DEADLINE): fix it in the "
+                              "environment or in .env")
         self.settings = settings
         self.model = settings.llm_model
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else ""
@@ -208,12 +216,13 @@ class LLMEngine:
                 return self._cache[key], True
         messages = self._messages(article)
         spent = 0
+        deadline = time.monotonic() + MODEL_TIME * self.settings.llm_timeout
         for attempt in (1, 2):
             if checkpoint is not None:
                 checkpoint()
             if spent + _estimate(messages) + self.settings.llm_max_output_tokens > self.settings.llm_token_budget:
                 raise ModelFailure(f"the token budget ({self.settings.llm_token_budget}) would be exceeded", "budget")
-            content, prompt_tokens, completion_tokens = self._call(messages, article)
+            content, prompt_tokens, completion_tokens = self._call(messages, article, deadline)
             spent += prompt_tokens + completion_tokens
             try:
                 answer = Answer.model_validate_json(content)
@@ -234,26 +243,36 @@ class LLMEngine:
             return answer, False
         raise AssertionError("unreachable")
 
-    def _call(self, messages: list[dict[str, str]], article: Numbered) -> tuple[str, int, int]:
-        """One answer's text and the prompt and completion tokens it cost; ModelFailure when there is none."""
+    def _call(self, messages: list[dict[str, str]], article: Numbered, deadline: float) -> tuple[str, int, int]:
+        """One answer's text and the prompt and completion tokens it cost, by `deadline` (a
+        time.monotonic() value); ModelFailure when there is none."""
         import openai
 
-        if not self._slots.acquire(timeout=self.settings.llm_timeout):
+        def time_left() -> float:
+            left = min(self.settings.llm_timeout, deadline - time.monotonic())
+            if left <= 0:
+                self._event(ModelEvent("call", "timeout"))
+                raise ModelFailure(f"the model took more than {MODEL_TIME * self.settings.llm_timeout:g} s "
+                                   "for this article", "timeout")
+            return left
+
+        if not self._slots.acquire(timeout=time_left()):
             raise ModelFailure(f"every model slot ({self.settings.llm_concurrency}) was busy for "
                                f"{self.settings.llm_timeout:g} s", "busy")
         try:
             rate_limited = False
             while True:
                 started = time.perf_counter()
+                timeout = time_left()
                 try:
                     # The messages and format are plain dicts of the shapes the SDK's TypedDicts describe.
                     response = self.client.chat.completions.create(  # type: ignore[call-overload]
                         model=str(self.model), messages=messages, response_format=self._response_format(),
-                        max_tokens=self.settings.llm_max_output_tokens, temperature=0)
+                        max_tokens=self.settings.llm_max_output_tokens, temperature=0, timeout=timeout)
                 except openai.RateLimitError as exc:
                     wait = retry_after(exc.response.headers)
                     self._event(ModelEvent("call", "rate_limited"))
-                    if rate_limited or wait is None or wait > self.settings.llm_timeout:
+                    if rate_limited or wait is None or wait > min(self.settings.llm_timeout, deadline - time.monotonic()):
                         raise ModelFailure("the model server refused: too many requests (429)"
                                            + (" again after its Retry-After" if rate_limited else ""),
                                            "rate_limited") from None
@@ -271,8 +290,7 @@ class LLMEngine:
                     raise ModelFailure(f"the model server refused the request ({exc.status_code})") from None
                 except openai.APITimeoutError:
                     self._event(ModelEvent("call", "timeout"))
-                    raise ModelFailure(f"the model did not answer within {self.settings.llm_timeout:g} s",
-                                       "timeout") from None
+                    raise ModelFailure(f"the model did not answer within {timeout:.3g} s", "timeout") from None
                 except openai.APIStatusError as exc:
                     self._event(ModelEvent("call", "error"))
                     raise ModelFailure(f"the model server answered {exc.status_code}") from None

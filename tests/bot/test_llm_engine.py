@@ -484,3 +484,20 @@ def test_the_quote_evaluation_gets_the_checked_speaker_suggestions(make_llm, fak
 def test_quotes_without_an_unattributed_one_ask_no_model(make_llm, fake_openai):
     text = ARTICLE.split("Ana Reti")[0]
     assert all(q.speaker is not None for q in make_llm().quotes(text)) and fake_openai.requests == []
+
+
+def test_all_the_model_time_of_an_article_is_bounded_by_twice_the_timeout(make_llm, fake_openai, offline):
+    # An invalid answer, then the re-ask is rate-limited, then the answer comes too late for the article.
+    fake_openai.script(Scripted(body=completion("{"), delay=0.4),
+                       Scripted(429, error(429, "slow down", "rate_limit_error"), headers={"Retry-After": "0.45"}),
+                       Scripted(body=completion("{}"), delay=5))
+    digest = make_llm(llm_timeout=0.5).digest(ARTICLE, META)
+    assert_offline(digest, offline, r"did not answer within 0\.[01]|took more than 1 s")
+    assert len(fake_openai.requests) == 3
+
+
+def test_a_timeout_that_would_outlast_the_digest_deadline_is_refused(engine, tmp_path):
+    settings = Settings(_env_file=None, data_dir=tmp_path, engine="llm", llm_base_url="http://127.0.0.1:9/v1",
+                        llm_model="m", llm_timeout=60, digest_deadline=100)
+    with pytest.raises(ConfigError, match="NEWSDIGEST_LLM_TIMEOUT"):
+        LLMEngine(settings, offline=engine)
