@@ -501,3 +501,14 @@ def test_a_timeout_that_would_outlast_the_digest_deadline_is_refused(engine, tmp
                         llm_model="m", llm_timeout=60, digest_deadline=100)
     with pytest.raises(ConfigError, match="NEWSDIGEST_LLM_TIMEOUT"):
         LLMEngine(settings, offline=engine)
+
+
+def test_a_grounded_digest_is_stored_and_read_back_whole(make_llm, fake_openai, store):
+    from bot.store import articles as article_store
+
+    fake_openai.script(GOOD)
+    digest = make_llm().digest(ARTICLE, META)
+    saved = article_store.save_digest(store, digest, tenant="terminal:local")
+    again = article_store.get_digest(store, saved.article_id)
+    assert again is not None and again.grounding == digest.grounding and again.tldr == digest.tldr
+    assert [q.speaker for q in again.quotes] == [q.speaker for q in digest.quotes]
