@@ -10,7 +10,8 @@ anything is shown:
 - every name, number and date of a sentence in the model's words, and anything it puts in quote
   marks, must occur in the sentences it cites, else the first cited sentence replaces it;
 - a suggested speaker must be a person or organisation the article names, near the quote;
-- a dispute party must be an actor named in the article.
+- a dispute party must be an actor named in the article, and its position is the article's own
+  sentence it cites (every renderer shows a position in quote marks).
 
 What survives is recorded in `Digest.grounding` (extractive or abstractive, and what it cites).
 """
@@ -328,6 +329,10 @@ def _dispute(answer: DisputeAnswer, article: Numbered, quotes: list[Quote], text
             tally.dropped += 1
             continue
         position = _claim(p.position, article, tally, role=f"position: {actor[0]}") if p.position else None
+        if position is not None and position.kind == "abstractive":
+            # Every renderer shows a position in quote marks, as the article's words: the sentence it cites.
+            position = Claim(text=position.sources[0].text, kind="extractive", sources=position.sources,
+                             role=position.role)
         if position is not None:
             claims.append(position)
         parties.append(Party(name=actor[0], position=position.text if position else None,

@@ -179,6 +179,9 @@ def test_a_good_answer_gives_the_grounded_digest(make_llm, fake_openai, offline)
     assert suggested.confidence == SUGGESTED_CONFIDENCE and suggested.confidence_band == "low"
     assert digest.dispute is not None and [p.name for p in digest.dispute.parties] == ["Harbourline", "Maritime Workers United"]
     assert [q.text for q in digest.dispute.parties[1].quotes] == ["This deal is fair, but it came too late"]
+    # A position is shown in quote marks: it is the article's sentence, never the model's wording.
+    assert digest.dispute.parties[1].position == "Pillay said the crews had given the required notice in writing."
+    assert digest.dispute.allegation == "Harbourline says the union walked out without notice."
     # What went out: the schema as structured output, the key, numbered sentences and quotes.
     request = fake_openai.requests[0]
     assert request["response_format"]["type"] == "json_schema"
