@@ -129,7 +129,11 @@ class LLMEngine:
         self._slots = threading.BoundedSemaphore(settings.llm_concurrency)
         self._cache: OrderedDict[tuple[str, str, str], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._json_mode = False  # set once the server refused a JSON schema: JSON mode from then on
+        # What the server refused once (a 400), not asked again: a JSON schema (then JSON mode), max_tokens
+        # (then max_completion_tokens), a temperature (then its default).
+        self._json_mode = False
+        self._completion_tokens = False
+        self._default_temperature = False
         self.on_model_event: Callable[[ModelEvent], None] | None = None
 
     # The Engine protocol -----------------------------------------------------------------------
@@ -268,7 +272,7 @@ class LLMEngine:
                     # The messages and format are plain dicts of the shapes the SDK's TypedDicts describe.
                     response = self.client.chat.completions.create(  # type: ignore[call-overload]
                         model=str(self.model), messages=messages, response_format=self._response_format(),
-                        max_tokens=self.settings.llm_max_output_tokens, temperature=0, timeout=timeout)
+                        timeout=timeout, **self._sampling())
                 except openai.RateLimitError as exc:
                     wait = retry_after(exc.response.headers)
                     self._event(ModelEvent("call", "rate_limited"))
@@ -281,10 +285,17 @@ class LLMEngine:
                     time.sleep(wait)
                     continue
                 except openai.BadRequestError as exc:
-                    if not self._json_mode and "response_format" in str(exc).lower() + str(exc.body).lower():
+                    said = (str(exc) + str(exc.body)).lower()
+                    if not self._json_mode and "response_format" in said:
                         log.warning("llm engine: the server refused a JSON schema (%s); using JSON mode", exc.status_code)
                         self._json_mode = True
                         messages = [*self._messages(article), *messages[2:]]
+                        continue
+                    # Newer OpenAI models take max_completion_tokens only, and no temperature but the default.
+                    adapted = self._adapt(said)
+                    if adapted:
+                        log.warning("llm engine: the server refused a parameter (%s); %s from now on", exc.status_code,
+                                    adapted)
                         continue
                     self._event(ModelEvent("call", "error"))
                     raise ModelFailure(f"the model server refused the request ({exc.status_code})") from None
@@ -293,7 +304,9 @@ class LLMEngine:
                     raise ModelFailure(f"the model did not answer within {timeout:.3g} s", "timeout") from None
                 except openai.APIStatusError as exc:
                     self._event(ModelEvent("call", "error"))
-                    raise ModelFailure(f"the model server answered {exc.status_code}") from None
+                    hint = " (check NEWSDIGEST_LLM_API_KEY)" if exc.status_code in (401, 403) else (
+                        " (check NEWSDIGEST_LLM_MODEL and NEWSDIGEST_LLM_BASE_URL)" if exc.status_code == 404 else "")
+                    raise ModelFailure(f"the model server answered {exc.status_code}{hint}") from None
                 except openai.APIConnectionError:
                     self._event(ModelEvent("call", "error"))
                     raise ModelFailure("the model server cannot be reached") from None
@@ -307,6 +320,21 @@ class LLMEngine:
         log.info("llm call for article %s: model %s, %d prompt + %d completion tokens, %.2f s", article.article_id,
                  self.model, prompt_tokens, completion_tokens, time.perf_counter() - started)
         return content or "", prompt_tokens, completion_tokens
+
+    def _sampling(self) -> dict[str, Any]:
+        """The answer's length limit and temperature, as the server takes them."""
+        limit = "max_completion_tokens" if self._completion_tokens else "max_tokens"
+        return {limit: self.settings.llm_max_output_tokens, **({} if self._default_temperature else {"temperature": 0})}
+
+    def _adapt(self, refusal: str) -> str | None:
+        """Change what a 400 names as unsupported, once each; what was changed, or None."""
+        if "max_tokens" in refusal and not self._completion_tokens:
+            self._completion_tokens = True
+            return "max_completion_tokens instead of max_tokens"
+        if "temperature" in refusal and not self._default_temperature:
+            self._default_temperature = True
+            return "the default temperature"
+        return None
 
     def _response_format(self) -> dict[str, Any]:
         if self._json_mode:

@@ -515,3 +515,24 @@ def test_a_grounded_digest_is_stored_and_read_back_whole(make_llm, fake_openai, 
     again = article_store.get_digest(store, saved.article_id)
     assert again is not None and again.grounding == digest.grounding and again.tldr == digest.tldr
     assert [q.speaker for q in again.quotes] == [q.speaker for q in digest.quotes]
+
+
+def test_a_server_that_refuses_max_tokens_and_temperature_is_asked_without_them(engine, tmp_path, offline):
+    server = FakeOpenAI(refuse=frozenset({"max_tokens", "temperature"})).start()
+    try:
+        server.script(GOOD)
+        settings = Settings(_env_file=None, data_dir=tmp_path, engine="llm", llm_base_url=server.base_url,
+                            llm_model="fake-model", llm_max_output_tokens=900)
+        digest = LLMEngine(settings, offline=engine).digest(ARTICLE, META)
+        assert_grounded(digest, offline)
+        last = server.requests[-1]
+        assert len(server.requests) == 3 and last["max_completion_tokens"] == 900
+        assert "max_tokens" not in last and "temperature" not in last
+    finally:
+        server.stop()
+
+
+def test_a_refused_key_says_which_setting_to_check(make_llm, fake_openai, offline):
+    fake_openai.script(Scripted(401, error(401, "Incorrect API key provided", "invalid_request_error")))
+    digest = make_llm().digest(ARTICLE, META)
+    assert_offline(digest, offline, r"answered 401 \(check NEWSDIGEST_LLM_API_KEY\)")

@@ -11,7 +11,8 @@ the next calls answer, in order:
     server.script(lambda request: Scripted(body=completion(…)))        # built from the request
 
 A call with nothing scripted answers 500. With `refuse_json_schema`, a request whose
-response_format is a JSON schema gets the 400 that servers without structured output give.
+response_format is a JSON schema gets the 400 that servers without structured output give; with
+`refuse={"max_tokens", "temperature"}`, a request with those fields gets OpenAI's 400 for newer models.
 Every request is recorded (`requests`: the parsed JSON bodies; `prompt(n)`: the user message).
 """
 
@@ -83,7 +84,8 @@ def paraphrase_answer(prompt: str, words: int = 12) -> dict[str, Any]:
 
 
 class FakeOpenAI:
-    def __init__(self, refuse_json_schema: bool = False) -> None:
+    def __init__(self, refuse_json_schema: bool = False, refuse: frozenset[str] = frozenset()) -> None:
+        self.refuse = refuse  # request fields answered with OpenAI's 400 "Unsupported parameter"
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []  # each request's headers, names lower case
         self.in_flight = 0
@@ -125,6 +127,9 @@ class FakeOpenAI:
             if self.refuse_json_schema and fmt == "json_schema":  # refused before any script is used
                 return Scripted(400, error(400, "response_format of type json_schema is not supported by this "
                                            "server", "invalid_request_error"))
+            for name in sorted(self.refuse & set(request)):
+                return Scripted(400, error(400, f"Unsupported parameter: '{name}' is not supported with this model.",
+                                           "invalid_request_error"))
             responder = self._script.popleft() if self._script else None
         if responder is None:
             return Scripted(500, error(500, "nothing scripted"))
