@@ -536,3 +536,19 @@ def test_a_refused_key_says_which_setting_to_check(make_llm, fake_openai, offlin
     fake_openai.script(Scripted(401, error(401, "Incorrect API key provided", "invalid_request_error")))
     digest = make_llm().digest(ARTICLE, META)
     assert_offline(digest, offline, r"answered 401 \(check NEWSDIGEST_LLM_API_KEY\)")
+
+
+def test_the_application_counts_the_model_tokens_in_metrics(engine, fake_openai, tmp_path):
+    from bot.app import Newsdigest
+
+    fake_openai.script(answering(lambda a: a, prompt_tokens=700, completion_tokens=90), Scripted(500))
+    settings = Settings(_env_file=None, data_dir=tmp_path, engine="llm", llm_base_url=fake_openai.base_url,
+                        llm_model="fake-model")
+    app = Newsdigest(settings, service=DigestService(settings, engine=LLMEngine(settings, offline=engine)))
+    app.service.digest_text(ARTICLE, META)
+    app.service.digest_text(ARTICLE.replace("Monday", "Sunday"), META)  # another article: the 500
+    exposed = app.metrics.exposition().decode()
+    assert 'newsdigest_llm_tokens_total{kind="prompt"} 700.0' in exposed
+    assert 'newsdigest_llm_calls_total{outcome="ok"} 1.0' in exposed and 'newsdigest_llm_calls_total{outcome="error"} 1.0' in exposed
+    assert 'newsdigest_llm_digests_total{outcome="grounded"} 1.0' in exposed
+    assert 'newsdigest_llm_digests_total{outcome="offline"} 1.0' in exposed
