@@ -45,6 +45,7 @@ class Newsdigest:
 
     def _instrumented(self, service: DigestService) -> DigestService:
         service.on_digest_seconds = lambda seconds: self.metrics.digest_seconds.observe(seconds)
+        service.on_model_event = self.metrics.model_event
         return service
 
     @cached_property

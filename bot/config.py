@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, IPvAnyNetwork, ValidationError, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
@@ -139,7 +139,24 @@ class Settings(SettingsBase):
                                    "before it is given up as too long or slow")
 
     # The digest engine (bot/engines.py).
-    engine: str = Field(default="offline", description='The digest engine: "offline" (rule-based, on spaCy) is the one there is')
+    engine: str = Field(default="offline", description='The digest engine: "offline" (rule-based, on spaCy), or "llm" '
+                        "(the offline digest, then a language model's wording, checked against the article: bot/llm.py)")
+
+    # The llm engine (bot/llm.py): any OpenAI-compatible server. Used only when engine is "llm"; the
+    # article's cleaned text and its quotes are then sent to llm_base_url (see the README).
+    llm_base_url: str | None = Field(default=None, description="Base URL of an OpenAI-compatible API, e.g. "
+                                     "https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama)")
+    llm_model: str | None = Field(default=None, description="The model name the server knows, e.g. gpt-4o-mini or llama3.1")
+    llm_api_key: SecretStr | None = Field(default=None, description="The server's API key (or NEWSDIGEST_LLM_API_KEY_FILE); "
+                                          "none for a local server that needs none")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds one model call may take before the offline "
+                               "digest is shown instead")
+    llm_max_output_tokens: int = Field(default=1200, ge=100, description="Most tokens the model may answer with, per call")
+    llm_token_budget: int = Field(default=12000, ge=1000, description="Most tokens one article may cost (prompts and "
+                                  "answers, a re-ask included); a longer article sends only the sentences that fit")
+    llm_concurrency: int = Field(default=2, ge=1, le=64, description="Model calls at the same time (a feed burst waits "
+                                 "for a slot, up to llm_timeout, then gets the offline digest)")
+    llm_cache_size: int = Field(default=512, ge=0, description="Model answers kept in memory, by article and model")
 
     # Scheduled digests.
     delivery_lease: float = Field(default=600, gt=0, description="Seconds after which a delivery claimed by a process "

@@ -8,13 +8,16 @@ touches its models: the warm-up at start goes through `warm_up()`, the evaluatio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from .errors import ConfigError
 
 if TYPE_CHECKING:
     from digests.models import ArticleMeta, Digest, Quote
+
+    from .config import Settings
 
 Checkpoint = Callable[[], None]
 
@@ -43,21 +46,47 @@ class Engine(QuoteFinder, Protocol):
         ...
 
 
-def _offline() -> Engine:
+@dataclass(frozen=True)
+class ModelEvent:
+    """What an engine that calls a model reports, for /metrics: a `call` (outcome ok, invalid,
+    rate_limited, timeout, error; its tokens) or a `digest` (outcome grounded, cached or offline)."""
+
+    kind: Literal["call", "digest"]
+    outcome: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@runtime_checkable
+class ReportsModelEvents(Protocol):
+    on_model_event: Callable[[ModelEvent], None] | None
+
+
+def _offline(settings: Settings) -> Engine:
     from digests.engine import DigestEngine  # loads spaCy: only when a digest is needed
 
     return DigestEngine()
 
 
-# Name → how to build it (built on first use, in a worker thread).
-ENGINES: Mapping[str, Callable[[], Engine]] = MappingProxyType({"offline": _offline})
+def _llm(settings: Settings) -> Engine:
+    from .llm import LLMEngine  # the openai SDK: only when this engine is chosen
+
+    return LLMEngine(settings)
 
 
-def make_engine(name: str) -> Engine:
+# Name → how to build it from the settings (built on first use, in a worker thread).
+ENGINES: Mapping[str, Callable[[Settings], Engine]] = MappingProxyType({"offline": _offline, "llm": _llm})
+
+
+def make_engine(name: str, settings: Settings | None = None) -> Engine:
     """The engine NEWSDIGEST_ENGINE names; an unknown name is the operator's ConfigError."""
     try:
         build = ENGINES[name]
     except KeyError:
         raise ConfigError(f"bad setting (NEWSDIGEST_ENGINE: unknown engine {name!r}; choose from "
                           f"{', '.join(ENGINES)}): fix it in the environment or in .env") from None
-    return build()
+    if settings is None:
+        from .config import get_settings
+
+        settings = get_settings()
+    return build(settings)

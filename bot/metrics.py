@@ -8,8 +8,12 @@ Call sites count what they did with `app.metrics.<metric>`; `exposition()` is wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from .engines import ModelEvent
 
 # Digests take from tens of milliseconds (a short text) to the deadline (120 s by default).
 DIGEST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
@@ -37,6 +41,22 @@ class Metrics:
                                          ["command", "platform"], buckets=COMMAND_BUCKETS, registry=r)
         self.digest_queue = Gauge("newsdigest_digest_queue_depth", "Digests waiting for a worker", registry=r)
         self.digests_running = Gauge("newsdigest_digests_running", "Digests a worker is on", registry=r)
+        # The llm engine (bot/llm.py): its cost in tokens and how its answers fared.
+        self.llm_tokens = Counter("newsdigest_llm_tokens", "Tokens the language model was sent (prompt) and answered "
+                                  "(completion)", ["kind"], registry=r)
+        self.llm_calls = Counter("newsdigest_llm_calls", "Language model calls, by outcome (ok, invalid, "
+                                 "rate_limited, timeout, error)", ["outcome"], registry=r)
+        self.llm_digests = Counter("newsdigest_llm_digests", "Digests of the llm engine, by outcome (grounded, "
+                                   "cached, offline)", ["outcome"], registry=r)
+
+    def model_event(self, event: ModelEvent) -> None:
+        """Count what the llm engine reports (DigestService.on_model_event)."""
+        if event.kind == "call":
+            self.llm_calls.labels(event.outcome).inc()
+            self.llm_tokens.labels("prompt").inc(event.prompt_tokens)
+            self.llm_tokens.labels("completion").inc(event.completion_tokens)
+        else:
+            self.llm_digests.labels(event.outcome).inc()
 
     def watch_digest_pool(self, waiting: Callable[[], float], running: Callable[[], float]) -> None:
         """Read the digest workers' queue at each scrape instead of counting it at every change."""

@@ -18,7 +18,7 @@ from digests.errors import ArticleError, ModelError
 from digests.models import ArticleMeta, Digest, Quote
 
 from .config import Settings, get_settings
-from .engines import Engine, make_engine
+from .engines import Engine, ModelEvent, ReportsModelEvents, make_engine
 from .errors import DigestBusy, DigestTimeout, SourceArticleError, SourceError
 from .sources import read_source
 from .workers import Checkpoint, DigestPool
@@ -33,7 +33,9 @@ UserFacingError = (SourceError, ArticleError, ModelError)
 class DigestService:
     def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
         self.settings = settings or get_settings()
-        self._engine = engine
+        # Told of each model call and model-assisted digest (the llm engine's cost and outcomes).
+        self.on_model_event: Callable[[ModelEvent], None] | None = None
+        self._engine = self._listen(engine) if engine is not None else None
         self._engine_lock = threading.Lock()  # two workers must not load the model twice
         self.pool = DigestPool(self.settings.digest_workers, self.settings.digest_queue, self.settings.digest_deadline)
         # Told how long each finished digest took (the application's metrics); nothing when unset.
@@ -43,8 +45,17 @@ class DigestService:
     def engine(self) -> Engine:
         with self._engine_lock:
             if self._engine is None:
-                self._engine = make_engine(self.settings.engine)
+                self._engine = self._listen(make_engine(self.settings.engine, self.settings))
             return self._engine
+
+    def _listen(self, engine: Engine) -> Engine:
+        """An engine that calls a model tells `on_model_event`, read at each event (so it may be set later)."""
+        if isinstance(engine, ReportsModelEvents):
+            def report(event: ModelEvent) -> None:
+                if self.on_model_event is not None:
+                    self.on_model_event(event)
+            engine.on_model_event = report
+        return engine
 
     def warm_up(self) -> None:
         """Build the engine and let it load its models, so that the first digest does not wait."""

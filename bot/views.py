@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
-from digests.models import ConfidenceBand, Digest, Dispute, Speaker
+from digests.models import Claim, ConfidenceBand, Digest, Dispute, Speaker
 from digests.models import Quote as QuoteModel
 
 from .platforms import DigestPost, SimilarStory
@@ -42,6 +42,8 @@ STILL_OPEN = "Still open"
 QUOTED = "Quoted"
 NO_POSITION = "No stated position in the article."
 READ_THE_ARTICLE = "Read the article"
+SOURCE = "Source"
+OFFLINE_FALLBACK = "Offline digest: the language model's answer could not be used for this article."
 QUOTED_SPEAKERS = 3  # a party's quoted speakers shown at most
 
 # One label per confidence band (digests.models.confidence_band): a sure attribution needs none.
@@ -269,17 +271,28 @@ def dispute_parts(dispute: Dispute) -> list[Part]:
     return parts
 
 
+def source_note(claim: Claim) -> Note:
+    """The article sentences an item of a model-assisted digest cites, shown on demand."""
+    return Note(f"{SOURCE}: " + " … ".join(in_quote_marks(s.text) for s in claim.sources))
+
+
 def digest_parts(digest: Digest, *, key: str | None = None,
-                 similar: Sequence[SimilarStory] = ()) -> list[Part]:
+                 similar: Sequence[SimilarStory] = (), sources: bool = False) -> list[Part]:
     """One digest: the article (title, meta line, notes, TL;DR, a link to it, its similar stories),
-    each quote, the implications, the dispute."""
+    each quote, the implications, the dispute. With `sources`, each item a language model helped
+    write is followed by the article sentences it cites."""
     a = digest.article
+    grounding = digest.grounding
     intro: list[Block] = [Heading((a.title or "").strip() or UNTITLED, "article", url=a.url)]
     meta = meta_items(digest)
     if meta:
         intro.append(Meta(meta))
     intro += [Note(note) for note in a.notes]
+    if grounding is not None and grounding.fallback is not None:
+        intro.append(Note(OFFLINE_FALLBACK))
     intro += [Heading(TLDR), Paragraph(" ".join(digest.tldr))]
+    if sources and grounding is not None:
+        intro += [source_note(c) for c in grounding.tldr]
     if a.url:
         intro.append(Links((Link(READ_THE_ARTICLE, a.url),), key=key or a.id[:16]))
     if similar:
@@ -294,19 +307,28 @@ def digest_parts(digest: Digest, *, key: str | None = None,
             blocks = (Heading(f"{KEY_QUOTES} ({len(quotes)})"), *blocks)
         parts.append(Part("quote", blocks))
 
-    if digest.implications:
+    claims = grounding.implications if grounding is not None else []
+    if claims:  # the model's wording of each implication; the Implication is the sentence it cites
+        listed: list[Block] = [Heading(IMPLICATIONS), Bullets(tuple(Item(c.text) for c in claims))]
+        if sources:
+            listed += [source_note(c) for c in claims]
+        parts.append(Part("implication", tuple(listed), count=len(claims)))
+    elif digest.implications:
         items = tuple(Item(i.text, label=i.label) for i in digest.implications)
         parts.append(Part("implication", (Heading(IMPLICATIONS), Bullets(items)), count=len(items)))
 
     if digest.dispute is not None:
         parts += dispute_parts(digest.dispute)
+        if sources and grounding is not None and grounding.dispute:
+            parts.append(Part("dispute", tuple(source_note(c) for c in grounding.dispute)))
     return parts
 
 
-def digest_view(digest: Digest, *, kind: ViewKind = "answer", visibility: Visibility = "channel") -> View:
+def digest_view(digest: Digest, *, kind: ViewKind = "answer", visibility: Visibility = "channel",
+                sources: bool = False) -> View:
     title = (digest.article.title or "").strip() or UNTITLED
     return View(kind=kind, title=title, summary=f"{title} — {' '.join(digest.tldr)}",
-                parts=tuple(digest_parts(digest)), visibility=visibility)
+                parts=tuple(digest_parts(digest, sources=sources)), visibility=visibility)
 
 
 def post_view(post: DigestPost) -> View:

@@ -131,6 +131,12 @@ class DigestEngine:
         """The digest of one article. `checkpoint`, when given, is called between the steps (and
         between the parsed pieces of a long text): the caller may raise there to stop a digest it
         no longer waits for. The engine itself keeps no clock."""
+        return self.digest_parsed(raw_text, meta, checkpoint)[0]
+
+    def digest_parsed(self, raw_text: str, meta: ArticleMeta | None = None,
+                      checkpoint: Callable[[], None] | None = None) -> tuple[Digest, ParsedArticle | None]:
+        """`digest`, and the parsed article it was made from (None for a text not in English, which
+        is not parsed): for an engine that builds on the offline one (bot/llm.py)."""
         meta = meta or ArticleMeta()
         step = checkpoint or (lambda: None)
         layout, complete = self._layout(raw_text, meta)
@@ -139,7 +145,7 @@ class DigestEngine:
             # The English model would pair quote marks wrongly and find fragments as names: a page in
             # another language gets its title, date and lead, and says which language it is in.
             return Digest(article=self._article(layout, complete, raw_text, meta, language),
-                          tldr=lead_tldr(layout), engine=ENGINE_NAME)
+                          tldr=lead_tldr(layout), engine=ENGINE_NAME), None
         parsed = ParsedArticle(layout=layout, doc=parse_text(self.nlp, layout.text, checkpoint), complete=complete)
         step()
         quotes = find_quotes(parsed)
@@ -151,14 +157,20 @@ class DigestEngine:
         dispute = find_dispute(parsed, quotes, implications)
         step()
         return Digest(article=article, tldr=tldr, quotes=quotes, implications=implications, dispute=dispute,
-                      entities=find_entities(parsed, quotes), engine=ENGINE_NAME)
+                      entities=find_entities(parsed, quotes), engine=ENGINE_NAME), parsed
 
     def quotes(self, text: str, checkpoint: Callable[[], None] | None = None) -> list[Quote]:
         """Quotes of a text taken as it is (no cleaning), so offsets refer to `text` itself: the
         batch interface the evaluation uses."""
+        return self.quotes_parsed(text, checkpoint)[0]
+
+    def quotes_parsed(self, text: str, checkpoint: Callable[[], None] | None = None
+                      ) -> tuple[list[Quote], ParsedArticle | None]:
+        """`quotes`, and the parsed text they were found in (None for a blank text)."""
         if not text.strip():
-            return []
+            return [], None
         if len(text) > MAX_CHARS:
             raise ArticleError(f"the text is too long ({len(text):,} characters; the limit is {MAX_CHARS:,})")
         doc = parse_text(self.nlp, text, checkpoint)
-        return find_quotes(ParsedArticle(layout=Layout(text=text, blocks=blocks_of(text)), doc=doc))
+        parsed = ParsedArticle(layout=Layout(text=text, blocks=blocks_of(text)), doc=doc)
+        return find_quotes(parsed), parsed

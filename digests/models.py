@@ -161,6 +161,44 @@ class Entity(_Model):
     mentions: int = 1
 
 
+class Claim(_Model):
+    """One thing a model-assisted digest says (a TL;DR sentence, an implication, a line of the
+    dispute) and the article sentences it rests on. `extractive`: the text is the article's own
+    sentence; `abstractive`: the model's wording, every name, number and date of which occurs in
+    `sources`."""
+
+    text: str
+    kind: Literal["extractive", "abstractive"]
+    sources: list[Span] = Field(min_length=1, description="The cited article sentences")
+    role: str | None = Field(default=None, description='Where a dispute line goes: "headline", "allegation", '
+                             '"action" or "position: <party>"; None for TL;DR and implications')
+
+
+class SuggestedSpeaker(_Model):
+    """A speaker the model suggested for a quote the rules left unattributed, after the checks: a
+    person or organisation the article names near the quote."""
+
+    quote: int = Field(ge=0, description="Index into Digest.quotes")
+    name: str
+    sources: list[Span] = Field(min_length=1, description="The sentences that name the speaker")
+
+
+class Grounding(_Model):
+    """How a model-assisted engine made this digest: what each item cites, and whether the model's
+    answer was used at all (`fallback` says why not: the digest is then the offline one)."""
+
+    model: str
+    fallback: str | None = Field(default=None, description="Why the offline digest is shown instead; None "
+                                 "when the model's checked answer was used")
+    tldr: list[Claim] = Field(default_factory=list, description="One per Digest.tldr sentence, same order")
+    implications: list[Claim] = Field(default_factory=list, description="One per Digest.implications item, same "
+                                      "order: the implication is the cited sentence, the claim its wording")
+    dispute: list[Claim] = Field(default_factory=list)
+    speakers: list[SuggestedSpeaker] = Field(default_factory=list)
+    replaced: int = Field(default=0, ge=0, description="Abstractive sentences replaced by their extractive one")
+    dropped: int = Field(default=0, ge=0, description="Items dropped by the checks (a cited id that does not exist…)")
+
+
 class Digest(_Model):
     article: Article
     tldr: list[str] = Field(min_length=1, max_length=3, description="1-3 sentences of the article")
@@ -169,6 +207,7 @@ class Digest(_Model):
     dispute: Dispute | None = None
     entities: list[Entity] = Field(default_factory=list)
     engine: str = Field(description="Engine name and version that made this digest")
+    grounding: Grounding | None = Field(default=None, description="Set by a model-assisted engine only")
 
     @model_validator(mode="after")
     def _verbatim(self) -> Digest:
@@ -176,10 +215,34 @@ class Digest(_Model):
         digest never shows words the article does not have there."""
         text = self.article.text
         parties = self.dispute.parties if self.dispute is not None else []
-        spans: list[tuple[str, Quote | Implication]] = [
+        spans: list[tuple[str, Span | Quote | Implication]] = [
             *(("quote", q) for q in self.quotes), *(("implication", i) for i in self.implications),
             *(("party quote", q) for p in parties for q in p.quotes)]
+        g = self.grounding
+        if g is not None:  # what a model-assisted digest cites is the article's text too
+            claims = [*g.tldr, *g.implications, *g.dispute]
+            spans += [("cited sentence", s) for c in claims for s in c.sources]
+            spans += [("speaker source", s) for sp in g.speakers for s in sp.sources]
         for kind, span in spans:
             if span.end < span.start or text[span.start:span.end] != span.text:
                 raise ValueError(f"{kind} {span.text[:40]!r} is not article.text[{span.start}:{span.end}]")
+        if g is not None:
+            self._grounding_matches(g)
         return self
+
+    def _grounding_matches(self, g: Grounding) -> None:
+        """The claims are the digest's own items, and an extractive one is the article's words."""
+        if g.tldr and [c.text for c in g.tldr] != self.tldr:
+            raise ValueError("grounding.tldr does not match the TL;DR")
+        if g.implications and len(g.implications) != len(self.implications):
+            raise ValueError("grounding.implications does not match the implications")
+        for claim, implication in zip(g.implications, self.implications):
+            if claim.sources[0].text != implication.text:
+                raise ValueError(f"implication {implication.text[:40]!r} is not its claim's first source")
+        for claim in [*g.tldr, *g.implications, *g.dispute]:
+            if claim.kind == "extractive" and all(claim.text != s.text for s in claim.sources):
+                raise ValueError(f"extractive claim {claim.text[:40]!r} is none of its sources")
+        for suggestion in g.speakers:
+            if suggestion.quote >= len(self.quotes):
+                raise ValueError(f"suggested speaker {suggestion.name!r} names quote {suggestion.quote}, "
+                                 f"which does not exist")

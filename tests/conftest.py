@@ -187,15 +187,27 @@ def _make_handler(server: LocalHTTP) -> type[BaseHTTPRequestHandler]:
 #
 # Python's audit hook reports every subprocess started (by a test, a fixture or the code under test)
 # without replacing anything. Each test's count is taken at its setup; a test whose setup, call or
-# teardown started one and that is not marked `slow` gets an error at teardown naming the command.
+# teardown started one running Python (the bot, a script) and that is not marked `slow` gets an error at teardown naming the command.
 
 _STARTED: list[str] = []
 _BEFORE = pytest.StashKey[int]()
 
 
+def _starts_python(program: object) -> bool:
+    """Whether a subprocess runs Python (the bot, a script, alembic): those are what makes a test slow
+    (an interpreter that loads the model). A library's own quick helper (the openai SDK runs `uname -p`
+    for its user agent) is not a reason to mark a test."""
+    name = os.path.basename(os.fsdecode(program)) if isinstance(program, (str, bytes, os.PathLike)) else ""
+    return (name.startswith("python") or name in {"newsdigest", "alembic"}
+            or os.fsdecode(program).startswith(os.path.join(sys.prefix, "bin")) if name else False)
+
+
 def _note_subprocess(event: str, args: tuple[object, ...]) -> None:
     if event == "subprocess.Popen":  # args: executable, args, cwd, env
-        _STARTED.append(str(args[1] if args[1] is not None else args[0])[:200])
+        argv = args[1]
+        program = args[0] if args[0] is not None else (argv[0] if isinstance(argv, (list, tuple)) and argv else argv)
+        if _starts_python(program) or (isinstance(argv, str) and "python" in argv):
+            _STARTED.append(str(argv if argv is not None else program)[:200])
     elif event in ("os.system", "os.posix_spawn", "os.spawn"):
         _STARTED.append(str(args[:2])[:200])
 

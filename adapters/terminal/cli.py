@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from bot.commands import Invocation
+    from bot.service import DigestService
 
 log = logging.getLogger("newsdigest")
 
@@ -31,29 +32,36 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 
+def _service(args: argparse.Namespace) -> DigestService:
+    """The digest service, on the engine `--engine` names (else NEWSDIGEST_ENGINE's)."""
+    from bot.config import get_settings
+    from bot.service import DigestService
+
+    settings = get_settings()
+    if getattr(args, "engine", None):
+        settings = settings.model_copy(update={"engine": args.engine})
+    return DigestService(settings)
+
+
 def _cmd_digest(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bot.service import DigestService
-
     from .render import print_digest, to_markdown
 
-    digest = DigestService().digest_source(args.source, stdin=sys.stdin.buffer)
+    digest = _service(args).digest_source(args.source, stdin=sys.stdin.buffer)
     if args.format == "json":
         sys.stdout.write(digest.model_dump_json(indent=2) + "\n")
     elif args.format == "markdown":
-        sys.stdout.write(to_markdown(digest))
+        sys.stdout.write(to_markdown(digest, sources=args.sources))
     else:
-        print_digest(digest, Console(highlight=False))
+        print_digest(digest, Console(highlight=False), sources=args.sources)
     return 0
 
 
 def _cmd_quotes(args: argparse.Namespace) -> int:
     """Batch interface: lines {"id", "text"} in, lines {"id", "quotes": [{start, end, text, speaker}]} out."""
     from bot.errors import SourceError
-    from bot.service import DigestService
-
-    service = DigestService()
+    service = _service(args)
     try:
         handle = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")
     except OSError as exc:
@@ -80,9 +88,8 @@ def _cmd_eval_quotes(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.evaluation import evaluate, newsdigest_predictor, read_gold, report, side_by_side, textacy_predictor
-    from bot.service import DigestService
 
-    service = DigestService()
+    service = _service(args)
     gold = read_gold(Path(args.gold))
     ours = evaluate(gold, newsdigest_predictor(service))
     print(report("newsdigest", ours, show_errors=not args.no_errors))
@@ -682,10 +689,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="digest an article from a file, a URL or standard input (-)")
     p.add_argument("source", help="a file path, an http(s) URL, or - for standard input")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--sources", action="store_true", help="show the article sentences each item of the llm engine "
+                   "cites (JSON always has them, under grounding)")
+    p.add_argument("--engine", metavar="NAME", help="the digest engine (offline, llm); default NEWSDIGEST_ENGINE")
     p.set_defaults(run=_cmd_digest)
 
     p = sub.add_parser("quotes", help="quotes and speakers for a batch of texts (JSON lines)")
     p.add_argument("--jsonl", required=True, metavar="IN.jsonl", help='lines {"id", "text"}; - for standard input')
+    p.add_argument("--engine", metavar="NAME", help="the digest engine (offline, llm); default NEWSDIGEST_ENGINE")
     p.set_defaults(run=_cmd_quotes)
 
     p = sub.add_parser("eval", help="measure the engine against gold data")
@@ -696,6 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--baseline", choices=["none", "textacy"], default="none",
                    help="also score textacy's direct_quotations on the same data (needs the [eval] extra)")
     q.add_argument("--no-errors", action="store_true", help="print the figures only")
+    q.add_argument("--engine", metavar="NAME", help="the digest engine (offline, llm); default NEWSDIGEST_ENGINE")
     q.set_defaults(run=_cmd_eval_quotes)
 
     p = sub.add_parser("ingest", help="digest articles (files, folders, URLs, -) and keep them in the store")

@@ -132,8 +132,8 @@ def print_view(view: views.View, console: Console) -> None:
     console.print(Group(*view_renderables(view)))
 
 
-def print_digest(digest: Digest, console: Console) -> None:
-    print_view(views.digest_view(digest), console)
+def print_digest(digest: Digest, console: Console, sources: bool = False) -> None:
+    print_view(views.digest_view(digest, sources=sources), console)
 
 
 def print_post(post: DigestPost, console: Console) -> None:
@@ -211,5 +211,5 @@ def view_markdown(view: views.View) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_markdown(digest: Digest) -> str:
-    return view_markdown(views.digest_view(digest))
+def to_markdown(digest: Digest, sources: bool = False) -> str:
+    return view_markdown(views.digest_view(digest, sources=sources))
