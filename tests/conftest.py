@@ -231,6 +231,7 @@ STORE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgre
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: needs the PostgreSQL server on 127.0.0.1:5432")
+    config.addinivalue_line("markers", "slow: starts bot processes and waits for them (minutes)")
 
 
 def _postgres_unavailable(reason: str) -> NoReturn:
