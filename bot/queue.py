@@ -81,14 +81,10 @@ class Backoff(BaseRetryStrategy):
         return RetryDecision(retry_in={"seconds": wait})
 
 
-blueprint = procrastinate.Blueprint()
-
-
 def _app_of(context: procrastinate.JobContext) -> Newsdigest:
     return context.additional_context["newsdigest"]
 
 
-@blueprint.task(name="poll_feed", queue=FEEDS, pass_context=True, retry=Backoff())
 async def poll_feed(context: procrastinate.JobContext, feed_id: int, claimed_until: str) -> None:
     from .feeds.poller import poll_claimed
 
@@ -102,7 +98,6 @@ async def poll_feed(context: procrastinate.JobContext, feed_id: int, claimed_unt
             await client.defer_notice(notice.channel.platform, notice.channel.external_id, notice.text)
 
 
-@blueprint.task(name="digest_article", queue=DIGESTS, pass_context=True, retry=Backoff())
 async def digest_article(context: procrastinate.JobContext, key: str, source: str, tenant: str, pasted: bool) -> None:
     app = _app_of(context)
     done = await asyncio.to_thread(queue_store.get_request, app.store, key)
@@ -127,7 +122,6 @@ def _finish(app: Newsdigest, key: str, article_id: str | None, error: str | None
     queue_store.finish_request(app.store, key, now, article_id=article_id, error=error)
 
 
-@blueprint.task(name="deliver_slot", queue=DELIVERIES, pass_context=True, retry=Backoff())
 async def deliver_slot(context: procrastinate.JobContext, channel_id: int, slot: str) -> str:
     from .delivery import deliver
 
@@ -141,12 +135,21 @@ async def deliver_slot(context: procrastinate.JobContext, channel_id: int, slot:
     return outcome.status
 
 
-@blueprint.task(name="post_notice", queue=DELIVERIES, pass_context=True, retry=Backoff())
 async def post_notice(context: procrastinate.JobContext, platform: str, external_id: str, text: str) -> None:
     poster = _app_of(context).posters.get(platform)
     if poster is None:
         raise RetryLater(f"no {platform} connection is running to post to")
     await poster.post_notice(external_id, text)
+
+
+def tasks() -> procrastinate.Blueprint:
+    """The tasks, on a blueprint of their own for each App: a task deferred through one App goes to
+    that App's database (a shared blueprint would tie every later App's tasks to the first)."""
+    blueprint = procrastinate.Blueprint()
+    for function, queue in ((poll_feed, FEEDS), (digest_article, DIGESTS), (deliver_slot, DELIVERIES),
+                            (post_notice, DELIVERIES)):
+        blueprint.task(name=function.__name__, queue=queue, pass_context=True, retry=Backoff())(function)
+    return blueprint
 
 
 def conninfo(url: str) -> str:
@@ -164,7 +167,7 @@ class QueueClient:
                              "NEWSDIGEST_DATABASE_URL to a PostgreSQL database (or run --role all)")
         self.app = app
         self.procrastinate = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(app.store.url)))
-        self.procrastinate.add_tasks_from(blueprint, namespace=NAMESPACE)
+        self.procrastinate.add_tasks_from(tasks(), namespace=NAMESPACE)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def open(self) -> None:

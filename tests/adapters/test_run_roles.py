@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from feedkit import rss, story
 from sqlalchemy import select
 
 from bot.leader import LOCK_NAME
@@ -27,6 +26,8 @@ from bot.store.channels import ChannelRef
 from bot.store.locks import lock_holder
 from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
+
+from feedkit import rss, story
 
 CLI = Path(sys.executable).parent / "newsdigest"
 TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
