@@ -32,7 +32,7 @@ from feedkit import rss, story
 CLI = Path(sys.executable).parent / "newsdigest"
 TERMINAL = ChannelRef(platform="terminal", external_id="local", name="terminal")
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -117,6 +117,7 @@ def pid_of(holder: str | None) -> int | None:
     return int(holder.rsplit(":", 1)[1]) if holder else None
 
 
+@pytest.mark.postgresql
 def test_split_roles_post_each_slot_once_and_a_standby_scheduler_takes_over(database, roles, digest_factory):
     store, channel_id = scheduled_channel(database, digest_factory)
     roles.start("chat", "chat")
@@ -144,6 +145,7 @@ def test_split_roles_post_each_slot_once_and_a_standby_scheduler_takes_over(data
     store.close()
 
 
+@pytest.mark.postgresql
 def test_a_worker_killed_mid_poll_leaves_its_task_to_another(database, roles, local_http):
     store = Store(database)
     store.migrate()
@@ -184,3 +186,34 @@ def test_a_worker_killed_mid_poll_leaves_its_task_to_another(database, roles, lo
     assert len({article for _, article in entries()}) == 2
     assert "Traceback" not in roles.logs()
     store.close()
+
+
+@pytest.mark.postgresql
+def test_status_shows_the_task_queue_and_who_leads(database, roles, tmp_path):
+    store = Store(database)
+    store.migrate()
+    env = {**os.environ, "NEWSDIGEST_DATABASE_URL": database, "NEWSDIGEST_DATA_DIR": str(tmp_path / "status"),
+           "NO_COLOR": "1", "COLUMNS": "200"}
+
+    def status() -> str:
+        return subprocess.run([str(CLI), "status"], capture_output=True, text=True, env=env, check=True).stdout
+
+    assert "task queue: empty; 0 waiting to be retried" in status()
+    assert "scheduler leader: none" in status()
+    leader = roles.start("scheduler", "scheduler")
+    assert wait_for(lambda: f":{leader.pid}" in status()), roles.logs()
+    assert "scheduler leader: newsdigest scheduler " in status()
+    store.close()
+
+
+@pytest.mark.parametrize("role", ["chat", "worker", "scheduler"])
+def test_a_split_role_on_sqlite_stops_with_one_line(role, tmp_path):
+    env = {**os.environ, "NEWSDIGEST_DATA_DIR": str(tmp_path), "NO_COLOR": "1"}
+    env.pop("NEWSDIGEST_DATABASE_URL", None)
+    for key in [k for k in env if k.startswith(("NEWSDIGEST_SLACK", "NEWSDIGEST_DISCORD"))]:
+        del env[key]
+    done = subprocess.run([str(CLI), "run", "--role", role], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "newsdigest: the roles chat, worker and scheduler share their work through PostgreSQL: set "
+        "NEWSDIGEST_DATABASE_URL to a PostgreSQL database (or run --role all)"]
