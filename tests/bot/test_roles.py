@@ -202,3 +202,31 @@ def test_without_postgresql_there_is_no_queue_and_the_roles_say_so(tmp_path):
             QueueClient(app)
     finally:
         store.close()
+
+
+@pytest.mark.postgresql
+async def test_a_feed_paused_by_a_worker_is_told_to_its_channel_by_the_chat_process(pg_store, tmp_path, local_http):
+    url = local_http.route("/broken.xml", "gone", status=500, content_type="text/plain")
+    now = datetime.now(timezone.utc)
+    feed_store.subscribe(pg_store, CHANNEL, url, interval_seconds=900, now=now)
+    worker_app, chat_app = make_app(pg_store, tmp_path / "w", feed_pause_after=1), make_app(pg_store, tmp_path / "c")
+    poster = RecordingPoster()
+    chat_app.posters.register(poster)
+    worker_client, chat_client = QueueClient(worker_app), QueueClient(chat_app)
+    await worker_client.open()
+    await chat_client.open()
+    running = [asyncio.create_task(worker_client.run_worker(("feeds",), 1)),
+               asyncio.create_task(chat_client.run_worker(("deliveries",), 1))]
+    try:
+        [(feed, until)] = await asyncio.to_thread(claim_due, worker_app, now)
+        await worker_client.defer_poll(feed.id, until)
+        assert await asyncio.to_thread(wait_for, lambda: poster.notices)
+    finally:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        await worker_client.close()
+        await chat_client.close()
+    [(channel, text)] = poster.notices
+    assert channel == CHANNEL.external_id and text.startswith("Paused the feed") and url in text
+    assert feed_store.feed_by_url(pg_store, url).paused
