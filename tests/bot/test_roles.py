@@ -1,11 +1,15 @@
 """The split roles' parts in one process, on the real PostgreSQL: the queue's tasks are idempotent
 (a slot posted once however often its task runs, a feed polled once per claim), a platform that is
-down is retried with backoff and shows in the queue's status, a chat's /digest is digested by a
-worker of the queue, and the scheduler's advisory lock has one holder at a time."""
+down is retried with backoff and shows in the queue's status, a chat process killed mid-post leaves
+its slot to another (posted once), a chat's /digest is digested by a worker of the queue, a feed
+paused by a worker is told by the chat process, and the scheduler's advisory lock has one holder at
+a time."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -230,3 +234,65 @@ async def test_a_feed_paused_by_a_worker_is_told_to_its_channel_by_the_chat_proc
     [(channel, text)] = poster.notices
     assert channel == CHANNEL.external_id and text.startswith("Paused the feed") and url in text
     assert feed_store.feed_by_url(pg_store, url).paused
+
+
+@pytest.mark.postgresql
+async def test_a_chat_process_killed_mid_post_leaves_the_slot_to_another_posted_once(pg_store, tmp_path, digest_factory):
+    at = datetime.now(timezone.utc) - timedelta(days=1)
+    channel_id = subscribe(pg_store, "https://feeds.example/b.xml", at)
+    add_entry(pg_store, "https://feeds.example/b.xml", digest_factory([("The pool reopens in June", "Ana Silva")],
+                                                                      title="Pool reopens"), at + timedelta(hours=1))
+    slot = "2026-12-01T10:00Z"
+    # A chat process whose platform call never returns, killed with SIGKILL mid-post: it cannot
+    # complete the ledger row nor tell the queue; its heartbeats stop.
+    script = f"""
+import asyncio
+from bot.app import Newsdigest
+from bot.config import Settings
+from bot.queue import QueueClient
+
+class Hanging:
+    platform = "recorder"
+    async def post_digest(self, channel_id, post, record=None):
+        print("posting", flush=True)
+        await asyncio.sleep(3600)
+    async def post_notice(self, channel_id, text):
+        await asyncio.sleep(3600)
+
+async def main():
+    app = Newsdigest(Settings(database_url={pg_store.url!r}, data_dir={str(tmp_path / 'dying')!r}, delivery_lease=1,
+                              queue_heartbeat=1, queue_stalled_after=3))
+    app.posters.register(Hanging())
+    client = QueueClient(app)
+    await client.open()
+    await client.defer_delivery({channel_id}, {slot!r})
+    await client.run_worker(("deliveries",), 1)
+
+asyncio.run(main())
+"""
+    dying = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert dying.stdout.readline().strip() == b"posting"
+        assert ledger.deliveries(pg_store, channel_id) == [(slot, "claimed")]
+    finally:
+        dying.kill()
+        dying.wait()
+
+    app = make_app(pg_store, tmp_path, delivery_lease=1)
+    poster = RecordingPoster()
+    app.posters.register(poster)
+    client = QueueClient(app)
+    await client.open()
+    loop = asyncio.get_running_loop()
+    worker = asyncio.create_task(client.run_worker(("deliveries",), 1))
+    try:
+        # The scheduler's leader does this every few seconds: the dead process's job goes back to the queue.
+        assert await asyncio.to_thread(wait_for, lambda: asyncio.run_coroutine_threadsafe(
+            client.recover_stalled(), loop).result() > 0)
+        assert await asyncio.to_thread(wait_for, lambda: ledger.deliveries(pg_store, channel_id) == [(slot, "posted")])
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+        await client.close()
+    [(_, post)] = poster.posts
+    assert post.may_be_posted  # taken over: the platform is told it may have been posted (same idempotency key)
