@@ -30,8 +30,7 @@ from .platform import CHAT_PLATFORMS, FALLBACK, Platform, platform
 
 log = logging.getLogger(__name__)
 
-Role = Literal["all", "chat", "worker", "scheduler"]
-ROLES: tuple[Role, ...] = ("all", "chat", "worker", "scheduler")
+Role = Literal["all", "chat", "worker", "scheduler"]  # the choices of `run --role` (adapters/terminal/cli.py)
 CHAT_DELIVERY_CONCURRENCY = 4  # deliveries a chat process posts at once (they wait on the platforms, not the CPU)
 
 
@@ -96,14 +95,30 @@ def role_work(app: Newsdigest, role: Role, stop: asyncio.Event) -> dict[str, Cor
     if role == "all" or client is None:  # the single process: its own threads, no queue
         return {}
     if role == "chat":
-        return {"deliveries": client.run_worker(CHAT_QUEUES, CHAT_DELIVERY_CONCURRENCY)}
+        return {"deliveries": until_stopped(client.run_worker(CHAT_QUEUES, CHAT_DELIVERY_CONCURRENCY), stop)}
     if role == "worker":
-        return {"worker": client.run_worker(WORKER_QUEUES, app.settings.digest_workers)}
+        return {"worker": until_stopped(client.run_worker(WORKER_QUEUES, app.settings.digest_workers), stop)}
     if role == "scheduler":
         from bot.leader import SchedulerLeader
 
         return {"scheduler": SchedulerLeader(app).run(stop)}
     return {}
+
+
+async def until_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+    """Run `work` until it ends or `stop` is set; then it is cancelled (a queue worker finishes or gives
+    back its jobs within its graceful timeout), so SIGTERM stops the role at once."""
+    task = asyncio.ensure_future(work)
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        if not task.done():
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]
 
 
 async def open_queue(app: Newsdigest, role: Role) -> str | None:
