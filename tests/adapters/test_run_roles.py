@@ -5,6 +5,7 @@ another worker, the feed's entries stored once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -24,8 +25,10 @@ from bot.store import deliveries as ledger
 from bot.store import feeds as feed_store
 from bot.store.channels import ChannelRef
 from bot.store.locks import lock_holder
-from bot.store.schema import FeedEntryRow, FeedRow, SubscriptionRow
+from bot.store.schema import DigestRequestRow, FeedEntryRow, FeedRow, SubscriptionRow
 from tests.conftest import stop, wait_for
+from tests.slack_server import signed_headers, slack_api, slash_body  # noqa: F401 - slack_api: a fixture
+from tests.test_slack_run import SECRET, environment, free_port, post, wait_for_port
 
 from feedkit import rss, story
 
@@ -217,3 +220,31 @@ def test_a_split_role_on_sqlite_stops_with_one_line(role, tmp_path):
     assert done.stderr.strip().splitlines() == [
         "newsdigest: the roles chat, worker and scheduler share their work through PostgreSQL: set "
         "NEWSDIGEST_DATABASE_URL to a PostgreSQL database (or run --role all)"]
+
+
+@pytest.mark.postgresql
+def test_a_slack_chat_process_has_a_worker_digest_pasted_text(database, roles, slack_api):  # noqa: F811
+    store = Store(database)
+    store.migrate()
+    roles.start("worker", "worker")
+    port = free_port()
+    env = environment(roles.tmp_path / "chat", database_url=database, slack_bot_token="xoxb-test",
+                      slack_signing_secret=SECRET, slack_port=str(port), slack_api_url=slack_api.api_url)
+    chat = subprocess.Popen([str(CLI), "run", "slack", "--role", "chat"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=roles.log("chat").open("wb"), stderr=subprocess.STDOUT)
+    roles.processes["chat"] = chat
+    wait_for_port(port, chat, timeout=120)
+    title, paragraphs = story(3)
+    body = slash_body("/digest", "\n\n".join([title, *paragraphs]), slack_api.response_url())
+    status, _ = post(port, body, signed_headers(body, SECRET))
+    assert status == 200
+    assert wait_for(lambda: any(title in json.dumps(json.loads(r.body)) for r in slack_api.responses()),
+                    timeout=240), roles.logs()
+    with store.session() as s:  # the chat process asked the queue; a worker digested and stored it
+        [request] = s.scalars(select(DigestRequestRow)).all()
+    assert request.article_id is not None and request.error is None
+    assert article_store.get_digest(store, request.article_id).article.title == title
+    roles.stop_all()
+    assert chat.returncode == 0
+    assert "Traceback" not in roles.logs()
+    store.close()
