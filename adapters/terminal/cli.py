@@ -258,6 +258,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"newsdigest: unknown platform {unknown[0]!r}: choose from {', '.join(PLATFORMS)}", file=sys.stderr)
             return EXIT_USAGE
         named = list(dict.fromkeys(args.platform))
+        if named and args.role in ("worker", "scheduler"):
+            print(f"newsdigest: the {args.role} role serves no platform: name platforms with --role chat or all",
+                  file=sys.stderr)
+            return EXIT_USAGE
         platforms = [platform(name) for name in named] if named else runner.configured_platforms()
         status = asyncio.run(runner.serve(app, platforms, args.role))
     except KeyboardInterrupt:

@@ -248,3 +248,12 @@ def test_a_slack_chat_process_has_a_worker_digest_pasted_text(database, roles, s
     assert chat.returncode == 0
     assert "Traceback" not in roles.logs()
     store.close()
+
+
+def test_platforms_named_for_a_role_without_platforms_are_a_usage_mistake(tmp_path):
+    env = {**os.environ, "NEWSDIGEST_DATA_DIR": str(tmp_path), "NO_COLOR": "1"}
+    env.pop("NEWSDIGEST_DATABASE_URL", None)
+    done = subprocess.run([str(CLI), "run", "slack", "--role", "worker"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "newsdigest: the worker role serves no platform: name platforms with --role chat or all"
