@@ -50,6 +50,7 @@ FEEDS, DIGESTS, DELIVERIES = "feeds", "digests", "deliveries"
 WORKER_QUEUES = (FEEDS, DIGESTS)  # the worker role's
 CHAT_QUEUES = (DELIVERIES,)  # the chat role's: deliveries need the platforms' posters
 NAMESPACE = "newsdigest"
+POLL_TASK = f"{NAMESPACE}:poll_feed"
 MAX_ATTEMPTS = 12  # with the backoff, about 37 minutes of tries: a slot is stale after the grace hour anyway
 BACKOFF_BASE = 2.0  # seconds before the first retry; doubled at each further one
 BACKOFF_CAP = 600.0
@@ -189,7 +190,8 @@ class QueueClient:
             return None
 
     async def defer_poll(self, feed_id: int, claimed_until: datetime) -> int | None:
-        return await self._defer("poll_feed", f"poll:{feed_id}", feed_id=feed_id, claimed_until=claimed_until.isoformat())
+        return await self._defer(POLL_TASK.split(":", 1)[1], f"poll:{feed_id}", feed_id=feed_id,
+                                 claimed_until=claimed_until.isoformat())
 
     async def defer_delivery(self, channel_id: int, slot: str) -> int | None:
         return await self._defer("deliver_slot", f"deliver:{channel_id}:{slot}", channel_id=channel_id, slot=slot)

@@ -153,8 +153,12 @@ class DigestScheduler:
 
     async def _defer_polls(self, claim_due: Callable[..., list[tuple[FeedInfo, datetime]]]) -> None:
         """Claim the due feeds and defer a poll task for each (a worker polls it while the claim stands)."""
+        from .queue import POLL_TASK
+        from .store.queue import feeds_in_queue
+
         try:
-            claimed = await asyncio.to_thread(claim_due, self.app, datetime.now(timezone.utc))
+            queued = await asyncio.to_thread(feeds_in_queue, self.app.store, POLL_TASK)
+            claimed = await asyncio.to_thread(claim_due, self.app, datetime.now(timezone.utc), None, queued)
             for feed, until in claimed:
                 await self._queue().defer_poll(feed.id, until)
         except asyncio.CancelledError:

@@ -20,6 +20,7 @@ longer when a 429/503 says so in Retry-After.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
@@ -145,11 +146,14 @@ def poll_feed(app: Newsdigest, feed: int | FeedInfo, now: datetime) -> PollOutco
     return _poll(app, info, now)
 
 
-def claim_due(app: Newsdigest, now: datetime, limit: int | None = None) -> list[tuple[FeedInfo, datetime]]:
+def claim_due(app: Newsdigest, now: datetime, limit: int | None = None,
+              skip: Collection[int] = ()) -> list[tuple[FeedInfo, datetime]]:
     """Claim the feeds due at `now` for polls that tasks will make (the scheduler of the split roles):
-    each with the claim (its next_poll_at until the poll is done), which the task checks before polling."""
+    each with the claim (its next_poll_at until the poll is done), which the task checks before polling.
+    The feeds in `skip` (a poll task of theirs waits or runs) are left as they are."""
     now, until = utc(now), utc(now) + LEASE
-    return [(feed, until) for feed in feed_store.due_feeds(app.store, now, limit) if feed_store.claim(app.store, feed, until)]
+    return [(feed, until) for feed in feed_store.due_feeds(app.store, now, limit)
+            if feed.id not in skip and feed_store.claim(app.store, feed, until)]
 
 
 def poll_claimed(app: Newsdigest, feed_id: int, claimed_until: datetime, now: datetime) -> PollOutcome:

@@ -97,6 +97,18 @@ def has_queue(store: Store) -> bool:
         return connection.exec_driver_sql("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").scalar() is True
 
 
+def feeds_in_queue(store: Store, task: str) -> set[int]:
+    """The feeds that have a poll task (`task`, its full name) waiting or running: the scheduler leaves
+    them alone, even when their claim's lease has run out (a long queue), so that the waiting task's
+    claim stays the feed's and no second poll of it runs beside the first."""
+    if not has_queue(store):
+        return set()
+    with store.engine.connect() as connection:
+        return {int(feed) for feed in connection.execute(text(
+            "SELECT DISTINCT (args->>'feed_id') FROM procrastinate_jobs "
+            "WHERE task_name = :task AND status IN ('todo', 'doing') AND args ? 'feed_id'"), {"task": task}).scalars()}
+
+
 def queue_status(store: Store) -> QueueStatus | None:
     """Depth and failures of each queue; None where there is no queue (SQLite)."""
     if not has_queue(store):
@@ -120,4 +132,4 @@ def queue_status(store: Store) -> QueueStatus | None:
 
 
 __all__ = ["DigestRequest", "FailedTask", "QueueCount", "QueueStatus", "add_request", "finish_request", "get_request",
-           "has_queue", "prune_requests", "queue_status"]
+           "feeds_in_queue", "has_queue", "prune_requests", "queue_status"]

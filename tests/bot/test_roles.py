@@ -296,3 +296,29 @@ asyncio.run(main())
         await client.close()
     [(_, post)] = poster.posts
     assert post.may_be_posted  # taken over: the platform is told it may have been posted (same idempotency key)
+
+
+@pytest.mark.postgresql
+async def test_a_feed_whose_poll_task_waits_past_its_lease_is_not_claimed_again(pg_store, tmp_path, local_http):
+    from bot.feeds.poller import LEASE
+    from bot.queue import POLL_TASK
+
+    url = local_http.route("/slow-queue.xml", rss([{"title": "One", "link": local_http.url("/s/1"), "guid": "s1"}]),
+                           content_type="application/rss+xml")
+    now = datetime.now(timezone.utc)
+    feed_store.subscribe(pg_store, CHANNEL, url, interval_seconds=900, now=now)
+    app = make_app(pg_store, tmp_path)
+    client = QueueClient(app)
+    await client.open()
+    try:
+        [(feed, until)] = await asyncio.to_thread(claim_due, app, now)
+        assert await client.defer_poll(feed.id, until) is not None
+        # No worker took it before its lease ran out (a long queue): the next pass leaves the feed to
+        # the waiting task instead of claiming it again, which would make that task's claim stale.
+        later = now + LEASE + timedelta(seconds=1)
+        waiting = await asyncio.to_thread(queue_store.feeds_in_queue, pg_store, POLL_TASK)
+        assert waiting == {feed.id}
+        assert await asyncio.to_thread(claim_due, app, later, None, waiting) == []
+        assert (await asyncio.to_thread(poll_claimed, app, feed.id, until, later)).status == "ok"
+    finally:
+        await client.close()
