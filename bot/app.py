@@ -13,6 +13,7 @@ from .store import Store
 
 if TYPE_CHECKING:
     from .metrics import Metrics
+    from .queue import QueueClient
     from .scheduler import DigestScheduler
     from .service import DigestService
 
@@ -27,6 +28,9 @@ class Newsdigest:
         # False for the commands that only read: they say when an upgrade is needed instead of migrating.
         self.migrate = migrate
         self.posters = Posters()
+        # The task queue of the split roles (`run --role chat|worker|scheduler`), set while it is open;
+        # None in the single process, which digests, polls and posts in its own threads.
+        self.queue: QueueClient | None = None
         if store is not None:
             self.__dict__["store"] = store
         if service is not None:

@@ -162,6 +162,13 @@ class Settings(SettingsBase):
     delivery_lease: float = Field(default=600, gt=0, description="Seconds after which a delivery claimed by a process "
                                   "that died mid-post may be taken over (and posted with the same idempotency key)")
 
+    # Roles on one PostgreSQL (`newsdigest run --role`, bot/queue.py and bot/leader.py).
+    queue_heartbeat: float = Field(default=10.0, gt=0, description="Seconds between a queue worker's heartbeats")
+    queue_stalled_after: float = Field(default=30.0, gt=0, description="Seconds without a heartbeat after which a "
+                                       "worker is taken as dead and its running tasks are given to another")
+    leader_retry: float = Field(default=10.0, gt=0, le=50, description="Seconds between a standby scheduler's tries "
+                                "to become the leader (a dead leader is replaced within this)")
+
     # The operator's HTTP routes (adapters/health.py): off unless a port is given.
     health_port: int | None = Field(default=None, ge=1, le=65535, description="Port of /healthz, /readyz and /metrics; "
                                     "none: no health server")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ from .store.schema import ScheduleRow
 
 if TYPE_CHECKING:
     from .app import Newsdigest
+    from .queue import QueueClient
+    from .store.feeds import FeedInfo
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +63,12 @@ class DigestScheduler:
     """The application's scheduler (`app.scheduler`): jobs for the channels' digests, their retries,
     and the feed poller, on the event loop it is started in."""
 
-    def __init__(self, app: Newsdigest, grace: timedelta = DEFAULT_GRACE) -> None:
+    def __init__(self, app: Newsdigest, grace: timedelta = DEFAULT_GRACE, *, queued: bool = False) -> None:
         self.app = app
         self.grace = grace
+        # The split roles' scheduler (`run --role scheduler`, the leader of bot/leader.py): slots and
+        # feed polls become tasks of the queue (app.queue) instead of running here.
+        self.queued = queued
         self.jobs = AsyncIOScheduler(
             job_defaults={"coalesce": True, "misfire_grace_time": int(grace.total_seconds()), "max_instances": 1},
             timezone=timezone.utc,
@@ -70,6 +76,15 @@ class DigestScheduler:
         self.jobs.add_job(self.sync_jobs, "interval", seconds=SYNC_EVERY, id="sync")
         self.jobs.add_job(self.poll_feeds, "interval", seconds=POLL_EVERY, id="poll",
                           next_run_time=datetime.now(timezone.utc))
+        if queued:
+            every = max(app.settings.queue_stalled_after / 2, 1.0)
+            self.jobs.add_job(self.recover_stalled, "interval", seconds=every, id="recover",
+                              next_run_time=datetime.now(timezone.utc))
+
+    def _queue(self) -> QueueClient:
+        if self.app.queue is None:
+            raise RuntimeError("the queued scheduler needs the task queue open (app.queue)")
+        return self.app.queue
 
     async def run_digest(self, channel_id: int, now: datetime | None = None) -> DeliveryOutcome | None:
         """The job of `digest:<channel id>`: deliver the slot this run is for."""
@@ -79,6 +94,11 @@ class DigestScheduler:
             return None
         slot = latest_slot(schedule, now, self.grace)
         if slot is None:
+            return None
+        if self.queued:
+            # A task per slot, once while it waits (its queueing lock); the ledger posts it once even
+            # when a new leader defers it again after taking over.
+            await self._queue().defer_delivery(channel_id, slot_key(slot))
             return None
         outcome = await deliver(self.app, channel_id, slot_key(slot), now, lease=self._lease)
         if outcome.status not in {"skipped", "empty"}:
@@ -112,8 +132,11 @@ class DigestScheduler:
     async def poll_feeds(self) -> None:
         """Poll the feeds that are due, in a thread (fetching and digesting block), and tell the
         channels of a feed that had to be paused."""
-        from .feeds.poller import poll_due
+        from .feeds.poller import claim_due, poll_due
 
+        if self.queued:
+            await self._defer_polls(claim_due)
+            return
         try:
             outcomes = await asyncio.to_thread(poll_due, self.app, datetime.now(timezone.utc))
         except asyncio.CancelledError:  # the bot is stopping
@@ -127,6 +150,28 @@ class DigestScheduler:
                 poster = self.app.posters.get(notice.channel.platform)
                 if poster is not None:
                     await poster.post_notice(notice.channel.external_id, notice.text)
+
+    async def _defer_polls(self, claim_due: Callable[..., list[tuple[FeedInfo, datetime]]]) -> None:
+        """Claim the due feeds and defer a poll task for each (a worker polls it while the claim stands)."""
+        from .queue import POLL_TASK
+        from .store.queue import feeds_in_queue
+
+        try:
+            queued = await asyncio.to_thread(feeds_in_queue, self.app.store, POLL_TASK)
+            claimed = await asyncio.to_thread(claim_due, self.app, datetime.now(timezone.utc), None, queued)
+            for feed, until in claimed:
+                await self._queue().defer_poll(feed.id, until)
+        except asyncio.CancelledError:
+            return
+        except Exception as exc:  # the next pass tries again; a claimed feed whose task was lost is due at its lease's end
+            log.warning("deferring feed polls failed: %s: %s", type(exc).__name__, exc)
+
+    async def recover_stalled(self) -> None:
+        """Give the tasks of dead workers to live ones (bot.queue.QueueClient.recover_stalled)."""
+        try:
+            await self._queue().recover_stalled()
+        except Exception as exc:  # tried again at the next interval
+            log.warning("recovering stalled tasks failed: %s: %s", type(exc).__name__, exc)
 
     def sync_jobs(self) -> None:
         """Build the digest jobs from the schedules table: one per scheduled channel, with its trigger."""

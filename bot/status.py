@@ -13,6 +13,7 @@ from .app import Newsdigest
 from .store import channels as channel_store
 from .store import deliveries as ledger
 from .store import feeds as feed_store
+from .store import queue as queue_store
 from .store.db import database_url, describe, head_revision, schema_state
 
 FeedState = Literal["not polled yet", "ok", "failing", "paused"]
@@ -57,6 +58,9 @@ class StatusReport(BaseModel):
     platforms: list[PlatformStatus]
     store: StoreStatus
     channels: list[ChannelStatus]
+    # The split roles' task queue (PostgreSQL): depth and failures per queue; None without one.
+    queue: queue_store.QueueStatus | None = None
+    scheduler_leader: str | None = None  # who leads the `--role scheduler` processes now
 
 
 def feed_state(feed: feed_store.FeedInfo | None) -> FeedState:
@@ -91,4 +95,10 @@ def status_report(app: Newsdigest, now: datetime, platforms: list[PlatformStatus
             next_digest_at=next_at,
             feeds=[feed_status(url, feed) for url, feed in feed_store.channel_feeds(app.store, ref)],
             deliveries=ledger.recent(app.store, stored.id, deliveries)))
-    return StatusReport(generated_at=now, platforms=platforms, store=store, channels=channels)
+    leader = None
+    if app.store.dialect == "postgresql":
+        from .leader import current_leader
+
+        leader = current_leader(app)
+    return StatusReport(generated_at=now, platforms=platforms, store=store, channels=channels,
+                        queue=queue_store.queue_status(app.store), scheduler_leader=leader)

@@ -262,8 +262,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"newsdigest: unknown platform {unknown[0]!r}: choose from {', '.join(PLATFORMS)}", file=sys.stderr)
             return EXIT_USAGE
         named = list(dict.fromkeys(args.platform))
+        if named and args.role in ("worker", "scheduler"):
+            print(f"newsdigest: the {args.role} role serves no platform: name platforms with --role chat or all",
+                  file=sys.stderr)
+            return EXIT_USAGE
         platforms = [platform(name) for name in named] if named else runner.configured_platforms()
-        status = asyncio.run(runner.serve(app, platforms))
+        status = asyncio.run(runner.serve(app, platforms, args.role))
     except KeyboardInterrupt:
         status = 0
     finally:
@@ -459,6 +463,14 @@ def _cmd_status(args: argparse.Namespace) -> int:
         out.print(f"{p.name}: {state}", markup=False)
     st = report.store
     out.print(f"store: {st.where}, schema {st.revision or 'none'} ({st.schema_state}; this version: {st.head})", markup=False)
+    if report.queue is not None:
+        depth = ", ".join(f"{q.queue} {q.todo} waiting, {q.doing} running, {q.failed} failed" for q in report.queue.queues)
+        out.print(f"task queue: {depth or 'empty'}; {report.queue.retrying} waiting to be retried", markup=False)
+        for failure in report.queue.failures:
+            out.print(f"  failed task {failure.task} {failure.args} after {failure.attempts} attempts, {_when(failure.at)}",
+                      markup=False)
+        out.print(f"scheduler leader: {report.scheduler_leader or 'none (no --role scheduler process holds the lock)'}",
+                  markup=False)
     if not report.channels:
         out.print("no channels yet: subscribe one to a feed or set its schedule", markup=False)
     for c in report.channels:
@@ -736,6 +748,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("platform", nargs="*", metavar="{" + ",".join(PLATFORMS) + "}",
                    help="the platforms to run (their settings: see the README); none: every configured one, "
                         "or the terminal when none is")
+    p.add_argument("--role", choices=("all", "chat", "worker", "scheduler"), default="all",
+                   help="the part of the bot this process runs (all: everything in one process, the default; "
+                        "chat: the platforms, posting deliveries; worker: feed polls and digests; scheduler: the "
+                        "slots, one leader at a time). The split roles share their work through PostgreSQL")
     p.set_defaults(run=_cmd_run)
 
     p = sub.add_parser("feeds", help="a channel's feeds: add, list, remove, import OPML, poll")

@@ -123,13 +123,11 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
     elif re.match(r"https?://", ref) and " " not in ref:
         summary = article_store.find_article(app.store, ref, tenant=tenant)
         if summary is None:
-            saved = article_store.save_digest(app.store, app.service.digest_source(ref), tenant=tenant)
-            summary = article_store.find_article(app.store, saved.article_id, tenant=tenant)
+            summary = article_store.find_article(app.store, _digest_new(app, ref, tenant, pasted=False), tenant=tenant)
     else:
         summary = article_store.find_article(app.store, ref, tenant=tenant)
         if summary is None and len(ref.split()) >= MIN_PASTED_WORDS:
-            saved = article_store.save_digest(app.store, app.service.digest_text(ref), tenant=tenant)
-            summary = article_store.find_article(app.store, saved.article_id, tenant=tenant)
+            summary = article_store.find_article(app.store, _digest_new(app, ref, tenant, pasted=True), tenant=tenant)
         if summary is None:
             recent = article_store.recent_articles(app.store, limit=5, tenant=tenant)
             text = (f"No stored article matches “{ref[:80]}”. Give a URL, paste the whole article "
@@ -142,6 +140,15 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
     if stored is None:
         return error(f"The digest of “{summary.title or summary.id}” is missing from the store.")
     return digest_reply(stored, summary)
+
+
+def _digest_new(app: Newsdigest, ref: str, tenant: str, *, pasted: bool) -> str:
+    """Digest and store an article not stored yet (a URL, or pasted text): here, or on a worker of the
+    task queue when this is a chat process of the split roles (app.queue). Its article id."""
+    if app.queue is not None:
+        return app.queue.digest(ref, tenant, pasted=pasted)
+    made = app.service.digest_text(ref) if pasted else app.service.digest_source(ref)
+    return article_store.save_digest(app.store, made, tenant=tenant).article_id
 
 
 def digest_reply(d: Digest, summary: ArticleSummary) -> Reply:

@@ -3,6 +3,8 @@
     due_feeds(store, now)             the feeds to poll at `now`
     poll_feed(app, feed, now)         poll one feed (an id, or a FeedInfo from due_feeds)
     poll_due(app, now)                poll every due feed once, one after the other
+    claim_due(app, now)               claim the due feeds for tasks (the split roles' scheduler) ...
+    poll_claimed(app, feed_id, ...)   ... and the task's poll of one, while its claim stands
 
 `now` is always given (tests control time; nothing here sleeps); a naive `now` is taken as UTC. A poll never raises for a feed's own
 problem (unreachable, slow, too big, rate limited, malformed, an HTML page, a redirect loop): it is a
@@ -18,6 +20,7 @@ longer when a 429/503 says so in Retry-After.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
@@ -141,6 +144,31 @@ def poll_feed(app: Newsdigest, feed: int | FeedInfo, now: datetime) -> PollOutco
     if not feed_store.claim(store, info, now + LEASE):
         return PollOutcome(feed_id=info.id, url=info.url, status="skipped", error=_TAKEN)
     return _poll(app, info, now)
+
+
+def claim_due(app: Newsdigest, now: datetime, limit: int | None = None,
+              skip: Collection[int] = ()) -> list[tuple[FeedInfo, datetime]]:
+    """Claim the feeds due at `now` for polls that tasks will make (the scheduler of the split roles):
+    each with the claim (its next_poll_at until the poll is done), which the task checks before polling.
+    The feeds in `skip` (a poll task of theirs waits or runs) are left as they are."""
+    now, until = utc(now), utc(now) + LEASE
+    return [(feed, until) for feed in feed_store.due_feeds(app.store, now, limit)
+            if feed.id not in skip and feed_store.claim(app.store, feed, until)]
+
+
+def poll_claimed(app: Newsdigest, feed_id: int, claimed_until: datetime, now: datetime) -> PollOutcome:
+    """Poll a feed claimed by `claim_due`, if that claim is still the feed's: a second run of the same
+    task after the poll was done (or the feed was removed, paused or claimed again) does nothing."""
+    info = feed_store.get_feed(app.store, feed_id)
+    if info is None:
+        return PollOutcome(feed_id=feed_id, url="", status="skipped", error="no such feed")
+    if info.paused or info.next_poll_at is None or utc(info.next_poll_at) != utc(claimed_until):
+        return PollOutcome(feed_id=feed_id, url=info.url, status="skipped", error="polled already")
+    outcome = _poll(app, info, utc(now))
+    app.metrics.feed_polls.labels(outcome=outcome.status).inc()
+    if outcome.article_ids:
+        app.metrics.entries_digested.inc(len(outcome.article_ids))
+    return outcome
 
 
 def _reason(exc: SourceError, url: str, *, private: bool = False) -> str:

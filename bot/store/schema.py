@@ -221,3 +221,16 @@ class ArticleTenantRow(Base):
     tenant: Mapped[str] = mapped_column(String(150), primary_key=True)
     article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DigestRequestRow(Base):
+    """A digest a chat process asked a worker for (`bot.queue`): the asker waits for its row to be
+    finished, then answers from the stored article, or with the error meant for the person."""
+
+    __tablename__ = "digest_requests"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    article_id: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)  # one line a person may read
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
