@@ -199,3 +199,77 @@ A spokesman said the writer's 'best guess' could change, but the firm's view wou
     assert bank.name == "Pellway Bank" and bank.quotes == []
     assert bank.position == "The bank denied the accusation and said every fee was listed on its website."
     assert not any("best guess" in q for q in dispute.open_questions)
+
+
+# --- Collective actors: "the army", "protesters", "the union" ---------------------------------
+
+def test_a_group_that_speaks_is_a_party_against_a_named_person(nlp: Language) -> None:
+    parsed = parse(nlp, """Army Takes Control in Veloria
+President Anton Brasz rejected the army's demand to step down on Tuesday.
+The army said it had taken control of the capital and that the president was safe.""")
+    assert names(parsed, []) == ["Anton Brasz", "the army"]
+
+
+def test_the_sides_named_in_a_row_between_them_are_paired(nlp: Language) -> None:
+    # A mediator "between X and the generals": the article names both sides; each acts or speaks.
+    parsed = parse(nlp, """Bishop Mediates in Veloria
+President Anton Brasz is resisting pressure to resign after the coup.
+Bishop Karel Dunn is acting as a mediator between Mr Brasz and the generals, who seized the capital on Monday.
+The military said it was keeping the president and his family safe.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Anton Brasz", "the military"]
+    military = dispute.parties[1]
+    assert military.position == "The military said it was keeping the president and his family safe."
+
+
+def test_a_group_that_is_only_talked_about_is_no_party(nlp: Language) -> None:
+    # The protesters neither act nor speak here: they are only the object of the mayor's words.
+    parsed = parse(nlp, """Mayor Criticises March
+Mayor Ilse Varga criticised the protesters on Sunday for blocking the ring road.
+She said the road would reopen on Monday morning.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_protesters_who_demand_and_a_ministry_that_refuses(nlp: Language) -> None:
+    parsed = parse(nlp, """Farmers Block Roads
+Protesters demanded lower fuel prices from the Ministry of Energy on Friday.
+The ministry refused and said prices were set by the market.""")
+    assert names(parsed, []) == ["protesters", "Ministry of Energy"]
+
+
+def test_part_of_a_group_or_one_member_is_no_collective_party(nlp: Language) -> None:
+    parsed = parse(nlp, """Soldiers Accuse Commander
+Two soldiers accused Colonel Pia Rask on Monday of hiding the losses.
+Colonel Pia Rask denied the accusation and said the figures were published.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is None or not {"soldiers", "two soldiers", "the military"} & {p.name for p in dispute.parties}
+    parsed = parse(nlp, """Soldier Accuses Commander
+A soldier accused Colonel Pia Rask on Monday of hiding the losses.
+Colonel Pia Rask denied the accusation and said the figures were published.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is None or "the military" not in {p.name for p in dispute.parties}
+
+
+def test_the_police_is_the_named_force_or_the_group_never_the_last_organisation(nlp: Language) -> None:
+    # "the police" after a news agency is not the agency.
+    parsed = parse(nlp, """Activist Accuses Police
+Activist Noor Haddad accused the police on Monday of beating marchers, she told Reuters.
+The police denied the accusation and said officers had used no force.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Noor Haddad", "the police"]
+    parsed = parse(nlp, """Activist Accuses Police
+Activist Noor Haddad accused the Brenton Police Department on Monday of beating marchers.
+The police denied the accusation and said officers had used no force.""")
+    assert names(parsed, []) == ["Noor Haddad", "Brenton Police Department"]
+
+
+def test_a_scare_quoted_name_is_no_position(nlp: Language) -> None:
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding fees in its "Gold Plus" accounts.
+The bank denied the accusation and said every fee was listed on its website.""")
+    gold = quote(parsed, "Gold Plus", "Pellway Bank", None)
+    dispute = find_dispute(parsed, [gold])
+    assert dispute is not None and dispute.parties[1].name == "Pellway Bank"
+    assert dispute.parties[1].position == "The bank denied the accusation and said every fee was listed on its website."
