@@ -291,6 +291,11 @@ class PartyFinder:
         return None
 
 
+def _labels(token: Token) -> bool:
+    """Whether the word is a label before a colon ("Lawyers: …")."""
+    return token.i + 1 < len(token.doc) and token.nbor(1).text == ":" and token.nbor(1).head.i == token.i
+
+
 def _subject(verb: Token) -> tuple[Token | None, bool]:
     """The verb's subject (inherited along "and"/participle chains; for "X, which accuses …", X),
     and whether it is passive."""
@@ -298,7 +303,10 @@ def _subject(verb: Token) -> tuple[Token | None, bool]:
     for _ in range(4):
         # "Jo Bell, who she says copied …": "she" says, not Jo Bell; the relative pronoun is the
         # subject only when there is no other.
-        subjects = sorted((c for c in token.children if c.dep_ in _SUBJECTS), key=lambda c: c.lower_ in _RELATIVE)
+        # A caption's label ("Lawyers: Dershowitz slammed …") is parsed as a second subject: a
+        # subject followed by its colon is last.
+        subjects = sorted((c for c in token.children if c.dep_ in _SUBJECTS),
+                          key=lambda c: (c.lower_ in _RELATIVE, _labels(c)))
         for child in subjects[:1]:
             if child.lower_ in _RELATIVE and token.dep_ == "relcl":
                 return token.head, child.dep_ == "nsubjpass"
@@ -404,7 +412,21 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
             if target is None and lemma not in ANSWER:
                 continue
             acts.append(Act(actor, target, lemma, sentence))
+            if not passive:
+                # "slammed the lawyers, Brad Edwards and Paul Cassell": the act is aimed at each of them.
+                acts.extend(Act(actor, other, lemma, sentence) for other in _joined(verb, finder)
+                            if other not in {actor, target} and not same_name(actor, other))
     return acts
+
+
+def _joined(verb: Token, finder: PartyFinder) -> list[str]:
+    """The parties joined by "and" to an act's target ("accused Acme and Globex"): the target's
+    conjuncts, and those of the name in apposition to it."""
+    out = []
+    for target in _targets(verb):
+        for holder in [target, *(c for c in target.children if c.dep_ == "appos")]:
+            out.extend(p for c in holder.conjuncts if c.i > holder.i and (p := finder.in_phrase(c)) is not None)
+    return out
 
 
 def speakers(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFinder) -> dict[str, list[Sentence]]:

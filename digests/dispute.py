@@ -44,6 +44,11 @@ _CLAIMED_FUTURE = re.compile(r"\b(?:maintains?|insists?|claims?|says?|expects?|h
 # An event from before this story is background, not an action in this dispute.
 _BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|last year|years ago)\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"^According to [^,]{1,80},\s+")
+# A photo caption's label before the sentence ("Lawyers: Dershowitz slammed …"): one or two words and a colon.
+_CAPTION_LABEL = re.compile(r"^[A-Z][\w'’-]*(?: [\w'’-]+)?: (?=[A-Z])")
+# A "sentence" whose period stands apart ("… that the allegation .") was cut where a line broke, not
+# where it ended: no party's position.
+_CUT = re.compile(r"\s\.$")
 MAX_OPEN_QUESTIONS = 4
 MIN_POSITION_WORDS = 3
 
@@ -104,8 +109,9 @@ def _names_party(sentence: Sentence, found: list[Mention], party: str, who: _Par
 
 
 def _trim(text: str) -> str:
-    """Drop a leading "According to X," attribution: the allegation is what follows it."""
-    trimmed = _ACCORDING.sub("", text)
+    """Drop a leading "According to X," attribution or a caption's label: the allegation is what
+    follows it."""
+    trimmed = _CAPTION_LABEL.sub("", _ACCORDING.sub("", text))
     return trimmed[:1].upper() + trimmed[1:] if trimmed != text else text
 
 
@@ -204,7 +210,7 @@ def _held(party: str, acts: list[Act], said: list[Sentence], narrated: set[int],
     never the allegation itself nor a sentence of quoted words."""
     def usable(s: Sentence) -> bool:
         return s.start in narrated and (allegation is None or s.start != allegation.start) \
-            and not _SINGLE_QUOTED.search(s.text)
+            and not _SINGLE_QUOTED.search(s.text) and not _CUT.search(s.text.rstrip())
 
     answers = [a.sentence for a in acts if a.actor == party and a.lemma in ANSWER and usable(a.sentence)]
     others = [a.sentence for a in acts if a.actor == party and a.lemma not in ANSWER | {BETWEEN} and usable(a.sentence)]

@@ -273,3 +273,78 @@ The bank denied the accusation and said every fee was listed on its website.""")
     dispute = find_dispute(parsed, [gold])
     assert dispute is not None and dispute.parties[1].name == "Pellway Bank"
     assert dispute.parties[1].position == "The bank denied the accusation and said every fee was listed on its website."
+
+
+def test_a_union_named_by_whose_it_is_and_an_airline(nlp: Language) -> None:
+    parsed = parse(nlp, """Union Accuses Airline
+The pilots' union accused Skyvane Airways on Monday of breaking the pay agreement.
+The airline rejected the claim and said it had paid every pilot in full.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["the pilots' union", "Skyvane Airways"]
+    assert dispute.headline.startswith("The pilots' union vs Skyvane Airways")
+
+
+def test_two_armies_are_two_sides_not_one_group(nlp: Language) -> None:
+    parsed = parse(nlp, """Border Clash
+Syrian troops attacked Turkish troops near the border on Monday, the Turkish army said.
+The Syrian army said it had not fired a shot.""")
+    assert names(parsed, []) == ["the Syrian army", "the Turkish army"]
+
+
+def test_police_charging_a_suspect_is_no_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Man Charged After Break-In
+Police charged Dan Moore with burglary on Monday after a break-in at a shop.
+Moore denied the charges in court on Tuesday and said he had been at home.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_a_title_and_a_surname_are_the_one_full_name(nlp: Language) -> None:
+    # "Mr Brasz" in the row and "Anton Brasz" who resists are one party.
+    parsed = parse(nlp, """Bishop Mediates in Veloria
+President Anton Brasz is resisting pressure to resign after the coup.
+Bishop Karel Dunn is acting as a mediator between Mr Brasz and the army.
+The army said the president was safe.""")
+    assert names(parsed, []) == ["Anton Brasz", "the army"]
+
+
+def test_residents_who_protest_against_a_council(nlp: Language) -> None:
+    parsed = parse(nlp, """Library Closure
+Residents protested against the Brenton Council's plan to close the library on Tuesday.
+The council said the library cost too much to run.""")
+    assert names(parsed, []) == ["residents", "Brenton Council"]
+
+
+def test_a_row_between_two_that_never_act_or_speak_is_no_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Analysts Weigh In
+Analyst Rita Holm said the row between Harlan Foods and Brookfield Stores could last for years.
+Shares of both companies fell on Friday.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_each_target_joined_by_and_counts(nlp: Language) -> None:
+    # The act is aimed at both; the one who answers is the other party.
+    parsed = parse(nlp, """Singer Hits Out at Lawyers
+Lena Voss criticised Mara Quist and Tove Lind for naming her in the lawsuit.
+Tove Lind rejected the claim and said the lawsuit was filed in good faith.""")
+    assert names(parsed, []) == ["Lena Voss", "Tove Lind"]
+
+
+def test_a_caption_label_is_not_the_subject(nlp: Language) -> None:
+    # "Lawyers: Lena Voss slammed …" inside a paragraph: the label is no actor, nor part of the allegation.
+    parsed = parse(nlp, """Singer Hits Out at Lawyers
+The case was heard on Monday. Lawyers: Lena Voss slammed Tove Lind for naming her in the lawsuit.
+Tove Lind rejected the claim and said the lawsuit was filed in good faith.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Lena Voss", "Tove Lind"]
+
+
+def test_a_sentence_cut_at_a_line_break_is_no_position(nlp: Language) -> None:
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding overdraft fees from customers.
+The bank denied that the fees were .
+hidden from anyone.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert dispute.parties[1].position is None or not dispute.parties[1].position.endswith(" .")
