@@ -422,7 +422,7 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
 def _joined(verb: Token, finder: PartyFinder) -> list[str]:
     """The parties joined by "and" to an act's target ("accused Acme and Globex"): the target's
     conjuncts, and those of the name in apposition to it."""
-    out = []
+    out: list[str] = []
     for target in _targets(verb):
         for holder in [target, *(c for c in target.children if c.dep_ == "appos")]:
             out.extend(p for c in holder.conjuncts if c.i > holder.i and (p := finder.in_phrase(c)) is not None)
