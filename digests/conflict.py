@@ -40,9 +40,12 @@ _ENFORCEMENT = {"charge", "investigate", "fine", "order"}
 # names the two sides of a conflict in one noun. The act is the conflict's, neither side's: it pairs
 # them but shows neither of them acting (BETWEEN is no one's act).
 BETWEEN = "between"
-_CONFLICT_NOUNS = {"row", "feud", "dispute", "standoff", "stand-off", "rift", "spat", "clash", "confrontation",
-                   "battle", "fight", "conflict", "quarrel", "mediator", "middleman", "middle-man", "go-between",
-                   "mediation", "war"}
+# Not "clash", "war" or a bare "battle"/"fight": "the clash between Arsenal and Chelsea", "the battle
+# between Federer and Nadal" are games. A legal or court battle is a dispute.
+_CONFLICT_NOUNS = {"row", "feud", "dispute", "standoff", "stand-off", "rift", "spat", "quarrel", "mediator",
+                   "middleman", "middle-man", "go-between", "mediation"}
+_CONTESTS = {"battle", "fight"}
+_CONTEST_KINDS = {"legal", "court", "courtroom"}
 _RELATIVE = {"which", "who", "that"}
 # Verbs that are conflict only with their particle: "cut off", "hit out at", "hit back", "lash out
 # at", "stand up to".
@@ -353,18 +356,28 @@ def _files_against(verb: Token) -> bool:
                                for holder in [verb, *cases] for p in holder.children)
 
 
-def _sides(noun: Token, finder: PartyFinder) -> tuple[str, str] | None:
-    """The two parties of "a row between X and Y", when both are parties."""
+def _conflict_noun(noun: Token) -> bool:
     doc = noun.doc
     # "middle-man" is three tokens: the word is the noun with what the hyphen joins to it.
     word = f"{doc[noun.i - 2].lower_}-{noun.lower_}" if noun.i >= 2 and doc[noun.i - 1].text == "-" else noun.lemma_.lower()
-    if noun.pos_ != "NOUN" or word not in _CONFLICT_NOUNS and noun.lemma_.lower() not in _CONFLICT_NOUNS:
+    if word in _CONFLICT_NOUNS or noun.lemma_.lower() in _CONFLICT_NOUNS:
+        return True
+    return noun.lemma_.lower() in _CONTESTS and any(c.lower_ in _CONTEST_KINDS for c in noun.children
+                                                    if c.dep_ in {"amod", "compound"})
+
+
+def _sides(noun: Token, finder: PartyFinder) -> tuple[str, str] | None:
+    """The two parties of "a row between X and Y" or "X's feud with Y", when both are parties."""
+    if noun.pos_ != "NOUN" or not _conflict_noun(noun):
         return None
-    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ == BETWEEN):
-        first = next((c for c in prep.children if c.dep_ == "pobj"), None)
-        second = next((c for c in first.children if c.dep_ == "conj"), None) if first is not None else None
-        if first is None or second is None:
-            continue
+    pairs: list[tuple[Token, Token]] = []
+    for prep in (c for c in noun.children if c.dep_ == "prep"):
+        objects = [c for c in prep.children if c.dep_ == "pobj"]
+        if prep.lower_ == BETWEEN:
+            pairs.extend((first, second) for first in objects for second in first.conjuncts[:1])
+        elif prep.lower_ == "with":
+            pairs.extend((owner, other) for owner in noun.children if owner.dep_ == "poss" for other in objects)
+    for first, second in pairs:
         a, b = finder.in_phrase(first), finder.in_phrase(second)
         if a is not None and b is not None and a != b and not same_name(a, b):
             return a, b

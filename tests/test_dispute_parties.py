@@ -348,3 +348,23 @@ hidden from anyone.""")
     dispute = find_dispute(parsed, [])
     assert dispute is not None
     assert dispute.parties[1].position is None or not dispute.parties[1].position.endswith(" .")
+
+
+def test_a_feud_with_and_a_legal_battle_between_pair_two_who_speak(nlp: Language) -> None:
+    parsed = parse(nlp, """Suppliers at Odds Again
+Harlan Foods' feud with Brookfield Stores deepened on Monday.
+Brookfield Stores said it would stop paying invoices.
+Harlan Foods said the invoices were due.""")
+    assert names(parsed, []) == ["Harlan Foods", "Brookfield Stores"]
+    parsed = parse(nlp, """Suppliers Go to Court
+The legal battle between Harlan Foods and Brookfield Stores reached court on Monday.
+Brookfield Stores said it would stop paying invoices.
+Harlan Foods said the invoices were due.""")
+    assert names(parsed, []) == ["Harlan Foods", "Brookfield Stores"]
+
+
+def test_a_battle_between_two_players_is_a_game_not_a_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Five Hours on Centre Court
+The battle between Rafa Mendel and Jon Sorby lasted five hours on Sunday.
+Mendel said he was tired. Sorby said he was happy with his serve.""")
+    assert find_dispute(parsed, []) is None
