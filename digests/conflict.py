@@ -143,12 +143,13 @@ class PartyFinder:
                 self._person.setdefault(m.name, m)
         self._surname = {last: next(iter(full)) for last, full in by_surname.items() if len(full) == 1}
         self._gender: dict[str, str | None] = {}
-        # Collective actors met so far: group → the label the article first gave it ("the army").
+        # Collective actors of the article, filled at the first one met: group → its label ("the army").
         self._groups: dict[str, str] = {}
 
     @property
     def collectives(self) -> dict[str, str]:
-        """label → group of the collective actors ("the military") found as parties so far."""
+        """label → group of the article's collective actors ("the military" → "military"), once one
+        has been asked for."""
         return {label: group for group, label in self._groups.items()}
 
     def collective(self, head: Token) -> str | None:
@@ -159,7 +160,8 @@ class PartyFinder:
             return None
         if not self._groups:
             # One label per group for the whole article, chosen once: the first of the best ones ("the
-            # army" rather than "the generals" or "troops"), so that every act and word of the group counts for one party.
+            # army" rather than "the generals" or "troops"), so that every act of the group counts
+            # for one party.
             for token in head.doc:
                 if (other := collective_head(token)) is not None:
                     group, label = other

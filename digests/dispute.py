@@ -44,8 +44,9 @@ _CLAIMED_FUTURE = re.compile(r"\b(?:maintains?|insists?|claims?|says?|expects?|h
 # An event from before this story is background, not an action in this dispute.
 _BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|last year|years ago)\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"^According to [^,]{1,80},\s+")
-# A photo caption's label before the sentence ("Lawyers: Dershowitz slammed …"): one or two words and a colon.
-_CAPTION_LABEL = re.compile(r"^[A-Z][\w'’-]*(?: [\w'’-]+)?: (?=[A-Z])")
+# A photo caption's label before the sentence ("Lawyers: Dershowitz slammed …"): one word and a colon
+# (two would take "Smith said:" off the claim it attributes).
+_CAPTION_LABEL = re.compile(r"^[A-Z][\w'’-]*: (?=[A-Z])")
 # A "sentence" whose period stands apart ("… that the allegation .") was cut where a line broke, not
 # where it ended: no party's position.
 _CUT = re.compile(r"\s\.$")

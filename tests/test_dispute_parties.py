@@ -368,3 +368,19 @@ def test_a_battle_between_two_players_is_a_game_not_a_dispute(nlp: Language) -> 
 The battle between Rafa Mendel and Jon Sorby lasted five hours on Sunday.
 Mendel said he was tired. Sorby said he was happy with his serve.""")
     assert find_dispute(parsed, []) is None
+
+
+def test_the_allegation_keeps_who_said_it_and_drops_a_caption_label(nlp: Language) -> None:
+    # Scraped text keeps a photo caption's label in the sentence after a line break turned into " . ".
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+New rules on bank fees came into force in March after a long review by the regulator . Fees: The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding fees.
+The bank denied the accusation and said every fee was listed on its website.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None and dispute.allegation is not None
+    assert dispute.allegation.startswith("The Consumer Markets Authority accused Pellway Bank")
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding fees from customers.
+The bank denied the accusation. Jo Bell said: Pellway Bank violated the rules on fees.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None and dispute.allegation is not None
+    assert not dispute.allegation.startswith("Pellway Bank violated")
