@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from .collectives import collective_head, group_of, label_rank
 from .entities import Mention, same_name
 from .lexicon import HONORIFIC_GENDER, PRONOUNS, ROLE_WORDS, first_name_gender
 from .parsed import ParsedArticle
@@ -33,6 +34,18 @@ ANSWER = {"deny", "reject", "dispute", "refute", "dismiss", "defend", "respond",
 SPEECH = {"say", "tell", "state", "claim", "argue", "add", "write", "note", "insist", "respond", "explain",
           "deny", "reply", "allege", "accuse", "announce", "warn", "counter", "maintain", "comment"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
+# What police and prosecutors do as their job: charging a suspect is no dispute with the suspect.
+_ENFORCEMENT = {"charge", "investigate", "fine", "order"}
+# "the row between Acme and Globex", "a middle-man between Mugabe and the generals": the article
+# names the two sides of a conflict in one noun. The act is the conflict's, neither side's: it pairs
+# them but shows neither of them acting (BETWEEN is no one's act).
+BETWEEN = "between"
+# Not "clash", "war" or a bare "battle"/"fight": "the clash between Arsenal and Chelsea", "the battle
+# between Federer and Nadal" are games. A legal or court battle is a dispute.
+_CONFLICT_NOUNS = {"row", "feud", "dispute", "standoff", "stand-off", "rift", "spat", "quarrel", "mediator",
+                   "middleman", "middle-man", "go-between", "mediation"}
+_CONTESTS = {"battle", "fight"}
+_CONTEST_KINDS = {"legal", "court", "courtroom"}
 _RELATIVE = {"which", "who", "that"}
 # Verbs that are conflict only with their particle: "cut off", "hit out at", "hit back", "lash out
 # at", "stand up to".
@@ -83,6 +96,30 @@ _PLACE_NOUNS = frozenset({"government", "country", "nation", "state", "administr
 REFER_WINDOW = 600
 
 
+def _without_honorific(name: str) -> str:
+    """ "Mr Brasz" → "Brasz": the name without the titles before it."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFIC_GENDER:
+        words = words[1:]
+    return " ".join(words)
+
+
+def full_names(mentions: list[Mention]) -> dict[str, str]:
+    """ "Mr Brasz" and "Brasz" → "Anton Brasz", the one person of the article with that surname and
+    a full name: one party, not three. Two full names with one surname ("Robert Mugabe", "Grace
+    Mugabe") leave "Mr Mugabe" as it is."""
+    by_surname: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.kind == "person":
+            by_surname.setdefault(m.name.split()[-1], set()).add(m.name)
+    out: dict[str, str] = {}
+    for names in by_surname.values():
+        full = [n for n in names if len(_without_honorific(n).split()) >= 2]
+        if len(full) == 1:
+            out.update({n: full[0] for n in names if len(_without_honorific(n).split()) == 1})
+    return out
+
+
 class PartyFinder:
     """Maps tokens to the party they name, by the article's mentions (in article order) and `of`,
     which counts a spokesperson for their organisation. A surname the model did not label is still
@@ -106,6 +143,31 @@ class PartyFinder:
                 self._person.setdefault(m.name, m)
         self._surname = {last: next(iter(full)) for last, full in by_surname.items() if len(full) == 1}
         self._gender: dict[str, str | None] = {}
+        # Collective actors of the article, filled at the first one met: group → its label ("the army").
+        self._groups: dict[str, str] = {}
+
+    @property
+    def collectives(self) -> dict[str, str]:
+        """label → group of the article's collective actors ("the military" → "military"), once one
+        has been asked for."""
+        return {label: group for group, label in self._groups.items()}
+
+    def collective(self, head: Token) -> str | None:
+        """The collective actor a noun phrase is ("the military said", "protesters demanded"), as the
+        article first named that group."""
+        found = collective_head(head)
+        if found is None:
+            return None
+        if not self._groups:
+            # One label per group for the whole article, chosen once: the first of the best ones ("the
+            # army" rather than "the generals" or "troops"), so that every act of the group counts
+            # for one party.
+            for token in head.doc:
+                if (other := collective_head(token)) is not None:
+                    group, label = other
+                    if group not in self._groups or label_rank(label) > label_rank(self._groups[group]):
+                        self._groups[group] = label
+        return self._groups.get(found[0], found[1])
 
     def _mention(self, token: Token) -> Mention | None:
         n = bisect.bisect_right(self._starts, token.idx) - 1
@@ -165,6 +227,11 @@ class PartyFinder:
             if not pronoun and named is None and lower in m.name.lower().split():
                 named = m  # "the bank" for "Pellway Bank"
             nearest = nearest or m
+        if not pronoun and group_of(lower) is not None:
+            # "the police", "the army", "the union": the named one ("Leesburg Police") or, failing
+            # that, the group itself, never whichever organisation came last ("Reuters").
+            return named or (nearest if places_too and nearest is not None
+                             and (nearest.start, nearest.end) in self._places else None)
         return None if pronoun else named or nearest
 
     def _is_subject(self, mention: Mention, doc: Doc) -> bool:
@@ -181,16 +248,16 @@ class PartyFinder:
         mention = self._mention(token)
         if mention is None or (not places and (mention.start, mention.end) in self._places):
             return None
+        return self._party(mention)
+
+    def _party(self, mention: Mention) -> str | None:
         party = self._of(mention)
         return party if is_actor_name(party) else None
 
     def refers(self, token: Token) -> str | None:
         """The party a pronoun or definite description stands for, if any."""
         mention = self._referent(token)
-        if mention is None:
-            return None
-        party = self._of(mention)
-        return party if is_actor_name(party) else None
+        return None if mention is None else self._party(mention)
 
     def in_phrase(self, head: Token) -> str | None:
         """The party a noun phrase names: its head, or the head's possessor, compound or apposition
@@ -221,7 +288,17 @@ class PartyFinder:
                 party = self.refers(token)
                 if party is not None:
                     return party
+            # "the army's demand": the group that owns it, as "Acme's demand" is Acme's.
+            for token in [head, *(c for c in head.children if c.dep_ == "poss")]:
+                party = self.collective(token)
+                if party is not None:
+                    return party
         return None
+
+
+def _labels(token: Token) -> bool:
+    """Whether the word is a label before a colon ("Lawyers: …")."""
+    return token.i + 1 < len(token.doc) and token.nbor(1).text == ":" and token.nbor(1).head.i == token.i
 
 
 def _subject(verb: Token) -> tuple[Token | None, bool]:
@@ -231,7 +308,10 @@ def _subject(verb: Token) -> tuple[Token | None, bool]:
     for _ in range(4):
         # "Jo Bell, who she says copied …": "she" says, not Jo Bell; the relative pronoun is the
         # subject only when there is no other.
-        subjects = sorted((c for c in token.children if c.dep_ in _SUBJECTS), key=lambda c: c.lower_ in _RELATIVE)
+        # A caption's label ("Lawyers: Dershowitz slammed …") is parsed as a second subject: a
+        # subject followed by its colon is last.
+        subjects = sorted((c for c in token.children if c.dep_ in _SUBJECTS),
+                          key=lambda c: (c.lower_ in _RELATIVE, _labels(c)))
         for child in subjects[:1]:
             if child.lower_ in _RELATIVE and token.dep_ == "relcl":
                 return token.head, child.dep_ == "nsubjpass"
@@ -278,6 +358,34 @@ def _files_against(verb: Token) -> bool:
                                for holder in [verb, *cases] for p in holder.children)
 
 
+def _conflict_noun(noun: Token) -> bool:
+    doc = noun.doc
+    # "middle-man" is three tokens: the word is the noun with what the hyphen joins to it.
+    word = f"{doc[noun.i - 2].lower_}-{noun.lower_}" if noun.i >= 2 and doc[noun.i - 1].text == "-" else noun.lemma_.lower()
+    if word in _CONFLICT_NOUNS or noun.lemma_.lower() in _CONFLICT_NOUNS:
+        return True
+    return noun.lemma_.lower() in _CONTESTS and any(c.lower_ in _CONTEST_KINDS for c in noun.children
+                                                    if c.dep_ in {"amod", "compound"})
+
+
+def _sides(noun: Token, finder: PartyFinder) -> tuple[str, str] | None:
+    """The two parties of "a row between X and Y" or "X's feud with Y", when both are parties."""
+    if noun.pos_ != "NOUN" or not _conflict_noun(noun):
+        return None
+    pairs: list[tuple[Token, Token]] = []
+    for prep in (c for c in noun.children if c.dep_ == "prep"):
+        objects = [c for c in prep.children if c.dep_ == "pobj"]
+        if prep.lower_ == BETWEEN:
+            pairs.extend((first, second) for first in objects for second in first.conjuncts[:1])
+        elif prep.lower_ == "with":
+            pairs.extend((owner, other) for owner in noun.children if owner.dep_ == "poss" for other in objects)
+    for first, second in pairs:
+        a, b = finder.in_phrase(first), finder.in_phrase(second)
+        if a is not None and b is not None and a != b and not same_name(a, b):
+            return a, b
+    return None
+
+
 def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFinder) -> list[Act]:
     acts: list[Act] = []
     doc = parsed.doc
@@ -287,6 +395,10 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
             continue  # a reference list entry ("^ …") or a list mark, not narration
         for verb in span:
             lemma = verb.lemma_.lower()
+            if verb.pos_ == "NOUN" and (sides := _sides(verb, finder)) is not None \
+                    and not quoted_share(parsed.quoted, verb.idx, verb.idx + len(verb)):
+                acts.append(Act(sides[0], sides[1], BETWEEN, sentence))
+                continue
             if verb.pos_ == "VERB" and lemma in _FILING and _files_against(verb):
                 lemma = "sue"
             if verb.pos_ != "VERB" or (lemma not in AGAINST and lemma not in ANSWER):
@@ -310,10 +422,26 @@ def conflict_acts(parsed: ParsedArticle, sentences: list[Sentence], finder: Part
                 target = next((p for t in _targets(verb) if (p := finder.in_phrase(t)) is not None), None)
             if actor is None or actor == target or (target is not None and same_name(actor, target)):
                 continue
+            if lemma in _ENFORCEMENT and finder.collectives.get(actor, "").split()[-1:] in (["police"], ["prosecutors"]):
+                continue  # "police charged a man": their work, not a side in a dispute
             if target is None and lemma not in ANSWER:
                 continue
             acts.append(Act(actor, target, lemma, sentence))
+            if not passive:
+                # "slammed the lawyers, Brad Edwards and Paul Cassell": the act is aimed at each of them.
+                acts.extend(Act(actor, other, lemma, sentence) for other in _joined(verb, finder)
+                            if other not in {actor, target} and not same_name(actor, other))
     return acts
+
+
+def _joined(verb: Token, finder: PartyFinder) -> list[str]:
+    """The parties joined by "and" to an act's target ("accused Acme and Globex"): the target's
+    conjuncts, and those of the name in apposition to it."""
+    out: list[str] = []
+    for target in _targets(verb):
+        for holder in [target, *(c for c in target.children if c.dep_ == "appos")]:
+            out.extend(p for c in holder.conjuncts if c.i > holder.i and (p := finder.in_phrase(c)) is not None)
+    return out
 
 
 def speakers(parsed: ParsedArticle, sentences: list[Sentence], finder: PartyFinder) -> dict[str, list[Sentence]]:

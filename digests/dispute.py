@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 from spacy.tokens import Doc, Token
 
-from .conflict import ANSWER, Act, PartyFinder, conflict_acts, speakers
+from .collectives import names_group
+from .conflict import ANSWER, BETWEEN, Act, PartyFinder, conflict_acts, full_names, speakers
 from .entities import Mention, SpeakerIndex, country_mentions, same_person
 from .models import Dispute, Implication, Party, Quote
 from .parsed import ParsedArticle
@@ -43,7 +44,14 @@ _CLAIMED_FUTURE = re.compile(r"\b(?:maintains?|insists?|claims?|says?|expects?|h
 # An event from before this story is background, not an action in this dispute.
 _BACKGROUND = re.compile(r"\b(?:earlier|previously|in the past|last year|years ago)\b", re.IGNORECASE)
 _ACCORDING = re.compile(r"^According to [^,]{1,80},\s+")
+# A photo caption's label before the sentence ("Lawyers: Dershowitz slammed …"): one word and a colon
+# (two would take "Smith said:" off the claim it attributes).
+_CAPTION_LABEL = re.compile(r"^[A-Z][\w'’-]*: (?=[A-Z])")
+# A "sentence" whose period stands apart ("… that the allegation .") was cut where a line broke, not
+# where it ended: no party's position.
+_CUT = re.compile(r"\s\.$")
 MAX_OPEN_QUESTIONS = 4
+MIN_POSITION_WORDS = 3
 
 
 def _token_at(doc: Doc, offset: int) -> Token | None:
@@ -66,15 +74,17 @@ class _Parties:
     """Which party each mention counts for, asked for every mention of many sentences: built on one
     `SpeakerIndex` of the quotes, not a scan of every quote per question."""
 
-    def __init__(self, quotes: list[Quote]) -> None:
+    def __init__(self, quotes: list[Quote], mentions: list[Mention]) -> None:
         self._speakers = SpeakerIndex(quotes)
+        self._full = full_names(mentions)
 
     def of(self, mention: Mention) -> str:
-        """A person who speaks for an organisation counts for it."""
+        """A person who speaks for an organisation counts for it; "Mr Brasz" is "Anton Brasz"."""
         if mention.kind == "person":
             speaker = self._speakers.speaker_for(mention.name)
             if speaker is not None and speaker.org:
                 return speaker.org
+            return self._full.get(mention.name, mention.name)
         return mention.name
 
 
@@ -90,13 +100,19 @@ def _mentions_in(found: list[Mention], sentence: Sentence) -> list[Mention]:
     return out
 
 
-def _names_party(sentence: Sentence, found: list[Mention], party: str, who: _Parties) -> bool:
+def _names_party(sentence: Sentence, found: list[Mention], party: str, who: _Parties,
+                 groups: dict[str, str]) -> bool:
+    """Whether the sentence names the party: one of its mentions, or for a collective actor ("the
+    army", in `groups`: label → group) a word for that group."""
+    if party in groups:
+        return names_group(sentence.text, groups[party])
     return any(who.of(m) == party for m in _mentions_in(found, sentence))
 
 
 def _trim(text: str) -> str:
-    """Drop a leading "According to X," attribution: the allegation is what follows it."""
-    trimmed = _ACCORDING.sub("", text)
+    """Drop a leading "According to X," attribution or a caption's label: the allegation is what
+    follows it."""
+    trimmed = _CAPTION_LABEL.sub("", _ACCORDING.sub("", text))
     return trimmed[:1].upper() + trimmed[1:] if trimmed != text else text
 
 
@@ -149,7 +165,8 @@ def _action_phrase(parsed: ParsedArticle, sentence: Sentence, found: list[Mentio
 
 
 def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Mention], who: _Parties,
-             quotes: list[Quote], places: list[Mention]) -> tuple[list[str], list[Act], dict[str, list[Sentence]]] | None:
+             quotes: list[Quote], places: list[Mention]
+             ) -> tuple[list[str], list[Act], dict[str, list[Sentence]], dict[str, str]] | None:
     """The two parties of the article's conflict, the one that acted first named first; None unless
     one acts against the other and each of them acts or speaks in the article (someone who is only
     talked about is not a party)."""
@@ -159,7 +176,7 @@ def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Menti
         return None
     people = {m.name for m in found if m.kind == "person"}
     said = speakers(parsed, sentences, finder)
-    engaged = {act.actor for act in acts} | set(said)
+    engaged = {act.actor for act in acts if act.lemma != BETWEEN} | set(said)
 
     def speaks(party: str) -> bool:
         return party in engaged or bool(_own_quotes(party, party in people, quotes))
@@ -185,7 +202,7 @@ def _parties(parsed: ParsedArticle, sentences: list[Sentence], found: list[Menti
         return None
     best = max(valid, key=lambda pair: (scores[pair], -first[pair].sentence.start))
     act = first[best]
-    return [act.actor, act.target or ""], acts, said
+    return [act.actor, act.target or ""], acts, said, finder.collectives
 
 
 def _held(party: str, acts: list[Act], said: list[Sentence], narrated: set[int], allegation: Sentence | None) -> str | None:
@@ -194,10 +211,10 @@ def _held(party: str, acts: list[Act], said: list[Sentence], narrated: set[int],
     never the allegation itself nor a sentence of quoted words."""
     def usable(s: Sentence) -> bool:
         return s.start in narrated and (allegation is None or s.start != allegation.start) \
-            and not _SINGLE_QUOTED.search(s.text)
+            and not _SINGLE_QUOTED.search(s.text) and not _CUT.search(s.text.rstrip())
 
     answers = [a.sentence for a in acts if a.actor == party and a.lemma in ANSWER and usable(a.sentence)]
-    others = [a.sentence for a in acts if a.actor == party and a.lemma not in ANSWER and usable(a.sentence)]
+    others = [a.sentence for a in acts if a.actor == party and a.lemma not in ANSWER | {BETWEEN} and usable(a.sentence)]
     chosen = next(iter(answers + [s for s in said if usable(s)] + others), None)
     return _trim(chosen.text) if chosen else None
 
@@ -209,17 +226,17 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     # Countries act too ("Russia accused Ukraine …"): they take part as the organisations they are.
     places = country_mentions(parsed)
     found = sorted(parsed.mentions + places, key=lambda m: m.start)
-    who = _Parties(quotes)
+    who = _Parties(quotes, parsed.mentions)
     found_parties = _parties(parsed, sentences, found, who, quotes, places)
     if found_parties is None:
         return None
-    ranked, acts, said = found_parties
+    ranked, acts, said, groups = found_parties
 
     regions = quoted_regions(parsed.text, ((q.start, q.end) for q in quotes))
     narrated = [s for s in sentences if quoted_share(regions, s.start, s.end) < 0.5]
 
     def involvement(s: Sentence) -> int:
-        return sum(_names_party(s, found, p, who) for p in ranked)
+        return sum(_names_party(s, found, p, who, groups) for p in ranked)
 
     # The allegation is a claim one party makes against the other: it names both of them.
     alleging = [s for s in narrated if (_ALLEGING.search(s.text) or _FAULT.search(s.text)) and involvement(s) == 2]
@@ -248,14 +265,17 @@ def find_dispute(parsed: ParsedArticle, quotes: list[Quote], implications: Itera
     if acted is not None and acted[0] != ranked[0]:
         ranked.reverse()  # the party that acted is named first: "Acme vs Globex: Acme sued Globex"
     summary = acted[1] if acted else parsed.layout.title
-    headline = f"{ranked[0]} vs {ranked[1]}" + (f": {summary}" if summary else "")
+    headline = f"{ranked[0][:1].upper()}{ranked[0][1:]} vs {ranked[1]}" + (f": {summary}" if summary else "")
 
     people = {m.name for m in found if m.kind == "person"}
     narrated_starts = {s.start for s in narrated}
     parties = []
     for name in ranked:
         own = _own_quotes(name, name in people, quotes)
-        position = _position(parsed, own) if own else _held(name, acts, said.get(name, []), narrated_starts, allegation)
+        # A quoted name or a scare-quoted word ("Blue House") is no stand: a party's position is
+        # words it said, else what the article says it holds.
+        stated = [q for q in own if len(q.text.split()) >= MIN_POSITION_WORDS]
+        position = _position(parsed, stated) if stated else _held(name, acts, said.get(name, []), narrated_starts, allegation)
         parties.append(Party(name=name, position=position, quotes=own))
     return Dispute(
         headline=headline,

@@ -199,3 +199,188 @@ A spokesman said the writer's 'best guess' could change, but the firm's view wou
     assert bank.name == "Pellway Bank" and bank.quotes == []
     assert bank.position == "The bank denied the accusation and said every fee was listed on its website."
     assert not any("best guess" in q for q in dispute.open_questions)
+
+
+# --- Collective actors: "the army", "protesters", "the union" ---------------------------------
+
+def test_a_group_that_speaks_is_a_party_against_a_named_person(nlp: Language) -> None:
+    parsed = parse(nlp, """Army Takes Control in Veloria
+President Anton Brasz rejected the army's demand to step down on Tuesday.
+The army said it had taken control of the capital and that the president was safe.""")
+    assert names(parsed, []) == ["Anton Brasz", "the army"]
+
+
+def test_the_sides_named_in_a_row_between_them_are_paired(nlp: Language) -> None:
+    # A mediator "between X and the generals": the article names both sides; each acts or speaks.
+    parsed = parse(nlp, """Bishop Mediates in Veloria
+President Anton Brasz is resisting pressure to resign after the coup.
+Bishop Karel Dunn is acting as a mediator between Mr Brasz and the generals, who seized the capital on Monday.
+The military said it was keeping the president and his family safe.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Anton Brasz", "the military"]
+    military = dispute.parties[1]
+    assert military.position == "The military said it was keeping the president and his family safe."
+
+
+def test_a_group_that_is_only_talked_about_is_no_party(nlp: Language) -> None:
+    # The protesters neither act nor speak here: they are only the object of the mayor's words.
+    parsed = parse(nlp, """Mayor Criticises March
+Mayor Ilse Varga criticised the protesters on Sunday for blocking the ring road.
+She said the road would reopen on Monday morning.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_protesters_who_demand_and_a_ministry_that_refuses(nlp: Language) -> None:
+    parsed = parse(nlp, """Farmers Block Roads
+Protesters demanded lower fuel prices from the Ministry of Energy on Friday.
+The ministry refused and said prices were set by the market.""")
+    assert names(parsed, []) == ["protesters", "Ministry of Energy"]
+
+
+def test_part_of_a_group_or_one_member_is_no_collective_party(nlp: Language) -> None:
+    parsed = parse(nlp, """Soldiers Accuse Commander
+Two soldiers accused Colonel Pia Rask on Monday of hiding the losses.
+Colonel Pia Rask denied the accusation and said the figures were published.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is None or not {"soldiers", "two soldiers", "the military"} & {p.name for p in dispute.parties}
+    parsed = parse(nlp, """Soldier Accuses Commander
+A soldier accused Colonel Pia Rask on Monday of hiding the losses.
+Colonel Pia Rask denied the accusation and said the figures were published.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is None or "the military" not in {p.name for p in dispute.parties}
+
+
+def test_the_police_is_the_named_force_or_the_group_never_the_last_organisation(nlp: Language) -> None:
+    # "the police" after a news agency is not the agency.
+    parsed = parse(nlp, """Activist Accuses Police
+Activist Noor Haddad accused the police on Monday of beating marchers, she told Reuters.
+The police denied the accusation and said officers had used no force.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Noor Haddad", "the police"]
+    parsed = parse(nlp, """Activist Accuses Police
+Activist Noor Haddad accused the Brenton Police Department on Monday of beating marchers.
+The police denied the accusation and said officers had used no force.""")
+    assert names(parsed, []) == ["Noor Haddad", "Brenton Police Department"]
+
+
+def test_a_scare_quoted_name_is_no_position(nlp: Language) -> None:
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding fees in its "Gold Plus" accounts.
+The bank denied the accusation and said every fee was listed on its website.""")
+    gold = quote(parsed, "Gold Plus", "Pellway Bank", None)
+    dispute = find_dispute(parsed, [gold])
+    assert dispute is not None and dispute.parties[1].name == "Pellway Bank"
+    assert dispute.parties[1].position == "The bank denied the accusation and said every fee was listed on its website."
+
+
+def test_a_union_named_by_whose_it_is_and_an_airline(nlp: Language) -> None:
+    parsed = parse(nlp, """Union Accuses Airline
+The pilots' union accused Skyvane Airways on Monday of breaking the pay agreement.
+The airline rejected the claim and said it had paid every pilot in full.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["the pilots' union", "Skyvane Airways"]
+    assert dispute.headline.startswith("The pilots' union vs Skyvane Airways")
+
+
+def test_two_armies_are_two_sides_not_one_group(nlp: Language) -> None:
+    parsed = parse(nlp, """Border Clash
+Syrian troops attacked Turkish troops near the border on Monday, the Turkish army said.
+The Syrian army said it had not fired a shot.""")
+    assert names(parsed, []) == ["the Syrian army", "the Turkish army"]
+
+
+def test_police_charging_a_suspect_is_no_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Man Charged After Break-In
+Police charged Dan Moore with burglary on Monday after a break-in at a shop.
+Moore denied the charges in court on Tuesday and said he had been at home.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_a_title_and_a_surname_are_the_one_full_name(nlp: Language) -> None:
+    # "Mr Brasz" in the row and "Anton Brasz" who resists are one party.
+    parsed = parse(nlp, """Bishop Mediates in Veloria
+President Anton Brasz is resisting pressure to resign after the coup.
+Bishop Karel Dunn is acting as a mediator between Mr Brasz and the army.
+The army said the president was safe.""")
+    assert names(parsed, []) == ["Anton Brasz", "the army"]
+
+
+def test_residents_who_protest_against_a_council(nlp: Language) -> None:
+    parsed = parse(nlp, """Library Closure
+Residents protested against the Brenton Council's plan to close the library on Tuesday.
+The council said the library cost too much to run.""")
+    assert names(parsed, []) == ["residents", "Brenton Council"]
+
+
+def test_a_row_between_two_that_never_act_or_speak_is_no_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Analysts Weigh In
+Analyst Rita Holm said the row between Harlan Foods and Brookfield Stores could last for years.
+Shares of both companies fell on Friday.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_each_target_joined_by_and_counts(nlp: Language) -> None:
+    # The act is aimed at both; the one who answers is the other party.
+    parsed = parse(nlp, """Singer Hits Out at Lawyers
+Lena Voss criticised Mara Quist and Tove Lind for naming her in the lawsuit.
+Tove Lind rejected the claim and said the lawsuit was filed in good faith.""")
+    assert names(parsed, []) == ["Lena Voss", "Tove Lind"]
+
+
+def test_a_caption_label_is_not_the_subject(nlp: Language) -> None:
+    # "Lawyers: Lena Voss slammed …" inside a paragraph: the label is no actor, nor part of the allegation.
+    parsed = parse(nlp, """Singer Hits Out at Lawyers
+The case was heard on Monday. Lawyers: Lena Voss slammed Tove Lind for naming her in the lawsuit.
+Tove Lind rejected the claim and said the lawsuit was filed in good faith.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert [party.name for party in dispute.parties] == ["Lena Voss", "Tove Lind"]
+
+
+def test_a_sentence_cut_at_a_line_break_is_no_position(nlp: Language) -> None:
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding overdraft fees from customers.
+The bank denied that the fees were .
+hidden from anyone.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None
+    assert dispute.parties[1].position is None or not dispute.parties[1].position.endswith(" .")
+
+
+def test_a_feud_with_and_a_legal_battle_between_pair_two_who_speak(nlp: Language) -> None:
+    parsed = parse(nlp, """Suppliers at Odds Again
+Harlan Foods' feud with Brookfield Stores deepened on Monday.
+Brookfield Stores said it would stop paying invoices.
+Harlan Foods said the invoices were due.""")
+    assert names(parsed, []) == ["Harlan Foods", "Brookfield Stores"]
+    parsed = parse(nlp, """Suppliers Go to Court
+The legal battle between Harlan Foods and Brookfield Stores reached court on Monday.
+Brookfield Stores said it would stop paying invoices.
+Harlan Foods said the invoices were due.""")
+    assert names(parsed, []) == ["Harlan Foods", "Brookfield Stores"]
+
+
+def test_a_battle_between_two_players_is_a_game_not_a_dispute(nlp: Language) -> None:
+    parsed = parse(nlp, """Five Hours on Centre Court
+The battle between Rafa Mendel and Jon Sorby lasted five hours on Sunday.
+Mendel said he was tired. Sorby said he was happy with his serve.""")
+    assert find_dispute(parsed, []) is None
+
+
+def test_the_allegation_keeps_who_said_it_and_drops_a_caption_label(nlp: Language) -> None:
+    # Scraped text keeps a photo caption's label in the sentence after a line break turned into " . ".
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+New rules on bank fees came into force in March after a long review by the regulator . Fees: The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding fees.
+The bank denied the accusation and said every fee was listed on its website.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None and dispute.allegation is not None
+    assert dispute.allegation.startswith("The Consumer Markets Authority accused Pellway Bank")
+    parsed = parse(nlp, """Regulator Accuses Pellway of Hiding Fees
+The Consumer Markets Authority accused Pellway Bank on Tuesday of hiding fees from customers.
+The bank denied the accusation. Jo Bell said: Pellway Bank violated the rules on fees.""")
+    dispute = find_dispute(parsed, [])
+    assert dispute is not None and dispute.allegation is not None
+    assert not dispute.allegation.startswith("Pellway Bank violated")
