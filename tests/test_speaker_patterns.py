@@ -527,3 +527,47 @@ def test_a_role_or_organisation_made_of_the_speakers_own_name_is_not_shown(engin
     name_words = set(quote.speaker.name.lower().split())
     for part in (quote.speaker.role, quote.speaker.org):
         assert part is None or not set(part.lower().split()) <= name_words, quote.speaker
+
+
+def test_a_description_with_a_relative_clause_is_shown_without_it(engine):
+    text = ("The harbour board met on Monday about the storm damage.\n\n"
+            "A fisherman who had waited since dawn said it was “a disgrace to the whole town.”")
+    q = speaker_of(engine, text, "disgrace")
+    assert q.speaker is not None and q.speaker.kind == "nominal"
+    assert q.speaker.name == "A fisherman" and q.confidence < 0.6
+    # The words shown are the text's own, in a row.
+    assert q.speaker.name in text
+
+
+def test_the_person_named_beside_an_organisation_speaks_not_the_organisation(engine):
+    text = ("The harbour board met on Monday to discuss the storm damage along the coast and the repairs that are "
+            "needed now.\n\nThe leader of Harbourside, John Kovac, criticised the delay, saying in a statement that "
+            "it “cannot go on for another winter.”")
+    q = speaker_of(engine, text, "another winter")
+    assert q.speaker is not None and q.speaker.kind == "person"
+    assert (q.speaker.name, q.speaker.role, q.speaker.org) == ("John Kovac", "leader", "Harbourside")
+
+
+def test_a_quoted_name_that_modifies_a_noun_is_not_a_quote(engine):
+    text = ("The harbour board met on Monday about the storm damage.\n\n"
+            "The minister and his wife are staying at the “Grey Pier” lodge outside the town, a harbour official said.")
+    assert [q.text for q in quotes_of(engine, text)] == []
+
+
+def test_a_list_item_in_the_sentence_before_is_not_the_subject_of_a_speech_verb(engine):
+    # The parser runs the two sentences together and makes "Chaos" the subject of "Called".
+    text = ("The harbour board met on Monday to discuss the storm damage along the coast and the repairs that are "
+            "needed now.\n\n“Gullsong” ($15)\n\nWhat would happen if Pong, the card game Snap, a Viking ship, Zeus and "
+            "a brass band met in VR? Chaos, for sure, and also “Gullsong.” Called a “stormy puzzle game” by its makers, "
+            "“Gullsong” is, well, a stormy puzzle game that is also loud.")
+    q = speaker_of(engine, text, "stormy puzzle game")
+    assert name(q) != "Chaos"
+    assert all(name(other) != "Chaos" for other in quotes_of(engine, text))
+
+
+def test_a_title_with_the_name_beside_it_is_the_role_not_the_speaker(engine):
+    text = ("The ferry company changed its booking software in May after many complaints from the islands.\n\n"
+            "Pierline's CTO, Anna Berg, acknowledged that this is “not a complete fix” for the islanders.")
+    q = speaker_of(engine, text, "complete fix")
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.role, q.speaker.org) == ("Anna Berg", "CTO", "Pierline")
