@@ -60,9 +60,18 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
 
 def is_speech_verb(token: Token) -> bool:
     """A verb of the speech list ("said", "told"), or "as X puts it"."""
+    if so_called(token):
+        return False  # "so-called “metadata”": the writer's distance from a word, nobody speaking
     # The tagger sometimes calls "said" an adjective or noun; its form is enough.
     return (token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS) or \
         token.lower_ in {"said", "says", "told", "added", "wrote", "asked"} or as_put(token)
+
+
+def so_called(token: Token) -> bool:
+    """ "so-called": the writer keeps a word at a distance; the word after it is nobody's quote."""
+    doc = token.doc
+    return token.lower_ == "called" and token.i >= 2 and doc[token.i - 1].text in {"-", "\u2010"} \
+        and doc[token.i - 2].lower_ == "so"
 
 
 def as_put(token: Token) -> bool:

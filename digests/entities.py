@@ -174,7 +174,8 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
             continue
         name = _clean_name(ent.text, kind)
         owner = _INNER_POSSESSIVE.match(name)
-        if owner and _POSSESSIVE.sub("", owner.group().strip()) in known:
+        # A person's name never holds an owner ("RedMonk’s Stevens" is Stevens at RedMonk).
+        if owner and (kind == "person" or _POSSESSIVE.sub("", owner.group().strip()) in known):
             name = name[owner.end():]
         if _is_junk(name) or name in GROUP_WORDS or (kind == "organisation" and place_votes[name] > 0):
             continue
@@ -374,6 +375,12 @@ def find_entities(parsed: ParsedArticle, quotes: list[Quote]) -> list[Entity]:
     speakers = SpeakerIndex(quotes)
     entities = []
     for name in sorted(counts, key=lambda n: (-counts[n], first[n])):
+        if kinds[name] == "organisation" and len(name.split()) >= 2:
+            # A full name the model called an organisation that a quote's speaker bears as a person's
+            # ("Hori Parata" said, with a role): the speaker work has read it as a person.
+            spoken = speakers.speaker_for(name)
+            if spoken is not None and spoken.name == name:
+                kinds[name] = "person"
         speaker = speakers.speaker_for(name) if kinds[name] == "person" else None
         entities.append(Entity(name=name, kind=kinds[name], mentions=counts[name],
                                role=speaker.role if speaker else None, org=speaker.org if speaker else None))

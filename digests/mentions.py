@@ -32,7 +32,7 @@ from .lexicon import (
     SPEECH_VERBS,
     first_name_gender,
 )
-from .models import Speaker
+from .models import Speaker, is_degree
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote
 from .tokens import ent_of, strip_possessive
@@ -126,14 +126,20 @@ def _person_from_proper(head: Token, allowed: set[int]) -> Person:
         titled = _name_after_title(head, allowed)
         if titled is not None:
             return titled
+    owner: str | None = None
     if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", "GPE"}:
         name_tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        inner = [t for t in ent if t.tag_ == "POS" and ent.start < t.i < head.i]
+        if ent.label_ == "PERSON" and inner:
+            # "RedMonk’s Stephens" taken as one name: the owner is the organisation, the name follows.
+            owner = doc[ent.start:inner[-1].i].text
+            name_tokens = [t for t in name_tokens if t.i > inner[-1].i]
         # NER sometimes folds a title into the name ("Officer Hannah Wong").
         while len(name_tokens) > 1 and name_tokens[0].lower_ in ROLE_WORDS:
             name_tokens = name_tokens[1:]
         name = strip_possessive(doc[name_tokens[0].i:name_tokens[-1].i + 1].text) if name_tokens else ent.text
         kind = "person" if ent.label_ == "PERSON" else "organisation"
-        first = ent.start
+        first = name_tokens[0].i if owner is not None and name_tokens else ent.start
     else:
         chain = [c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i in allowed
                  and c.lower_ not in ROLE_WORDS and c.lower_.rstrip(".") not in HONORIFICS]
@@ -143,9 +149,9 @@ def _person_from_proper(head: Token, allowed: set[int]) -> Person:
         kind = "person"
     gender = None
     role_words: list[str] = []
-    org: str | None = None
+    org: str | None = owner
     for t in sorted(head.subtree, key=lambda t: t.i):
-        if t.i >= first or t.i not in allowed:
+        if t.i >= first or t.i not in allowed or (owner is not None and ent is not None and t.i >= ent.start):
             continue
         t_ent = ent_of(t)
         if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"} and t_ent.end <= first:
@@ -250,15 +256,28 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
             # appositive on it.
             appositives.extend(c for c in child.children if c.dep_ == "appos" and c.i in allowed)
             continue
+        # "co-founder" parsed as three appositives ("co", "-", "founder"): one word.
+        prefix = ""
+        doc = child.doc
+        while child.i + 2 < len(doc) and not child.whitespace_ and doc[child.i + 1].text == "-" \
+                and not doc[child.i + 1].whitespace_ and doc[child.i + 2].head.i == head.i \
+                and doc[child.i + 2].dep_ == "appos" and doc[child.i + 2].i in allowed:
+            prefix += child.text + "-"
+            child = doc[child.i + 2]
         title = _appositive_title(child, allowed)
         if title is not None:
-            return title, None
+            return prefix + title, None
         org = None
         after_prep = False
         words: list[Token] = []
         for t in sorted(child.subtree, key=lambda t: t.i):
-            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words) or t.lower_ == "from":
+            # "co-founder": a hyphen inside a word is part of the role.
+            hyphen = t.text == "-" and bool(words) and not words[-1].whitespace_ and not t.whitespace_
+            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words and not hyphen) \
+                    or t.lower_ == "from":
                 break  # "a farmer from Iowa": where one comes from is no organisation
+            if is_degree(t.text) or (t.is_punct and not hyphen):
+                continue  # "Jane Doe, Ph.D., of Acme": a degree is no role; Acme may follow
             t_ent = ent_of(t)
             if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
                 org = strip_possessive(t_ent.text)
@@ -272,7 +291,7 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
             words.pop()
         if not words or any(t.pos_ == "NUM" or t.like_num for t in words):
             return None, org
-        return " ".join(t.text for t in words), org
+        return prefix + "".join(t.text + t.whitespace_ for t in words).strip(), org
     return None, None
 
 

@@ -377,6 +377,8 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         scare = looks_like_scare_quote(quote_text, before, strict=found is not None and not found.weak)
         if unsupported and (looks_like_title(quote_text) or scare) and not cues.reported(parsed, span, frame):
             continue  # a title or a scare quote: not anyone's words
+        if before is not None and cues.so_called(before):
+            continue  # so-called “metadata”: the writer's word at a distance, whoever the sentence cites
         if _names_a_thing(doc, span, quote_text):
             continue  # Mugabe's “Blue House” compound: a name, whoever the sentence quotes
         kind: Literal["direct", "partial"] = "direct" if _is_direct(text, span, block.start) else "partial"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from digests import DigestEngine
-from digests.models import Quote
+from digests.models import Quote, Speaker
 
 
 def quotes_of(engine: DigestEngine, text: str) -> list[Quote]:
@@ -571,3 +571,50 @@ def test_a_title_with_the_name_beside_it_is_the_role_not_the_speaker(engine):
     q = speaker_of(engine, text, "complete fix")
     assert q.speaker is not None
     assert (q.speaker.name, q.speaker.role, q.speaker.org) == ("Anna Berg", "CTO", "Pierline")
+
+
+def test_a_title_and_subtitle_in_a_reference_list_is_not_a_labelled_line(engine):
+    text = ("The council published its reading list for the winter term on Monday.\n\n"
+            "- “Harbour Notes: Storms And Tides Of The North”, council archive, 2019.\n\n"
+            "- “Island Story: Ferries”, council archive, 2020.\n\n"
+            "At the hearing the transcript read:\n\n"
+            "“Mara Quist: We will not close the pier this winter, whatever the board says.”")
+    speakers = {q.text: name(q) for q in quotes_of(engine, text)}
+    assert all(speaker is None for quoted, speaker in speakers.items() if not quoted.startswith("Mara Quist"))
+    assert name(speaker_of(engine, text, "close the pier")) == "Mara Quist"
+
+
+def test_a_word_after_so_called_is_nobodys_quote(engine):
+    text = ("The council debated the new surveillance law for three hours on Monday night.\n\n"
+            "The Bill would require phone companies to store so-called “metadata” for two years.")
+    assert [q.text for q in quotes_of(engine, text)] == []
+
+
+def test_a_degree_after_the_name_is_no_role_and_a_hyphenated_role_stays_whole(engine):
+    text = ("The study of decision making took five years and involved hundreds of volunteers in two cities.\n\n"
+            "The scientists were led by Pia Lindqvist, Ph.D., of Norland University, and the results appeared in a "
+            "journal. “We were surprised by how early the choice was made,” said Lindqvist.\n\n"
+            "“This will change how we teach it,” says Omar Haddad, co-founder and CEO of Brightpath.")
+    lindqvist = speaker_of(engine, text, "surprised").speaker
+    assert lindqvist is not None and lindqvist.name == "Pia Lindqvist"
+    assert lindqvist.role is None and lindqvist.org == "Norland University"
+    haddad = speaker_of(engine, text, "how we teach").speaker
+    assert haddad is not None and (haddad.role, haddad.org) == ("co-founder and CEO", "Brightpath")
+
+
+def test_a_speakers_role_and_organisation_carry_no_degree_or_reference_mark() -> None:
+    speaker = Speaker(name="Jane Doe", role="PhD", org="Norland Communicator.[6][7]")
+    assert (speaker.role, speaker.org) == (None, "Norland Communicator")
+
+
+def test_an_owner_the_model_folds_into_a_name_is_the_organisation(engine):
+    text = ("Budgets for software teams are under pressure this year, a survey of four thousand engineers found.\n\n"
+            "Rachel Stevens, a senior analyst at RedMonk, has studied the numbers. “We are in a tight market,” said "
+            "RedMonk’s Stevens.")
+    q = speaker_of(engine, text, "tight market")
+    assert q.speaker is not None and (q.speaker.name, q.speaker.org) == ("Rachel Stevens", "RedMonk")
+    alone = speaker_of(engine, text.split("\n\n")[0] + "\n\n“We are in a tight market,” said RedMonk’s Stevens.",
+                       "tight market")
+    assert alone.speaker is not None and (alone.speaker.name, alone.speaker.org) == ("Stevens", "RedMonk")
+    names = {entity.name for entity in engine.digest(text).entities}
+    assert "Rachel Stevens" in names and not any("’s" in name for name in names), names

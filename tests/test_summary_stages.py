@@ -403,3 +403,15 @@ Norway will review the deal in 2030, said Ingrid Holm, a ministry adviser.""")
     parsed.doc.ents = ents
     names = {entity.name for entity in find_entities(parsed, [])}
     assert "Norway" not in names and "Ingrid Holm" in names, names
+
+
+def test_a_full_name_the_model_calls_an_organisation_is_the_quoted_person(nlp: Language) -> None:
+    parsed = parse(nlp, """Whales Return to the Bay
+Tama Rewiti has watched the whales come into the bay for forty years.
+"The sea is telling us something," said Tama Rewiti, a carver from the north.""")
+    ents = [Span(parsed.doc, ent.start, ent.end, label="ORG") if ent.text == "Tama Rewiti" else ent
+            for ent in parsed.doc.ents]
+    parsed.doc.ents = ents  # as if the model had called him an organisation
+    said = quote(parsed, "The sea is telling us something,", "Tama Rewiti", None, "carver")
+    entities = {entity.name: entity for entity in find_entities(parsed, [said])}
+    assert entities["Tama Rewiti"].kind == "person" and entities["Tama Rewiti"].role == "carver"
