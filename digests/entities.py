@@ -76,6 +76,10 @@ def _fragment(name: str) -> bool:
         return True
     if _NOT_IN_A_NAME.search(name) or name.count("[") != name.count("]"):
         return True
+    # "React.js, Angular, PHP", "Science, Technology": a list run together, not one name, which a
+    # comma joins only with "of" or "and" ("Ministry of Business, Innovation and Employment").
+    if "," in name and not {"of", "and", "&"} & set(name.lower().split()):
+        return True
     words = name.split()
     return words[0].islower() or words[-1].lower() in {"and", "of", "for", "the", "in", "on", "with", "to"}
 

@@ -381,13 +381,18 @@ def test_entities_are_never_two_blocks_or_a_reference_mark(nlp: Language) -> Non
     parsed = parse(nlp, """Browser History
 The browser goes back to Netscape Communicator.[6][7] Later came a phone system, which ended.
 It wasn't clear why the offer failed with Snapchat CEO Evan Spiegel, who turned it down.
+Developers want React.js, Angular, PHP skills, and the Ministry of Business, Innovation and Employment agrees.
 Photos
 
 Scoreboard
 
 Pros""")
+    start = parsed.text.index("React.js")
+    listed = parsed.doc.char_span(start, parsed.text.index(" skills"), label="ORG")  # as the model may tag it
+    parsed.doc.ents = [ent for ent in parsed.doc.ents if ent.end <= listed.start or ent.start >= listed.end] + [listed]
     entities = {entity.name: entity for entity in find_entities(parsed, [])}
     assert all("\n" not in name and "[" not in name for name in entities), list(entities)
+    assert "React.js, Angular, PHP" not in entities and "Ministry of Business, Innovation and Employment" in entities
     assert "Netscape Communicator" in entities
     assert entities["Snapchat"].kind != "person"
 
