@@ -291,7 +291,10 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
             words.pop()
         if not words or any(t.pos_ == "NUM" or t.like_num for t in words):
             return None, org
-        return prefix + "".join(t.text + t.whitespace_ for t in words).strip(), org
+        # The text's own spacing between words next to each other ("co-founder"), a space across a gap.
+        joined = words[0].text + "".join((prev.whitespace_ if t.i == prev.i + 1 else " ") + t.text
+                                         for prev, t in zip(words, words[1:]))
+        return prefix + joined, org
     return None, None
 
 

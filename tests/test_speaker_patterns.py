@@ -600,6 +600,11 @@ def test_a_degree_after_the_name_is_no_role_and_a_hyphenated_role_stays_whole(en
     assert lindqvist.role is None and lindqvist.org == "Norland University"
     haddad = speaker_of(engine, text, "how we teach").speaker
     assert haddad is not None and (haddad.role, haddad.org) == ("co-founder and CEO", "Brightpath")
+    # Words either side of a word left out keep a space between them.
+    vance = speaker_of(engine, "Workers gathered around a muddy hole on the north side of the park early on Tuesday.\n\n"
+                       "“Don’t get nervous,” instructed Milton Vance, the agency’s district supervisor for Queens.",
+                       "nervous").speaker
+    assert vance is not None and vance.role == "agency district supervisor"
 
 
 def test_a_speakers_role_and_organisation_carry_no_degree_or_reference_mark() -> None:
