@@ -340,7 +340,12 @@ def _description(head: Token, allowed: set[int]) -> list[Token]:
             if t.i < head.i:
                 continue
         words.append(t)
-    return words[:8] or [head]
+    words = words[:8]
+    # "the list of priorities for technical teams and": no phrase ends on a joining word.
+    while len(words) > 1 and words[-1].i > head.i and (words[-1].dep_ in {"cc", "prep", "det", "mark", "aux"}
+                                                       or words[-1].pos_ in {"ADP", "CCONJ", "DET", "PART"}):
+        words.pop()
+    return words or [head]
 
 
 def _nominal(head: Token, allowed: set[int]) -> Person:
@@ -469,6 +474,9 @@ class Resolver:
         if inside_quote(ent.start_char, self.spans):
             return
         tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        inner = [t for t in ent if t.tag_ == "POS" and t.i < ent.end - 1]
+        if ent.label_ == "PERSON" and inner:  # "RedMonk’s Stevens": the name after the owner
+            tokens = [t for t in tokens if t.i > inner[-1].i]
         if not tokens:
             return
         name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)

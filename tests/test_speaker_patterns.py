@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from digests import DigestEngine
+from digests.mentions import _description
 from digests.models import Quote, Speaker
 
 
@@ -623,3 +624,15 @@ def test_an_owner_the_model_folds_into_a_name_is_the_organisation(engine):
     assert alone.speaker is not None and (alone.speaker.name, alone.speaker.org) == ("Stevens", "RedMonk")
     names = {entity.name for entity in engine.digest(text).entities}
     assert "Rachel Stevens" in names and not any("’s" in name for name in names), names
+    according = text.replace("“We are in a tight market,” said RedMonk’s Stevens.",
+                             "According to RedMonk’s Stevens, “We are in a tight market, and people have to choose.”")
+    q = speaker_of(engine, according, "tight market")
+    assert q.speaker is not None and (q.speaker.name, q.speaker.org) == ("Rachel Stevens", "RedMonk")
+
+
+def test_a_description_cut_by_a_quote_does_not_end_on_a_joining_word(engine):
+    # "managers" stands inside quote marks in the article: the words left end with "and".
+    doc = engine.nlp("The list of priorities for technical teams and managers grew longer.")
+    allowed = {t.i for t in doc if t.text != "managers"}
+    assert [t.text for t in _description(doc[1], allowed)] == ["The", "list", "of", "priorities", "for", "technical",
+                                                                "teams"]
