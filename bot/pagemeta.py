@@ -113,6 +113,18 @@ def _host_label(url: str | None) -> str | None:
     return parts[-2] if len(parts) >= 2 else parts[0] if parts else None
 
 
+def _home_link_names(tree: Any) -> list[str]:
+    """The site's name as its masthead writes it: the text (or logo's alt text) of a link to the
+    home page inside a heading or the page header. Pages without `og:site_name` still brand their
+    <title> with it ("Headline · V8", "Headline [Archive of Our Own]")."""
+    out = []
+    for link in tree.xpath('//h1//a[@href="/"] | //header//a[@href="/"] | //a[@href="/"][@rel="home"]'):
+        for name in [_squash(link.text_content()), *(_squash(a) for a in link.xpath(".//img/@alt"))]:
+            if name and len(name.split()) <= 5:
+                out.append(name)
+    return out
+
+
 def _is_site(segment: str, sites: list[str]) -> bool:
     key = _key(segment)
     if not key:
@@ -291,6 +303,8 @@ def read_page_meta(html: str, url: str | None = None) -> PageMeta:
     label = _host_label(canonical)
     if label:
         sites.append(label)
+    if not sites:  # the masthead only when the page declares no name: its links say "Home" too
+        sites = _home_link_names(tree)
     # A site's name is short; an "application-name" that is a whole headline is not one.
     sites = list(dict.fromkeys(s for s in sites if s and len(s.split()) <= 7))
 
@@ -308,6 +322,9 @@ def read_page_meta(html: str, url: str | None = None) -> PageMeta:
     # twitter:title for a share card, and more often carry the site's name), then <title>, then <h1>.
     # JSON-LD "name" before "headline": encyclopaedias put a description in "headline".
     headlines = [h for key in ("name", "headline") for item in articles for h in _names(item.get(key))]
+    # A Dublin Core title (standards documents, library pages) is the document's own title, with no
+    # identifier or site around it ("draft-roe-widgets-02 - Widgets" in <title>).
+    headlines += _meta(tree, "dc.title")
     h1s = [_squash(h.text_content()) for h in tree.xpath("//h1")]
     titles = [_squash(t.text_content()) for t in tree.xpath("//title")[:1]]
     authors = [author] if author else []

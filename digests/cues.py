@@ -60,9 +60,18 @@ def _frame(text: str, span: QuoteSpan, previous: QuoteSpan | None, following: Qu
 
 def is_speech_verb(token: Token) -> bool:
     """A verb of the speech list ("said", "told"), or "as X puts it"."""
+    if so_called(token):
+        return False  # "so-called “metadata”": the writer's distance from a word, nobody speaking
     # The tagger sometimes calls "said" an adjective or noun; its form is enough.
     return (token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS) or \
         token.lower_ in {"said", "says", "told", "added", "wrote", "asked"} or as_put(token)
+
+
+def so_called(token: Token) -> bool:
+    """ "so-called": the writer keeps a word at a distance; the word after it is nobody's quote."""
+    doc = token.doc
+    return token.lower_ == "called" and token.i >= 2 and doc[token.i - 1].text in {"-", "\u2010"} \
+        and doc[token.i - 2].lower_ == "so"
 
 
 def as_put(token: Token) -> bool:
@@ -75,13 +84,15 @@ def subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
     """Who a cue verb's words are, among the `allowed` tokens (the frame's, outside quote marks)."""
     # "X was told by Jane Doe": the passive's agent speaks, not its subject.
     for child in verb.children:
-        if child.dep_ == "agent" and child.i in allowed:
+        # "Called a “…” by its makers": a participle without "was" still has its agent after "by".
+        if (child.dep_ == "agent" or (verb.tag_ == "VBN" and child.dep_ == "prep" and child.lower_ == "by")) \
+                and child.i in allowed:
             agent = next((c for c in child.children if c.dep_ == "pobj" and c.i in allowed), None)
             if agent is not None:
                 return agent
     # "His final assessment: “…,” he said": of two subjects the parser gives, the nearer speaks.
-    subjects = sorted((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and c.i in allowed),
-                      key=lambda c: abs(c.i - verb.i))
+    subjects = sorted((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"} and c.i in allowed
+                       and not _sentence_between(c, verb)), key=lambda c: abs(c.i - verb.i))
     if subjects:
         child = subjects[0]
         # "X, who called it …": the relative pronoun stands for the clause's head.
@@ -115,6 +126,19 @@ def subject(verb: Token, allowed: set[int], depth: int = 0) -> Token | None:
     if verb.dep_ in {"conj", "advcl", "xcomp", "pcomp"}:
         return subject(head, allowed, depth + 1)
     return None
+
+
+def _sentence_between(a: Token, b: Token) -> bool:
+    """A sentence ends between the two words ("… met in VR? Chaos, for sure. Called a …"): the
+    parser sometimes runs two sentences together and takes a word of one for the other's subject."""
+    doc = a.doc
+    low, high = min(a.i, b.i), max(a.i, b.i)
+    for t in doc[low + 1:high]:
+        if t.text in {".", "?", "!"}:
+            following = next((n for n in doc[t.i + 1:high + 1] if not (n.is_punct or n.is_space)), None)
+            if following is not None and following.text[:1].isupper():
+                return True
+    return False
 
 
 # Words that open a clause setting the scene for another ("after", "when"), not "as" ("as Doe said").

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from .lexicon import HONORIFICS, ROLE_WORDS, first_name_gender
+from .lexicon import GROUP_WORDS, HONORIFICS, ROLE_WORDS, first_name_gender
 from .models import Entity, Quote, Speaker
 from .parsed import ParsedArticle
 
@@ -55,15 +55,30 @@ def _clean_name(text: str, kind: EntityKind) -> str:
             words = words[1:]
         name = " ".join(words)
     name = _NAME_SUFFIX.sub("", name)
+    if "[" in name:
+        name = _CITATION.sub("", name)
     if kind == "organisation":
         name = _PLACE_TAIL.sub("", name)
     return name
 
 
+# A reference mark glued to a name ("Netscape Communicator.[6][7]"): the name ends before it.
+_CITATION = re.compile(r"[.,;:]?\s*\[\d*\]?.*$", re.DOTALL)
+# What no name holds: a line break (two blocks run together, "Photos\n\nScore"), a list's "+"
+# ("Mutton + Villagers"), a caret or a bar of a reference list.
+_NOT_IN_A_NAME = re.compile(r"\n|\s\+\s|\^|\s\|\s|^[-–•]\s")
+
+
 def _fragment(name: str) -> bool:
-    """A piece of a phrase rather than a name: an unbalanced quote mark or bracket, or a run that
-    starts or ends with a small word."""
+    """A piece of a phrase rather than a name: an unbalanced quote mark or bracket, a line break or
+    a list's plus sign inside, or a run that starts or ends with a small word."""
     if sum(name.count(c) for c in "\"“”") % 2 or name.count("(") != name.count(")") or "'" in name[:1]:
+        return True
+    if _NOT_IN_A_NAME.search(name) or name.count("[") != name.count("]"):
+        return True
+    # "React.js, Angular, PHP", "Science, Technology": a list run together, not one name, which a
+    # comma joins only with "of" or "and" ("Ministry of Business, Innovation and Employment").
+    if "," in name and not {"of", "and", "&"} & set(name.lower().split()):
         return True
     words = name.split()
     return words[0].islower() or words[-1].lower() in {"and", "of", "for", "the", "in", "on", "with", "to"}
@@ -136,12 +151,25 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
     raw: list[Mention] = []
     # Names the model also calls a nationality or a place ("Africans", "Tunisia") are not people.
     groups = {_clean_name(ent.text, "person") for ent in parsed.ents if ent.label_ in {"NORP", "GPE"}}
+    # So are the peoples and nationalities of the list kept as data ("Māori" tagged as a person in
+    # every sentence), and a one-word name in the plural ("Africans", "Islanders").
+    groups |= GROUP_WORDS
+    groups |= {_clean_name(ent.text, "person") for ent in parsed.ents
+               if ent.label_ == "PERSON" and len(ent) == 1 and ent.root.tag_ == "NNPS"}
     text = parsed.text
     after_the: Counter[str] = Counter()
     places: list[Mention] = []
     # "Netanyahu’s Likud party": the owner is not part of the name when the article names the owner
     # on its own; "Sam’s Club" keeps its "Sam’s".
     known = {_clean_name(ent.text, "person") for ent in parsed.ents}
+    # A country the model once calls an organisation ("New Zealand") is still a place: the label it
+    # gives the name most often wins over one odd sentence.
+    place_votes: Counter[str] = Counter()
+    for ent in parsed.ents:
+        if ent.label_ in {"GPE", "LOC", "NORP"}:
+            place_votes[_clean_name(ent.text, "organisation")] += 1
+        elif ent.label_ == "ORG":
+            place_votes[_clean_name(ent.text, "organisation")] -= 1
     for ent in parsed.ents:
         kind = _KINDS.get(ent.label_)
         if ent.label_ == "GPE" and not _in_structural(skip, ent.start_char, ent.end_char):
@@ -150,9 +178,10 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
             continue
         name = _clean_name(ent.text, kind)
         owner = _INNER_POSSESSIVE.match(name)
-        if owner and _POSSESSIVE.sub("", owner.group().strip()) in known:
+        # A person's name never holds an owner ("RedMonk’s Stevens" is Stevens at RedMonk).
+        if owner and (kind == "person" or _POSSESSIVE.sub("", owner.group().strip()) in known):
             name = name[owner.end():]
-        if _is_junk(name):
+        if _is_junk(name) or name in GROUP_WORDS or (kind == "organisation" and place_votes[name] > 0):
             continue
         if kind == "person" and (name in groups or _not_a_person(name)):
             if name in groups:
@@ -183,13 +212,25 @@ def mentions(parsed: ParsedArticle) -> list[Mention]:
     # in full is that person.
     raw = sorted(raw + [m for m in places if len(full_by_surname.get(m.name, ())) == 1 and m.name not in kind_of],
                  key=lambda m: m.start)
+    # Blogs and profiles call people by their first name ("Marco" after "Marco Arment"): a one-word
+    # name that begins exactly one full person name, and is nobody's surname, is that person; taken
+    # for an organisation, only when it is a common first name ("Samantha’s post").
+    full_by_first: dict[str, set[str]] = {}
+    for name, kind in kind_of.items():
+        parts = name.split()
+        if kind == "person" and len(parts) >= 2 and not parts[0].endswith("."):
+            full_by_first.setdefault(parts[0], set()).add(name)
     out = []
     written: dict[str, str] = {}  # each name as written -> the canonical name it counts for
     for m in raw:
         name = m.name
         fulls = full_by_surname.get(name, set())
-        if kind_of.get(name, "person") in {"person", "organisation"} and len(name.split()) == 1 and len(fulls) == 1:
+        one_word = len(name.split()) == 1
+        if kind_of.get(name, "person") in {"person", "organisation"} and one_word and len(fulls) == 1:
             name = next(iter(fulls))
+        elif one_word and not fulls and len(firsts := full_by_first.get(name, set())) == 1 and (
+                kind_of.get(name) == "person" or (kind_of.get(name) == "organisation" and first_name_gender(name))):
+            name = next(iter(firsts))
         written.setdefault(m.name, name)
         out.append(Mention(name, kind_of.get(name, "person"), m.start, m.end))
     return _with_repeats(parsed, _merge_org_variants(out), written, skip)
@@ -310,8 +351,16 @@ def find_entities(parsed: ParsedArticle, quotes: list[Quote]) -> list[Entity]:
         if name.split():
             by_surname.setdefault(name.casefold().split()[-1], []).append(name)
 
+    by_first: dict[str, set[str]] = {}
+    for name in counts:
+        if kinds[name] == "person" and len(name.split()) >= 2:
+            by_first.setdefault(name.casefold().split()[0], set()).add(name)
+
     def known(name: str) -> bool:
-        return any(same_person(name, n) for n in by_surname.get(name.casefold().split()[-1], []))
+        # "Fiona" quoted after "Fiona Parry" was named: the one full name with that first name.
+        words = name.casefold().split()
+        return any(same_person(name, n) for n in by_surname.get(words[-1], [])) or (
+            len(words) == 1 and len(by_first.get(words[0], ())) == 1)
 
     said = [q.speaker.name for q in quotes if q.speaker is not None and q.speaker.kind == "person"
             and q.speaker.name.split()]
@@ -330,6 +379,12 @@ def find_entities(parsed: ParsedArticle, quotes: list[Quote]) -> list[Entity]:
     speakers = SpeakerIndex(quotes)
     entities = []
     for name in sorted(counts, key=lambda n: (-counts[n], first[n])):
+        if kinds[name] == "organisation" and len(name.split()) >= 2:
+            # A full name the model called an organisation that a quote's speaker bears as a person's
+            # ("Hori Parata" said, with a role): the speaker work has read it as a person.
+            spoken = speakers.speaker_for(name)
+            if spoken is not None and spoken.name == name:
+                kinds[name] = "person"
         speaker = speakers.speaker_for(name) if kinds[name] == "person" else None
         entities.append(Entity(name=name, kind=kinds[name], mentions=counts[name],
                                role=speaker.role if speaker else None, org=speaker.org if speaker else None))

@@ -16,7 +16,7 @@ from spacy.tokens import Token
 
 from .lexicon import HONORIFICS
 from .parsed import ParsedArticle
-from .quote_spans import QuoteSpan
+from .quote_spans import QuoteSpan, looks_like_title
 from .segment import Block
 from .sentence_ends import sentence_ends
 from .tokens import strip_possessive, tokens_in
@@ -82,7 +82,13 @@ def label_inside(parsed: ParsedArticle, span: QuoteSpan) -> Mention | None:
     match = re.match(r"([A-Z][\w.'\u2019-]*(?: [A-Z][\w.'\u2019-]*){0,3}):\s", inner)
     if match is None:
         return None
-    return _name_in(tokens_in(parsed.doc, span.start, span.start + len(match.group(1))))
+    # "“Story: Shellfish”", "“Paradise Lost: Contemporary Pacific Art”": a title and its subtitle,
+    # as reference lists quote them; a transcript's line after the label reads as a sentence.
+    if looks_like_title(parsed.text[span.start + match.end():span.end]):
+        return None
+    mention = _name_in(tokens_in(parsed.doc, span.start, span.start + len(match.group(1))))
+    # The label is a name the model knows for a person or organisation, not any capitalised words.
+    return mention if mention is not None and mention.head.ent_type_ in {"PERSON", "ORG"} else None
 
 
 def dash_after(parsed: ParsedArticle, span: QuoteSpan, block: Block, next_block: Block | None) -> Mention | None:

@@ -35,6 +35,10 @@ GENDER_NOUNS: dict[str, str] = dict(_CUES["gender_nouns"])
 ABBREVIATIONS = frozenset(_CUES["abbreviations"])
 
 
+# Peoples, nationalities and groups ("Africans", "Māori"): never a person's name (data/group_words.json).
+GROUP_WORDS = frozenset(_load("group_words.json")["groups"])
+
+
 @lru_cache(maxsize=1)
 def _first_names() -> dict[str, str]:
     data = _load("first_names.json")

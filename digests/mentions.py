@@ -32,7 +32,7 @@ from .lexicon import (
     SPEECH_VERBS,
     first_name_gender,
 )
-from .models import Speaker
+from .models import Speaker, is_degree
 from .parsed import ParsedArticle
 from .quote_spans import QuoteSpan, inside_quote
 from .tokens import ent_of, strip_possessive
@@ -126,14 +126,20 @@ def _person_from_proper(head: Token, allowed: set[int]) -> Person:
         titled = _name_after_title(head, allowed)
         if titled is not None:
             return titled
+    owner: str | None = None
     if ent is not None and ent.label_ in {"PERSON", "ORG", "NORP", "GPE"}:
         name_tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        inner = [t for t in ent if t.tag_ == "POS" and ent.start < t.i < head.i]
+        if ent.label_ == "PERSON" and inner:
+            # "RedMonk’s Stephens" taken as one name: the owner is the organisation, the name follows.
+            owner = doc[ent.start:inner[-1].i].text
+            name_tokens = [t for t in name_tokens if t.i > inner[-1].i]
         # NER sometimes folds a title into the name ("Officer Hannah Wong").
         while len(name_tokens) > 1 and name_tokens[0].lower_ in ROLE_WORDS:
             name_tokens = name_tokens[1:]
         name = strip_possessive(doc[name_tokens[0].i:name_tokens[-1].i + 1].text) if name_tokens else ent.text
         kind = "person" if ent.label_ == "PERSON" else "organisation"
-        first = ent.start
+        first = name_tokens[0].i if owner is not None and name_tokens else ent.start
     else:
         chain = [c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i in allowed
                  and c.lower_ not in ROLE_WORDS and c.lower_.rstrip(".") not in HONORIFICS]
@@ -143,9 +149,9 @@ def _person_from_proper(head: Token, allowed: set[int]) -> Person:
         kind = "person"
     gender = None
     role_words: list[str] = []
-    org: str | None = None
+    org: str | None = owner
     for t in sorted(head.subtree, key=lambda t: t.i):
-        if t.i >= first or t.i not in allowed:
+        if t.i >= first or t.i not in allowed or (owner is not None and ent is not None and t.i >= ent.start):
             continue
         t_ent = ent_of(t)
         if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"} and t_ent.end <= first:
@@ -212,6 +218,33 @@ def _compound_title(before: list[Token]) -> tuple[str | None, str | None]:
     return words[0].doc[words[0].i:words[-1].i + 1].text, owner
 
 
+def _named_in_apposition(head: Token, allowed: set[int]) -> Person | None:
+    """ "The leader of Ennahda, Rachid Ghannouchi, said": the parser hangs the person's name on
+    the organisation's; the person speaks, with the role and organisation the phrase gives, and
+    the organisation's name is no person's role. None when `head` is itself a person's name."""
+    if head.ent_type_ == "PERSON":
+        return None
+    named = next((c for c in head.children if c.dep_ == "appos" and c.ent_type_ == "PERSON" and c.i in allowed), None)
+    if named is None:
+        return None
+    person = _person_from_proper(named, allowed)
+    if person.kind != "person":
+        return None
+    if head.lower_ in ROLE_WORDS:  # "Acme's CTO, Jane Doe": a title, and its owner the organisation
+        person.role = person.role or head.text
+        owner = next((c for c in head.children if c.dep_ == "poss" and c.i in allowed), None)
+        if owner is not None and person.org is None:
+            owner_ent = ent_of(owner)
+            person.org = strip_possessive(owner_ent.text if owner_ent is not None else owner.text)
+        return person
+    ent = ent_of(head)
+    person.org = person.org or strip_possessive(ent.text if ent is not None else head.text)
+    prep = head.head if head.dep_ == "pobj" else None
+    if prep is not None and prep.lower_ in {"of", "at", "for"} and prep.head.pos_ == "NOUN" and prep.head.i in allowed:
+        person.role = person.role or prep.head.text
+    return person
+
+
 def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]:
     """ "Jane Doe, a spokeswoman for Acme," → ("spokeswoman", "Acme"); "Jane Doe, president and chief
     operating officer of Acme," → ("president and chief operating officer", "Acme"). An age or
@@ -223,15 +256,28 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
             # appositive on it.
             appositives.extend(c for c in child.children if c.dep_ == "appos" and c.i in allowed)
             continue
+        # "co-founder" parsed as three appositives ("co", "-", "founder"): one word.
+        prefix = ""
+        doc = child.doc
+        while child.i + 2 < len(doc) and not child.whitespace_ and doc[child.i + 1].text == "-" \
+                and not doc[child.i + 1].whitespace_ and doc[child.i + 2].head.i == head.i \
+                and doc[child.i + 2].dep_ == "appos" and doc[child.i + 2].i in allowed:
+            prefix += child.text + "-"
+            child = doc[child.i + 2]
         title = _appositive_title(child, allowed)
         if title is not None:
-            return title, None
+            return prefix + title, None
         org = None
         after_prep = False
         words: list[Token] = []
         for t in sorted(child.subtree, key=lambda t: t.i):
-            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words) or t.lower_ == "from":
+            # "co-founder": a hyphen inside a word is part of the role.
+            hyphen = t.text == "-" and bool(words) and not words[-1].whitespace_ and not t.whitespace_
+            if t.i not in allowed or t.dep_ in {"relcl", "acl"} or (t.is_punct and words and not hyphen) \
+                    or t.lower_ == "from":
                 break  # "a farmer from Iowa": where one comes from is no organisation
+            if is_degree(t.text) or (t.is_punct and not hyphen):
+                continue  # "Jane Doe, Ph.D., of Acme": a degree is no role; Acme may follow
             t_ent = ent_of(t)
             if t_ent is not None and t_ent.label_ in {"ORG", "GPE", "NORP"}:
                 org = strip_possessive(t_ent.text)
@@ -245,7 +291,10 @@ def _appositive(head: Token, allowed: set[int]) -> tuple[str | None, str | None]
             words.pop()
         if not words or any(t.pos_ == "NUM" or t.like_num for t in words):
             return None, org
-        return " ".join(t.text for t in words), org
+        # The text's own spacing between words next to each other ("co-founder"), a space across a gap.
+        joined = words[0].text + "".join((prev.whitespace_ if t.i == prev.i + 1 else " ") + t.text
+                                         for prev, t in zip(words, words[1:]))
+        return prefix + joined, org
     return None, None
 
 
@@ -274,10 +323,34 @@ def _appositive_title(child: Token, allowed: set[int]) -> str | None:
     return role
 
 
+def _description(head: Token, allowed: set[int]) -> list[Token]:
+    """The words of a description as the text writes them, up to its head and its modifiers: a
+    relative clause or a participle phrase ("a man who …", "a company that has …") and everything
+    after a comma or a gap left by quote marks is cut, so that the words shown are the text's own."""
+    cut = {t.i for c in head.subtree if c.i != head.i and c.dep_ in {"relcl", "acl", "appos"} for t in c.subtree}
+    words: list[Token] = []
+    for t in sorted(head.subtree, key=lambda t: t.i):
+        gap = bool(words) and t.i != words[-1].i + 1
+        # A hyphen inside a word ("top-tier") is part of the phrase; other marks end it.
+        joined = (t.text in {"-", "\u2013"} and not t.doc[t.i - 1].whitespace_ and not t.whitespace_) or t.tag_ == "POS"
+        if t.i in cut or t.i not in allowed or (t.is_punct and not joined) or t.is_space or gap:
+            if t.i > head.i:
+                break
+            words = []  # before the head: only the run of words next to it
+            if t.i < head.i:
+                continue
+        words.append(t)
+    words = words[:8]
+    # "the list of priorities for technical teams and": no phrase ends on a joining word.
+    while len(words) > 1 and words[-1].i > head.i and (words[-1].dep_ in {"cc", "prep", "det", "mark", "aux"}
+                                                       or words[-1].pos_ in {"ADP", "CCONJ", "DET", "PART"}):
+        words.pop()
+    return words or [head]
+
+
 def _nominal(head: Token, allowed: set[int]) -> Person:
-    words = [t for t in sorted(head.subtree, key=lambda t: t.i) if t.i in allowed and t.dep_ not in {"relcl", "punct"}]
-    # Stop the phrase at a relative clause or a comma.
-    phrase = " ".join(t.text for t in words[:8])
+    words = _description(head, allowed)
+    phrase = head.doc[words[0].i:words[-1].i + 1].text.strip()
     org = None
     for t in words:
         t_ent = ent_of(t)
@@ -401,6 +474,9 @@ class Resolver:
         if inside_quote(ent.start_char, self.spans):
             return
         tokens = [t for t in ent if t.lower_.rstrip(".") not in HONORIFICS and t.tag_ != "POS"]
+        inner = [t for t in ent if t.tag_ == "POS" and t.i < ent.end - 1]
+        if ent.label_ == "PERSON" and inner:  # "RedMonk’s Stevens": the name after the owner
+            tokens = [t for t in tokens if t.i > inner[-1].i]
         if not tokens:
             return
         name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
@@ -460,12 +536,21 @@ class Resolver:
         # A lower-case word the tagger called a proper noun ("the French foreign ministry") is a noun.
         proper = head.pos_ == "PROPN" and (head.text[:1].isupper() or head.ent_type_ != "")
         if proper or head.ent_type_ in {"PERSON", "ORG"} or looks_like_surname(head, self.registry):
-            person = _person_from_proper(head, allowed)
+            person = _named_in_apposition(head, allowed) or _person_from_proper(head, allowed)
             was_short = len(person.name.split()) == 1
             person = self._canonical(person)
             self.history.append((head.idx, person, True))
             return person, (0.85 if was_short and len(person.name.split()) > 1 else 0.9)
         # A noun phrase: an appositive name ("the spokesman, John Smith"), a document, or a nominal.
+        # "The leader of Acme, Jane Doe," with the name hung on the organisation's: Jane Doe.
+        for prep in head.children:
+            if prep.dep_ == "prep" and prep.lower_ in {"of", "at", "for"} and prep.i in allowed:
+                for pobj in prep.children:
+                    named = _named_in_apposition(pobj, allowed) if pobj.dep_ == "pobj" and pobj.pos_ == "PROPN" else None
+                    if named is not None:
+                        named = self._canonical(named)
+                        self.history.append((head.idx, named, True))
+                        return named, 0.85
         for child in head.children:
             if child.dep_ == "appos" and child.pos_ == "PROPN" and child.i in allowed:
                 person = _person_from_proper(child, allowed)
@@ -495,6 +580,8 @@ class Resolver:
         described = self._described(head, allowed)
         if described is not None:
             return described, 0.55
+        if any(c.dep_ == "det" and c.lower_ == "no" for c in head.children):
+            return None, 0.0  # "no one", "no guesswork": nobody
         return _nominal(head, allowed), 0.3
 
     def _described(self, head: Token, allowed: set[int]) -> Person | None:

@@ -80,6 +80,18 @@ class Article(_Model):
         return [line for line in lines if line]
 
 
+# Academic and medical degrees written after a name ("Jane Doe, Ph.D.,"): what the person holds,
+# neither a role nor an organisation.
+_DEGREE = re.compile(r"^(?:ph\.?\s?d|m\.?d|m\.?a|m\.?s|m\.?sc|m\.?b\.?a|m\.?p\.?h|r\.?n|d\.?o|d\.?d\.?s|j\.?d)\.?$",
+                     re.IGNORECASE)
+# A reference mark a wiki page glues to a word ("Netscape Communicator.[6][7]").
+_CITATION = re.compile(r"[.,;:]?\s*\[\d+\].*$")
+
+
+def is_degree(text: str) -> bool:
+    return bool(_DEGREE.match(text.strip()))
+
+
 class Speaker(_Model):
     name: str
     role: str | None = None
@@ -96,6 +108,12 @@ class Speaker(_Model):
             words = set(_WORDS.findall(data["name"].lower()))
             for part in ("role", "org"):
                 value = data.get(part)
+                if isinstance(value, str) and _CITATION.search(value):  # "Netscape.[6][7]": a reference mark
+                    value = _CITATION.sub("", value).strip() or None
+                    data = {**data, part: value}
+                if isinstance(value, str) and _DEGREE.match(value):  # "Jane Doe, PhD,": a degree, no role
+                    data = {**data, part: None}
+                    continue
                 found = set(_WORDS.findall(value.lower())) if isinstance(value, str) else set()
                 if found and found <= words:
                     data = {**data, part: None}

@@ -81,7 +81,10 @@ _ORG_ROLE_NOUNS = {"spokesperson", "spokesman", "spokeswoman", "spokespeople", "
 _ORG_POSSESSIONS = {"terms", "models", "model", "api", "apis", "products", "product", "platform", "services",
                     "service", "policy", "policies", "employees", "staff", "shares", "stock", "revenue",
                     "customers", "servers", "software", "chatbot", "headquarters", "board", "spokesperson",
-                    "spokesman", "spokeswoman", "lawyers", "engineers", "researchers", "website", "app"}
+                    "spokesman", "spokeswoman", "lawyers", "engineers", "researchers", "website", "app",
+                    # Only an organisation has a chief executive, founders or shareholders ("Acme's CEO").
+                    "ceo", "cfo", "cto", "founder", "founders", "cofounder", "co-founder", "shareholders",
+                    "investors", "subsidiary", "acquisition"}
 
 
 @Language.component("newsdigest_entity_fixes")

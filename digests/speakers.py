@@ -377,6 +377,10 @@ def attribute(parsed: ParsedArticle, spans: list[QuoteSpan]) -> list[Quote]:
         scare = looks_like_scare_quote(quote_text, before, strict=found is not None and not found.weak)
         if unsupported and (looks_like_title(quote_text) or scare) and not cues.reported(parsed, span, frame):
             continue  # a title or a scare quote: not anyone's words
+        if before is not None and cues.so_called(before):
+            continue  # so-called “metadata”: the writer's word at a distance, whoever the sentence cites
+        if _names_a_thing(doc, span, quote_text):
+            continue  # Mugabe's “Blue House” compound: a name, whoever the sentence quotes
         kind: Literal["direct", "partial"] = "direct" if _is_direct(text, span, block.start) else "partial"
         if found is None or found.person is None:
             results.append(Quote(text=quote_text, start=span.start, end=span.end, speaker=None, cue=None,
@@ -393,6 +397,21 @@ def _opens_utterance(text: str, span: QuoteSpan) -> bool:
     """A quote that reads as a whole utterance: it opens with a capital (or an ellipsis)."""
     inner = text[span.start:span.end].lstrip(".\u2026 ")
     return inner[:1].isupper() and len(inner.split()) >= 3
+
+
+def _names_a_thing(doc: Doc, span: QuoteSpan, quote_text: str) -> bool:
+    """A name in quote marks that modifies the noun right after them ("the “Blue House” compound",
+    "a “Pier Watch” meeting"): two to four capitalised words naming a place or a thing, not words
+    anyone said."""
+    if not 2 <= len(quote_text.split()) <= 4 or not looks_like_title(quote_text):
+        return False
+    after = tokens_in(doc, span.close, span.close + 30)
+    inside = tokens_in(doc, span.start, span.end)
+    following = next((t for t in after if not (t.is_punct or t.is_space)), None)
+    if following is None or not inside or following.idx - span.close > 2:
+        return False
+    # The noun the quoted words hang from: a common noun in lower case.
+    return following.pos_ == "NOUN" and following.text.islower() and inside[-1].head.i == following.i
 
 
 def _word_before(doc: Doc, offset: int) -> Token | None:

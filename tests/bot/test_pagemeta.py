@@ -82,6 +82,25 @@ def test_site_name_comes_from_application_name_and_json_ld_publisher() -> None:
     assert "Harbour Herald" in meta.site_names
 
 
+def test_a_page_that_declares_no_site_name_is_branded_by_its_masthead_link() -> None:
+    masthead = '<header><h1><a href="/">Pierwatch <sup>beta</sup></a></h1></header>'
+    html = page("<title>Why the pier matters \u00b7 Pierwatch</title>", before=masthead)
+    assert read_page_meta(html).title == "Why the pier matters"
+    logo = '<h1><a href="/"><img alt="Harbour Notes" src="logo.png"></a></h1>'
+    html = page("<title>Storm damage, week two [Harbour Notes]</title>", before=logo)
+    assert read_page_meta(html).title == "Storm damage, week two"
+    # A declared site name wins: the masthead's "Home" link does not cut a headline ending in it.
+    html = page('<meta property="og:site_name" content="Coast Courier"><title>No place like home - Home</title>',
+                before='<header><a href="/">Home</a></header>')
+    assert read_page_meta(html).title == "No place like home - Home"
+
+
+def test_a_dublin_core_title_is_the_documents_own_title() -> None:
+    html = page('<title>draft-roe-pier-protocol-03 - Pier Protocol</title>'
+                '<meta name="DC.Title" content="Pier Protocol">')
+    assert read_page_meta(html).title == "Pier Protocol"
+
+
 def test_author_with_a_date_glued_on_keeps_only_the_name() -> None:
     assert clean_author("Maria Lindqvist Monday; November") == "Maria Lindqvist"
     assert clean_author("By PETER OKAFOR March 3, 2021 4:10 PM") == "Peter Okafor"

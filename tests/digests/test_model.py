@@ -44,3 +44,9 @@ def test_entity_fixes_relabel_organisations_and_drop_common_acronyms(engine):
     assert labels.get("Jane Doe") == "PERSON"
     assert "AI" not in labels
     assert labels.get("Zentrix") == "ORG"  # not in the list: "X's models" says it is an organisation
+
+
+def test_only_an_organisation_has_a_chief_executive_or_founders(engine):
+    doc = engine.nlp("The board said Kessler's founders sold the firm.")
+    labels = {ent.text: ent.label_ for ent in doc.ents}
+    assert labels.get("Kessler") == "ORG"  # the model alone calls it a person

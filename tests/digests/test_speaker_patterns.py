@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from digests import DigestEngine
-from digests.models import Quote
+from digests.mentions import _description
+from digests.models import Quote, Speaker
 
 
 def quotes_of(engine: DigestEngine, text: str) -> list[Quote]:
@@ -530,3 +531,111 @@ def test_a_role_or_organisation_made_of_the_speakers_own_name_is_not_shown(engin
     name_words = set(quote.speaker.name.lower().split())
     for part in (quote.speaker.role, quote.speaker.org):
         assert part is None or not set(part.lower().split()) <= name_words, quote.speaker
+
+
+def test_a_description_with_a_relative_clause_is_shown_without_it(engine):
+    text = ("The harbour board met on Monday about the storm damage.\n\n"
+            "A fisherman who had waited since dawn said it was “a disgrace to the whole town.”")
+    q = speaker_of(engine, text, "disgrace")
+    assert q.speaker is not None and q.speaker.kind == "nominal"
+    assert q.speaker.name == "A fisherman" and q.confidence < 0.6
+    # The words shown are the text's own, in a row.
+    assert q.speaker.name in text
+
+
+def test_the_person_named_beside_an_organisation_speaks_not_the_organisation(engine):
+    text = ("The harbour board met on Monday to discuss the storm damage along the coast and the repairs that are "
+            "needed now.\n\nThe leader of Harbourside, John Kovac, criticised the delay, saying in a statement that "
+            "it “cannot go on for another winter.”")
+    q = speaker_of(engine, text, "another winter")
+    assert q.speaker is not None and q.speaker.kind == "person"
+    assert (q.speaker.name, q.speaker.role, q.speaker.org) == ("John Kovac", "leader", "Harbourside")
+
+
+def test_a_quoted_name_that_modifies_a_noun_is_not_a_quote(engine):
+    text = ("The harbour board met on Monday about the storm damage.\n\n"
+            "The minister and his wife are staying at the “Grey Pier” lodge outside the town, a harbour official said.")
+    assert [q.text for q in quotes_of(engine, text)] == []
+
+
+def test_a_list_item_in_the_sentence_before_is_not_the_subject_of_a_speech_verb(engine):
+    # The parser runs the two sentences together and makes "Chaos" the subject of "Called".
+    text = ("The harbour board met on Monday to discuss the storm damage along the coast and the repairs that are "
+            "needed now.\n\n“Gullsong” ($15)\n\nWhat would happen if Pong, the card game Snap, a Viking ship, Zeus and "
+            "a brass band met in VR? Chaos, for sure, and also “Gullsong.” Called a “stormy puzzle game” by its makers, "
+            "“Gullsong” is, well, a stormy puzzle game that is also loud.")
+    q = speaker_of(engine, text, "stormy puzzle game")
+    assert name(q) != "Chaos"
+    assert all(name(other) != "Chaos" for other in quotes_of(engine, text))
+
+
+def test_a_title_with_the_name_beside_it_is_the_role_not_the_speaker(engine):
+    text = ("The ferry company changed its booking software in May after many complaints from the islands.\n\n"
+            "Pierline's CTO, Anna Berg, acknowledged that this is “not a complete fix” for the islanders.")
+    q = speaker_of(engine, text, "complete fix")
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.role, q.speaker.org) == ("Anna Berg", "CTO", "Pierline")
+
+
+def test_a_title_and_subtitle_in_a_reference_list_is_not_a_labelled_line(engine):
+    text = ("The council published its reading list for the winter term on Monday.\n\n"
+            "- “Harbour Notes: Storms And Tides Of The North”, council archive, 2019.\n\n"
+            "- “Island Story: Ferries”, council archive, 2020.\n\n"
+            "At the hearing the transcript read:\n\n"
+            "“Mara Quist: We will not close the pier this winter, whatever the board says.”")
+    speakers = {q.text: name(q) for q in quotes_of(engine, text)}
+    assert all(speaker is None for quoted, speaker in speakers.items() if not quoted.startswith("Mara Quist"))
+    assert name(speaker_of(engine, text, "close the pier")) == "Mara Quist"
+
+
+def test_a_word_after_so_called_is_nobodys_quote(engine):
+    text = ("The council debated the new surveillance law for three hours on Monday night.\n\n"
+            "The Bill would require phone companies to store so-called “metadata” for two years.")
+    assert [q.text for q in quotes_of(engine, text)] == []
+
+
+def test_a_degree_after_the_name_is_no_role_and_a_hyphenated_role_stays_whole(engine):
+    text = ("The study of decision making took five years and involved hundreds of volunteers in two cities.\n\n"
+            "The scientists were led by Pia Lindqvist, Ph.D., of Norland University, and the results appeared in a "
+            "journal. “We were surprised by how early the choice was made,” said Lindqvist.\n\n"
+            "“This will change how we teach it,” says Omar Haddad, co-founder and CEO of Brightpath.")
+    lindqvist = speaker_of(engine, text, "surprised").speaker
+    assert lindqvist is not None and lindqvist.name == "Pia Lindqvist"
+    assert lindqvist.role is None and lindqvist.org == "Norland University"
+    haddad = speaker_of(engine, text, "how we teach").speaker
+    assert haddad is not None and (haddad.role, haddad.org) == ("co-founder and CEO", "Brightpath")
+    # Words either side of a word left out keep a space between them.
+    vance = speaker_of(engine, "Workers gathered around a muddy hole on the north side of the park early on Tuesday.\n\n"
+                       "“Don’t get nervous,” instructed Milton Vance, the agency’s district supervisor for Queens.",
+                       "nervous").speaker
+    assert vance is not None and vance.role == "agency district supervisor"
+
+
+def test_a_speakers_role_and_organisation_carry_no_degree_or_reference_mark() -> None:
+    speaker = Speaker(name="Jane Doe", role="PhD", org="Norland Communicator.[6][7]")
+    assert (speaker.role, speaker.org) == (None, "Norland Communicator")
+
+
+def test_an_owner_the_model_folds_into_a_name_is_the_organisation(engine):
+    text = ("Budgets for software teams are under pressure this year, a survey of four thousand engineers found.\n\n"
+            "Rachel Stevens, a senior analyst at RedMonk, has studied the numbers. “We are in a tight market,” said "
+            "RedMonk’s Stevens.")
+    q = speaker_of(engine, text, "tight market")
+    assert q.speaker is not None and (q.speaker.name, q.speaker.org) == ("Rachel Stevens", "RedMonk")
+    alone = speaker_of(engine, text.split("\n\n")[0] + "\n\n“We are in a tight market,” said RedMonk’s Stevens.",
+                       "tight market")
+    assert alone.speaker is not None and (alone.speaker.name, alone.speaker.org) == ("Stevens", "RedMonk")
+    names = {entity.name for entity in engine.digest(text).entities}
+    assert "Rachel Stevens" in names and not any("’s" in name for name in names), names
+    according = text.replace("“We are in a tight market,” said RedMonk’s Stevens.",
+                             "According to RedMonk’s Stevens, “We are in a tight market, and people have to choose.”")
+    q = speaker_of(engine, according, "tight market")
+    assert q.speaker is not None and (q.speaker.name, q.speaker.org) == ("Rachel Stevens", "RedMonk")
+
+
+def test_a_description_cut_by_a_quote_does_not_end_on_a_joining_word(engine):
+    # "managers" stands inside quote marks in the article: the words left end with "and".
+    doc = engine.nlp("The list of priorities for technical teams and managers grew longer.")
+    allowed = {t.i for t in doc if t.text != "managers"}
+    assert [t.text for t in _description(doc[1], allowed)] == ["The", "list", "of", "priorities", "for", "technical",
+                                                                "teams"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from spacy.language import Language
+from spacy.tokens import Span
 
 from digests.dispute import find_dispute
 from digests.entities import find_entities
@@ -353,3 +354,69 @@ Ferrante added that this Bill had support from the Senate.""")
     assert entities["Tom Ferrante"].kind == "person" and entities["Tom Ferrante"].mentions == 3
     assert not any(name.endswith("-owned") for name in entities)
     assert all(entity.kind != "person" for name, entity in entities.items() if name in {"G40", "Zanu-PF", "Bill"})
+
+
+def test_entities_leave_out_peoples_and_nationalities(nlp: Language) -> None:
+    parsed = parse(nlp, """Tribes Gather at the Harbour
+Elders from three Māori tribes met at the harbour on Monday, where Māori carvers showed their work.
+Hone Tapsell, a carver, said many Africans and Samoans had visited the gallery this year.
+Tapsell said the Pacific Islanders who came last week stayed for two days.""")
+    names = {entity.name for entity in find_entities(parsed, [])}
+    assert "Hone Tapsell" in names
+    assert not names & {"Māori", "Africans", "Samoans", "Pacific Islanders"}, names
+
+
+def test_entities_call_a_first_name_alone_the_person_named_in_full(nlp: Language) -> None:
+    parsed = parse(nlp, """A Podcast App Stays Free
+Lena Varga runs a small podcast app from her home office in Leeds.
+Lena said the app would stay free for everyone this year.
+Oskar Lind wrote a long post about the app, and Oskar’s post was shared widely.""")
+    entities = {entity.name: entity for entity in find_entities(parsed, [])}
+    assert "Lena" not in entities and "Oskar" not in entities
+    assert entities["Lena Varga"].kind == "person" and entities["Lena Varga"].mentions == 2
+    assert entities["Oskar Lind"].kind == "person" and entities["Oskar Lind"].mentions == 2
+
+
+def test_entities_are_never_two_blocks_or_a_reference_mark(nlp: Language) -> None:
+    parsed = parse(nlp, """Browser History
+The browser goes back to Netscape Communicator.[6][7] Later came a phone system, which ended.
+It wasn't clear why the offer failed with Snapchat CEO Evan Spiegel, who turned it down.
+Developers want React.js, Angular, PHP skills, and the Ministry of Business, Innovation and Employment agrees.
+Photos
+
+Scoreboard
+
+Pros""")
+    start = parsed.text.index("React.js")
+    listed = parsed.doc.char_span(start, parsed.text.index(" skills"), label="ORG")  # as the model may tag it
+    parsed.doc.ents = [ent for ent in parsed.doc.ents if ent.end <= listed.start or ent.start >= listed.end] + [listed]
+    entities = {entity.name: entity for entity in find_entities(parsed, [])}
+    assert all("\n" not in name and "[" not in name for name in entities), list(entities)
+    assert "React.js, Angular, PHP" not in entities and "Ministry of Business, Innovation and Employment" in entities
+    assert "Netscape Communicator" in entities
+    assert entities["Snapchat"].kind != "person"
+
+
+def test_a_country_the_model_once_calls_an_organisation_is_not_an_entity(nlp: Language) -> None:
+    parsed = parse(nlp, """Fishing Quotas Agreed
+Norway signed the fishing treaty in May after long talks with its neighbours.
+Officials in Norway said the quotas would hold for five years.
+Norway will review the deal in 2030, said Ingrid Holm, a ministry adviser.""")
+    ents = list(parsed.doc.ents)
+    first = next(n for n, ent in enumerate(ents) if ent.text == "Norway")
+    ents[first] = Span(parsed.doc, ents[first].start, ents[first].end, label="ORG")  # one odd sentence
+    parsed.doc.ents = ents
+    names = {entity.name for entity in find_entities(parsed, [])}
+    assert "Norway" not in names and "Ingrid Holm" in names, names
+
+
+def test_a_full_name_the_model_calls_an_organisation_is_the_quoted_person(nlp: Language) -> None:
+    parsed = parse(nlp, """Whales Return to the Bay
+Tama Rewiti has watched the whales come into the bay for forty years.
+"The sea is telling us something," said Tama Rewiti, a carver from the north.""")
+    ents = [Span(parsed.doc, ent.start, ent.end, label="ORG") if ent.text == "Tama Rewiti" else ent
+            for ent in parsed.doc.ents]
+    parsed.doc.ents = ents  # as if the model had called him an organisation
+    said = quote(parsed, "The sea is telling us something,", "Tama Rewiti", None, "carver")
+    entities = {entity.name: entity for entity in find_entities(parsed, [said])}
+    assert entities["Tama Rewiti"].kind == "person" and entities["Tama Rewiti"].role == "carver"
