@@ -21,7 +21,10 @@ def lock_key(name: str) -> int:
 
 
 # pg_locks shows a bigint advisory lock as two 32-bit halves (classid high, objid low; objsubid 1).
-_MATCH = "locktype = 'advisory' AND granted AND classid = :high AND objid = :low AND objsubid = 1"
+# Advisory locks belong to one database, but pg_locks lists the whole server's: another installation
+# (or test database) on the same server holds a lock of the same name without being this one's leader.
+_MATCH = ("locktype = 'advisory' AND granted AND classid = :high AND objid = :low AND objsubid = 1 "
+          "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
 
 
 def _parts(key: int) -> dict[str, int]:

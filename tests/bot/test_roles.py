@@ -76,6 +76,24 @@ def test_one_holder_of_the_scheduler_lock_at_a_time(pg_store):
 
 
 @pytest.mark.postgresql
+def test_a_lock_is_one_databases_another_installation_on_the_server_has_its_own(pg_store, postgres_server):
+    other_url = postgres_server.create_database()
+    other = Store(other_url)
+    try:
+        here, there = AdvisoryLock(pg_store, "test:lock", "here"), AdvisoryLock(other, "test:lock", "there")
+        assert here.try_take() and there.try_take()  # the same name in two databases: two leaders
+        assert lock_holder(pg_store, "test:lock") == "here"
+        assert lock_holder(other, "test:lock") == "there"
+        there.release()
+        assert lock_holder(other, "test:lock") is None
+        assert lock_holder(pg_store, "test:lock") == "here"
+        here.release()
+    finally:
+        other.close()
+        postgres_server.drop_database(other_url)
+
+
+@pytest.mark.postgresql
 def test_a_feed_claimed_once_is_polled_once(pg_store, tmp_path, local_http):
     title, paragraphs = story(1)
     url = local_http.route("/feed.xml", rss([{"title": title, "link": local_http.url("/s/1"), "guid": "s1"}]),
