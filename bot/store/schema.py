@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -40,6 +40,8 @@ class DigestRow(Base):
 
 class QuoteRow(Base):
     __tablename__ = "quotes"
+    # /quotes reads a speaker's quotes newest first from this index and stops at its page.
+    __table_args__ = (Index("ix_quotes_speaker_said", "speaker_key", "said_on", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
@@ -54,6 +56,19 @@ class QuoteRow(Base):
     cue: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10))
     confidence: Mapped[float] = mapped_column(Float)
+    # bot.speakers.speaker_key of the speaker (surname, or an organisation's name); NULL unattributed.
+    speaker_key: Mapped[str | None] = mapped_column(String(100))
+    # The article's date (or the day it was stored, when it has none): newest first without a join.
+    said_on: Mapped[str | None] = mapped_column(String(10))
+
+
+class SpeakerRow(Base):
+    """Every speaker key stored, every tenant's: the names a typo is matched against. A key alone
+    says nothing a tenant may not see; the quotes under it are filtered by tenant."""
+
+    __tablename__ = "speakers"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class ChannelRow(Base):

@@ -1,0 +1,129 @@
+"""What a person or an organisation said over time, across a workspace's stored articles (/quotes).
+
+The typed name becomes speaker keys (bot.speakers: "Nulty" and "Christopher Nulty" are one key); a
+key no quote has is matched with rapidfuzz against the stored keys sharing a first or second letter,
+which forgives a typo. Each key's quotes are read newest first from the store's index, then the
+speakers whose given name contradicts the typed one are left out ("Ann Nulty" for "Christopher
+Nulty"). Words, when given, go through the full-text index limited to those keys, a typo tolerated
+by a second look-up on word starts, and each word must be in the quote (rapidfuzz, as /who-said).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from .speakers import keys_for_query, same_person
+from .store import Store, StoredQuote
+from .store import articles as article_store
+from .store import speakers as speaker_store
+from .whosaid import content_words, fragment_words
+
+MAX_NAME = 150
+MAX_WORDS = 200
+KEY_MATCH = 80.0  # a stored key this close to the typed one is the same name misspelt
+WORD_MATCH = 80.0  # a word of the asker's this close to a part of the quote is in it
+MAX_KEYS = 3  # misspelt names: at most this many nearest stored names are looked up
+SHOWN = 10
+PER_KEY = 60  # quotes read for a key without words: the page shown, and room for left-out namesakes
+
+
+class SpeakerQuotes(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # as typed, tidied
+    words: str
+    quotes: list[StoredQuote]  # newest first, at most SHOWN
+    more: bool  # more quotes match than those shown
+    names: list[str]  # the spellings of the speaker in the quotes shown, the fullest first
+    corrected: bool  # the typed name was not stored as such; a near one was used
+
+
+def tidy(text: str) -> str:
+    return " ".join(text.split()).strip(" \"'\u201c\u201d\u2018\u2019")
+
+
+def speaker_keys(store: Store, name: str) -> tuple[list[str], bool]:
+    """The stored keys `name` stands for, and whether they are near ones (a typo) rather than its own."""
+    wanted = keys_for_query(name)
+    known = speaker_store.known_keys(store, wanted)
+    if known:
+        return known, False
+    near: dict[str, float] = {}
+    for key in wanted:
+        choices = speaker_store.keys_like(store, key)
+        for found, score, _ in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=KEY_MATCH, limit=MAX_KEYS):
+            near[found] = max(score, near.get(found, 0.0))
+    return sorted(near, key=lambda k: -near[k])[:MAX_KEYS], True
+
+
+def _has_words(words: list[str], text: str) -> bool:
+    processed = default_process(text)
+    return all(fuzz.partial_ratio(w, processed) >= WORD_MATCH for w in words)
+
+
+def _word_queries(words: list[str]) -> list[dict]:
+    """All the content words, then (a typo) each by its first letters."""
+    content = content_words(words) or words[:6]
+    queries = [dict(groups=[content])]
+    starts = [w[:4] + "*" if len(w) > 4 else w for w in content]
+    if starts != content:
+        queries.append(dict(groups=[starts]))
+    return queries
+
+
+def _newest_first(quotes: list[StoredQuote]) -> list[StoredQuote]:
+    return sorted(quotes, key=lambda q: (q.article.published or "", q.id), reverse=True)
+
+
+def quotes_by(store: Store, name: str, words: str = "", *, tenant: str) -> SpeakerQuotes:
+    """What `name` said in the articles `tenant` may see, newest first, optionally only the quotes
+    holding `words`. Lengths must be checked already (`MAX_NAME`, `MAX_WORDS`)."""
+    name, words = tidy(name), tidy(words)
+    keys, corrected = speaker_keys(store, name)
+    found: list[StoredQuote] = []
+    if keys and words:
+        wanted = fragment_words(words)
+        for query in _word_queries(wanted):
+            candidates = article_store.quote_candidates(store, **query, limit=200, tenant=tenant, speaker_keys=keys)
+            found = [q for q in candidates if _has_words(content_words(wanted) or wanted, q.text)]
+            if found:
+                break
+    elif keys:
+        for key in keys:
+            found += speaker_store.quotes_of(store, key, tenant=tenant, limit=PER_KEY)
+    # A near key is someone else's surname as often as a typo: the given name typed must fit too.
+    # (An organisation's key is its whole name already.)
+    found = [q for q in found if q.speaker is not None
+             and (q.speaker.kind != "person" or same_person(name, q.speaker.name))]
+    ordered = _newest_first(list({q.id: q for q in found}.values()))
+    shown = ordered[:SHOWN]
+    names = sorted({q.speaker.name for q in shown if q.speaker}, key=lambda n: (-len(n), n))
+    return SpeakerQuotes(name=name, words=words, quotes=shown, more=len(ordered) > SHOWN, names=names,
+                         corrected=corrected)
+
+
+_SEPARATORS = (" about ", " on ", ": ", " -- ")
+
+
+def split_typed(store: Store, text: str) -> tuple[str, str]:
+    """The person and the words of one typed line ("Christopher Nulty climate funding"): a quoted
+    name ("\\"Christopher Nulty\\" climate"), a name before "about", "on", ":" or "--", else the
+    longest first words (up to four) that name a stored speaker; failing all, the whole line is the
+    name (which may be misspelt)."""
+    text = " ".join(text.split())
+    for mark, end in (('"', '"'), ("\u201c", "\u201d")):
+        if text.startswith(mark) and end in text[1:]:
+            name, _, rest = text[1:].partition(end)
+            return tidy(name), tidy(rest)
+    lowered = text.lower()
+    for separator in _SEPARATORS:
+        at = lowered.find(separator)
+        if at > 0:
+            return tidy(text[:at]), tidy(text[at + len(separator):])
+    words = text.split()
+    for n in range(min(4, len(words) - 1), 0, -1):
+        if speaker_store.known_keys(store, keys_for_query(" ".join(words[:n]))):
+            return tidy(" ".join(words[:n])), tidy(" ".join(words[n:]))
+    return tidy(text), ""

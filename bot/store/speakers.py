@@ -1,0 +1,46 @@
+"""Speakers' quotes over time (/quotes): the keys stored, and one speaker's quotes newest first.
+
+Keys are bot.speakers.speaker_key, written with each quote by `bot.store.articles.save_digest`. The
+speakers table holds every tenant's keys, never shown as such: a key is only the way to the quotes
+under it, and those are filtered by tenant (`visible_to`) before their LIMIT, like every look-up.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from .articles import StoredQuote, stored_quote, visible_to
+from .schema import ArticleRow, QuoteRow, SpeakerRow
+from .store import Store
+
+
+def known_keys(store: Store, keys: list[str]) -> list[str]:
+    """Those of `keys` some stored quote has (in the order given)."""
+    if not keys:
+        return []
+    with store.session() as s:
+        found = set(s.scalars(select(SpeakerRow.key).where(SpeakerRow.key.in_(keys))))
+    return [k for k in keys if k in found]
+
+
+def keys_like(store: Store, key: str, limit: int = 20_000) -> list[str]:
+    """The stored keys a misspelt `key` may stand for: those sharing its first letter or its second
+    one (a typo rarely hits both), for the caller's fuzzy match; the primary key's index answers the
+    first-letter range, the rest is a scan of a table with one row a name."""
+    if not key:
+        return []
+    first = SpeakerRow.key.startswith(key[0], autoescape=True)
+    second = SpeakerRow.key.like("_" + key[1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                                 escape="\\") if len(key) > 1 else first
+    with store.session() as s:
+        return list(s.scalars(select(SpeakerRow.key).where(or_(first, second)).limit(limit)))
+
+
+def quotes_of(store: Store, key: str, *, tenant: str, limit: int = 50) -> list[StoredQuote]:
+    """The quotes under speaker `key` in the articles `tenant` may see, newest first (by the
+    article's date, then as stored), read from the index (speaker_key, said_on, id)."""
+    query = (select(QuoteRow, ArticleRow).join(ArticleRow, ArticleRow.id == QuoteRow.article_id)
+             .where(QuoteRow.speaker_key == key, visible_to(tenant, QuoteRow.article_id))
+             .order_by(QuoteRow.said_on.desc(), QuoteRow.id.desc()).limit(limit))
+    with store.session() as s:
+        return [stored_quote(q, a) for q, a in s.execute(query).all()]
