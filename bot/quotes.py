@@ -64,12 +64,15 @@ def _has_words(words: list[str], text: str) -> bool:
 
 
 def _word_queries(words: list[str]) -> list[dict]:
-    """All the content words, then (a typo) each by its first letters."""
+    """All the content words, then (a typo) each by its first three letters (a typo usually keeps
+    the start of a word), then (a typo there) any one word whole."""
     content = content_words(words) or words[:6]
     queries = [dict(groups=[content])]
-    starts = [w[:4] + "*" if len(w) > 4 else w for w in content]
+    starts = [w[:3] + "*" if len(w) > 3 else w for w in content]
     if starts != content:
         queries.append(dict(groups=[starts]))
+    if len(content) > 1:
+        queries.append(dict(groups=[[w] for w in content]))
     return queries
 
 

@@ -195,12 +195,16 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
                                ("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")]
     assert requests[0].headers["authorization"] == "Bot test-token"
     commands = {c["name"]: c for c in requests[2].body}
-    assert set(commands) == {"digest", "dispute", "who-said", "newsdigest"}
+    assert set(commands) == {"digest", "dispute", "who-said", "quotes", "newsdigest"}
     for command in commands.values():
         assert 1 <= len(command["description"]) <= 100
     who = {o["name"]: o for o in commands["who-said"]["options"]}
     assert (who["fragment"]["type"], who["fragment"]["required"], who["fragment"]["max_length"]) == (3, True, 300)
     assert (who["share"]["type"], who["share"]["required"]) == (5, False)
+    quotes = {o["name"]: o for o in commands["quotes"]["options"]}
+    assert [(o["name"], o["type"], o["required"]) for o in commands["quotes"]["options"]] == [
+        ("person", 3, True), ("words", 3, False), ("share", 5, False)]
+    assert quotes["person"]["max_length"] == 150
     assert commands["digest"]["options"][0]["autocomplete"] is True
     assert commands["dispute"]["options"][0]["autocomplete"] is True
     group = commands["newsdigest"]
@@ -287,6 +291,28 @@ async def test_who_said_without_a_match_says_so_privately(bot):
     message = the_callback(await bot.send(interaction("who-said", [option("fragment", "zebra crossing at midnight")])))["data"]
     assert is_ephemeral(message)
     assert "No stored quote matches “zebra crossing at midnight”" in text_of(message)
+
+
+# /quotes
+
+async def test_quotes_of_a_person_with_words_answer_only_the_asker(bot):
+    requests = await bot.send(interaction("quotes", [option("person", "Christopher Nulty"), option("words", "coders")]))
+    message = the_callback(requests)["data"]
+    assert is_ephemeral(message)
+    text = text_of(message)
+    assert "What Christopher Nulty said about “coders”" in text
+    assert "Claude Code has become the go-to choice for coders everywhere" in text
+    assert "Said by Christopher Nulty, spokesperson, Anthropic" in text and TITLE in text
+
+
+async def test_quotes_shared_and_not_found(bot):
+    shared = the_callback(await bot.send(interaction("quotes", [option("person", "Jared Kaplan"),
+                                                                option("share", True, type=5)])))["data"]
+    assert not is_ephemeral(shared)
+    assert "Jared Kaplan, Chief Science Officer, Anthropic" in text_of(shared)
+    missing = the_callback(await bot.send(interaction("quotes", [option("person", "Zebedee Quark")])))["data"]
+    assert is_ephemeral(missing)
+    assert "No stored quote of Zebedee Quark" in text_of(missing)
 
 
 @pytest.mark.parametrize(("options", "expected"), [

@@ -147,6 +147,19 @@ async def test_who_said_share_answers_in_the_channel(bot, slack):
     assert "*Said by*\nHannah Wong, Chief Communications Officer, OpenAI" in body_text(message)
 
 
+async def test_quotes_of_a_person_by_surname_privately_then_shared(bot, slack):
+    message = await ask(bot, slack, "/quotes", "Nulty")
+    assert message["response_type"] == "ephemeral"  # private by default, like /who-said
+    assert message["blocks"][0]["text"]["text"] == "What Christopher Nulty said"
+    text = body_text(message)
+    assert "*Said by*\nChristopher Nulty, spokesperson, Anthropic" in text and TITLE in text
+    slack.clear()
+    shared = await ask(bot, slack, "/quotes", "Hanah Wong --share")  # a typo in the name
+    assert shared["response_type"] == "in_channel"
+    assert "*Said by*\nHannah Wong, Chief Communications Officer, OpenAI" in body_text(shared)
+    assert "Christopher Nulty" not in body_text(shared)
+
+
 # /digest and /dispute
 
 async def test_digest_of_the_latest_article_is_posted_in_the_channel(bot, slack):
