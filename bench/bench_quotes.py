@@ -36,7 +36,7 @@ from bench_whosaid import COMMON, Sentences, percentile, tenant, typo, vocabular
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bot.quotes import quotes_by  # noqa: E402
-from bot.speakers import speaker_key  # noqa: E402
+from bot.speakers import folded_name, speaker_key  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.schema import ArticleRow, ArticleTenantRow, QuoteRow, SpeakerRow  # noqa: E402
 
@@ -77,7 +77,7 @@ def fill(store: Store, count: int, sentences: Sentences, rng: random.Random, spe
         total += 1.0 / (rank + 1)
         cumulative.append(total)
     sample: list[tuple[int, str, Person, str]] = []
-    keys: set[str] = set()
+    names: dict[str, str] = {}
     next_id = 1
     with store.engine.begin() as conn:
         for base in range(0, count, batch):
@@ -96,7 +96,7 @@ def fill(store: Store, count: int, sentences: Sentences, rng: random.Random, spe
                     who = rng.choices(speakers, cum_weights=cumulative)[0]
                     name = who.as_named(rng)
                     key = speaker_key(name, who.kind)
-                    keys.add(key)
+                    names[folded_name(name)] = key
                     quotes.append({"id": next_id, "article_id": article_id, "position": j, "text": body, "start": 0,
                                    "end": len(body), "speaker_name": name, "speaker_role": rng.choice(ROLES),
                                    "speaker_org": None, "speaker_kind": who.kind, "cue": "said", "kind": "direct",
@@ -108,7 +108,7 @@ def fill(store: Store, count: int, sentences: Sentences, rng: random.Random, spe
             conn.execute(insert(QuoteRow), quotes)
             conn.execute(insert(ArticleTenantRow), owners)
             print(f"\r  inserted {base + n:,} quotes", end="", file=sys.stderr, flush=True)
-        conn.execute(insert(SpeakerRow), [{"key": k} for k in sorted(keys)])
+        conn.execute(insert(SpeakerRow), [{"name": n, "key": k} for n, k in sorted(names.items())])
     print(file=sys.stderr)
     if store.dialect == "postgresql":
         with store.engine.connect() as conn:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from .speakers import keys_for_query, same_person
+from .speakers import folded_name, keys_for_query, same_person
 from .store import Store, StoredQuote
 from .store import articles as article_store
 from .store import speakers as speaker_store
@@ -24,9 +24,10 @@ MAX_NAME = 150
 MAX_WORDS = 200
 KEY_MATCH = 80.0  # a stored key this close to the typed one is the same name misspelt
 WORD_MATCH = 80.0  # a word of the asker's this close to a part of the quote is in it
-MAX_KEYS = 3  # misspelt names: at most this many nearest stored names are looked up
+MAX_KEYS = 2  # misspelt names: at most this many nearest stored keys are looked up
+NEAR_TIE = 5.0  # …those scoring within this many points of the nearest
 SHOWN = 10
-PER_KEY = 60  # quotes read for a key without words: the page shown, and room for left-out namesakes
+PER_KEY = 30  # quotes read for a key without words: the page shown, and room for left-out namesakes
 
 
 class SpeakerQuotes(BaseModel):
@@ -50,12 +51,20 @@ def speaker_keys(store: Store, name: str) -> tuple[list[str], bool]:
     known = speaker_store.known_keys(store, wanted)
     if known:
         return known, False
+    # A whole typed name is matched against whole stored names (the given name tells namesakes
+    # apart); a surname alone against the keys.
+    typed = folded_name(name)
+    whole = " " in typed
     near: dict[str, float] = {}
     for key in wanted:
-        choices = speaker_store.keys_like(store, key)
-        for found, score, _ in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=KEY_MATCH, limit=MAX_KEYS):
+        stored = speaker_store.names_like(store, key)
+        choices = [n if whole else k for n, k in stored]
+        for _, score, at in process.extract(typed if whole else key, choices, scorer=fuzz.ratio,
+                                            score_cutoff=KEY_MATCH, limit=20):
+            found = stored[at][1]
             near[found] = max(score, near.get(found, 0.0))
-    return sorted(near, key=lambda k: -near[k])[:MAX_KEYS], True
+    best = max(near.values(), default=0.0)
+    return sorted((k for k in near if near[k] >= best - NEAR_TIE), key=lambda k: -near[k])[:MAX_KEYS], True
 
 
 def _has_words(words: list[str], text: str) -> bool:

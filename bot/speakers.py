@@ -22,6 +22,7 @@ TITLES = frozenset("mr mrs ms miss mx dr prof sir dame lord lady sen senator rep
                    "gen rev fr st".split())
 SUFFIXES = frozenset("jr sr ii iii iv phd md".split())
 MAX_KEY = 100
+MAX_NAME = 300
 GIVEN_NAME_MATCH = 80.0  # "Cristopher" for "Christopher": a typo in a given name still matches
 
 
@@ -36,6 +37,11 @@ def name_tokens(name: str) -> list[str]:
     while len(tokens) > 1 and tokens[-1] in SUFFIXES:
         tokens.pop()
     return tokens
+
+
+def folded_name(name: str) -> str:
+    """A name as the speakers table holds it, to match a misspelt one against: "dr jose alvarez"."""
+    return " ".join(name_tokens(name))[:MAX_NAME]
 
 
 def speaker_key(name: str, kind: str | None = "person") -> str:

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from digests.models import Digest, Speaker
 
-from ..speakers import speaker_key
+from ..speakers import folded_name, speaker_key
 from ..urls import canonical_url
 from .db import StoreError, explain
 from .fields import check_lookup, model_json  # importing bot.store.fields also installs its flush hooks
@@ -222,7 +222,7 @@ def _save(store: Store, digest: Digest, tenant: str | None) -> SaveResult:
         s.merge(DigestRow(article_id=row.id, engine=digest.engine, body=model_json(stored)))
         said_on = article.published or _now().date().isoformat()
         keys = [speaker_key(q.speaker.name, q.speaker.kind) or None if q.speaker else None for q in digest.quotes]
-        _register_speakers(s, {k for k in keys if k})
+        _register_speakers(s, {folded_name(q.speaker.name): key for q, key in zip(digest.quotes, keys) if q.speaker and key})
         s.add_all(QuoteRow(
             article_id=row.id, position=n, text=q.text, start=q.start, end=q.end,
             speaker_name=q.speaker.name if q.speaker else None, speaker_role=q.speaker.role if q.speaker else None,
@@ -233,12 +233,12 @@ def _save(store: Store, digest: Digest, tenant: str | None) -> SaveResult:
         return SaveResult(article_id=row.id, status=status)
 
 
-def _register_speakers(s: Session, keys: set[str]) -> None:
-    """Add the speaker keys the store does not hold yet (a race with another process storing the
-    same new key ends in the IntegrityError `save_digest` retries on)."""
-    if keys:
-        known = set(s.scalars(select(SpeakerRow.key).where(SpeakerRow.key.in_(keys))))
-        s.add_all(SpeakerRow(key=k) for k in sorted(keys - known))
+def _register_speakers(s: Session, names: dict[str, str]) -> None:
+    """Add the speaker names (folded name → key) the store does not hold yet (a race with another
+    process storing the same new name ends in the IntegrityError `save_digest` retries on)."""
+    if names:
+        known = set(s.scalars(select(SpeakerRow.name).where(SpeakerRow.name.in_(list(names)))))
+        s.add_all(SpeakerRow(name=n, key=k) for n, k in sorted(names.items()) if n not in known)
 
 
 def get_digest(store: Store, article_id: str) -> Digest | None:

@@ -63,12 +63,14 @@ class QuoteRow(Base):
 
 
 class SpeakerRow(Base):
-    """Every speaker key stored, every tenant's: the names a typo is matched against. A key alone
-    says nothing a tenant may not see; the quotes under it are filtered by tenant."""
+    """Every speaker name stored (bot.speakers.folded_name) with its key, every tenant's: what a
+    misspelt name is matched against. Never shown: a name only leads to the quotes under its key,
+    and those are filtered by tenant."""
 
     __tablename__ = "speakers"
 
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
 
 
 class ChannelRow(Base):

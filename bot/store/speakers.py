@@ -19,21 +19,21 @@ def known_keys(store: Store, keys: list[str]) -> list[str]:
     if not keys:
         return []
     with store.session() as s:
-        found = set(s.scalars(select(SpeakerRow.key).where(SpeakerRow.key.in_(keys))))
+        found = set(s.scalars(select(SpeakerRow.key).where(SpeakerRow.key.in_(keys)).distinct()))
     return [k for k in keys if k in found]
 
 
-def keys_like(store: Store, key: str, limit: int = 20_000) -> list[str]:
-    """The stored keys a misspelt `key` may stand for: those sharing its first letter or its second
-    one (a typo rarely hits both), for the caller's fuzzy match; the primary key's index answers the
-    first-letter range, the rest is a scan of a table with one row a name."""
+def names_like(store: Store, key: str, limit: int = 20_000) -> list[tuple[str, str]]:
+    """(folded name, key) of the stored speakers a misspelt `key` may stand for: those whose key
+    shares its first letter or its second one (a typo rarely hits both), for the caller's fuzzy
+    match; a scan of a table with one short row a name."""
     if not key:
         return []
     first = SpeakerRow.key.startswith(key[0], autoescape=True)
     second = SpeakerRow.key.like("_" + key[1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
                                  escape="\\") if len(key) > 1 else first
     with store.session() as s:
-        return list(s.scalars(select(SpeakerRow.key).where(or_(first, second)).limit(limit)))
+        return [(n, k) for n, k in s.execute(select(SpeakerRow.name, SpeakerRow.key).where(or_(first, second)).limit(limit))]
 
 
 def quotes_of(store: Store, key: str, *, tenant: str, limit: int = 50) -> list[StoredQuote]:

@@ -7,7 +7,8 @@ Create Date: 2026-12-01
 `quotes.speaker_key` is the speaker's surname (an organisation's whole name), so that "Nulty" and
 "Christopher Nulty" are one speaker; `quotes.said_on` the article's date, so that a speaker's quotes
 are read newest first from one index (speaker_key, said_on, id) without sorting them all.
-`speakers` holds every key once: a typed name with a typo is matched against it.
+`speakers` holds every speaker name (folded) once with its key: a typed name with a typo is matched
+against them.
 
 The key rule of bot.speakers is written out here for the quotes already stored: a migration keeps
 doing what it did on the day it was written.
@@ -33,13 +34,18 @@ _SUFFIXES = frozenset("jr sr ii iii iv phd md".split())
 BATCH = 5000
 
 
-def _key(name: str, kind: str | None) -> str:
+def _tokens(name: str) -> list[str]:
     folded = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
     tokens = _TOKEN.findall(folded)
     while len(tokens) > 1 and tokens[0] in _TITLES:
         tokens.pop(0)
     while len(tokens) > 1 and tokens[-1] in _SUFFIXES:
         tokens.pop()
+    return tokens
+
+
+def _key(name: str, kind: str | None) -> str:
+    tokens = _tokens(name)
     if kind not in (None, "person"):
         if len(tokens) > 1 and tokens[0] == "the":
             tokens = tokens[1:]
@@ -51,28 +57,32 @@ def upgrade() -> None:
     # Added in place (a batch copy of the table on SQLite would lose its full-text triggers).
     op.add_column("quotes", sa.Column("speaker_key", sa.String(100)))
     op.add_column("quotes", sa.Column("said_on", sa.String(10)))
-    op.create_table("speakers", sa.Column("key", sa.String(100), primary_key=True))
+    op.create_table("speakers", sa.Column("name", sa.String(300), primary_key=True),
+                    sa.Column("key", sa.String(100), nullable=False))
+    op.create_index("ix_speakers_key", "speakers", ["key"])
     bind = op.get_bind()
     bind.execute(sa.text("UPDATE quotes SET said_on = (SELECT coalesce(articles.published, substr(CAST(articles.updated_at AS TEXT), 1, 10)) "
                          "FROM articles WHERE articles.id = quotes.article_id)"))
-    keys: set[str] = set()
+    names: dict[str, str] = {}
     last = 0
     while True:
         rows = bind.execute(sa.text("SELECT id, speaker_name, speaker_kind FROM quotes WHERE id > :last "
                                     "AND speaker_name IS NOT NULL ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}).all()
         if not rows:
             break
-        updates = [{"i": i, "k": _key(name, kind) or None} for i, name, kind in rows]
-        bind.execute(sa.text("UPDATE quotes SET speaker_key = :k WHERE id = :i"), updates)
-        keys.update(u["k"] for u in updates if u["k"])
+        updates = [{"i": i, "k": _key(name, kind) or None, "n": " ".join(_tokens(name))[:300]} for i, name, kind in rows]
+        bind.execute(sa.text("UPDATE quotes SET speaker_key = :k WHERE id = :i"), [{"i": u["i"], "k": u["k"]} for u in updates])
+        names.update((u["n"], u["k"]) for u in updates if u["k"])
         last = rows[-1][0]
-    if keys:
-        bind.execute(sa.text("INSERT INTO speakers (key) VALUES (:k)"), [{"k": k} for k in sorted(keys)])
+    if names:
+        bind.execute(sa.text("INSERT INTO speakers (name, key) VALUES (:n, :k)"),
+                     [{"n": n, "k": k} for n, k in sorted(names.items())])
     op.create_index("ix_quotes_speaker_said", "quotes", ["speaker_key", "said_on", "id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_quotes_speaker_said", table_name="quotes")
+    op.drop_index("ix_speakers_key", table_name="speakers")
     op.drop_table("speakers")
     # SQLite (3.35+) drops a column in place; a batch copy would lose the full-text triggers.
     op.execute("ALTER TABLE quotes DROP COLUMN said_on")
