@@ -4,8 +4,9 @@ The typed name becomes speaker keys (bot.speakers: "Nulty" and "Christopher Nult
 key no quote has is matched with rapidfuzz against the stored keys sharing a first or second letter,
 which forgives a typo. Each key's quotes are read newest first from the store's index, then the
 speakers whose given name contradicts the typed one are left out ("Ann Nulty" for "Christopher
-Nulty"). Words, when given, go through the full-text index limited to those keys, a typo tolerated
-by a second look-up on word starts, and each word must be in the quote (rapidfuzz, as /who-said).
+Nulty"). Words, when given, must each be in the quote (rapidfuzz, as /who-said, so a typo is
+forgiven) among the speaker's newest `SCAN` quotes; older ones of a much-quoted speaker are found
+through the full-text index by the exact words.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ WORD_MATCH = 80.0  # a word of the asker's this close to a part of the quote is 
 MAX_KEYS = 2  # misspelt names: at most this many nearest stored keys are looked up
 NEAR_TIE = 5.0  # …those scoring within this many points of the nearest
 SHOWN = 10
+SCAN = 400  # a speaker's newest quotes searched for words with typos forgiven
 PER_KEY = 30  # quotes read for a key without words: the page shown, and room for left-out namesakes
 
 
@@ -72,19 +74,6 @@ def _has_words(words: list[str], text: str) -> bool:
     return all(fuzz.partial_ratio(w, processed) >= WORD_MATCH for w in words)
 
 
-def _word_queries(words: list[str]) -> list[dict]:
-    """All the content words, then (a typo) each by its first three letters (a typo usually keeps
-    the start of a word), then (a typo there) any one word whole."""
-    content = content_words(words) or words[:6]
-    queries = [dict(groups=[content])]
-    starts = [w[:3] + "*" if len(w) > 3 else w for w in content]
-    if starts != content:
-        queries.append(dict(groups=[starts]))
-    if len(content) > 1:
-        queries.append(dict(groups=[[w] for w in content]))
-    return queries
-
-
 def _newest_first(quotes: list[StoredQuote]) -> list[StoredQuote]:
     return sorted(quotes, key=lambda q: (q.article.published or "", q.id), reverse=True)
 
@@ -97,11 +86,21 @@ def quotes_by(store: Store, name: str, words: str = "", *, tenant: str) -> Speak
     found: list[StoredQuote] = []
     if keys and words:
         wanted = fragment_words(words)
-        for query in _word_queries(wanted):
-            candidates = article_store.quote_candidates(store, **query, limit=200, tenant=tenant, speaker_keys=keys)
-            found = [q for q in candidates if _has_words(content_words(wanted) or wanted, q.text)]
-            if found:
-                break
+        needed = content_words(wanted) or wanted
+        # Each speaker's newest quotes, filtered here with every typo forgiven; a speaker with more
+        # than SCAN of them is searched further back through the full-text index, exact words only
+        # (a prefix or one-word look-up there matches too many of a much-quoted speaker's quotes).
+        ids: list[int] = []
+        deeper: list[str] = []
+        for key in keys:
+            recent = speaker_store.recent_texts(store, key, tenant=tenant, limit=SCAN)
+            ids += [i for i, body in recent if _has_words(needed, body)]
+            if len(recent) == SCAN:
+                deeper.append(key)
+        found = speaker_store.quotes_with_ids(store, ids)
+        if deeper:
+            found += [q for q in article_store.quote_candidates(store, [needed], limit=50, tenant=tenant, speaker_keys=deeper)
+                      if _has_words(needed, q.text)]
     elif keys:
         for key in keys:
             found += speaker_store.quotes_of(store, key, tenant=tenant, limit=PER_KEY)

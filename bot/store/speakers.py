@@ -44,3 +44,23 @@ def quotes_of(store: Store, key: str, *, tenant: str, limit: int = 50) -> list[S
              .order_by(QuoteRow.said_on.desc(), QuoteRow.id.desc()).limit(limit))
     with store.session() as s:
         return [stored_quote(q, a) for q, a in s.execute(query).all()]
+
+
+def recent_texts(store: Store, key: str, *, tenant: str, limit: int) -> list[tuple[int, str]]:
+    """(id, text) of the newest `limit` quotes under `key` that `tenant` may see: the cheap read a
+    caller filters by words itself (no article rows, no models)."""
+    query = (select(QuoteRow.id, QuoteRow.text)
+             .where(QuoteRow.speaker_key == key, visible_to(tenant, QuoteRow.article_id))
+             .order_by(QuoteRow.said_on.desc(), QuoteRow.id.desc()).limit(limit))
+    with store.session() as s:
+        return [(i, t) for i, t in s.execute(query).all()]
+
+
+def quotes_with_ids(store: Store, ids: list[int]) -> list[StoredQuote]:
+    """The quotes of `ids` (ids this module returned for a tenant, never typed ones), with their articles."""
+    if not ids:
+        return []
+    with store.session() as s:
+        rows = s.execute(select(QuoteRow, ArticleRow).join(ArticleRow, ArticleRow.id == QuoteRow.article_id)
+                         .where(QuoteRow.id.in_(ids))).all()
+    return [stored_quote(q, a) for q, a in rows]
