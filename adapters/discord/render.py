@@ -274,6 +274,8 @@ class _ViewBuilder:
             links = [link for link in block.links if valid_url(link.url)]
             if links and not (len(links) == 1 and links[0].url == self.linked):  # not just where the title leads
                 self.add_field("Links", _links_text(links), inline=False)
+        elif isinstance(block, views.Actions):
+            pass  # buttons are components, not embed content (not laid out on Discord yet)
         elif isinstance(block, views.Divider):
             self.flush()
             self.fresh = True

@@ -20,6 +20,7 @@ objects are `verbatim`, so Slack does not turn bare URLs or #channel names into 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -43,6 +44,8 @@ MAX_URL = 3000
 MAX_FALLBACK_TEXT = 3000  # the notification text; Slack's own cap is far higher, nobody reads more
 
 LINK_ACTION_PREFIX = "newsdigest_link"
+RUN_ACTION_PREFIX = "newsdigest_run"  # a button that runs a command (bot.views.Action); its value says which
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value
 ELLIPSIS = "…"
 
 Block = dict[str, Any]
@@ -255,9 +258,30 @@ def _pieces(block: views.Block, kind: str) -> list[Piece]:
         prefix = f"{LINK_ACTION_PREFIX}_{block.key}" if block.key else LINK_ACTION_PREFIX
         buttons = link_buttons(((link.label, link.url or "") for link in block.links), prefix=prefix)
         return [("block", buttons)] if buttons else []
+    if isinstance(block, views.Actions):
+        buttons = run_buttons(block)
+        return [("block", buttons)] if buttons else []
     if isinstance(block, views.Divider):
         return [("block", {"type": "divider"})]
     raise TypeError(f"no Slack layout for {type(block).__name__}")
+
+
+def action_value(action: views.Action) -> str:
+    """What a command button carries back when clicked: the command and its typed options, as JSON."""
+    return json.dumps({"command": action.command, "subcommand": action.subcommand, "options": dict(action.options)},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def run_buttons(block: views.Actions) -> Block | None:
+    """An actions block of command buttons; a button whose value would be over Slack's limit is left
+    out (the person can still type the command)."""
+    elements: list[Block] = []
+    for action in block.actions[:MAX_BUTTONS]:
+        value = action_value(action)
+        if len(value) <= MAX_BUTTON_VALUE:
+            elements.append({"type": "button", "text": plain(action.label, MAX_BUTTON_TEXT), "value": value,
+                             "action_id": f"{RUN_ACTION_PREFIX}_{len(elements)}"})
+    return {"type": "actions", "elements": elements} if elements else None
 
 
 def _units_of(part: views.Part, kind: str) -> list[Unit]:

@@ -12,6 +12,7 @@ from ..views import article_line, speaker_text
 from .caller import tenant_of
 from .declaration import Call, Command, Invocation, Option
 from .links import unique_links
+from .who_said import share_action
 
 EXAMPLE = "/quotes Christopher Nulty about code tools"
 
@@ -34,6 +35,8 @@ def quotes(app: Newsdigest, person: str, words: str = "", share: bool = False, *
                 + (" Try other words, or none." if result.words else " Ingest more articles, or check the name."))
         return Reply(kind="not_found", title="No quotes", summary=text, sections=[Section(text=text)],
                      visibility=visibility)
+    # The button runs the look-up as it was understood (the typed line already split).
+    shown = {"person": result.name, **({"words": result.words} if result.words else {})}
     who = result.names[0]
     also = f" (also written {', '.join('“' + n + '”' for n in result.names[1:])})" if len(result.names) > 1 else ""
     count = f"the {len(result.quotes)} newest" if result.more else f"{len(result.quotes)}"
@@ -42,7 +45,7 @@ def quotes(app: Newsdigest, person: str, words: str = "", share: bool = False, *
         summary += f" (no stored speaker is called “{result.name}”: the nearest name)"
     return Reply(title=f"What {who} said{about}", summary=summary[0].upper() + summary[1:],
                  sections=[_section(q) for q in result.quotes], links=unique_links(q.article for q in result.quotes),
-                 visibility=visibility)
+                 visibility=visibility, actions=[] if share else [share_action("/quotes", **shown)])
 
 
 def _section(quote: StoredQuote) -> Section:

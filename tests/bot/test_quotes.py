@@ -222,3 +222,19 @@ def test_the_migration_fills_the_keys_of_quotes_stored_before_it(empty_database_
             assert connection.execute(text("SELECT count(*) FROM quotes")).scalar() == 3
     finally:
         store.close()
+
+
+def test_words_reach_back_past_a_much_quoted_speakers_newest_quotes(store, digest_factory):
+    """More quotes than bot.quotes.SCAN by one person: an old one is still found by its words (exact
+    words: the full-text look-up), and a recent one with a typo forgiven."""
+    for n in range(9):
+        article_store.save_digest(store, digest_factory(
+            [(f"Routine statement {n}-{k} on the quarterly figures", SPOKESPERSON) for k in range(50)],
+            title=f"Briefing {n}", url=f"https://a.example/briefing/{n}", published=f"2026-0{n + 1}-01"), tenant=TERMINAL_TENANT)
+    article_store.save_digest(store, digest_factory([("The old lighthouse will stay lit", SURNAME)], title="Old times",
+                                                    url="https://a.example/old", published="2019-05-05"), tenant=TERMINAL_TENANT)
+    assert texts(quotes_by(store, "Christopher Nulty", "lighthouse", tenant=TERMINAL_TENANT)) == ["The old lighthouse will stay lit"]
+    recent = quotes_by(store, "Christopher Nulty", "statement 8-49 quartrly", tenant=TERMINAL_TENANT)
+    assert texts(recent)[0] == "Routine statement 8-49 on the quarterly figures"
+    newest = quotes_by(store, "Nulty", tenant=TERMINAL_TENANT)
+    assert newest.more and len(newest.quotes) == 10 and newest.quotes[0].article.published == "2026-09-01"
