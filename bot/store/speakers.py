@@ -7,7 +7,7 @@ under it, and those are filtered by tenant (`visible_to`) before their LIMIT, li
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from .articles import StoredQuote, stored_quote, visible_to
 from .schema import ArticleRow, QuoteRow, SpeakerRow
@@ -25,15 +25,18 @@ def known_keys(store: Store, keys: list[str]) -> list[str]:
 
 def names_like(store: Store, key: str, limit: int = 20_000) -> list[tuple[str, str]]:
     """(folded name, key) of the stored speakers a misspelt `key` may stand for: those whose key
-    shares its first letter or its second one (a typo rarely hits both), for the caller's fuzzy
-    match; a scan of a table with one short row a name."""
+    shares its first letter or its second one (a typo rarely hits both) and is about as long, for
+    the caller's fuzzy match; a scan of a table with one short row a name."""
     if not key:
         return []
     first = SpeakerRow.key.startswith(key[0], autoescape=True)
     second = SpeakerRow.key.like("_" + key[1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
                                  escape="\\") if len(key) > 1 else first
+    # A typo changes a key's length by one at most; two leaves room for a doubled or dropped pair.
+    near_length = func.length(SpeakerRow.key).between(len(key) - 2, len(key) + 2)
+    query = select(SpeakerRow.name, SpeakerRow.key).where(or_(first, second), near_length).limit(limit)
     with store.session() as s:
-        return [(n, k) for n, k in s.execute(select(SpeakerRow.name, SpeakerRow.key).where(or_(first, second)).limit(limit))]
+        return [(n, k) for n, k in s.execute(query)]
 
 
 def quotes_of(store: Store, key: str, *, tenant: str, limit: int = 50) -> list[StoredQuote]:
