@@ -22,16 +22,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Union
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic import Field as PydanticField
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Caller, Invocation, changes_channel, dispatch, read_command
+from bot.commands.actions import action_invocation
 from bot.replies import Reply, error
 
 from . import render
@@ -130,7 +129,7 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
         user_id = (body.get("user") or {}).get("id") or ""
         channel_id = (body.get("channel") or {}).get("id") or ""
         actions = body.get("actions") or [{}]
-        invocation = button_invocation(actions[0].get("value"))
+        invocation = action_invocation(actions[0].get("value"))
         place = {"command": invocation.path if invocation else "button", "team_id": team_id, "channel_id": channel_id}
         try:
             if invocation is None:
@@ -157,26 +156,6 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
     async def on_error(error: Exception, body: dict) -> None:
         log.error("slack: %s while handling %s", error, (body or {}).get("command") or (body or {}).get("type"),
                   exc_info=error)
-
-
-class ButtonValue(BaseModel):
-    """A command button's value as `render.action_value` wrote it."""
-
-    command: str = PydanticField(max_length=100)
-    subcommand: str | None = PydanticField(default=None, max_length=100)
-    options: dict[str, Union[bool, str]] = PydanticField(default_factory=dict)
-
-
-def button_invocation(value: object) -> Invocation | None:
-    """The invocation a clicked command button carries (as Discord's typed options); None when the
-    value is not one the bot wrote."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = ButtonValue.model_validate_json(value)
-    except ValidationError:
-        return None
-    return Invocation(command=parsed.command, subcommand=parsed.subcommand, options=parsed.options, form="options")
 
 
 def _invocation(command: dict) -> Invocation | Reply:

@@ -20,7 +20,6 @@ objects are `verbatim`, so Slack does not turn bare URLs or #channel names into 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import views
+from bot.commands.actions import action_value
 from bot.platforms import DigestPost
 from bot.replies import Reply
 from digests.models import Digest
@@ -264,12 +264,6 @@ def _pieces(block: views.Block, kind: str) -> list[Piece]:
     if isinstance(block, views.Divider):
         return [("block", {"type": "divider"})]
     raise TypeError(f"no Slack layout for {type(block).__name__}")
-
-
-def action_value(action: views.Action) -> str:
-    """What a command button carries back when clicked: the command and its typed options, as JSON."""
-    return json.dumps({"command": action.command, "subcommand": action.subcommand, "options": dict(action.options)},
-                      ensure_ascii=False, separators=(",", ":"))
 
 
 def run_buttons(block: views.Actions) -> Block | None:
