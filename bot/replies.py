@@ -32,6 +32,17 @@ class Link(_Model):
     url: str
 
 
+class Action(_Model):
+    """A button under the answer that runs a command through the one dispatch path when clicked:
+    "Share in channel" runs the same command again with share set. The options are the typed ones
+    (as Discord sends them), so that nothing typed has to be read again."""
+
+    label: str
+    command: str  # "/quotes"
+    subcommand: str | None = None
+    options: dict[str, str | bool] = Field(default_factory=dict)
+
+
 class Section(_Model):
     title: str | None = None
     text: str | None = None
@@ -45,6 +56,7 @@ class Reply(_Model):
     summary: str = Field(description="One plain line: the notification text and the fallback for rich layouts")
     sections: list[Section] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
     visibility: Visibility = "channel"
     digest: Digest | None = Field(default=None, description=(
         "The whole digest: a reply that carries one is laid out as that digest (bot.views.digest_view)"))

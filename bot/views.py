@@ -181,6 +181,22 @@ class Links:
 
 
 @dataclass(frozen=True)
+class Action:
+    """A button that runs `command` with `options` when clicked (bot.replies.Action): platforms with
+    buttons send the click back through the command dispatch; the others leave it out."""
+
+    label: str
+    command: str
+    subcommand: str | None = None
+    options: tuple[tuple[str, str | bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class Actions:
+    actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
 class Divider:
     pass
 
@@ -197,7 +213,7 @@ class More:
         return f"…and {self.count} more {self.what}".rstrip()
 
 
-Block = Union[Heading, Meta, Note, Paragraph, Quote, Bullets, Fields, DisputeParty, Links, Divider, More]
+Block = Union[Heading, Meta, Note, Paragraph, Quote, Bullets, Fields, DisputeParty, Links, Actions, Divider, More]
 
 # What a part shows, for the platforms that count what they had to leave out ("…and 3 more quotes"):
 # `title` and `note` are never counted.
@@ -393,6 +409,9 @@ def reply_view(reply: Reply) -> View:
         parts.append(Part("item", (Paragraph(reply.summary),)))
     if links:
         parts.append(Part("item", (Links(tuple(Link(link.label, link.url) for link in links)),), count=0))
+    if reply.actions:
+        parts.append(Part("item", (Actions(tuple(Action(a.label, a.command, a.subcommand, tuple(a.options.items()))
+                                                 for a in reply.actions)),), count=0))
     summary = reply.summary if reply.kind == "answer" else f"{reply.title}: {reply.summary}"
     return View(kind=reply.kind, title=reply.title, summary=summary, parts=tuple(parts), visibility=reply.visibility)
 

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Invocation, dispatch
+from bot.commands.actions import action_invocation
 from bot.replies import Reply, Section, error, usage
 
 from ..platform import PlatformError
@@ -146,6 +148,7 @@ class NewsdigestClient(discord.Client):
         self._announced_ready = False
         self.tree = NewsdigestTree(self)
         add_commands(self.tree)
+        self.add_dynamic_items(RunButton)
 
     # Start-up
 
@@ -256,8 +259,40 @@ class NewsdigestClient(discord.Client):
         extras["answered"] = True
         return private
 
+class RunButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                template=re.compile(re.escape(render.BUTTON_PREFIX) + r"(?P<value>.+)", re.DOTALL)):
+    """A command button (bot.views.Action): clicked, it runs the command its custom_id carries through
+    the one dispatch path, answered within Discord's time limit like a typed command. Registered as
+    a dynamic item, so buttons of messages sent before a restart still work."""
+
+    def __init__(self, label: str, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.primary, custom_id=custom_id))
+        self.value = custom_id[len(render.BUTTON_PREFIX):]
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> RunButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(label or "Run", render.BUTTON_PREFIX + match["value"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = cast("NewsdigestClient", interaction.client)
+        invocation = action_invocation(self.value)
+        if invocation is None:
+            log.warning("discord: a button's custom_id is not one the bot wrote: %.100r", self.value)
+            await interaction.response.send_message("That button does not work any more: use the command instead.",
+                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await client.run_invocation(interaction, invocation)
+
+
 def _message_args(message: render.Message) -> dict[str, Any]:
     args: dict[str, Any] = {"embeds": message.embeds}
+    if message.buttons:
+        view = discord.ui.View(timeout=None)
+        for label, custom_id in message.buttons:
+            view.add_item(RunButton(label, custom_id))
+        args["view"] = view
     if message.content:
         args["content"] = message.content
     return args

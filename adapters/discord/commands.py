@@ -1,6 +1,6 @@
 """The application commands, from the command declaration (`bot.commands.DECLARATION`).
 
-/digest, /dispute and /who-said are top-level commands; /newsdigest is a class-based group
+/digest, /dispute, /who-said and /quotes are top-level commands; /newsdigest is a class-based group
 (`NewsdigestGroup`, an `app_commands.Group` subclass with one method per subcommand). Each command's
 name, description, option descriptions, autocomplete and permission checks come from its declared
 `Command` (`declared`); the method only names its typed options, so that discord.py can read their
@@ -150,7 +150,14 @@ def top_level_commands() -> list[app_commands.Command[Any, ..., None]]:
                        share: app_commands.Transform[bool, flag("/who-said", "share")] = False) -> None:
         await invoke(interaction, "/who-said", fragment=fragment, share=share)
 
-    return [digest, dispute, who_said]
+    @declared("/quotes")
+    async def quotes(interaction: discord.Interaction,
+                     person: app_commands.Transform[str, text("/quotes", "person")],
+                     words: app_commands.Transform[str, text("/quotes", "words")] = None,  # type: ignore[assignment]
+                     share: app_commands.Transform[bool, flag("/quotes", "share")] = False) -> None:
+        await invoke(interaction, "/quotes", person=person, words=words or None, share=share)
+
+    return [digest, dispute, who_said, quotes]
 
 
 def _group_permissions(group: Command) -> discord.Permissions | None:

@@ -26,6 +26,7 @@ from discord import app_commands
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import views
+from bot.commands.actions import action_value
 from bot.platforms import DigestPost
 from bot.replies import Reply, ReplyKind
 from digests.models import Digest
@@ -274,6 +275,8 @@ class _ViewBuilder:
             links = [link for link in block.links if valid_url(link.url)]
             if links and not (len(links) == 1 and links[0].url == self.linked):  # not just where the title leads
                 self.add_field("Links", _links_text(links), inline=False)
+        elif isinstance(block, views.Actions):
+            pass  # buttons are components, not embed content (not laid out on Discord yet)
         elif isinstance(block, views.Divider):
             self.flush()
             self.fresh = True
@@ -319,6 +322,7 @@ class Message:
 
     content: str | None
     embeds: list[discord.Embed]
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, custom_id) of command buttons
 
     @property
     def embed_chars(self) -> int:
@@ -339,8 +343,22 @@ def pack(embeds: Iterable[discord.Embed], content: str | None = None) -> list[Me
     return [Message(content=content if number == 0 else None, embeds=group) for number, group in enumerate(messages)]
 
 
+BUTTON_PREFIX = "nd_run:"  # a command button's custom_id: this, then bot.commands.actions.action_value
+CUSTOM_ID = 100  # Discord's limit on a custom_id
+BUTTON_LABEL = 80
+
+
 def reply_messages(reply: Reply) -> list[Message]:
-    return pack(reply_embeds(reply))
+    """A reply's embeds, and its command buttons under the last message (a button whose custom_id
+    would be over Discord's limit is left out: the person can still use the command's option)."""
+    messages = pack(reply_embeds(reply))
+    for block in views.reply_view(reply).blocks:
+        if isinstance(block, views.Actions):
+            for action in block.actions[:5]:
+                custom_id = BUTTON_PREFIX + action_value(action)
+                if len(custom_id) <= CUSTOM_ID:
+                    messages[-1].buttons.append((shorten(action.label, BUTTON_LABEL), custom_id))
+    return messages
 
 
 def post_messages(post: DigestPost) -> list[Message]:

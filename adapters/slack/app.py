@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Caller, Invocation, changes_channel, dispatch, read_command
+from bot.commands.actions import action_invocation
 from bot.replies import Reply, error
 
 from . import render
@@ -119,6 +120,32 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
 
     for name in COMMANDS:
         slack_app.command(name)(ack=acknowledge, lazy=[answer])
+
+    async def acknowledge_click(ack: Any) -> None:
+        await ack()  # at once: Slack waits 3 s for it; the command's answer follows through response_url
+
+    async def run_clicked(body: dict, respond: Any, client: AsyncWebClient) -> None:
+        team_id = (body.get("team") or {}).get("id") or ""
+        user_id = (body.get("user") or {}).get("id") or ""
+        channel_id = (body.get("channel") or {}).get("id") or ""
+        actions = body.get("actions") or [{}]
+        invocation = action_invocation(actions[0].get("value"))
+        place = {"command": invocation.path if invocation else "button", "team_id": team_id, "channel_id": channel_id}
+        try:
+            if invocation is None:
+                log.warning("slack: a command button's value is not one the bot wrote: %.200r", actions[0].get("value"))
+                reply = error("That button does not work any more: type the command instead.", title="Not a button of this bot")
+            else:
+                caller = (await permissions.caller(client, team_id, user_id) if changes_channel(invocation)
+                          else Caller(can_manage=False, user_id=user_id or None))
+                reply = await asyncio.to_thread(dispatch, app, invocation, channel_ref(team_id, channel_id), caller)
+        except Exception:
+            log.exception("slack button %s failed", place["command"])
+            reply = error("Something went wrong on the bot's side. The operator has been told.")
+        await deliver(reply, place, respond, poster)
+
+    # A command button (bot.views.Action): its click runs the command it names through dispatch.
+    slack_app.action(re.compile(f"^{render.RUN_ACTION_PREFIX}_"))(ack=acknowledge_click, lazy=[run_clicked])
 
     @slack_app.action(re.compile(f"^{render.LINK_ACTION_PREFIX}"))
     async def link_clicked(ack: Any) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import views
+from bot.commands.actions import action_value
 from bot.platforms import DigestPost
 from bot.replies import Reply
 from digests.models import Digest
@@ -43,6 +44,8 @@ MAX_URL = 3000
 MAX_FALLBACK_TEXT = 3000  # the notification text; Slack's own cap is far higher, nobody reads more
 
 LINK_ACTION_PREFIX = "newsdigest_link"
+RUN_ACTION_PREFIX = "newsdigest_run"  # a button that runs a command (bot.views.Action); its value says which
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value
 ELLIPSIS = "…"
 
 Block = dict[str, Any]
@@ -255,9 +258,24 @@ def _pieces(block: views.Block, kind: str) -> list[Piece]:
         prefix = f"{LINK_ACTION_PREFIX}_{block.key}" if block.key else LINK_ACTION_PREFIX
         buttons = link_buttons(((link.label, link.url or "") for link in block.links), prefix=prefix)
         return [("block", buttons)] if buttons else []
+    if isinstance(block, views.Actions):
+        buttons = run_buttons(block)
+        return [("block", buttons)] if buttons else []
     if isinstance(block, views.Divider):
         return [("block", {"type": "divider"})]
     raise TypeError(f"no Slack layout for {type(block).__name__}")
+
+
+def run_buttons(block: views.Actions) -> Block | None:
+    """An actions block of command buttons; a button whose value would be over Slack's limit is left
+    out (the person can still type the command)."""
+    elements: list[Block] = []
+    for action in block.actions[:MAX_BUTTONS]:
+        value = action_value(action)
+        if len(value) <= MAX_BUTTON_VALUE:
+            elements.append({"type": "button", "text": plain(action.label, MAX_BUTTON_TEXT), "value": value,
+                             "action_id": f"{RUN_ACTION_PREFIX}_{len(elements)}"})
+    return {"type": "actions", "elements": elements} if elements else None
 
 
 def _units_of(part: views.Part, kind: str) -> list[Unit]:

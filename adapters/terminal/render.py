@@ -89,6 +89,8 @@ def block_lines(block: views.Block, kind: views.ViewKind = "answer", in_panel: b
                     *[Text(f"  • {link.label}" + (f" — {link.url}" if link.url else "")) for link in block.links]]
         return [Text.assemble(("→ ", "dim"), link.label, (f" <{link.url}>" if link.url else "", "blue"))
                 for link in block.links]
+    if isinstance(block, views.Actions):
+        return []  # buttons: the terminal has none (its commands take --share)
     if isinstance(block, views.Divider):
         return [Rule(style="dim")]
     raise TypeError(f"no terminal layout for {type(block).__name__}")
@@ -194,6 +196,8 @@ def block_markdown(block: views.Block) -> list[str]:
         return lines
     if isinstance(block, views.Links):
         return [(f"**{block.title}:** " if block.title else "") + _markdown_links(block.links)]
+    if isinstance(block, views.Actions):
+        return []
     if isinstance(block, views.Divider):
         return ["---"]
     raise TypeError(f"no Markdown layout for {type(block).__name__}")

@@ -9,6 +9,7 @@ from .declaration import Declaration
 from .digest import COMMAND as DIGEST
 from .dispute import COMMAND as DISPUTE
 from .help import COMMAND as HELP
+from .quotes import COMMAND as QUOTES
 from .who_said import COMMAND as WHO_SAID
 
-DECLARATION = Declaration(commands=(DIGEST, DISPUTE, WHO_SAID, NEWSDIGEST, HELP))
+DECLARATION = Declaration(commands=(DIGEST, DISPUTE, WHO_SAID, QUOTES, NEWSDIGEST, HELP))

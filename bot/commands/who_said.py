@@ -5,7 +5,7 @@ from __future__ import annotations
 from digests.models import confidence_band
 
 from ..app import Newsdigest
-from ..replies import Reply, ReplyField, Section, Visibility, usage
+from ..replies import Action, Reply, ReplyField, Section, Visibility, usage
 from ..store.channels import ChannelRef
 from ..views import article_line, speaker_text
 from ..whosaid import MAX_FRAGMENT, Match
@@ -37,7 +37,13 @@ def who_said(app: Newsdigest, fragment: str, share: bool = False, *, channel: Ch
         summary = f"{len(speakers)} people said words like “{result.fragment}”: " + ", ".join(sorted(speakers))
     return Reply(title=f"Who said “{result.fragment}”", summary=summary,
                  sections=[_match_section(m) for m in result.matches],
-                 links=unique_links(m.quote.article for m in result.matches), visibility=visibility)
+                 links=unique_links(m.quote.article for m in result.matches), visibility=visibility,
+                 actions=[] if share else [share_action("/who-said", fragment=fragment)])
+
+
+def share_action(command: str, **options: str) -> Action:
+    """The "Share in channel" button of a private answer: the same command again, shared."""
+    return Action(label="Share in channel", command=command, options={**options, "share": True})
 
 
 def _match_section(match: Match) -> Section:

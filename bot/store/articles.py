@@ -25,6 +25,7 @@ from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     SQLColumnExpression,
+    and_,
     bindparam,
     cast,
     delete,
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from digests.models import Digest, Speaker
 
+from ..speakers import folded_name, speaker_key
 from ..urls import canonical_url
 from .db import StoreError, explain
 from .fields import check_lookup, model_json  # importing bot.store.fields also installs its flush hooks
@@ -52,6 +54,7 @@ from .schema import (
     FeedEntryRow,
     FeedRow,
     QuoteRow,
+    SpeakerRow,
     SubscriptionRow,
 )
 from .store import Store
@@ -217,14 +220,25 @@ def _save(store: Store, digest: Digest, tenant: str | None) -> SaveResult:
         s.flush()
         s.execute(delete(QuoteRow).where(QuoteRow.article_id == row.id))
         s.merge(DigestRow(article_id=row.id, engine=digest.engine, body=model_json(stored)))
+        said_on = article.published or _now().date().isoformat()
+        keys = [speaker_key(q.speaker.name, q.speaker.kind) or None if q.speaker else None for q in digest.quotes]
+        _register_speakers(s, {folded_name(q.speaker.name): key for q, key in zip(digest.quotes, keys) if q.speaker and key})
         s.add_all(QuoteRow(
             article_id=row.id, position=n, text=q.text, start=q.start, end=q.end,
             speaker_name=q.speaker.name if q.speaker else None, speaker_role=q.speaker.role if q.speaker else None,
             speaker_org=q.speaker.org if q.speaker else None, speaker_kind=q.speaker.kind if q.speaker else None,
-            cue=q.cue, kind=q.kind, confidence=q.confidence,
+            cue=q.cue, kind=q.kind, confidence=q.confidence, speaker_key=keys[n], said_on=said_on,
         ) for n, q in enumerate(digest.quotes))
         _grant(s, row.id, tenant)
         return SaveResult(article_id=row.id, status=status)
+
+
+def _register_speakers(s: Session, names: dict[str, str]) -> None:
+    """Add the speaker names (folded name → key) the store does not hold yet (a race with another
+    process storing the same new name ends in the IntegrityError `save_digest` retries on)."""
+    if names:
+        known = set(s.scalars(select(SpeakerRow.name).where(SpeakerRow.name.in_(list(names)))))
+        s.add_all(SpeakerRow(name=n, key=k) for n, k in sorted(names.items()) if n not in known)
 
 
 def get_digest(store: Store, article_id: str) -> Digest | None:
@@ -290,12 +304,13 @@ def counts(store: Store) -> dict[str, int]:
 # Quote search
 
 def quote_candidates(store: Store, groups: list[list[str]], phrase: bool = False, limit: int = 50, *,
-                     tenant: str) -> list[StoredQuote]:
+                     tenant: str, speaker_keys: list[str] | None = None) -> list[StoredQuote]:
     """Attributed quotes of the articles `tenant` may see that hold any one of the `groups`, best first by the database's
     full-text rank. A group matches when a quote holds all its terms. A term is a word, a word
     ending in `*` (any word starting with it), or words separated by spaces (a phrase: side by
     side, in that order); `phrase=True` takes each whole group as one phrase. Words are plain
-    `\\w+` tokens, so no query syntax gets through."""
+    `\\w+` tokens, so no query syntax gets through. `speaker_keys` (bot.speakers.speaker_key) keeps
+    only the quotes of those speakers (/quotes with words)."""
     parsed: list[tuple[tuple[str, ...], ...]] = []
     for group in groups:
         terms = [" ".join(group)] if phrase and group else group
@@ -308,6 +323,8 @@ def quote_candidates(store: Store, groups: list[list[str]], phrase: bool = False
     # The tenant's filter sits inside the full-text query, before its LIMIT (and, on PostgreSQL,
     # before the RANK_POOL cut): another tenant's matches never take the places of this one's.
     own = visible_to(tenant, QuoteRow.article_id)
+    if speaker_keys is not None:
+        own = and_(QuoteRow.speaker_key.in_(speaker_keys), own)
     if store.dialect == "sqlite":
         match = " OR ".join("(" + " AND ".join(_fts5_term(list(t)) for t in g) + ")" for g in parsed)
         fts = table("quotes_fts")
@@ -335,11 +352,16 @@ def quote_candidates(store: Store, groups: list[list[str]], phrase: bool = False
                          .where(QuoteRow.id.in_(ids), QuoteRow.speaker_name.is_not(None))).all()
     order = {quote_id: n for n, quote_id in enumerate(ids)}
     found = sorted(rows, key=lambda pair: order[pair[0].id])[:limit]
-    return [StoredQuote(
+    return [stored_quote(q, a) for q, a in found]
+
+
+def stored_quote(q: QuoteRow, a: ArticleRow) -> StoredQuote:
+    """A quote row and its article's row as the model callers get."""
+    return StoredQuote(
         id=q.id, text=q.text, cue=q.cue, kind=q.kind, confidence=q.confidence,
         speaker=Speaker.model_validate({"name": q.speaker_name, "role": q.speaker_role, "org": q.speaker_org,
                                         "kind": q.speaker_kind or "person"}) if q.speaker_name else None,
-        article=_summary(a)) for q, a in found]
+        article=_summary(a))
 
 
 def tenant_digest_bodies(store: Store, *, tenant: str, batch: int = 200) -> Iterator[str]:

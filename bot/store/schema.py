@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -40,6 +40,8 @@ class DigestRow(Base):
 
 class QuoteRow(Base):
     __tablename__ = "quotes"
+    # /quotes reads a speaker's quotes newest first from this index and stops at its page.
+    __table_args__ = (Index("ix_quotes_speaker_said", "speaker_key", "said_on", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
@@ -54,6 +56,21 @@ class QuoteRow(Base):
     cue: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10))
     confidence: Mapped[float] = mapped_column(Float)
+    # bot.speakers.speaker_key of the speaker (surname, or an organisation's name); NULL unattributed.
+    speaker_key: Mapped[str | None] = mapped_column(String(100))
+    # The article's date (or the day it was stored, when it has none): newest first without a join.
+    said_on: Mapped[str | None] = mapped_column(String(10))
+
+
+class SpeakerRow(Base):
+    """Every speaker name stored (bot.speakers.folded_name) with its key, every tenant's: what a
+    misspelt name is matched against. Never shown: a name only leads to the quotes under its key,
+    and those are filtered by tenant."""
+
+    __tablename__ = "speakers"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
 
 
 class ChannelRow(Base):

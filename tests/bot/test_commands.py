@@ -180,7 +180,7 @@ def test_every_command_is_timed_under_its_path(app):
 def test_an_unknown_command_gets_the_list_of_known_ones(app):
     reply = handle_text(app, "/summarise the ferries", SLACK, MEMBER)
     assert (reply.kind, reply.visibility) == ("usage", "private")
-    assert "There is no /summarise command. Try one of: /digest, /dispute, /who-said, /newsdigest." in text_of(reply)
+    assert "There is no /summarise command. Try one of: /digest, /dispute, /who-said, /quotes, /newsdigest." in text_of(reply)
     assert "/newsdigest subscribe <feed URL>" in text_of(reply)
     assert "/help" in handle_text(app, "/summarise").summary  # the terminal has /help
 

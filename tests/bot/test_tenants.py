@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from adapters.slack.app import SlackBot
 from adapters.slack.poster import channel_ref
@@ -33,6 +33,7 @@ from bot.store.channels import TERMINAL_TENANT, ChannelRef
 from bot.store.db import alembic_config
 from bot.store.feeds import NewEntry
 from bot.whosaid import candidate_queries, who_said
+from digests.models import Digest
 from tests.adapters.discord.test_discord import callbacks, is_ephemeral, running, sent, text_of
 from tests.adapters.slack.test_slack_commands import SECRET, ask, body_text
 from tests.fakes.discord_server import (
@@ -191,6 +192,22 @@ def test_tenant_keys_of_channels():
 
 # The migration: a database at revision 0003, with rows, upgraded
 
+def _store_as_of_0003(connection: Connection, digest: Digest) -> str:
+    a = digest.article
+    connection.execute(text("INSERT INTO articles (id, canonical_url, content_hash, title, published, source, text, "
+                            "word_count, has_dispute) VALUES (:i, :u, :h, :t, :p, :s, :x, :w, false)"),
+                       dict(i=a.id, u=a.url, h=article_store.content_hash(a.text), t=a.title, p=a.published, s=a.source,
+                            x=a.text, w=a.word_count))
+    connection.execute(text("INSERT INTO digests (article_id, engine, body) VALUES (:i, :e, :b)"),
+                       dict(i=a.id, e=digest.engine, b=digest.model_dump_json()))
+    for n, q in enumerate(digest.quotes):
+        connection.execute(text('INSERT INTO quotes (article_id, position, text, start, "end", speaker_name, speaker_kind, '
+                                "cue, kind, confidence) VALUES (:i, :n, :x, :s, :e, :sp, 'person', :c, :k, :f)"),
+                           dict(i=a.id, n=n, x=q.text, s=q.start, e=q.end, sp=q.speaker.name if q.speaker else None,
+                                c=q.cue, k=q.kind, f=q.confidence))
+    return a.id
+
+
 def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_to_the_terminal(
         empty_database_url, digest_factory):
     store = Store(empty_database_url)
@@ -201,7 +218,9 @@ def test_the_migration_shares_feed_articles_with_subscribers_and_gives_the_rest_
         made = {name: digest_factory([(f"the {name} quote was said here", f"Person {name.title()}")], title=f"Story {name}",
                                      url=f"https://old.example/{name}")
                 for name in ("pasted", "slackfeed", "discordfeed", "orphan", "terminalfeed")}
-        ids = {name: article_store.save_digest(store, d).article_id for name, d in made.items()}  # no tenant: as before 0004
+        # Stored as the code of 0003 stored them (no tenant; the quotes without the columns of 0012).
+        with store.engine.begin() as connection:
+            ids = {name: _store_as_of_0003(connection, d) for name, d in made.items()}
         with store.engine.begin() as connection:
             def insert(sql: str, **values) -> int | None:
                 result = connection.execute(text(sql), values)

@@ -449,7 +449,10 @@ def assert_within_slack_limits(message: dict[str, Any]) -> None:
             assert 1 <= len(block["elements"]) <= 25
             for element in block["elements"]:
                 assert utf16_len(element["text"]["text"]) <= 75
-                assert utf16_len(element["url"]) <= 3000 and element["url"].startswith(("http://", "https://"))
+                if "url" in element:  # a link button
+                    assert utf16_len(element["url"]) <= 3000 and element["url"].startswith(("http://", "https://"))
+                else:  # a button whose click comes back to the app with its value
+                    assert 1 <= utf16_len(element["value"]) <= 2000 and len(element["action_id"]) <= 255
                 action_ids.append(element["action_id"])
         else:
             assert kind == "divider", block

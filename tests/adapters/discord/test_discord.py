@@ -195,12 +195,16 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
                                ("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")]
     assert requests[0].headers["authorization"] == "Bot test-token"
     commands = {c["name"]: c for c in requests[2].body}
-    assert set(commands) == {"digest", "dispute", "who-said", "newsdigest"}
+    assert set(commands) == {"digest", "dispute", "who-said", "quotes", "newsdigest"}
     for command in commands.values():
         assert 1 <= len(command["description"]) <= 100
     who = {o["name"]: o for o in commands["who-said"]["options"]}
     assert (who["fragment"]["type"], who["fragment"]["required"], who["fragment"]["max_length"]) == (3, True, 300)
     assert (who["share"]["type"], who["share"]["required"]) == (5, False)
+    quotes = {o["name"]: o for o in commands["quotes"]["options"]}
+    assert [(o["name"], o["type"], o["required"]) for o in commands["quotes"]["options"]] == [
+        ("person", 3, True), ("words", 3, False), ("share", 5, False)]
+    assert quotes["person"]["max_length"] == 150
     assert commands["digest"]["options"][0]["autocomplete"] is True
     assert commands["dispute"]["options"][0]["autocomplete"] is True
     group = commands["newsdigest"]
@@ -287,6 +291,74 @@ async def test_who_said_without_a_match_says_so_privately(bot):
     message = the_callback(await bot.send(interaction("who-said", [option("fragment", "zebra crossing at midnight")])))["data"]
     assert is_ephemeral(message)
     assert "No stored quote matches “zebra crossing at midnight”" in text_of(message)
+
+
+# /quotes
+
+async def test_quotes_of_a_person_with_words_answer_only_the_asker(bot):
+    requests = await bot.send(interaction("quotes", [option("person", "Christopher Nulty"), option("words", "coders")]))
+    message = the_callback(requests)["data"]
+    assert is_ephemeral(message)
+    text = text_of(message)
+    assert "What Christopher Nulty said about “coders”" in text
+    assert "Claude Code has become the go-to choice for coders everywhere" in text
+    assert "Said by Christopher Nulty, spokesperson, Anthropic" in text and TITLE in text
+
+
+async def test_quotes_shared_and_not_found(bot):
+    shared = the_callback(await bot.send(interaction("quotes", [option("person", "Jared Kaplan"),
+                                                                option("share", True, type=5)])))["data"]
+    assert not is_ephemeral(shared)
+    assert "Jared Kaplan, Chief Science Officer, Anthropic" in text_of(shared)
+    missing = the_callback(await bot.send(interaction("quotes", [option("person", "Zebedee Quark")])))["data"]
+    assert is_ephemeral(missing)
+    assert "No stored quote of Zebedee Quark" in text_of(missing)
+
+
+def buttons_of(message: dict) -> list[dict]:
+    return [c for row in message.get("components") or [] for c in row.get("components") or []]
+
+
+async def click(bot: Bot, custom_id: str, *, ephemeral: bool = True, timeout: float = 30.0) -> list[Request]:
+    """A MESSAGE_COMPONENT interaction (type 3) as the gateway delivers it: a click on the button
+    `custom_id` of one of the bot's messages; waits until the bot has answered it."""
+    payload = interaction("quotes", type=3)
+    payload["data"] = {"custom_id": custom_id, "component_type": 2}
+    bot_user = {"id": APP_ID, "username": "newsdigest", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
+    payload["message"] = {
+        "id": "1500000000000000000", "channel_id": CHANNEL_ID, "author": bot_user, "content": "", "tts": False,
+        "timestamp": "2026-12-01T17:00:00+00:00", "edited_timestamp": None, "mention_everyone": False, "mentions": [],
+        "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 20, "flags": 64 if ephemeral else 0,
+        "components": [{"type": 1, "components": [{"type": 2, "style": 1, "label": "Share in channel",
+                                                   "custom_id": custom_id}]}]}
+    start = len(bot.fake.recorded())
+    before = asyncio.all_tasks()
+    bot.client._connection.parse_interaction_create(payload)
+    tasks = [t for t in asyncio.all_tasks() - before if t.get_name().startswith("discord-ui-")]
+    assert tasks, "discord.py did not dispatch the click to a component"
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+    return bot.fake.recorded(since=start)
+
+
+@pytest.mark.parametrize(("name", "options", "expected"), [
+    ("quotes", [option("person", "Nulty"), option("words", "coders")], "go-to choice for coders"),
+    ("who-said", [option("fragment", "selling claude to openai")], "Jared Kaplan, Chief Science Officer, Anthropic")])
+async def test_the_share_button_posts_a_private_answer_in_the_channel(bot, name, options, expected):
+    private = the_callback(await bot.send(interaction(name, options)))["data"]
+    assert is_ephemeral(private)
+    [button] = buttons_of(private)
+    assert (button["type"], button["label"]) == (2, "Share in channel") and len(button["custom_id"]) <= 100
+    requests = await click(bot, button["custom_id"])
+    body = the_callback(requests)  # one answer: the click's own response, within the time limit
+    assert body["type"] == 4
+    assert not is_ephemeral(body["data"])
+    assert expected in text_of(body["data"])
+    assert buttons_of(body["data"]) == []
+
+
+async def test_a_button_the_bot_never_made_gets_a_private_note(bot):
+    body = the_callback(await click(bot, "nd_run:{not json"))
+    assert is_ephemeral(body["data"]) and "does not work any more" in body["data"]["content"]
 
 
 @pytest.mark.parametrize(("options", "expected"), [

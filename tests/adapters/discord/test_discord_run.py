@@ -124,7 +124,7 @@ def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
     errors = Lines(process.stderr)
     try:
         (sync,) = fake.wait_for("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
-        assert {c["name"] for c in sync.body} == {"digest", "dispute", "who-said", "newsdigest"}
+        assert {c["name"] for c in sync.body} == {"digest", "dispute", "who-said", "quotes", "newsdigest"}
         deadline = time.monotonic() + 30
         while not [m for m in fake.gateway_received if m.get("op") == 2] and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -144,7 +144,7 @@ def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
     stderr = errors.text()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
-    assert f"newsdigest: discord: 4 commands synced to server {GUILD_ID} (usable now): /digest, /dispute, /who-said, /newsdigest" in stderr
+    assert f"newsdigest: discord: 5 commands synced to server {GUILD_ID} (usable now): /digest, /dispute, /who-said, /quotes, /newsdigest" in stderr
     assert stderr.rstrip().endswith("newsdigest: discord: stopped")
 
 
@@ -164,7 +164,7 @@ async def test_serve_registers_the_poster_while_connected(tmp_path, fake, seeded
             assert not task.done(), task.result()
             await asyncio.sleep(0.02)
         assert fake.recorded("PUT", rf"/applications/{APP_ID}/commands")  # no guild: synced globally
-        assert lines[0].startswith("4 commands synced globally (Discord can take up to an hour")
+        assert lines[0].startswith("5 commands synced globally (Discord can take up to an hour")
         assert lines[1] == "connected as newsdigest in 0 server(s); no privileged intents needed"
         poster = app.posters.get("discord")
         assert isinstance(poster, DiscordPoster) and poster.client is client

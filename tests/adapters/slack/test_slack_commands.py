@@ -9,7 +9,7 @@ import json
 import re
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from alembic import command
@@ -145,6 +145,71 @@ async def test_who_said_share_answers_in_the_channel(bot, slack):
     message = await ask(bot, slack, "/who-said", "industry standard to evaluate --share")
     assert message["response_type"] == "in_channel"
     assert "*Said by*\nHannah Wong, Chief Communications Officer, OpenAI" in body_text(message)
+
+
+async def test_quotes_of_a_person_by_surname_privately_then_shared(bot, slack):
+    message = await ask(bot, slack, "/quotes", "Nulty")
+    assert message["response_type"] == "ephemeral"  # private by default, like /who-said
+    assert message["blocks"][0]["text"]["text"] == "What Christopher Nulty said"
+    text = body_text(message)
+    assert "*Said by*\nChristopher Nulty, spokesperson, Anthropic" in text and TITLE in text
+    slack.clear()
+    shared = await ask(bot, slack, "/quotes", "Hanah Wong --share")  # a typo in the name
+    assert shared["response_type"] == "in_channel"
+    assert "*Said by*\nHannah Wong, Chief Communications Officer, OpenAI" in body_text(shared)
+    assert "Christopher Nulty" not in body_text(shared)
+
+
+def command_buttons(message: dict) -> list[dict]:
+    return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+            if e["action_id"].startswith("newsdigest_run_")]
+
+
+async def click(bot: SlackBot, slack, button: dict, *, secret: str = SECRET):
+    """POST a signed block_actions payload for `button` as Slack sends it; the app's HTTP answer."""
+    payload = {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "news"}, "user": {"id": "U0ADA", "team_id": TEAM_ID},
+               "api_app_id": "A0APP", "token": "x", "trigger_id": "1.2", "response_url": slack.response_url(),
+               "channel": {"id": "C0NEWS", "name": "news"}, "container": {"type": "message", "is_ephemeral": True},
+               "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b1", "value": button["value"],
+                            "text": button["text"], "action_ts": f"{time.time():.6f}"}]}
+    body = urlencode({"payload": json.dumps(payload)})
+    return await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, secret)))
+
+
+@pytest.mark.parametrize(("command", "text", "expected"), [
+    ("/quotes", "Nulty about coders", "Claude Code has become the go-to choice for coders everywhere"),
+    ("/who-said", "selling claude to openai", "Jared Kaplan, Chief Science Officer, Anthropic")])
+async def test_share_in_channel_button_posts_the_private_answer_in_the_channel(bot, slack, command, text, expected):
+    private = await ask(bot, slack, command, text)
+    assert private["response_type"] == "ephemeral"
+    [button] = command_buttons(private)
+    assert button["text"]["text"] == "Share in channel"
+    slack.clear()
+    started = time.monotonic()
+    response = await click(bot, slack, button)
+    assert response.status == 200 and time.monotonic() - started < 2.0  # acknowledged at once (Slack allows 3 s)
+    [answer] = await slack.responses_async(1)
+    shared = json.loads(answer.body)
+    assert_within_slack_limits(shared)
+    assert shared["response_type"] == "in_channel"
+    assert expected in body_text(shared)
+    assert command_buttons(shared) == []  # shared already: no button
+
+
+async def test_a_forged_or_unsigned_button_click_is_refused(bot, slack):
+    private = await ask(bot, slack, "/quotes", "Nulty")
+    [button] = command_buttons(private)
+    slack.clear()
+    before = tasks_now()
+    assert (await click(bot, slack, button, secret="not-the-secret")).status == 401
+    await tasks_started_since_ended(before)
+    assert slack.calls_snapshot == []
+    # Signed but carrying a value the bot never wrote: a private note, nothing run.
+    response = await click(bot, slack, {**button, "value": "{not json"})
+    assert response.status == 200
+    [answer] = await slack.responses_async(1)
+    note = json.loads(answer.body)
+    assert note["response_type"] == "ephemeral" and "type the command instead" in body_text(note)
 
 
 # /digest and /dispute
