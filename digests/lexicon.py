@@ -47,5 +47,5 @@ def _first_names() -> dict[str, str]:
 
 def first_name_gender(name: str) -> str | None:
     """Gender a common English first name suggests; pronouns and honorifics in the text win."""
-    first = name.split()[0].lower()
-    return _first_names().get(first)
+    words = name.split()
+    return _first_names().get(words[0].lower()) if words else None

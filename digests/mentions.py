@@ -480,6 +480,8 @@ class Resolver:
         if not tokens:
             return
         name = strip_possessive(self.doc[tokens[0].i:tokens[-1].i + 1].text)
+        if not name.strip():  # an entity made only of a possessive or marks ("’s"): nobody to note
+            return
         if ent.label_ == "PERSON" and len(tokens) == 1 and name in self._places and not _has_role_appositive(ent):
             return
         if ent.label_ == "PERSON" and tokens[-1].lower_ in ORGANISATION_HEADS:

@@ -420,3 +420,18 @@ Tama Rewiti has watched the whales come into the bay for forty years.
     said = quote(parsed, "The sea is telling us something,", "Tama Rewiti", None, "carver")
     entities = {entity.name: entity for entity in find_entities(parsed, [said])}
     assert entities["Tama Rewiti"].kind == "person" and entities["Tama Rewiti"].role == "carver"
+
+
+def test_an_entity_that_is_only_a_mark_is_nobody_and_the_digest_goes_on(nlp: Language) -> None:
+    """The model can tag a lone apostrophe as a person ("' Brien" split oddly): stripped of its
+    possessive it has no name, so it is no one, and the quotes after it are still attributed."""
+    from digests.quotes import find_quotes
+
+    parsed = parse(nlp, """Harbour Plan Approved
+The council met on Monday ' and the harbour plan passed by two votes.
+"We will start building in spring," said Ana Ruiz, the council's planning chief.""")
+    mark = next(t for t in parsed.doc if t.text == "'")
+    parsed.doc.ents = [ent for ent in parsed.doc.ents if not (ent.start <= mark.i < ent.end)] + [
+        Span(parsed.doc, mark.i, mark.i + 1, label="PERSON")]
+    quotes = find_quotes(parsed)
+    assert [(q.text, q.speaker and q.speaker.name) for q in quotes] == [("We will start building in spring", "Ana Ruiz")]
