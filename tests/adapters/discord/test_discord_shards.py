@@ -9,6 +9,8 @@ answered exactly once, by the client holding its server's shard."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 import time
 
 import discord
@@ -24,10 +26,14 @@ from tests.fakes.discord_server import (
     interaction,
     option,
 )
+from tests.helpers.output import Lines
+
+from .test_discord_run import CLI, environment
 
 # Two servers, one on each shard of two: (id >> 22) % 2 is 1 and 0.
 GUILD_ON_1 = "1100000000000000010"
 GUILD_ON_0 = "1100000000004194314"
+GUILD_ON_1_OF_3 = "1100000000000000010"  # (id >> 22) % 3 == 1
 
 
 def test_shard_ids_are_read_as_a_list_or_ranges():
@@ -128,3 +134,26 @@ async def test_two_processes_split_the_shards_and_each_answers_its_own(tmp_path,
             app.close()
     err = capsys.readouterr().err
     assert "no privileged intents needed; shards 0 of 2" in err and "no privileged intents needed; shards 1 of 2" in err
+
+
+@pytest.mark.slow
+def test_the_command_runs_the_shards_its_settings_name(tmp_path, fake):  # noqa: F811
+    """`newsdigest run discord` as an operator runs the second of two processes: shards 1 and 2 of 3."""
+    fake.reset()
+    env = environment(tmp_path / "data", discord_token="t", discord_api_url=fake.api_url,
+                      discord_gateway_url=fake.gateway_url, discord_shard_count="3", discord_shard_ids="1-2")
+    process = subprocess.Popen([str(CLI), "run", "discord"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    errors = Lines(process.stderr)
+    try:
+        line = errors.wait_for("newsdigest: discord: connected as")
+        assert line.rstrip().endswith("no privileged intents needed; shards 1, 2 of 3")
+        assert sorted(fake.identified_shards()) == [(1, 3), (2, 3)]
+        payload = _who_said(GUILD_ON_1_OF_3)
+        fake.push("INTERACTION_CREATE", payload)
+        fake.wait_for("POST", rf"/interactions/{payload['id']}/[^/]+/callback")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0, errors.text()
+    assert "Traceback" not in errors.text()
