@@ -1,7 +1,7 @@
 """The split roles under load, on PostgreSQL: feeds digested by 1 and then 2 worker processes while
 channels' slots fire, with chat answers timed during the burst. Stops by itself.
 
-    .venv/bin/python bench/bench_scale.py --quick                        # ~3 min on 2 busy cores
+    .venv/bin/python bench/bench_scale.py --quick                        # 3-4 min on 2 busy cores
     .venv/bin/python bench/bench_scale.py --quick --kill-worker --kill-leader
     .venv/bin/python bench/bench_scale.py --feeds 2000 --entries 20000 --channels 5000 --kill-worker --kill-leader
 
