@@ -127,11 +127,18 @@ def _usage_of(name: str) -> str:
     return DECLARATION.usage(name, "options")
 
 
-class NewsdigestClient(discord.Client):
-    """The bot on Discord. `login()` syncs the commands (to `guild_id` when set, else globally)."""
+class NewsdigestClient(discord.AutoShardedClient):
+    """The bot on Discord. `login()` syncs the commands (to `guild_id` when set, else globally).
+
+    Sharded (discord.py's AutoShardedClient): without `shard_count` one process runs as many shards as
+    Discord recommends (GET /gateway/bot: 1 below 2,500 servers); with `shard_count` and `shard_ids`
+    each chat process runs its share, and Discord sends each server's events to one shard only
+    ((guild_id >> 22) % shard_count), so no two processes answer the same interaction. Nothing a command
+    needs lives in the client: every process answers from the shared store."""
 
     def __init__(self, app: Newsdigest, *, guild_id: int | None = None, intents: discord.Intents | None = None,
                  ack_budget: float = ACK_BUDGET, announce: Callable[[str], None] | None = None,
+                 shard_count: int | None = None, shard_ids: list[int] | None = None,
                  **options: Any) -> None:
         # The bot never joins voice: no warnings about voice libraries it does not need.
         discord.VoiceClient.warn_nacl = False
@@ -139,6 +146,10 @@ class NewsdigestClient(discord.Client):
         # A rate limit longer than a minute becomes discord.RateLimited (a post is retried later)
         # instead of a wait inside discord.py.
         options.setdefault("max_ratelimit_timeout", 60.0)
+        if shard_count is not None:
+            options["shard_count"] = shard_count
+        if shard_ids is not None:
+            options["shard_ids"] = shard_ids
         super().__init__(intents=intents or default_intents(), allowed_mentions=NO_MENTIONS, **options)
         self.app = app
         self.guild_id = guild_id
@@ -183,7 +194,16 @@ class NewsdigestClient(discord.Client):
     async def on_ready(self) -> None:
         if not self._announced_ready:
             self._announced_ready = True
-            self.announce(f"connected as {self.user} in {len(self.guilds)} server(s); no privileged intents needed")
+            self.announce(f"connected as {self.user} in {len(self.guilds)} server(s); no privileged intents needed"
+                          + self._shards_line())
+
+    def _shards_line(self) -> str:
+        # Only when sharded, so that the one-shard line stays as operators know it.
+        count = self.shard_count or 1
+        if count == 1:
+            return ""
+        ids = sorted(self.shards)
+        return f"; shards {', '.join(map(str, ids))} of {count}"
 
     # Answering
 

@@ -65,7 +65,8 @@ class DiscordPlatform:
 
     def client(self, app: Newsdigest) -> NewsdigestClient:
         if self._client is None:
-            self._client = NewsdigestClient(app, guild_id=self.settings.guild_id, announce=announce)
+            self._client = NewsdigestClient(app, guild_id=self.settings.guild_id, announce=announce,
+                                            shard_count=self.settings.shard_count, shard_ids=self.settings.shard_ids)
         return self._client
 
     def poster(self, app: Newsdigest) -> Poster:

@@ -10,8 +10,11 @@ Discord. It answers:
   /webhooks/<app>/<token>, PATCH and DELETE /webhooks/<app>/<token>/messages/@original, and POST
   /channels/<id>/messages (a message; a nonce seen before with enforce_nonce returns the message it
   made, as Discord does). Unknown routes answer 404 {"code": 0}.
-- the gateway at ws://…/gateway: HELLO, then READY after IDENTIFY, heartbeat ACKs; `push()` sends a
-  dispatch event (INTERACTION_CREATE) to every connected client.
+- the gateway at ws://…/gateway: HELLO, then READY after IDENTIFY (with the IDENTIFY's `shard`, as
+  Discord echoes it), heartbeat ACKs; `push()` sends a dispatch event (INTERACTION_CREATE) to every
+  connected client, or, for a server's event when clients identified as shards, to the one shard
+  Discord would send it to ((guild_id >> 22) % shard count). GET /gateway/bot recommends
+  `recommended_shards` shards.
 
 JSON responses carry `Content-Type: application/json` exactly (discord.py reads nothing else as JSON).
 Every request is recorded; `script()` makes the next matching requests fail as a test wants.
@@ -75,6 +78,7 @@ class Scripted:
 @dataclass
 class FakeDiscord:
     application_flags: int = 0
+    recommended_shards: int = 1
     requests: list[Request] = field(default_factory=list)
     gateway_received: list[dict[str, Any]] = field(default_factory=list)
     channel_messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -86,6 +90,7 @@ class FakeDiscord:
         self._ids = itertools.count(1200000000000000000)
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
+        self._shard_of: dict[int, tuple[int, int]] = {}  # id(socket) -> the [shard_id, shard_count] it identified with
         self._sequence = itertools.count(2)
         self.loop = asyncio.new_event_loop()
         self._started = threading.Event()
@@ -125,6 +130,13 @@ class FakeDiscord:
                 release.set()
             self._holds.clear()
         self.application_flags = 0
+        self.recommended_shards = 1
+
+    def identified_shards(self) -> list[tuple[int, int]]:
+        """The (shard_id, shard_count) of every IDENTIFY received, in order."""
+        with self._lock:
+            return [tuple(m["d"]["shard"]) for m in self.gateway_received  # type: ignore[misc]
+                    if m.get("op") == 2 and m["d"].get("shard") is not None]
 
     def script(self, method: str, path_pattern: str, status: int, body: Any = None, *,
                headers: dict[str, str] | None = None, times: int | None = None, after: int = 0) -> None:
@@ -151,8 +163,16 @@ class FakeDiscord:
 
     def push(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway dispatch (op 0) to every connected client."""
+        guild_id = data.get("guild_id")
+
+        def receives(ws: web.WebSocketResponse) -> bool:
+            shard = self._shard_of.get(id(ws))
+            if guild_id is None or shard is None:
+                return True
+            return (int(guild_id) >> 22) % shard[1] == shard[0]
+
         async def send() -> None:
-            for ws in list(self._sockets):
+            for ws in [ws for ws in list(self._sockets) if receives(ws)]:
                 await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._sequence), "d": data}))
         asyncio.run_coroutine_threadsafe(send(), self.loop).result(10)
 
@@ -231,7 +251,7 @@ class FakeDiscord:
                           "bot_require_code_grant": False, "verify_key": "0" * 64, "owner": OWNER, "team": None,
                           "flags": self.application_flags, "summary": ""})
         if method == "GET" and path == "/gateway/bot":
-            return _json({"url": self.gateway_url, "shards": 1,
+            return _json({"url": self.gateway_url, "shards": self.recommended_shards,
                           "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
         m = re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", path)
         if method == "PUT" and m:
@@ -302,9 +322,14 @@ class FakeDiscord:
                     ready = {"v": 10, "user": BOT_USER, "guilds": [], "session_id": "session-1",
                              "resume_gateway_url": self.gateway_url, "private_channels": [], "relationships": [],
                              "application": {"id": APP_ID, "flags": self.application_flags}}
+                    shard = (data.get("d") or {}).get("shard")
+                    if shard is not None:
+                        self._shard_of[id(ws)] = (int(shard[0]), int(shard[1]))
+                        ready["shard"] = shard
                     await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": 1, "d": ready}))
         finally:
             self._sockets.remove(ws)
+            self._shard_of.pop(id(ws), None)
         return ws
 
 
