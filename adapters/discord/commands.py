@@ -153,21 +153,15 @@ def top_level_commands() -> list[app_commands.Command[Any, ..., None]]:
     return [digest, dispute, who_said]
 
 
-def _group_permissions(group: Command) -> discord.Permissions | None:
-    # Discord sets default permissions per top-level command: a group some of whose subcommands
-    # change the channel is shown to members with Manage Channels (server admins can widen that).
-    changing = any(s.changes is not False for s in group.subcommands if s.offered(PLATFORM))
-    return discord.Permissions(manage_channels=True) if changing else None
-
-
 class NewsdigestGroup(app_commands.Group):
     """/newsdigest: the declaration's group, one method per subcommand it offers on Discord, in its
     order (Discord lists them so)."""
 
     def __init__(self) -> None:
         group = leaf("/newsdigest")
-        super().__init__(name=group.name.lstrip("/"), description=group.description, guild_only=True,
-                         default_permissions=_group_permissions(group))
+        # No default permissions: Discord sets them for a whole group, and every member may read the
+        # settings and the help; each subcommand that changes the channel checks Manage Channels.
+        super().__init__(name=group.name.lstrip("/"), description=group.description, guild_only=True)
 
     @declared("/newsdigest subscribe")
     async def subscribe(self, interaction: discord.Interaction,
@@ -184,6 +178,10 @@ class NewsdigestGroup(app_commands.Group):
                      feed_url: app_commands.Transform[str, text("/newsdigest resume", "feed_url")]) -> None:
         await invoke(interaction, "/newsdigest", "resume", feed_url=feed_url)
 
+    @declared("/newsdigest settings")
+    async def settings(self, interaction: discord.Interaction) -> None:
+        await invoke(interaction, "/newsdigest", "settings")
+
     @declared("/newsdigest feeds")
     async def feeds(self, interaction: discord.Interaction) -> None:
         await invoke(interaction, "/newsdigest", "feeds")
@@ -193,6 +191,22 @@ class NewsdigestGroup(app_commands.Group):
                        when: app_commands.Transform[str, text("/newsdigest schedule", "when")],
                        timezone: app_commands.Transform[str, text("/newsdigest schedule", "timezone")] = "UTC") -> None:
         await invoke(interaction, "/newsdigest", "schedule", when=when, timezone=timezone or None)
+
+    @declared("/newsdigest filter")
+    async def filter(self, interaction: discord.Interaction,
+                     action: app_commands.Transform[str, text("/newsdigest filter", "action")],
+                     words: app_commands.Transform[str, text("/newsdigest filter", "words")] = None) -> None:  # type: ignore[assignment]
+        await invoke(interaction, "/newsdigest", "filter", action=action, words=words or None)
+
+    @declared("/newsdigest length")
+    async def length(self, interaction: discord.Interaction,
+                     count: app_commands.Transform[str, text("/newsdigest length", "count")]) -> None:
+        await invoke(interaction, "/newsdigest", "length", count=count)
+
+    @declared("/newsdigest format")
+    async def format(self, interaction: discord.Interaction,
+                     layout: app_commands.Transform[str, text("/newsdigest format", "layout")]) -> None:
+        await invoke(interaction, "/newsdigest", "format", layout=layout)
 
     @declared("/newsdigest help")
     async def help_(self, interaction: discord.Interaction) -> None:

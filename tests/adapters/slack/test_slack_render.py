@@ -34,11 +34,11 @@ def payloads(messages):
 
 
 def test_a_digest_is_one_native_looking_message():
-    [message] = payloads(render.digest_messages(seed_like_digest()))
+    [message] = payloads(render.digest_messages(digest := seed_like_digest()))
     assert_within_slack_limits(message)
     blocks = message["blocks"]
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Anthropic Cuts OpenAI Out of Access to Claude", "emoji": False}}
-    assert blocks[1]["elements"][0]["text"] == "2025-03-14 · Test Wire · by A. Writer · 56 words"  # the one meta line
+    assert blocks[1]["elements"][0]["text"] == f"2025-03-14 · Test Wire · by A. Writer · 56 words · id {digest.article.id[:8]}"  # the one meta line, with the short id
     assert blocks[2]["text"]["text"].startswith("*TL;DR*\n")
     button = blocks[3]["elements"][0]
     assert button["type"] == "button" and button["text"]["text"] == "Read the article"
