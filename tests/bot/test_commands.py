@@ -281,3 +281,27 @@ def test_a_declaration_discord_would_refuse_fails_when_it_is_made():
         Command("/echo", "Say it back", "says it back")
     with pytest.raises(ValueError, match="words: a description"):
         Option("words", "")
+
+
+def test_settings_say_each_feeds_state_and_the_schedules_next_time_in_its_zone(app):
+    from datetime import datetime, timezone
+
+    from bot.commands.settings import settings
+    from bot.store import feeds as feed_store
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)  # a Tuesday
+    urls = [f"https://feeds.example/{name}.xml" for name in ("new", "fine", "failing", "paused")]
+    made = {url: feed_store.subscribe(app.store, SLACK, url, interval_seconds=900, now=now)[1] for url in urls}
+    feed_store.record_success(app.store, made[urls[1]].id, now=now, next_poll_at=now, etag=None, last_modified=None)
+    feed_store.record_failure(app.store, made[urls[2]].id, error="HTTP 503", pause_after=5,
+                              next_poll_at=datetime(2026, 12, 1, 13, 30, tzinfo=timezone.utc))
+    for _ in range(5):
+        feed_store.record_failure(app.store, made[urls[3]].id, error="HTTP 404", pause_after=5, next_poll_at=now)
+    assert handle_text(app, "/newsdigest schedule weekdays 08:00 Europe/Paris", SLACK, ADMIN).kind == "answer"
+    lines = settings(app, SLACK, now).sections
+    feeds = lines[0].text.splitlines()
+    assert feeds[0] == f"• {urls[0]} — not polled yet"
+    assert feeds[1] == f"• {urls[1]} — ok, last polled Tue 01 Dec 13:00 (Europe/Paris)"
+    assert feeds[2] == f"• {urls[2]} — failing (1 in a row: HTTP 503); next try Tue 01 Dec 14:30 (Europe/Paris)"
+    assert feeds[3] == f"• {urls[3]} — paused after 5 failures (HTTP 404): /newsdigest resume {urls[3]}"
+    assert lines[1].text == "“weekdays 08:00” (Europe/Paris); next digest Wed 02 Dec 08:00 (Europe/Paris)"

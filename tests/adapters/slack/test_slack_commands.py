@@ -261,6 +261,23 @@ async def test_newsdigest_subcommands_manage_the_channel(bot, slack, newsdigest,
     assert message["response_type"] == "ephemeral"
     assert feed in body_text(message)
 
+    for text, said in (("filter include harbour, ferry crews", "only stories with “harbour”, “ferry crews”"),
+                       ("filter exclude football", "leave out stories with “football”"),
+                       ("length 4", "at most 4 stories"), ("format compact", "now compact"),
+                       ("format tiny", "/newsdigest format full|compact|headlines"),
+                       ("length 500", "from 1 to 20")):
+        slack.clear()
+        assert said in body_text(await ask(bot, slack, "/newsdigest", text, channel_id="C0FEEDS")), text
+    slack.clear()
+    message = await ask(bot, slack, "/newsdigest", "settings", channel_id="C0FEEDS")
+    assert message["response_type"] == "ephemeral"
+    shown = body_text(message)
+    assert f"{feed} — not polled yet" in shown and "“weekdays 08:00” (Europe/Paris); next digest" in shown
+    assert "none with “football”" in shown and "at most 4 stories" in shown and "Format: compact" in shown
+    settings = channels.digest_settings(newsdigest.store, channels.find_channel(newsdigest.store, channel))
+    assert (settings.include, settings.exclude, settings.max_items, settings.format) == (
+        ["harbour", "ferry crews"], ["football"], 4, "compact")
+
     slack.clear()
     message = await ask(bot, slack, "/newsdigest", f"unsubscribe {feed}", channel_id="C0FEEDS")
     assert "Unsubscribed" in body_text(message)
