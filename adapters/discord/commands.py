@@ -208,6 +208,11 @@ class NewsdigestGroup(app_commands.Group):
                      layout: app_commands.Transform[str, text("/newsdigest format", "layout")]) -> None:
         await invoke(interaction, "/newsdigest", "format", layout=layout)
 
+    @declared("/newsdigest articles")
+    async def articles(self, interaction: discord.Interaction,
+                       words: app_commands.Transform[str, text("/newsdigest articles", "words")] = None) -> None:  # type: ignore[assignment]
+        await invoke(interaction, "/newsdigest", "articles", words=words or None)
+
     @declared("/newsdigest help")
     async def help_(self, interaction: discord.Interaction) -> None:
         await invoke(interaction, "/newsdigest", "help")

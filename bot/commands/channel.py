@@ -15,6 +15,7 @@ from ..schedules import ScheduleError, parse_schedule
 from ..store import channels as channel_store
 from ..store.channels import ChannelRef
 from .admins import SUBCOMMAND as ADMINS
+from .articles import COMMAND as ARTICLES
 from .declaration import Command, Option
 from .help import SUBCOMMAND as HELP
 from .safely import source_error
@@ -141,7 +142,7 @@ SUBCOMMANDS = (
                      Option("timezone", "A time zone such as Europe/Paris (default UTC)", hint="time zone",
                             max_length=100, autocomplete="timezone", trailing=_is_time_zone, default="UTC")),
             changes=True, per_channel=True),
-    FILTER, LENGTH, FORMAT,
+    FILTER, LENGTH, FORMAT, ARTICLES,
     ADMINS,
     HELP,
 )

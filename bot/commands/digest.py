@@ -10,12 +10,13 @@ from datetime import datetime, timezone
 from digests.models import Digest
 
 from ..app import Newsdigest
+from ..archive import find_article
 from ..replies import Link, Reply, ReplyField, Section, error, usage
 from ..store import ArticleSummary
 from ..store import articles as article_store
 from ..store import channels as channel_store
 from ..store.channels import ChannelRef
-from ..views import UNTITLED, article_line, speaker_text
+from ..views import UNTITLED, article_line, short_id, speaker_text
 from .caller import tenant_of
 from .declaration import Call, Command, Invocation, Option
 from .links import unique_links
@@ -121,12 +122,12 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
             return usage("Nothing stored yet", "Digest an article: /digest <URL>, or paste the article's text after /digest.")
         summary: ArticleSummary | None = recent[0]
     elif re.match(r"https?://", ref) and " " not in ref:
-        summary = article_store.find_article(app.store, ref, tenant=tenant)
+        summary = find_article(app.store, ref, tenant=tenant)
         if summary is None:
             saved = article_store.save_digest(app.store, app.service.digest_source(ref), tenant=tenant)
             summary = article_store.find_article(app.store, saved.article_id, tenant=tenant)
     else:
-        summary = article_store.find_article(app.store, ref, tenant=tenant)
+        summary = find_article(app.store, ref, tenant=tenant)
         if summary is None and len(ref.split()) >= MIN_PASTED_WORDS:
             saved = article_store.save_digest(app.store, app.service.digest_text(ref), tenant=tenant)
             summary = article_store.find_article(app.store, saved.article_id, tenant=tenant)
@@ -135,7 +136,7 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
             text = (f"No stored article matches “{ref[:80]}”. Give a URL, paste the whole article "
                     f"(at least {MIN_PASTED_WORDS} words), or pick a recent one:")
             return Reply(kind="not_found", title="No such article", summary=text,
-                         sections=[Section(text=text), *[Section(text=article_line(a), fields=[ReplyField(name="Id", value=a.id)]) for a in recent]],
+                         sections=[Section(text=text), *[Section(text=article_line(a), fields=[ReplyField(name="Id", value=short_id(a.id))]) for a in recent]],
                          visibility="private")
     assert summary is not None
     stored = article_store.get_digest(app.store, summary.id)

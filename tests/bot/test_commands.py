@@ -305,3 +305,31 @@ def test_settings_say_each_feeds_state_and_the_schedules_next_time_in_its_zone(a
     assert feeds[2] == f"• {urls[2]} — failing (1 in a row: HTTP 503); next try Tue 01 Dec 14:30 (Europe/Paris)"
     assert feeds[3] == f"• {urls[3]} — paused after 5 failures (HTTP 404): /newsdigest resume {urls[3]}"
     assert lines[1].text == "“weekdays 08:00” (Europe/Paris); next digest Wed 02 Dec 08:00 (Europe/Paris)"
+
+
+def test_articles_lists_the_workspaces_articles_with_short_ids_and_forgives_a_typo(app):
+    flood = make_digest([], title="Council approves the flood barrier", url="https://news.example/barrier",
+                        intro="Council approves the flood barrier. The river wall will rise by two metres before winter.")
+    untitled = make_digest([], title=None, url=None, intro=(
+        "Sterling fell sharply against the euro on Thursday after the bank held its rates. Traders had "
+        "expected a cut, and the currency lost most of its weekly gain within an hour."))
+    ids = [article_store.save_digest(app.store, d, tenant=SLACK.tenant).article_id for d in (flood, untitled)]
+    listed = handle_text(app, "/newsdigest articles", SLACK, MEMBER)  # reading is everyone's
+    lines = listed.sections[0].text.splitlines()
+    # The newest first, each with its short id; the untitled one named by its first sentence.
+    assert lines[0] == f"• {ids[1][:8]} — Sterling fell sharply against the euro on Thursday after the bank held its rates. · 2025-03-14 · Test Wire"
+    assert lines[1].startswith(f"• {ids[0][:8]} — Council approves the flood barrier")
+    assert len(lines) == 3 and "Ferries twice an hour" in lines[2]
+    # Words of the title with a typo, words only in the text, and nothing: each answered.
+    assert handle_text(app, "/newsdigest articles flod barier", SLACK, MEMBER).sections[0].text.splitlines() == [
+        lines[1]]
+    in_text = handle_text(app, "/newsdigest articles river wal", SLACK, MEMBER).sections[0].text
+    assert in_text == lines[1] + " (in its text)"
+    missing = handle_text(app, "/newsdigest articles volcano eruption", SLACK, MEMBER)
+    assert missing.kind == "not_found" and "No stored article has “volcano eruption”" in missing.summary
+    # Another workspace sees none of them.
+    assert "Council approves" not in handle_text(app, "/newsdigest articles", DISCORD, MEMBER).sections[0].text
+    # The short id, and title words with a typo, name the article to /digest and /dispute.
+    assert handle_text(app, f"/digest {ids[0][:8]}", SLACK, MEMBER).digest.article.id == ids[0]
+    assert handle_text(app, "/digest sterlng fell", SLACK, MEMBER).digest.article.id == ids[1]
+    assert "does not report a dispute" in handle_text(app, "/dispute sterlin", SLACK, MEMBER).summary

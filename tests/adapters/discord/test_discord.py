@@ -209,7 +209,7 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
     assert group["dm_permission"] is False
     subcommands = {o["name"]: o for o in group["options"]}
     assert set(subcommands) == {"help", "settings", "feeds", "subscribe", "unsubscribe", "resume", "schedule",
-                                "filter", "length", "format"}
+                                "filter", "length", "format", "articles"}
     action = subcommands["filter"]["options"][0]
     assert [c["value"] for c in action["choices"]] == ["include", "exclude", "clear"] and action["required"]
     schedule = {o["name"]: o for o in subcommands["schedule"]["options"]}
