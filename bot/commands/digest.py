@@ -38,10 +38,10 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
 
     channel_id = channel_store.find_channel(app.store, channel)
     if channel_id is None:  # nothing was ever set up here: nothing can be pending
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     now = datetime.now(timezone.utc)
     if not post_now:
-        return _preview(app, channel_id, now)
+        return _preview(app, channel, channel_id, now)
     consume = consume or channel_store.schedule_of(app.store, channel) is None
     try:
         outcome: DeliveryOutcome = deliver_now(app, channel_id, channel.platform, now, consume)
@@ -49,7 +49,7 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
         text = "The digest is still being posted here; it will appear shortly."
         return Reply(title="Posting the digest", summary=text, sections=[Section(text=text)], visibility="private")
     if outcome.status == "empty":
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     if outcome.status == "posted":
         story_count = f"{outcome.items} {'story' if outcome.items == 1 else 'stories'}"
         after = ("They count as delivered." if consume
@@ -60,29 +60,40 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
     log.warning("/digest now in %s:%s: %s (%s)", channel.platform, channel.external_id, outcome.status, outcome.detail)
     if outcome.status == "failed":  # the platform refused: a person must act
         return error("The bot cannot post in this channel: invite it here, or let it send messages. "
-                     "Nothing was marked as delivered: the stories still wait.")
+                     "Nothing was marked as delivered: the stories still wait.", title="Can't post in this channel")
     return error("The digest could not be posted here right now. Nothing was marked as delivered: "
                  "the stories still wait, try again later. The operator has been told.")
 
 
-def _nothing_new() -> Reply:
-    text = "Nothing new for this channel since its last digest. Subscribe to feeds with /newsdigest subscribe <URL>."
+def _nothing_new(app: Newsdigest, channel: ChannelRef, channel_id: int | None) -> Reply:
+    """Nothing to show: said for what the channel is: no feeds yet, before its first digest, or since its last."""
+    from ..store import feeds as feed_store
+
+    last = channel_store.last_digest_at(app.store, channel_id) if channel_id is not None else None
+    if not feed_store.channel_feeds(app.store, channel):
+        text = ("This channel follows no feeds yet: subscribe to one with /newsdigest subscribe <feed URL>, "
+                "and its new articles will be in the channel's first digest.")
+    elif last is None:
+        text = ("Nothing new yet for this channel's first digest: articles its feeds publish from now on will be in it "
+                "(/newsdigest settings shows whether the feeds were polled yet).")
+    else:
+        text = f"Nothing new for this channel since its last digest ({last:%a %d %b %H:%M} UTC)."
     return Reply(kind="not_found", title="No news yet", summary=text, sections=[Section(text=text)], visibility="private")
 
 
 PREVIEW_WAITING = 20  # waiting stories listed by name in a preview
 
 
-def _preview(app: Newsdigest, channel_id: int, now: datetime) -> Reply:
+def _preview(app: Newsdigest, channel: ChannelRef, channel_id: int, now: datetime) -> Reply:
     from ..delivery import heading, plan_digest
 
     planned = plan_digest(app.store, channel_id, now)
     if planned is None:
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     plan, digests = planned
     items = [digests[i.article_id] for i in plan.items]
     if not items:
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     sections = []
     for item, d in zip(plan.items, items):
         said = next((q for q in d.quotes if q.speaker is not None), None)

@@ -11,6 +11,8 @@ nothing with anyone, which is the safe answer when nobody can say where it belon
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -182,6 +184,14 @@ def schedule_of(store: Store, channel: ChannelRef) -> Schedule | None:
     with store.session() as s:
         row = s.scalar(select(ScheduleRow).where(ScheduleRow.channel_id == channel_id))
         return Schedule(cron=row.cron, timezone=row.timezone, typed=row.typed) if row is not None else None
+
+
+def last_digest_at(store: Store, channel_id: int) -> datetime | None:
+    """When the channel's last digest was posted (UTC); None before its first."""
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        moment = row.last_digest_at if row is not None else None
+        return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def set_digest_settings(store: Store, channel: ChannelRef, *, include: list[str] | None = None,

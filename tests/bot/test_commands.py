@@ -223,7 +223,7 @@ def test_the_same_refusal_for_typed_options(app):
 @pytest.mark.parametrize(("typed", "says"), [
     ("/newsdigest feeds", "No feeds yet"),
     ("/newsdigest admins list", "Only the workspace's admins and owners may change its channels"),
-    ("/digest preview", "Nothing new for this channel"),
+    ("/digest preview", "This channel follows no feeds yet"),
     ("/who-said ferry timetable", "Ines Moreau"),
 ])
 def test_reading_stays_open_to_every_member(app, typed, says):
@@ -333,3 +333,20 @@ def test_articles_lists_the_workspaces_articles_with_short_ids_and_forgives_a_ty
     assert handle_text(app, f"/digest {ids[0][:8]}", SLACK, MEMBER).digest.article.id == ids[0]
     assert handle_text(app, "/digest sterlng fell", SLACK, MEMBER).digest.article.id == ids[1]
     assert "does not report a dispute" in handle_text(app, "/dispute sterlin", SLACK, MEMBER).summary
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("/dgest the ferries", "Did you mean /digest?"),
+    ("/who-sad ferry timetable", "Did you mean /who-said?"),
+    ("/newsdigest subscibe https://feeds.example/a.xml", "Did you mean /newsdigest subscribe?"),
+    ("/newsdigest setings", "Did you mean /newsdigest settings?"),
+    ("/newsdigest fromat compact", "Did you mean /newsdigest format?"),
+])
+def test_a_mistyped_command_or_subcommand_gets_did_you_mean(app, typed, meant):
+    reply = handle_text(app, typed, SLACK, ADMIN)
+    assert reply.kind == "usage" and reply.visibility == "private" and meant in text_of(reply)
+    assert reply.title.startswith("Unknown")  # said as the person's mistake, not "Something went wrong"
+
+
+def test_nothing_close_suggests_nothing(app):
+    assert "Did you mean" not in text_of(handle_text(app, "/newsdigest xyzzy", SLACK, ADMIN))

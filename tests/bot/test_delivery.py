@@ -383,3 +383,18 @@ def test_the_settings_typed_in_chat_shape_the_next_post(store, digest_factory, p
     (_, post), = poster.posts
     assert post.format == "headlines" and post.filtered == 2  # the football story and the council's
     assert all("Harbour" in d.article.title for d in post.digests)
+
+
+def test_nothing_new_is_said_for_what_the_channel_is(store, digest_factory, poster, tmp_path):
+    from bot.commands import handle_text
+
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
+    assert "follows no feeds yet" in handle_text(app, "/digest preview", CHANNEL).summary
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    first = handle_text(app, "/digest preview", CHANNEL).summary
+    assert "first digest" in first and "since its last digest" not in first  # there never was one
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", T0 + timedelta(hours=1))).status == "posted"
+    assert "Nothing new for this channel since its last digest (" in handle_text(app, "/digest preview", CHANNEL).summary

@@ -704,10 +704,10 @@ async def test_digest_now_needs_manage_channels_and_preview_does_not(bot):
     assert is_ephemeral(refused)
     assert "Ask an admin" in text_of(refused) and "members with the Manage Channels permission" in text_of(refused)
     preview = the_callback(await bot.send(interaction("digest", [option("article", "preview")], permissions="0")))["data"]
-    assert "Nothing new for this channel" in text_of(preview)
+    assert "This channel follows no feeds yet" in text_of(preview)
     allowed = the_callback(await bot.send(interaction("digest", [option("article", "now")],
                                                       permissions=MANAGE_CHANNELS)))["data"]
-    assert "Nothing new for this channel" in text_of(allowed) and "Ask an admin" not in text_of(allowed)
+    assert "This channel follows no feeds yet" in text_of(allowed) and "Ask an admin" not in text_of(allowed)
 
 
 # The synced commands are the declaration's
