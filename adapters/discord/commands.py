@@ -21,7 +21,7 @@ import discord
 from discord import app_commands
 
 from bot.commands import DECLARATION, Command, Invocation
-from bot.commands.declaration import Completion, Value
+from bot.commands.declaration import Completion, Value, prefixed
 from bot.store import articles as article_store
 
 from . import render
@@ -96,7 +96,7 @@ in_a_server = app_commands.check(_in_a_server)
 manage_channels = app_commands.checks.has_permissions(manage_channels=True)
 
 
-def declared(path: str) -> Callable[[F], app_commands.Command[Any, ..., None]]:
+def declared(path: str, prefix: str = "") -> Callable[[F], app_commands.Command[Any, ..., None]]:
     """Make `func` the application command declared at `path`: its name and description, its options'
     descriptions, choices and autocomplete, and the checks its declaration asks for (a command that
     always changes the channel needs Manage Channels; one about a channel's own settings, a server)."""
@@ -115,7 +115,9 @@ def declared(path: str) -> Callable[[F], app_commands.Command[Any, ..., None]]:
             described = in_a_server(described)
         if command.changes is True:
             described = manage_channels(described)
-        return app_commands.command(name=command.name.lstrip("/"), description=command.description)(described)
+        # A top-level command takes the operator's prefix (NEWSDIGEST_COMMAND_PREFIX); a subcommand keeps its name.
+        name = prefixed(command.name, prefix) if command.name.startswith("/") else command.name
+        return app_commands.command(name=name.lstrip("/"), description=command.description)(described)
 
     return decorate
 
@@ -130,21 +132,21 @@ async def invoke(interaction: discord.Interaction, command: str, subcommand: str
 
 # The commands
 
-def top_level_commands() -> list[app_commands.Command[Any, ..., None]]:
-    """Fresh command objects for one client's tree."""
+def top_level_commands(prefix: str = "") -> list[app_commands.Command[Any, ..., None]]:
+    """Fresh command objects for one client's tree, named with the operator's prefix."""
 
-    @declared("/digest")
+    @declared("/digest", prefix)
     async def digest(interaction: discord.Interaction,
                      article: app_commands.Transform[str, text("/digest", "article")] = None) -> None:  # type: ignore[assignment]
         # "now" and "preview" are this channel's next scheduled digest; "now" needs Manage Channels.
         await invoke(interaction, "/digest", article=article or None)
 
-    @declared("/dispute")
+    @declared("/dispute", prefix)
     async def dispute(interaction: discord.Interaction,
                       article: app_commands.Transform[str, text("/dispute", "article")] = None) -> None:  # type: ignore[assignment]
         await invoke(interaction, "/dispute", article=article or None)
 
-    @declared("/who-said")
+    @declared("/who-said", prefix)
     async def who_said(interaction: discord.Interaction,
                        fragment: app_commands.Transform[str, text("/who-said", "fragment")],
                        share: app_commands.Transform[bool, flag("/who-said", "share")] = False) -> None:
@@ -157,11 +159,11 @@ class NewsdigestGroup(app_commands.Group):
     """/newsdigest: the declaration's group, one method per subcommand it offers on Discord, in its
     order (Discord lists them so)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
         group = leaf("/newsdigest")
         # No default permissions: Discord sets them for a whole group, and every member may read the
         # settings and the help; each subcommand that changes the channel checks Manage Channels.
-        super().__init__(name=group.name.lstrip("/"), description=group.description, guild_only=True)
+        super().__init__(name=prefixed(group.name, prefix).lstrip("/"), description=group.description, guild_only=True)
 
     @declared("/newsdigest subscribe")
     async def subscribe(self, interaction: discord.Interaction,
@@ -218,7 +220,7 @@ class NewsdigestGroup(app_commands.Group):
         await invoke(interaction, "/newsdigest", "help")
 
 
-def add_commands(tree: app_commands.CommandTree) -> None:
-    for command in top_level_commands():
+def add_commands(tree: app_commands.CommandTree, prefix: str = "") -> None:
+    for command in top_level_commands(prefix):
         tree.add_command(command)
-    tree.add_command(NewsdigestGroup())
+    tree.add_command(NewsdigestGroup(prefix))

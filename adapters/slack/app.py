@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Caller, Invocation, changes_channel, dispatch, read_command
+from bot.commands.declaration import prefixed, unprefixed
 from bot.replies import Reply, error
 
 from . import render
@@ -92,8 +93,10 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
                       permissions: SlackPermissions) -> None:
     """Wire the slash commands (ack at once, answer lazily) and the link buttons' clicks."""
 
+    prefix = app.settings.command_prefix  # NEWSDIGEST_COMMAND_PREFIX: "/nd-digest" arrives as /digest
+
     async def acknowledge(ack: Any, command: dict) -> None:
-        invocation = _invocation(command)
+        invocation = _invocation(command, prefix)
         notice = _slow_notice(invocation) if isinstance(invocation, Invocation) else None
         # Work that takes seconds (fetching and digesting a page): say so, only to the person who asked.
         await (ack(text=SLOW_ICON + notice) if notice else ack())
@@ -102,7 +105,7 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
         name = command.get("command") or ""
         team_id, user_id = command.get("team_id") or "", command.get("user_id") or ""
         channel = channel_ref(team_id, command.get("channel_id") or "", command.get("channel_name"))
-        invocation = _invocation(command)
+        invocation = _invocation(command, prefix)
         try:
             if isinstance(invocation, Invocation):
                 # Slack is asked only when the command would change the channel: reading costs no API call.
@@ -118,7 +121,7 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
         await deliver(reply, command, respond, poster)
 
     for name in COMMANDS:
-        slack_app.command(name)(ack=acknowledge, lazy=[answer])
+        slack_app.command(prefixed(name, prefix))(ack=acknowledge, lazy=[answer])
 
     @slack_app.action(re.compile(f"^{render.LINK_ACTION_PREFIX}"))
     async def link_clicked(ack: Any) -> None:
@@ -131,9 +134,9 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
                   exc_info=error)
 
 
-def _invocation(command: dict) -> Invocation | Reply:
+def _invocation(command: dict, prefix: str = "") -> Invocation | Reply:
     """The slash command's text read into the declaration's typed invocation (or its usage answer)."""
-    return read_command(command.get("command") or "", command.get("text") or "", PLATFORM)
+    return read_command(unprefixed(command.get("command") or "", prefix), command.get("text") or "", PLATFORM)
 
 
 def _slow_notice(invocation: Invocation) -> str | None:

@@ -350,3 +350,11 @@ def test_a_mistyped_command_or_subcommand_gets_did_you_mean(app, typed, meant):
 
 def test_nothing_close_suggests_nothing(app):
     assert "Did you mean" not in text_of(handle_text(app, "/newsdigest xyzzy", SLACK, ADMIN))
+
+
+@pytest.mark.parametrize("prefix", ["Nd-", "-nd", "nd/", "a-very-long-prefix"])
+def test_a_command_prefix_discord_or_slack_would_refuse_is_the_operators_error(tmp_path, prefix):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="command_prefix"):
+        Settings(_env_file=None, data_dir=tmp_path, command_prefix=prefix)

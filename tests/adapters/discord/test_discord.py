@@ -749,3 +749,18 @@ async def test_the_synced_commands_are_the_declaration(bot):
         # Some subcommands change the channel, yet every member sees the group: those check Manage Channels.
         assert any(s.changes is True for s in subcommands)
         assert payload["default_member_permissions"] is None
+
+
+async def test_the_command_prefix_names_the_synced_commands_and_their_answers_are_the_same(make_app, fake):
+    app = make_app(command_prefix="nd-")  # NEWSDIGEST_COMMAND_PREFIX=nd-
+    async with running(fake, app) as bot:
+        put = [r for r in bot.fake.recorded() if r.method == "PUT"][-1]
+        names = {c["name"] for c in put.body}
+        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-newsdigest"}
+        group = next(c for c in put.body if c["name"] == "nd-newsdigest")
+        assert "settings" in {o["name"] for o in group["options"]}  # subcommands keep their names
+        listed = the_callback(await bot.send(interaction("nd-newsdigest", subcommand="settings", permissions="0")))["data"]
+        assert is_ephemeral(listed) and "No feeds yet" in text_of(listed)
+        refused = the_callback(await bot.send(interaction("nd-newsdigest", [option("count", "3")], subcommand="length",
+                                                          permissions="0")))["data"]
+        assert "You need the Manage Channels permission" in text_of(refused)

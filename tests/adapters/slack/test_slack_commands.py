@@ -517,3 +517,18 @@ async def test_socket_mode_acks_over_the_socket_and_answers_through_the_response
         await asyncio.wait_for(task, timeout=10)
         await runner.cleanup()
     assert app.posters.get("slack") is None  # and unregistered at the end
+
+
+async def test_the_command_prefix_is_the_name_slack_sends(tmp_path, engine, slack):  # noqa: F811
+    settings = Settings(data_dir=tmp_path / "data", command_prefix="nd-")  # NEWSDIGEST_COMMAND_PREFIX=nd-
+    app = Newsdigest(settings, service=DigestService(settings, engine=engine))
+    try:
+        prefixed_bot = SlackBot(app, slack_settings(slack))
+        message = await ask(prefixed_bot, slack, "/nd-newsdigest", "settings")
+        assert message["response_type"] == "ephemeral" and "No feeds yet" in body_text(message)
+        slack.clear()
+        assert "Did you mean /newsdigest settings?" in body_text(await ask(prefixed_bot, slack, "/nd-newsdigest", "setings"))
+        # The unprefixed name is another app's now: the bot does not answer it.
+        assert (await send(prefixed_bot, slack, "/newsdigest", "settings")).status == 404
+    finally:
+        app.close()

@@ -251,6 +251,24 @@ def test_the_manifest_matches_the_app():
     assert manifest["display_information"]["name"] == "newsdigest"
 
 
+def test_the_manifest_for_a_command_prefix_names_what_the_bot_registers():
+    import yaml
+
+    from adapters.slack.app import COMMANDS
+    from adapters.slack.manifest import manifest_text
+    from bot.commands.declaration import prefixed, unprefixed
+
+    plain = yaml.safe_load(manifest_text())
+    manifest = yaml.safe_load(manifest_text("nd-"))
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/nd-digest", "/nd-dispute", "/nd-who-said", "/nd-newsdigest"]
+    assert [c["command"] for c in commands] == [prefixed(name, "nd-") for name in COMMANDS]
+    assert [unprefixed(c["command"], "nd-") for c in commands] == list(COMMANDS)
+    # Only the names change: descriptions, usage hints and the rest are the checked manifest's.
+    assert [{**c, "command": None} for c in commands] == [{**c, "command": None} for c in plain["features"]["slash_commands"]]
+    assert {k: v for k, v in manifest.items() if k != "features"} == {k: v for k, v in plain.items() if k != "features"}
+
+
 def test_a_digest_of_only_an_opening_says_so():
     digest = seed_like_digest()
     cut = digest.model_copy(update={"article": digest.article.model_copy(
