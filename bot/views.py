@@ -338,8 +338,14 @@ def digest_view(digest: Digest, *, kind: ViewKind = "answer", visibility: Visibi
                 parts=tuple(digest_parts(digest, sources=sources)), visibility=visibility)
 
 
-def compact_parts(digest: Digest, similar: Sequence[SimilarStory] = ()) -> list[Part]:
-    """One story of a compact digest: its linked title, meta line, TL;DR and first quote."""
+def _read_link(digest: Digest, key: str) -> list[Block]:
+    # A platform whose title cannot be a link (Slack's header) shows this button; the others skip it.
+    url = digest.article.url
+    return [Links((Link(READ_THE_ARTICLE, url),), key=key)] if url else []
+
+
+def compact_parts(digest: Digest, similar: Sequence[SimilarStory] = (), key: str = "0") -> list[Part]:
+    """One story of a compact digest: its linked title, meta line, TL;DR, first quote, a link to it."""
     a = digest.article
     blocks: list[Block] = [Heading((a.title or "").strip() or UNTITLED, "article", url=a.url)]
     meta = meta_items(digest)
@@ -349,17 +355,19 @@ def compact_parts(digest: Digest, similar: Sequence[SimilarStory] = ()) -> list[
     quotes = shown_quotes(digest)
     if quotes:
         blocks.append(quote_block(quotes[0]))
+    blocks += _read_link(digest, key)
     if similar:
         blocks.append(Links(tuple(Link(s.title or s.source or UNTITLED, s.url) for s in similar),
                             title=f"+{len(similar)} similar"))
     return [Part("article", tuple(blocks))]
 
 
-def headline_parts(digest: Digest, similar: Sequence[SimilarStory] = ()) -> list[Part]:
+def headline_parts(digest: Digest, similar: Sequence[SimilarStory] = (), key: str = "0") -> list[Part]:
     """One story of a headlines digest: its linked title and meta line (with "+N similar")."""
     a = digest.article
     meta = meta_items(digest) + ((f"+{len(similar)} similar",) if similar else ())
-    return [Part("article", (Heading((a.title or "").strip() or UNTITLED, "article", url=a.url), Meta(meta)))]
+    return [Part("article", (Heading((a.title or "").strip() or UNTITLED, "article", url=a.url), Meta(meta),
+                             *_read_link(digest, key)))]
 
 
 def post_view(post: DigestPost) -> View:
@@ -370,9 +378,9 @@ def post_view(post: DigestPost) -> View:
     for i, digest in enumerate(post.digests):
         similar = post.similar_to(digest)
         if post.format == "headlines":
-            parts += headline_parts(digest, similar)
+            parts += headline_parts(digest, similar, key=str(i))
             continue
-        story = (compact_parts(digest, similar) if post.format == "compact"
+        story = (compact_parts(digest, similar, key=str(i)) if post.format == "compact"
                  else digest_parts(digest, key=str(i), similar=similar))
         if i:
             first = story[0]

@@ -147,7 +147,8 @@ def test_a_compact_and_a_headlines_post():
     assert kinds(compact) == ["title", "article", "article"]  # one part a story: no quote, implication or dispute parts
     first = compact.parts[1].blocks
     assert first[0] == views.Heading("Ferry stays in service", "article", url="https://example.com/ferry")
-    assert [type(b).__name__ for b in first] == ["Heading", "Meta", "Paragraph", "Quote"]
+    assert [type(b).__name__ for b in first] == ["Heading", "Meta", "Paragraph", "Quote", "Links"]
+    assert first[4] == views.Links((views.Link("Read the article", "https://example.com/ferry"),), key="0")
     assert first[3].text == "we will keep the ferry running all winter"  # the first quote only
     assert compact.parts[2].blocks[0] == views.Divider()
     assert compact.parts[2].blocks[-1] == views.Links((views.Link("Pier opening", None),), title="+1 similar")
@@ -156,12 +157,15 @@ def test_a_compact_and_a_headlines_post():
     assert kinds(headlines) == ["title", "article", "article", "note"]
     assert headlines.parts[2].blocks == (views.Heading("Pier", "article", url="https://example.com/pier"),
                                          views.Meta(("2025-03-14", "Test Wire", f"{two.article.word_count:,} words",
-                                                     f"id {two.article.id[:8]}", "+1 similar")))
+                                                     f"id {two.article.id[:8]}", "+1 similar")),
+                                         views.Links((views.Link("Read the article", "https://example.com/pier"),), key="1"))
     # Each platform translates them as any other blocks, in one message.
     slack = slack_render.post_messages(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
                                                   format="headlines"))
     blocks = slack[0].payload()["blocks"]
-    assert len(slack) == 1 and len(blocks) == 5 and "Pier" in json.dumps(blocks)  # the title, a heading and meta a story
+    # The title, then a story's heading, meta line and button (Slack's header cannot be a link).
+    assert len(slack) == 1 and [b["type"] for b in blocks] == ["header", *["header", "context", "actions"] * 2]
+    assert blocks[6]["elements"][0]["url"] == "https://example.com/pier"
     discord = discord_render.post_messages(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
                                                       format="compact"))
     assert len(discord) == 1 and "Ferry stays in service" in json.dumps([e.to_dict() for e in discord[0].embeds])
