@@ -358,3 +358,12 @@ def test_a_command_prefix_discord_or_slack_would_refuse_is_the_operators_error(t
 
     with pytest.raises(ValidationError, match="command_prefix"):
         Settings(_env_file=None, data_dir=tmp_path, command_prefix=prefix)
+
+
+def test_no_answer_in_chat_names_an_operator_setting(app):
+    # A private address is refused without telling members how the operator could allow it.
+    for line in ("/newsdigest subscribe http://127.0.0.1:9/feed.xml", "/digest http://10.0.0.1/story",
+                 "/newsdigest help", "/newsdigest settings", "/newsdigest length 0", "/newsdigest nonsense"):
+        reply = handle_text(app, line, SLACK, ADMIN)
+        assert reply.kind in ("usage", "error", "answer") and "NEWSDIGEST_" not in text_of(reply), line
+        assert reply.title != "Something went wrong", line
