@@ -764,3 +764,10 @@ async def test_the_command_prefix_names_the_synced_commands_and_their_answers_ar
         refused = the_callback(await bot.send(interaction("nd-newsdigest", [option("count", "3")], subcommand="length",
                                                           permissions="0")))["data"]
         assert "You need the Manage Channels permission" in text_of(refused)
+
+
+async def test_articles_answers_every_member_with_short_ids(bot):
+    [seed] = [a for a in article_store.recent_articles(bot.client.app.store, tenant=GUILD_TENANT) if a.title == TITLE]
+    listed = the_callback(await bot.send(interaction("newsdigest", [option("words", "rivalry antrhopic")],
+                                                     subcommand="articles", permissions="0")))["data"]
+    assert is_ephemeral(listed) and f"{seed.id[:8]} — AI Rivalry Heats Up" in text_of(listed)

@@ -532,3 +532,15 @@ async def test_the_command_prefix_is_the_name_slack_sends(tmp_path, engine, slac
         assert (await send(prefixed_bot, slack, "/newsdigest", "settings")).status == 404
     finally:
         app.close()
+
+
+async def test_articles_lists_and_searches_the_workspaces_archive(bot, slack, newsdigest):
+    [seed] = [a for a in article_store.recent_articles(newsdigest.store, tenant=SLACK_TENANT) if a.title == TITLE]
+    listed = await ask(bot, slack, "/newsdigest", "articles")
+    assert listed["response_type"] == "ephemeral" and f"{seed.id[:8]} — AI Rivalry Heats Up" in body_text(listed)
+    slack.clear()
+    found = body_text(await ask(bot, slack, "/newsdigest", "articles antrhopic rivalry"))  # a typo forgiven
+    assert f"{seed.id[:8]} — AI Rivalry Heats Up" in found
+    slack.clear()
+    digest = await ask(bot, slack, "/digest", seed.id[:8])  # the short id names it
+    assert f"id {seed.id[:8]}" in body_text(digest) and TITLE in body_text(digest)
