@@ -34,6 +34,7 @@ from discord import app_commands
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Invocation, dispatch
 from bot.commands.declaration import unprefixed
+from bot.commands.prefix import with_prefix
 from bot.replies import Reply, Section, error, usage
 
 from ..platform import PlatformError
@@ -96,14 +97,18 @@ class NewsdigestTree(app_commands.CommandTree):
 
 
 def reply_for_error(interaction: discord.Interaction, exc: Exception) -> Reply:
-    name = _command_name(interaction)
     app = getattr(interaction.client, "app", None)
     prefix = app.settings.command_prefix if isinstance(app, Newsdigest) else ""
+    return with_prefix(_reply_for_error(interaction, exc, prefix), prefix, DECLARATION)
+
+
+def _reply_for_error(interaction: discord.Interaction, exc: Exception, prefix: str) -> Reply:
+    name = _command_name(interaction)
     if isinstance(exc, app_commands.MissingPermissions):
         return Reply(kind="usage", title="You need the Manage Channels permission",
-                     summary="Only members who can manage this channel can change its feeds and schedule.",
-                     sections=[Section(text="Only members who can manage this channel can change its feeds and "
-                                            "schedule. Ask one of them, or see the current settings with /newsdigest feeds.")],
+                     summary="Only members who can manage this channel can change its feeds, schedule and digests.",
+                     sections=[Section(text="Only members who can manage this channel can change its feeds, schedule "
+                                            "and digests. Ask one of them, or see the current settings with /newsdigest settings.")],
                      visibility="private")
     if isinstance(exc, app_commands.NoPrivateMessage):
         return usage("Use this in a server channel", f"{name} sets a server channel's feeds and schedule: use it in that channel.")

@@ -31,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Caller, Invocation, changes_channel, dispatch, read_command
 from bot.commands.declaration import prefixed, unprefixed
+from bot.commands.prefix import with_prefix
 from bot.replies import Reply, error
 
 from . import render
@@ -114,7 +115,7 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
                 # dispatch never raises: a failure becomes an error reply, the details go to the log.
                 reply = await asyncio.to_thread(dispatch, app, invocation, channel, caller)
             else:
-                reply = invocation  # the text was not a command: its usage answer
+                reply = with_prefix(invocation, prefix, DECLARATION)  # the text was not a command: its usage answer
         except Exception:  # dispatch catches everything; the permission check may not (its database read)
             log.exception("slack %s failed", name)
             reply = error("Something went wrong on the bot's side. The operator has been told.")

@@ -367,3 +367,23 @@ def test_no_answer_in_chat_names_an_operator_setting(app):
         reply = handle_text(app, line, SLACK, ADMIN)
         assert reply.kind in ("usage", "error", "answer") and "NEWSDIGEST_" not in text_of(reply), line
         assert reply.title != "Something went wrong", line
+
+
+def test_the_prefix_rewrites_the_bots_words_and_never_the_articles(tmp_path):
+    from bot.commands.prefix import with_prefix
+    from bot.replies import ReplyField
+
+    reply = Reply(title="Unknown /digest form", summary="Try /newsdigest help or /who-said.",
+                  sections=[Section(text="See https://news.example/digest and /dispute <id>; not /digests.",
+                                    quote="type /digest to read it", fields=[ReplyField(name="In", value="/digest news")])])
+    fixed = with_prefix(reply, "nd-", DECLARATION)
+    assert (fixed.title, fixed.summary) == ("Unknown /nd-digest form", "Try /nd-newsdigest help or /nd-who-said.")
+    assert fixed.sections[0].text == "See https://news.example/digest and /nd-dispute <id>; not /digests."
+    assert fixed.sections[0].quote == "type /digest to read it"  # the article's words, verbatim
+    assert fixed.sections[0].fields[0].value == "/digest news"
+    assert with_prefix(fixed, "nd-", DECLARATION) == fixed and with_prefix(reply, "", DECLARATION) == reply
+    app = Newsdigest(Settings(_env_file=None, data_dir=tmp_path, command_prefix="nd-"))
+    try:
+        assert "/nd-newsdigest subscribe <feed URL>" in text_of(handle_text(app, "/newsdigest help", SLACK, MEMBER))
+    finally:
+        app.close()

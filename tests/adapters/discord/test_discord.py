@@ -760,10 +760,11 @@ async def test_the_command_prefix_names_the_synced_commands_and_their_answers_ar
         group = next(c for c in put.body if c["name"] == "nd-newsdigest")
         assert "settings" in {o["name"] for o in group["options"]}  # subcommands keep their names
         listed = the_callback(await bot.send(interaction("nd-newsdigest", subcommand="settings", permissions="0")))["data"]
-        assert is_ephemeral(listed) and "No feeds yet" in text_of(listed)
+        assert is_ephemeral(listed) and "No feeds yet: /nd-newsdigest subscribe" in text_of(listed)
         refused = the_callback(await bot.send(interaction("nd-newsdigest", [option("count", "3")], subcommand="length",
                                                           permissions="0")))["data"]
         assert "You need the Manage Channels permission" in text_of(refused)
+        assert "/nd-newsdigest settings" in text_of(refused) and "/newsdigest" not in text_of(refused)
 
 
 async def test_articles_answers_every_member_with_short_ids(bot):

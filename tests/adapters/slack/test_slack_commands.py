@@ -527,7 +527,7 @@ async def test_the_command_prefix_is_the_name_slack_sends(tmp_path, engine, slac
         message = await ask(prefixed_bot, slack, "/nd-newsdigest", "settings")
         assert message["response_type"] == "ephemeral" and "No feeds yet" in body_text(message)
         slack.clear()
-        assert "Did you mean /newsdigest settings?" in body_text(await ask(prefixed_bot, slack, "/nd-newsdigest", "setings"))
+        assert "Did you mean /nd-newsdigest settings?" in body_text(await ask(prefixed_bot, slack, "/nd-newsdigest", "setings"))
         # The unprefixed name is another app's now: the bot does not answer it.
         assert (await send(prefixed_bot, slack, "/newsdigest", "settings")).status == 404
     finally:
