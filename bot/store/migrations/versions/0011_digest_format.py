@@ -21,14 +21,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("channels") as batch:
-        batch.add_column(sa.Column("digest_format", sa.String(20)))
-    with op.batch_alter_table("schedules") as batch:
-        batch.add_column(sa.Column("typed", sa.String(100)))
+    # In place, as 0004: a batch copy would drop the old table on SQLite, and the channel's
+    # subscriptions, schedule and deliveries with it through their ON DELETE CASCADE.
+    op.add_column("channels", sa.Column("digest_format", sa.String(20)))
+    op.add_column("schedules", sa.Column("typed", sa.String(100)))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("schedules") as batch:
-        batch.drop_column("typed")
-    with op.batch_alter_table("channels") as batch:
-        batch.drop_column("digest_format")
+    # SQLite (3.35+) drops a column in place; PostgreSQL the same way.
+    op.execute("ALTER TABLE schedules DROP COLUMN typed")
+    op.execute("ALTER TABLE channels DROP COLUMN digest_format")
