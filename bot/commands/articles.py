@@ -45,7 +45,7 @@ def articles(app: Newsdigest, words: str, channel: ChannelRef) -> Reply:
 HOW_TO_USE = "Give an id to /digest <id> for its digest, or to /dispute <id> for its dispute."
 
 COMMAND = Command("articles", "The workspace's recent articles with their ids, or those with some words",
-                  "[words]: recent articles and their ids; with words, those whose title or text has them",
+                  "the workspace's recent articles and their ids; with words, those whose title or text has them",
                   lambda app, call: articles(app, call.invocation.text("words"), call.channel),
                   options=(Option("words", "Words of the title or text (a typo is forgiven); empty: the latest",
                                   hint="<words>", max_length=200),),

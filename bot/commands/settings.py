@@ -150,7 +150,7 @@ SHOW = Command("settings", "This channel's feeds, schedule, keywords, length and
 FEEDS = Command("feeds", "This channel's feeds and digest settings (the same as settings)", "the same as settings",
                 _show, aliases=("status", "list"), visibility="private", per_channel=True)
 FILTER = Command("filter", "Keywords: only stories with them (include), none with them (exclude), or clear",
-                 "include|exclude <words>: keywords a story must have or must not; clear: none",
+                 "keywords a story must have (include) or must not have (exclude); clear removes them",
                  lambda app, call: set_filter(app, call.channel, call.invocation.text("action"), call.invocation.text("words")),
                  options=(Option("action", "include, exclude or clear", required=True, choices=FILTER_ACTIONS),
                           Option("words", "Keywords, separated by commas when they have several words",
@@ -161,7 +161,8 @@ LENGTH = Command("length", f"How many stories a digest shows at most (1 to {MAX_
                  options=(Option("count", f"A number of stories from 1 to {MAX_LENGTH}", required=True, hint="<n>",
                                  max_length=3),),
                  changes=True, per_channel=True)
-FORMAT = Command("format", "How digests look: full, compact or headlines", "full, compact or headlines",
+FORMAT = Command("format", "How digests look: full, compact or headlines",
+                 "how digests look: every story in full, compact (title, TL;DR, a quote) or headlines",
                  lambda app, call: set_format(app, call.channel, call.invocation.text("layout")),
                  options=(Option("layout", "full, compact (title, TL;DR, a quote) or headlines", required=True,
                                  choices=DIGEST_FORMATS),),
