@@ -158,6 +158,11 @@ class Settings(SettingsBase):
                                  "for a slot, up to llm_timeout, then gets the offline digest)")
     llm_cache_size: int = Field(default=512, ge=0, description="Model answers kept in memory, by article and model")
 
+    # Chat commands.
+    command_prefix: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9_-]{0,9})?$", description=(
+        "Put before every chat command's name where other apps' names collide: nd- makes /nd-digest, "
+        "/nd-newsdigest… on Slack (adapters/slack/manifest.py writes its manifest) and Discord alike"))
+
     # Scheduled digests.
     delivery_lease: float = Field(default=600, gt=0, description="Seconds after which a delivery claimed by a process "
                                   "that died mid-post may be taken over (and posted with the same idempotency key)")

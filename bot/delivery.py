@@ -29,7 +29,7 @@ from rapidfuzz.utils import default_process
 from digests.models import Digest
 
 from .app import Newsdigest
-from .platforms import NEEDS_A_PERSON, DigestPost, SimilarStory, message_key
+from .platforms import NEEDS_A_PERSON, DigestFormat, DigestPost, SimilarStory, message_key
 from .store import Store
 from .store import articles as article_store
 from .store import channels as channel_store
@@ -216,6 +216,7 @@ class Plan(BaseModel):
     filtered: list[str] = Field(default_factory=list)
     watermark: int | None = None  # every entry up to it is done with once this is posted
     expired: int = 0
+    format: DigestFormat = "full"  # the channel's layout when the plan was made: a takeover posts the same
 
     def stories(self) -> dict[str, str]:
         """article id → outcome, for `ledger.account`."""
@@ -241,7 +242,7 @@ def plan_digest(store: Store, channel_id: int, until: datetime) -> tuple[Plan, d
     plan = Plan(items=[PlanItem(article_id=d.article.id, similar=[x.article.id for x in chosen.similar.get(d.article.id, [])])
                        for d in chosen.items],
                 waiting=[d.article.id for d in chosen.waiting], filtered=[d.article.id for d in chosen.filtered],
-                watermark=pending.watermark(chosen.waiting), expired=pending.expired)
+                watermark=pending.watermark(chosen.waiting), expired=pending.expired, format=settings.format)
     return plan, {d.article.id: d for d in pending.digests}
 
 
@@ -260,7 +261,7 @@ def post_of(plan: Plan, digests: dict[str, Digest], title: str, key: str) -> Dig
                                            source=digests[a].article.source) for a in i.similar if a in digests]
                for i in plan.items if i.similar}
     return DigestPost(title=title, digests=items, idempotency_key=key, similar={k: v for k, v in similar.items() if v},
-                      waiting=len(plan.waiting), filtered=len(plan.filtered))
+                      waiting=len(plan.waiting), filtered=len(plan.filtered), format=plan.format)
 
 
 def build_post(store: Store, channel_id: int, until: datetime, key: str,

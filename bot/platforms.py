@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from digests.models import Digest
 
+# How a channel's digests are laid out: every story in full; compact (title, TL;DR, the first quote);
+# headlines (one line a story, linked). Set by /newsdigest format, drawn by bot.views.post_view.
+DigestFormat = Literal["full", "compact", "headlines"]
+DIGEST_FORMATS: tuple[DigestFormat, ...] = ("full", "compact", "headlines")
 PostStatus = Literal["posted", "rate_limited", "unavailable", "channel_not_found", "forbidden", "failed"]
 # Statuses after which posting to the same channel again will not help until a person acts.
 NEEDS_A_PERSON: frozenset[str] = frozenset({"channel_not_found", "forbidden"})
@@ -49,6 +53,7 @@ class DigestPost(BaseModel):
     similar: dict[str, list[SimilarStory]] = Field(default_factory=dict)
     waiting: int = 0  # stories left over by the channel's cap: they wait for the next digest
     filtered: int = 0  # stories the channel's keywords left out
+    format: DigestFormat = "full"
     # Messages of this post the ledger knows were posted (position → the platform's message id):
     # a poster resuming a post sends only the others.
     posted: dict[int, str] = Field(default_factory=dict)

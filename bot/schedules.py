@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -23,6 +24,16 @@ class Schedule(BaseModel):
 
     cron: str
     timezone: str = "UTC"
+    typed: str | None = None  # as the person wrote it ("weekdays 08:00"); None for older schedules
+
+    @property
+    def shown(self) -> str:
+        """The schedule as people read it: as typed, else its cron line."""
+        return self.typed or self.cron
+
+    def next_time(self, now: datetime) -> datetime | None:
+        """When the next digest is due after `now`, in the schedule's time zone."""
+        return self.trigger().get_next_fire_time(None, now)
 
     def trigger(self) -> CronTrigger:
         return CronTrigger.from_crontab(self.cron, timezone=ZoneInfo(self.timezone))
@@ -50,4 +61,4 @@ def parse_schedule(when: str, timezone: str = "UTC") -> Schedule:
         CronTrigger.from_crontab(cron, timezone=ZoneInfo(timezone))
     except ValueError as exc:
         raise ScheduleError(f"cannot read the schedule {when!r} ({exc}): write {EXAMPLES}") from None
-    return Schedule(cron=cron, timezone=timezone)
+    return Schedule(cron=cron, timezone=timezone, typed=when[:100])

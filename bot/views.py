@@ -45,6 +45,7 @@ READ_THE_ARTICLE = "Read the article"
 SOURCE = "Source"
 OFFLINE_FALLBACK = "Offline digest: the language model's answer could not be used for this article."
 QUOTED_SPEAKERS = 3  # a party's quoted speakers shown at most
+SHORT_ID = 8  # characters of an article's id shown in chat: what /dispute and /newsdigest articles take
 
 # One label per confidence band (digests.models.confidence_band): a sure attribution needs none.
 CONFIDENCE_LABELS: dict[ConfidenceBand, str | None] = {"high": None, "medium": "likely", "low": "low confidence"}
@@ -248,10 +249,16 @@ class View:
 
 # Digests -----------------------------------------------------------------------------------------
 
+def short_id(article_id: str) -> str:
+    """The article's id as people type it: its first SHORT_ID characters (bot.store finds it by them)."""
+    return article_id[:SHORT_ID]
+
+
 def meta_items(digest: Digest) -> tuple[str, ...]:
-    """The one meta line: date · source · by author · N words."""
+    """The one meta line: date · source · by author · N words · id."""
     a = digest.article
-    items = [a.published, a.source, a.author and f"by {a.author}", f"{a.word_count:,} words" if a.word_count else None]
+    items = [a.published, a.source, a.author and f"by {a.author}", f"{a.word_count:,} words" if a.word_count else None,
+             f"id {short_id(a.id)}" if a.id else None]
     return tuple(x for x in items if x)
 
 
@@ -347,12 +354,50 @@ def digest_view(digest: Digest, *, kind: ViewKind = "answer", visibility: Visibi
                 parts=tuple(digest_parts(digest, sources=sources)), visibility=visibility)
 
 
+def _read_link(digest: Digest, key: str) -> list[Block]:
+    # A platform whose title cannot be a link (Slack's header) shows this button; the others skip it.
+    url = digest.article.url
+    return [Links((Link(READ_THE_ARTICLE, url),), key=key)] if url else []
+
+
+def compact_parts(digest: Digest, similar: Sequence[SimilarStory] = (), key: str = "0") -> list[Part]:
+    """One story of a compact digest: its linked title, meta line, TL;DR, first quote, a link to it."""
+    a = digest.article
+    blocks: list[Block] = [Heading((a.title or "").strip() or UNTITLED, "article", url=a.url)]
+    meta = meta_items(digest)
+    if meta:
+        blocks.append(Meta(meta))
+    blocks.append(Paragraph(" ".join(digest.tldr)))
+    quotes = shown_quotes(digest)
+    if quotes:
+        blocks.append(quote_block(quotes[0]))
+    blocks += _read_link(digest, key)
+    if similar:
+        blocks.append(Links(tuple(Link(s.title or s.source or UNTITLED, s.url) for s in similar),
+                            title=f"+{len(similar)} similar"))
+    return [Part("article", tuple(blocks))]
+
+
+def headline_parts(digest: Digest, similar: Sequence[SimilarStory] = (), key: str = "0") -> list[Part]:
+    """One story of a headlines digest: its linked title and meta line (with "+N similar")."""
+    a = digest.article
+    meta = meta_items(digest) + ((f"+{len(similar)} similar",) if similar else ())
+    return [Part("article", (Heading((a.title or "").strip() or UNTITLED, "article", url=a.url), Meta(meta),
+                             *_read_link(digest, key)))]
+
+
 def post_view(post: DigestPost) -> View:
-    """A scheduled (or requested) post: its title, each digest (after a divider, with its "+N similar"
-    stories), then how many stories wait and how many the channel's keywords left out."""
+    """A scheduled (or requested) post: its title, each digest in the post's format (after a divider,
+    with its "+N similar" stories), then how many stories wait and how many the channel's keywords
+    left out. Full: every part of each digest; compact: title, TL;DR, first quote; headlines: titles."""
     parts = [Part("title", (Heading(post.title, "title"),), count=0)]
     for i, digest in enumerate(post.digests):
-        story = digest_parts(digest, key=str(i), similar=post.similar_to(digest))
+        similar = post.similar_to(digest)
+        if post.format == "headlines":
+            parts += headline_parts(digest, similar, key=str(i))
+            continue
+        story = (compact_parts(digest, similar, key=str(i)) if post.format == "compact"
+                 else digest_parts(digest, key=str(i), similar=similar))
         if i:
             first = story[0]
             story[0] = Part(first.kind, (Divider(), *first.blocks), first.count)

@@ -35,6 +35,8 @@ from discord import app_commands
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Invocation, dispatch
 from bot.commands.actions import action_invocation
+from bot.commands.declaration import unprefixed
+from bot.commands.prefix import with_prefix
 from bot.replies import Reply, Section, error, usage
 
 from ..platform import PlatformError
@@ -97,34 +99,45 @@ class NewsdigestTree(app_commands.CommandTree):
 
 
 def reply_for_error(interaction: discord.Interaction, exc: Exception) -> Reply:
+    app = getattr(interaction.client, "app", None)
+    prefix = app.settings.command_prefix if isinstance(app, Newsdigest) else ""
+    return with_prefix(_reply_for_error(interaction, exc, prefix), prefix, DECLARATION)
+
+
+def _reply_for_error(interaction: discord.Interaction, exc: Exception, prefix: str) -> Reply:
     name = _command_name(interaction)
     if isinstance(exc, app_commands.MissingPermissions):
         return Reply(kind="usage", title="You need the Manage Channels permission",
-                     summary="Only members who can manage this channel can change its feeds and schedule.",
-                     sections=[Section(text="Only members who can manage this channel can change its feeds and "
-                                            "schedule. Ask one of them, or see the current settings with /newsdigest feeds.")],
+                     summary="Only members who can manage this channel can change its feeds, schedule and digests.",
+                     sections=[Section(text="Only members who can manage this channel can change its feeds, schedule "
+                                            "and digests. Ask one of them, or see the current settings with /newsdigest settings.")],
                      visibility="private")
     if isinstance(exc, app_commands.NoPrivateMessage):
         return usage("Use this in a server channel", f"{name} sets a server channel's feeds and schedule: use it in that channel.")
     if isinstance(exc, app_commands.CheckFailure):
         return usage("Not allowed here", f"You cannot use {name} here.")
     if isinstance(exc, OptionError):
-        return usage("Check the options", f"{exc}\nUsage: {_usage_of(name)}")
+        return usage("Check the options", f"{exc}\nUsage: {_usage_of(name, prefix)}")
     if isinstance(exc, app_commands.TransformerError):
-        return usage("Check the options", f"The bot could not read the value {describe_value(exc.value)}.\nUsage: {_usage_of(name)}")
+        return usage("Check the options", f"The bot could not read the value {describe_value(exc.value)}.\nUsage: {_usage_of(name, prefix)}")
     if isinstance(exc, (app_commands.CommandSignatureMismatch, app_commands.CommandNotFound)):
         log.warning("%s: the command Discord sent does not match the bot's (%s); restarting the bot re-syncs them", name, exc)
         return usage("This command is out of date",
                      f"Discord sent {name} with options the bot does not expect (its commands may have changed). "
-                     f"Usage: {_usage_of(name)}\nIf this persists, ask the bot's operator to restart it: it registers "
+                     f"Usage: {_usage_of(name, prefix)}\nIf this persists, ask the bot's operator to restart it: it registers "
                      "its commands when it starts.")
     original = getattr(exc, "original", exc)
     log.error("%s failed", name, exc_info=original)
     return error("Something went wrong on the bot's side. The operator has been told.")
 
 
-def _usage_of(name: str) -> str:
-    return DECLARATION.usage(name, "options")
+def _usage_of(name: str, prefix: str = "") -> str:
+    """The usage of the command Discord sent as `name` ("/nd-newsdigest schedule" under the prefix
+    "nd-"), written with the names Discord shows."""
+    top, _, rest = name.partition(" ")
+    declared = unprefixed(top, prefix)
+    usage_lines = DECLARATION.usage(f"{declared} {rest}".strip(), "options")
+    return usage_lines.replace(declared, top) if prefix else usage_lines
 
 
 class NewsdigestClient(discord.AutoShardedClient):
@@ -158,7 +171,7 @@ class NewsdigestClient(discord.AutoShardedClient):
         self.synced: list[app_commands.AppCommand] = []
         self._announced_ready = False
         self.tree = NewsdigestTree(self)
-        add_commands(self.tree)
+        add_commands(self.tree, app.settings.command_prefix)
         self.add_dynamic_items(RunButton)
 
     # Start-up

@@ -21,7 +21,7 @@ import discord
 from discord import app_commands
 
 from bot.commands import DECLARATION, Command, Invocation
-from bot.commands.declaration import Completion, Value
+from bot.commands.declaration import Completion, Value, prefixed
 from bot.store import articles as article_store
 
 from . import render
@@ -96,7 +96,7 @@ in_a_server = app_commands.check(_in_a_server)
 manage_channels = app_commands.checks.has_permissions(manage_channels=True)
 
 
-def declared(path: str) -> Callable[[F], app_commands.Command[Any, ..., None]]:
+def declared(path: str, prefix: str = "") -> Callable[[F], app_commands.Command[Any, ..., None]]:
     """Make `func` the application command declared at `path`: its name and description, its options'
     descriptions, choices and autocomplete, and the checks its declaration asks for (a command that
     always changes the channel needs Manage Channels; one about a channel's own settings, a server)."""
@@ -115,7 +115,9 @@ def declared(path: str) -> Callable[[F], app_commands.Command[Any, ..., None]]:
             described = in_a_server(described)
         if command.changes is True:
             described = manage_channels(described)
-        return app_commands.command(name=command.name.lstrip("/"), description=command.description)(described)
+        # A top-level command takes the operator's prefix (NEWSDIGEST_COMMAND_PREFIX); a subcommand keeps its name.
+        name = prefixed(command.name, prefix) if command.name.startswith("/") else command.name
+        return app_commands.command(name=name.lstrip("/"), description=command.description)(described)
 
     return decorate
 
@@ -130,21 +132,21 @@ async def invoke(interaction: discord.Interaction, command: str, subcommand: str
 
 # The commands
 
-def top_level_commands() -> list[app_commands.Command[Any, ..., None]]:
-    """Fresh command objects for one client's tree."""
+def top_level_commands(prefix: str = "") -> list[app_commands.Command[Any, ..., None]]:
+    """Fresh command objects for one client's tree, named with the operator's prefix."""
 
-    @declared("/digest")
+    @declared("/digest", prefix)
     async def digest(interaction: discord.Interaction,
                      article: app_commands.Transform[str, text("/digest", "article")] = None) -> None:  # type: ignore[assignment]
         # "now" and "preview" are this channel's next scheduled digest; "now" needs Manage Channels.
         await invoke(interaction, "/digest", article=article or None)
 
-    @declared("/dispute")
+    @declared("/dispute", prefix)
     async def dispute(interaction: discord.Interaction,
                       article: app_commands.Transform[str, text("/dispute", "article")] = None) -> None:  # type: ignore[assignment]
         await invoke(interaction, "/dispute", article=article or None)
 
-    @declared("/who-said")
+    @declared("/who-said", prefix)
     async def who_said(interaction: discord.Interaction,
                        fragment: app_commands.Transform[str, text("/who-said", "fragment")],
                        share: app_commands.Transform[bool, flag("/who-said", "share")] = False) -> None:
@@ -160,21 +162,15 @@ def top_level_commands() -> list[app_commands.Command[Any, ..., None]]:
     return [digest, dispute, who_said, quotes]
 
 
-def _group_permissions(group: Command) -> discord.Permissions | None:
-    # Discord sets default permissions per top-level command: a group some of whose subcommands
-    # change the channel is shown to members with Manage Channels (server admins can widen that).
-    changing = any(s.changes is not False for s in group.subcommands if s.offered(PLATFORM))
-    return discord.Permissions(manage_channels=True) if changing else None
-
-
 class NewsdigestGroup(app_commands.Group):
     """/newsdigest: the declaration's group, one method per subcommand it offers on Discord, in its
     order (Discord lists them so)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
         group = leaf("/newsdigest")
-        super().__init__(name=group.name.lstrip("/"), description=group.description, guild_only=True,
-                         default_permissions=_group_permissions(group))
+        # No default permissions: Discord sets them for a whole group, and every member may read the
+        # settings and the help; each subcommand that changes the channel checks Manage Channels.
+        super().__init__(name=prefixed(group.name, prefix).lstrip("/"), description=group.description, guild_only=True)
 
     @declared("/newsdigest subscribe")
     async def subscribe(self, interaction: discord.Interaction,
@@ -191,6 +187,10 @@ class NewsdigestGroup(app_commands.Group):
                      feed_url: app_commands.Transform[str, text("/newsdigest resume", "feed_url")]) -> None:
         await invoke(interaction, "/newsdigest", "resume", feed_url=feed_url)
 
+    @declared("/newsdigest settings")
+    async def settings(self, interaction: discord.Interaction) -> None:
+        await invoke(interaction, "/newsdigest", "settings")
+
     @declared("/newsdigest feeds")
     async def feeds(self, interaction: discord.Interaction) -> None:
         await invoke(interaction, "/newsdigest", "feeds")
@@ -201,12 +201,33 @@ class NewsdigestGroup(app_commands.Group):
                        timezone: app_commands.Transform[str, text("/newsdigest schedule", "timezone")] = "UTC") -> None:
         await invoke(interaction, "/newsdigest", "schedule", when=when, timezone=timezone or None)
 
+    @declared("/newsdigest filter")
+    async def filter(self, interaction: discord.Interaction,
+                     action: app_commands.Transform[str, text("/newsdigest filter", "action")],
+                     words: app_commands.Transform[str, text("/newsdigest filter", "words")] = None) -> None:  # type: ignore[assignment]
+        await invoke(interaction, "/newsdigest", "filter", action=action, words=words or None)
+
+    @declared("/newsdigest length")
+    async def length(self, interaction: discord.Interaction,
+                     count: app_commands.Transform[str, text("/newsdigest length", "count")]) -> None:
+        await invoke(interaction, "/newsdigest", "length", count=count)
+
+    @declared("/newsdigest format")
+    async def format(self, interaction: discord.Interaction,
+                     layout: app_commands.Transform[str, text("/newsdigest format", "layout")]) -> None:
+        await invoke(interaction, "/newsdigest", "format", layout=layout)
+
+    @declared("/newsdigest articles")
+    async def articles(self, interaction: discord.Interaction,
+                       words: app_commands.Transform[str, text("/newsdigest articles", "words")] = None) -> None:  # type: ignore[assignment]
+        await invoke(interaction, "/newsdigest", "articles", words=words or None)
+
     @declared("/newsdigest help")
     async def help_(self, interaction: discord.Interaction) -> None:
         await invoke(interaction, "/newsdigest", "help")
 
 
-def add_commands(tree: app_commands.CommandTree) -> None:
-    for command in top_level_commands():
+def add_commands(tree: app_commands.CommandTree, prefix: str = "") -> None:
+    for command in top_level_commands(prefix):
         tree.add_command(command)
-    tree.add_command(NewsdigestGroup())
+    tree.add_command(NewsdigestGroup(prefix))

@@ -31,6 +31,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import Newsdigest
 from bot.commands import DECLARATION, Caller, Invocation, changes_channel, dispatch, read_command
 from bot.commands.actions import action_invocation
+from bot.commands.declaration import prefixed, unprefixed
+from bot.commands.prefix import with_prefix
 from bot.replies import Reply, error
 
 from . import render
@@ -93,8 +95,10 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
                       permissions: SlackPermissions) -> None:
     """Wire the slash commands (ack at once, answer lazily) and the link buttons' clicks."""
 
+    prefix = app.settings.command_prefix  # NEWSDIGEST_COMMAND_PREFIX: "/nd-digest" arrives as /digest
+
     async def acknowledge(ack: Any, command: dict) -> None:
-        invocation = _invocation(command)
+        invocation = _invocation(command, prefix)
         notice = _slow_notice(invocation) if isinstance(invocation, Invocation) else None
         # Work that takes seconds (fetching and digesting a page): say so, only to the person who asked.
         await (ack(text=SLOW_ICON + notice) if notice else ack())
@@ -103,7 +107,7 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
         name = command.get("command") or ""
         team_id, user_id = command.get("team_id") or "", command.get("user_id") or ""
         channel = channel_ref(team_id, command.get("channel_id") or "", command.get("channel_name"))
-        invocation = _invocation(command)
+        invocation = _invocation(command, prefix)
         try:
             if isinstance(invocation, Invocation):
                 # Slack is asked only when the command would change the channel: reading costs no API call.
@@ -112,14 +116,14 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
                 # dispatch never raises: a failure becomes an error reply, the details go to the log.
                 reply = await asyncio.to_thread(dispatch, app, invocation, channel, caller)
             else:
-                reply = invocation  # the text was not a command: its usage answer
+                reply = with_prefix(invocation, prefix, DECLARATION)  # the text was not a command: its usage answer
         except Exception:  # dispatch catches everything; the permission check may not (its database read)
             log.exception("slack %s failed", name)
             reply = error("Something went wrong on the bot's side. The operator has been told.")
         await deliver(reply, command, respond, poster)
 
     for name in COMMANDS:
-        slack_app.command(name)(ack=acknowledge, lazy=[answer])
+        slack_app.command(prefixed(name, prefix))(ack=acknowledge, lazy=[answer])
 
     async def acknowledge_click(ack: Any) -> None:
         await ack()  # at once: Slack waits 3 s for it; the command's answer follows through response_url
@@ -158,9 +162,9 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
                   exc_info=error)
 
 
-def _invocation(command: dict) -> Invocation | Reply:
+def _invocation(command: dict, prefix: str = "") -> Invocation | Reply:
     """The slash command's text read into the declaration's typed invocation (or its usage answer)."""
-    return read_command(command.get("command") or "", command.get("text") or "", PLATFORM)
+    return read_command(unprefixed(command.get("command") or "", prefix), command.get("text") or "", PLATFORM)
 
 
 def _slow_notice(invocation: Invocation) -> str | None:

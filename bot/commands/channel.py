@@ -1,5 +1,6 @@
-"""/newsdigest: a channel's feeds and digest schedule (subscribe, unsubscribe, resume, feeds,
-schedule); its other subcommands, admins and help, are declared in their own modules."""
+"""/newsdigest: a channel's feeds and digest schedule (subscribe, unsubscribe, resume, schedule); its
+other subcommands, settings (feeds), filter, length, format, admins and help, are declared in their
+own modules."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from ..schedules import ScheduleError, parse_schedule
 from ..store import channels as channel_store
 from ..store.channels import ChannelRef
 from .admins import SUBCOMMAND as ADMINS
+from .articles import COMMAND as ARTICLES
 from .declaration import Command, Option
 from .help import SUBCOMMAND as HELP
 from .safely import source_error
+from .settings import FEEDS, FILTER, FORMAT, LENGTH, SHOW, settings
 
 
 def _now() -> datetime:
@@ -81,28 +84,9 @@ def resume(app: Newsdigest, channel: ChannelRef, feed_url: str) -> Reply:
     return Reply(title="Feed resumed", summary=text, sections=[Section(text=text)])
 
 
-def _feed_line(url: str, feed) -> str:  # noqa: ANN001 - a bot.store.feeds.FeedInfo or None
-    if feed is None:
-        return f"• {url}"
-    name = f"{feed.title} — {url}" if feed.title else url
-    if feed.paused:
-        return f"• {name} — paused after {feed.failures} failures ({feed.last_error}): /newsdigest resume {url}"
-    if feed.failures:
-        return f"• {name} — failing ({feed.failures} in a row: {feed.last_error})"
-    return f"• {name}"
-
-
 def feeds(app: Newsdigest, channel: ChannelRef) -> Reply:
-    from ..store import feeds as feed_store
-
-    subscribed = feed_store.channel_feeds(app.store, channel)
-    schedule = channel_store.schedule_of(app.store, channel)
-    when = f"{schedule.cron} ({schedule.timezone})" if schedule else "no schedule: set one with /newsdigest schedule weekdays 08:00"
-    text = "\n".join(_feed_line(u, f) for u, f in subscribed) if subscribed else "No feeds yet: /newsdigest subscribe <feed URL>"
-    paused = sum(1 for _, f in subscribed if f is not None and f.paused)
-    note = f" ({paused} paused)" if paused else ""
-    return Reply(title="This channel's news", summary=f"{len(subscribed)} feed(s){note}; {when}",
-                 sections=[Section(title="Feeds", text=text), Section(title="Schedule", text=when)], visibility="private")
+    """The channel's settings (bot.commands.settings): `feeds` is the older name of `settings`."""
+    return settings(app, channel)
 
 
 def set_schedule(app: Newsdigest, channel: ChannelRef, when: str, timezone: str = "UTC") -> Reply:
@@ -117,7 +101,9 @@ def set_schedule(app: Newsdigest, channel: ChannelRef, when: str, timezone: str 
     except ScheduleError as exc:
         return usage("Set the digest schedule", str(exc)[:1].upper() + str(exc)[1:] + ".")
     channel_store.set_schedule(app.store, channel, schedule)
-    text = f"Digests will be posted here on “{when.strip()}” ({schedule.cron}, {schedule.timezone})."
+    next_time = schedule.next_time(_now())
+    after = f" The next one: {next_time:%a %d %b %H:%M}." if next_time is not None else ""
+    text = f"Digests will be posted here on “{when.strip()}” ({schedule.cron}, {schedule.timezone}).{after}"
     return Reply(title="Schedule set", summary=text, sections=[Section(text=text)])
 
 
@@ -146,9 +132,7 @@ SUBCOMMANDS = (
             lambda app, call: resume(app, call.channel, call.invocation.text("feed_url")),
             options=(_feed_option("The paused feed's address, as /newsdigest feeds lists it"),),
             changes=True, per_channel=True),
-    Command("feeds", "This channel's feeds and digest schedule", "this channel's feeds and schedule",
-            lambda app, call: feeds(app, call.channel), aliases=("status", "list"), visibility="private",
-            per_channel=True),
+    SHOW, FEEDS,
     Command("schedule", "When this channel gets its digest, e.g. weekdays 08:00; off to stop",
             'e.g. weekdays 08:00 Europe/Paris; "off" to stop',
             lambda app, call: set_schedule(app, call.channel, call.invocation.text("when"),
@@ -158,9 +142,10 @@ SUBCOMMANDS = (
                      Option("timezone", "A time zone such as Europe/Paris (default UTC)", hint="time zone",
                             max_length=100, autocomplete="timezone", trailing=_is_time_zone, default="UTC")),
             changes=True, per_channel=True),
+    FILTER, LENGTH, FORMAT, ARTICLES,
     ADMINS,
     HELP,
 )
 
-COMMAND = Command("/newsdigest", "This channel's news feeds and digest schedule",
-                  "this channel's feeds and digest schedule", subcommands=SUBCOMMANDS, default="help")
+COMMAND = Command("/newsdigest", "This channel's news feeds, digest schedule and settings",
+                  "this channel's feeds, digest schedule and settings", subcommands=SUBCOMMANDS, default="help")

@@ -171,6 +171,17 @@ def _holds(rule: Rule, invocation: Invocation) -> bool:
     return rule if isinstance(rule, bool) else rule(invocation)
 
 
+def prefixed(name: str, prefix: str) -> str:
+    """A command's name as a platform registers it with the operator's prefix: ("/digest", "nd-") →
+    "/nd-digest". Inside the bot every command keeps its declared name."""
+    return f"/{prefix}{name.lstrip('/')}" if prefix else name
+
+
+def unprefixed(name: str, prefix: str) -> str:
+    """The declared name of a command a platform delivered under its prefixed name."""
+    return "/" + name.lstrip("/")[len(prefix):] if prefix and name.lstrip("/").startswith(prefix) else name
+
+
 def unwrap_link(text: str) -> str:
     """A typed address without the brackets chat apps put around links: "<https://x/feed>" and
     Slack's escaped form "<https://x/feed|x/feed>" are both "https://x/feed"."""

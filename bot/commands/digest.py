@@ -10,12 +10,13 @@ from datetime import datetime, timezone
 from digests.models import Digest
 
 from ..app import Newsdigest
+from ..archive import find_article
 from ..replies import Link, Reply, ReplyField, Section, error, usage
 from ..store import ArticleSummary
 from ..store import articles as article_store
 from ..store import channels as channel_store
 from ..store.channels import ChannelRef
-from ..views import UNTITLED, article_line, speaker_text
+from ..views import UNTITLED, article_line, short_id, speaker_text
 from .caller import tenant_of
 from .declaration import Call, Command, Invocation, Option
 from .links import unique_links
@@ -37,10 +38,10 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
 
     channel_id = channel_store.find_channel(app.store, channel)
     if channel_id is None:  # nothing was ever set up here: nothing can be pending
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     now = datetime.now(timezone.utc)
     if not post_now:
-        return _preview(app, channel_id, now)
+        return _preview(app, channel, channel_id, now)
     consume = consume or channel_store.schedule_of(app.store, channel) is None
     try:
         outcome: DeliveryOutcome = deliver_now(app, channel_id, channel.platform, now, consume)
@@ -48,7 +49,7 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
         text = "The digest is still being posted here; it will appear shortly."
         return Reply(title="Posting the digest", summary=text, sections=[Section(text=text)], visibility="private")
     if outcome.status == "empty":
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     if outcome.status == "posted":
         story_count = f"{outcome.items} {'story' if outcome.items == 1 else 'stories'}"
         after = ("They count as delivered." if consume
@@ -59,29 +60,40 @@ def channel_digest(app: Newsdigest, channel: ChannelRef, post_now: bool, consume
     log.warning("/digest now in %s:%s: %s (%s)", channel.platform, channel.external_id, outcome.status, outcome.detail)
     if outcome.status == "failed":  # the platform refused: a person must act
         return error("The bot cannot post in this channel: invite it here, or let it send messages. "
-                     "Nothing was marked as delivered: the stories still wait.")
+                     "Nothing was marked as delivered: the stories still wait.", title="Can't post in this channel")
     return error("The digest could not be posted here right now. Nothing was marked as delivered: "
                  "the stories still wait, try again later. The operator has been told.")
 
 
-def _nothing_new() -> Reply:
-    text = "Nothing new for this channel since its last digest. Subscribe to feeds with /newsdigest subscribe <URL>."
+def _nothing_new(app: Newsdigest, channel: ChannelRef, channel_id: int | None) -> Reply:
+    """Nothing to show: said for what the channel is: no feeds yet, before its first digest, or since its last."""
+    from ..store import feeds as feed_store
+
+    last = channel_store.last_digest_at(app.store, channel_id) if channel_id is not None else None
+    if not feed_store.channel_feeds(app.store, channel):
+        text = ("This channel follows no feeds yet: subscribe to one with /newsdigest subscribe <feed URL>, "
+                "and its new articles will be in the channel's first digest.")
+    elif last is None:
+        text = ("Nothing new yet for this channel's first digest: articles its feeds publish from now on will be in it "
+                "(/newsdigest settings shows whether the feeds were polled yet).")
+    else:
+        text = f"Nothing new for this channel since its last digest ({last:%a %d %b %H:%M} UTC)."
     return Reply(kind="not_found", title="No news yet", summary=text, sections=[Section(text=text)], visibility="private")
 
 
 PREVIEW_WAITING = 20  # waiting stories listed by name in a preview
 
 
-def _preview(app: Newsdigest, channel_id: int, now: datetime) -> Reply:
+def _preview(app: Newsdigest, channel: ChannelRef, channel_id: int, now: datetime) -> Reply:
     from ..delivery import heading, plan_digest
 
     planned = plan_digest(app.store, channel_id, now)
     if planned is None:
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     plan, digests = planned
     items = [digests[i.article_id] for i in plan.items]
     if not items:
-        return _nothing_new()
+        return _nothing_new(app, channel, channel_id)
     sections = []
     for item, d in zip(plan.items, items):
         said = next((q for q in d.quotes if q.speaker is not None), None)
@@ -121,11 +133,11 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
             return usage("Nothing stored yet", "Digest an article: /digest <URL>, or paste the article's text after /digest.")
         summary: ArticleSummary | None = recent[0]
     elif re.match(r"https?://", ref) and " " not in ref:
-        summary = article_store.find_article(app.store, ref, tenant=tenant)
+        summary = find_article(app.store, ref, tenant=tenant)
         if summary is None:
             summary = article_store.find_article(app.store, _digest_new(app, ref, tenant, pasted=False), tenant=tenant)
     else:
-        summary = article_store.find_article(app.store, ref, tenant=tenant)
+        summary = find_article(app.store, ref, tenant=tenant)
         if summary is None and len(ref.split()) >= MIN_PASTED_WORDS:
             summary = article_store.find_article(app.store, _digest_new(app, ref, tenant, pasted=True), tenant=tenant)
         if summary is None:
@@ -133,7 +145,7 @@ def digest(app: Newsdigest, source: str | None, channel: ChannelRef) -> Reply:
             text = (f"No stored article matches “{ref[:80]}”. Give a URL, paste the whole article "
                     f"(at least {MIN_PASTED_WORDS} words), or pick a recent one:")
             return Reply(kind="not_found", title="No such article", summary=text,
-                         sections=[Section(text=text), *[Section(text=article_line(a), fields=[ReplyField(name="Id", value=a.id)]) for a in recent]],
+                         sections=[Section(text=text), *[Section(text=article_line(a), fields=[ReplyField(name="Id", value=short_id(a.id))]) for a in recent]],
                          visibility="private")
     assert summary is not None
     stored = article_store.get_digest(app.store, summary.id)

@@ -15,6 +15,7 @@ from ..replies import Reply, Section, usage
 from ..store.channels import ChannelRef
 from .caller import OPERATOR, TERMINAL, Caller
 from .declaration import Call, Declaration, Invocation
+from .prefix import with_prefix
 from .registry import DECLARATION
 from .safely import run_safely
 from .text import parse_command, parse_text
@@ -52,7 +53,14 @@ def permitted(invocation: Invocation, caller: Caller, declaration: Declaration =
 
 def dispatch(app: Newsdigest, invocation: Invocation, channel: ChannelRef = TERMINAL, caller: Caller = OPERATOR,
              declaration: Declaration = DECLARATION) -> Reply:
-    """Run `invocation` in `channel` for `caller`. Never raises."""
+    """Run `invocation` in `channel` for `caller`. Never raises. The answer names the commands as the
+    platforms register them (with the operator's prefix, if any)."""
+    reply = _dispatch(app, invocation, channel, caller, declaration)
+    return with_prefix(reply, app.settings.command_prefix, declaration)
+
+
+def _dispatch(app: Newsdigest, invocation: Invocation, channel: ChannelRef, caller: Caller,
+              declaration: Declaration) -> Reply:
     leaf = declaration.leaf(invocation)
     if leaf is None or leaf.run is None:
         log.warning("no command %s in the declaration", invocation.path)
@@ -82,5 +90,5 @@ def handle_text(app: Newsdigest, text: str, channel: ChannelRef = TERMINAL, call
     default is the terminal's operator). Never raises."""
     read = read_text(text, channel.platform)
     if isinstance(read, Reply):
-        return read
+        return with_prefix(read, app.settings.command_prefix, DECLARATION)
     return dispatch(app, read, channel, caller)

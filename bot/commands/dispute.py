@@ -5,6 +5,7 @@ from __future__ import annotations
 from digests.models import Digest
 
 from ..app import Newsdigest
+from ..archive import find_article
 from ..replies import Reply, ReplyField, Section
 from ..store import ArticleSummary
 from ..store import articles as article_store
@@ -18,7 +19,7 @@ from .links import unique_links
 def dispute(app: Newsdigest, article: str | None, channel: ChannelRef) -> Reply:
     ref = (article or "").strip()
     tenant = tenant_of(app, channel)
-    summary = article_store.find_article(app.store, ref, tenant=tenant) if ref else article_store.latest_with_dispute(app.store, tenant=tenant)
+    summary = find_article(app.store, ref, tenant=tenant) if ref else article_store.latest_with_dispute(app.store, tenant=tenant)
     if summary is None:
         text = (f"No stored article matches “{ref}”." if ref
                 else "No stored article reports a dispute yet. Ingest articles, or name one: /dispute <title words|URL|id>")

@@ -3,9 +3,21 @@ that a command's help cannot drift from what the platforms register."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
 from ..app import Newsdigest
 from ..replies import Reply, Section, usage
 from .declaration import Call, Command, Declaration, Form, usage_line
+
+SUGGEST = 60.0  # a known name this close to the typed one (rapidfuzz ratio) is offered as "did you mean"
+
+
+def did_you_mean(word: str, names: Iterable[str]) -> str | None:
+    """The known name closest to a mistyped `word` ("/dgest" → "/digest", "subscibe" → "subscribe")."""
+    found = process.extractOne(word.lower(), list(names), scorer=fuzz.ratio, score_cutoff=SUGGEST)
+    return found[0] if found is not None else None
 
 
 def command_line(command: Command, form: Form, platform: str | None) -> str:
@@ -40,9 +52,19 @@ def help_text(declaration: Declaration, platform: str | None = None, form: Form 
 
 
 def unknown_command(declaration: Declaration, name: str, platform: str | None = None) -> Reply:
-    known = ", ".join(c.name for c in declaration.offered(platform))
+    offered = [c.name for c in declaration.offered(platform)]
+    guess = did_you_mean(name, offered)
+    meant = f"Did you mean {guess}? " if guess else ""
     return usage(f"Unknown command {name}",
-                 f"There is no {name} command. Try one of: {known}.\n" + help_text(declaration, platform))
+                 f"There is no {name} command. {meant}Try one of: {', '.join(offered)}.\n" + help_text(declaration, platform))
+
+
+def unknown_subcommand(group: Command, word: str, platform: str | None = None) -> Reply:
+    offered = [s.name for s in group.subcommands if s.offered(platform)]
+    guess = did_you_mean(word, offered)
+    meant = f" Did you mean {group.name} {guess}?" if guess else ""
+    return usage(f"Unknown subcommand {word}",
+                 f"{group.name} has no {word!r}.{meant} Try:\n{subcommand_lines(group, platform)}")
 
 
 def _run(app: Newsdigest, call: Call) -> Reply:

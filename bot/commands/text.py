@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
-from ..replies import Reply, usage
+from ..replies import Reply
 from .declaration import Command, Declaration, Invocation, Value
-from .help import subcommand_lines, unknown_command
+from .help import unknown_command, unknown_subcommand
 
 _LAST_WORD = re.compile(r"(?s)(?P<head>.*?)\s*(?P<word>\S+)\s*\Z")
 _FIRST_WORD = re.compile(r"(?s)\s*(?P<word>\S+)\s*(?P<rest>.*)\Z")
@@ -55,8 +55,7 @@ def parse_command(declaration: Declaration, name: str, args: str, platform: str 
     word, rest = (first["word"].lower(), first["rest"]) if first else (command.default or "", "")
     sub = command.subcommand(word)
     if sub is None or not sub.offered(platform):
-        return usage(f"Unknown subcommand {word}",
-                     f"{name} has no {word!r}. Try:\n{subcommand_lines(command, platform)}")
+        return unknown_subcommand(command, word, platform)
     return _read(sub, name, sub.name, rest)
 
 

@@ -152,6 +152,26 @@ def _visible(tenant: str) -> ColumnElement[bool]:
     return visible_to(tenant, ArticleRow.id)
 
 
+TITLE_CHARS = 90  # a title taken from an untitled article's first sentence is cut to this length
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
+SHORT_ID_MIN = 6  # the fewest leading characters of an id that find an article (chat shows 8)
+_HEX = re.compile(r"[0-9a-f]{%d,32}" % SHORT_ID_MIN)
+
+
+def title_from_text(text: str) -> str | None:
+    """An untitled article's title: its first sentence, in its own words, cut at a word to at most
+    TITLE_CHARS characters ("…" when cut). Plain pasted text has no title, and "Untitled article"
+    told a list of them apart by nothing."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    sentence = _SENTENCE_END.split(first, maxsplit=1)[0].strip()
+    if not sentence:
+        return None
+    if len(sentence) <= TITLE_CHARS:
+        return sentence
+    cut = sentence[:TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
+    return cut + "…"
+
+
 def _summary(row: ArticleRow) -> ArticleSummary:
     return ArticleSummary(id=row.id, title=row.title, published=row.published, url=row.canonical_url, source=row.source)
 
@@ -182,6 +202,9 @@ def _grant(s: Session, article_id: str, tenant: str | None) -> None:
 
 def _save(store: Store, digest: Digest, tenant: str | None) -> SaveResult:
     article = digest.article
+    if not (article.title or "").strip():
+        article = article.model_copy(update={"title": title_from_text(article.text)})
+        digest = digest.model_copy(update={"article": article})
     url = canonical_url(article.url) if article.url else None
     digest_hash = content_hash(article.text)
     with store.session() as s:
@@ -260,12 +283,16 @@ def get_digests(store: Store, article_ids: list[str]) -> dict[str, Digest]:
 
 
 def find_article(store: Store, ref: str, *, tenant: str) -> ArticleSummary | None:
-    """An article `tenant` may see, by id, by URL, or by words of its title (the most recent match)."""
+    """An article `tenant` may see, by id (or its first characters, as chat shows it), by URL, or by
+    words of its title (the most recent match)."""
     ref = check_lookup(ref.strip())
     if not ref:
         return None
     with store.session() as s:
         row = s.scalar(select(ArticleRow).where(ArticleRow.id == ref, _visible(tenant)))
+        if row is None and _HEX.fullmatch(ref.lower()):
+            row = s.scalar(select(ArticleRow).where(ArticleRow.id.startswith(ref.lower(), autoescape=True), _visible(tenant))
+                           .order_by(ArticleRow.updated_at.desc()).limit(1))
         if row is None and re.match(r"https?://", ref):
             row = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canonical_url(ref), _visible(tenant)))
         if row is None:
@@ -292,6 +319,22 @@ def recent_articles(store: Store, limit: int = 25, prefix: str = "", *, tenant: 
         if prefix.strip():
             query = query.where(func.lower(ArticleRow.title).contains(prefix.strip().lower(), autoescape=True))
         return [_summary(r) for r in s.scalars(query)]
+
+
+class ArticleText(BaseModel):
+    """An article with its text: what the archive search (bot.archive) scores."""
+
+    model_config = ConfigDict(frozen=True)
+
+    summary: ArticleSummary
+    text: str
+
+
+def recent_texts(store: Store, limit: int, *, tenant: str) -> list[ArticleText]:
+    """The `limit` most recent articles `tenant` may see, with their text, newest first."""
+    with store.session() as s:
+        rows = s.scalars(select(ArticleRow).where(_visible(tenant)).order_by(ArticleRow.updated_at.desc()).limit(limit))
+        return [ArticleText(summary=_summary(r), text=r.text) for r in rows]
 
 
 def counts(store: Store) -> dict[str, int]:

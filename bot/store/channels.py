@@ -11,10 +11,13 @@ nothing with anyone, which is the safe answer when nobody can say where it belon
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from ..platforms import DigestFormat
 from ..schedules import Schedule
 from .db import changed_rows
 from .schema import ChannelRow, ScheduleRow
@@ -62,13 +65,18 @@ def channel_of(row: ChannelRow) -> ChannelRef:
 
 class DigestSettings(BaseModel):
     """What a channel's digests show: stories with one of `include` (when any is given) and none of
-    `exclude` in their title or TL;DR (lower case), at most `max_items` of them."""
+    `exclude` in their title or TL;DR (lower case), at most `max_items` of them, laid out as `format`."""
 
     model_config = ConfigDict(frozen=True)
 
     include: list[str] = []
     exclude: list[str] = []
     max_items: int = DEFAULT_MAX_ITEMS
+    format: DigestFormat = "full"
+
+
+def _format(value: str | None) -> DigestFormat:
+    return value if value in ("compact", "headlines") else "full"  # type: ignore[return-value]
 
 
 def _keywords(value: str | None) -> list[str]:
@@ -88,7 +96,7 @@ def digest_settings(store: Store, channel_id: int) -> DigestSettings | None:
         if row is None:
             return None
         return DigestSettings(include=_keywords(row.include_keywords), exclude=_keywords(row.exclude_keywords),
-                              max_items=row.max_items or DEFAULT_MAX_ITEMS)
+                              max_items=row.max_items or DEFAULT_MAX_ITEMS, format=_format(row.digest_format))
 
 
 def _known_workspace(channel: ChannelRef) -> bool:
@@ -155,9 +163,9 @@ def set_schedule(store: Store, channel: ChannelRef, schedule: Schedule) -> None:
     with store.session() as s:
         row = s.scalar(select(ScheduleRow).where(ScheduleRow.channel_id == channel_id))
         if row is None:
-            s.add(ScheduleRow(channel_id=channel_id, cron=schedule.cron, timezone=schedule.timezone))
+            s.add(ScheduleRow(channel_id=channel_id, cron=schedule.cron, timezone=schedule.timezone, typed=schedule.typed))
         else:
-            row.cron, row.timezone = schedule.cron, schedule.timezone
+            row.cron, row.timezone, row.typed = schedule.cron, schedule.timezone, schedule.typed
 
 
 def clear_schedule(store: Store, channel: ChannelRef) -> bool:
@@ -175,11 +183,20 @@ def schedule_of(store: Store, channel: ChannelRef) -> Schedule | None:
         return None
     with store.session() as s:
         row = s.scalar(select(ScheduleRow).where(ScheduleRow.channel_id == channel_id))
-        return Schedule(cron=row.cron, timezone=row.timezone) if row is not None else None
+        return Schedule(cron=row.cron, timezone=row.timezone, typed=row.typed) if row is not None else None
+
+
+def last_digest_at(store: Store, channel_id: int) -> datetime | None:
+    """When the channel's last digest was posted (UTC); None before its first."""
+    with store.session() as s:
+        row = s.get(ChannelRow, channel_id)
+        moment = row.last_digest_at if row is not None else None
+        return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def set_digest_settings(store: Store, channel: ChannelRef, *, include: list[str] | None = None,
-                        exclude: list[str] | None = None, max_items: int | None = None) -> None:
+                        exclude: list[str] | None = None, max_items: int | None = None,
+                        format: DigestFormat | None = None) -> None:
     """Change what the channel's digests show; what is not given stays as it is."""
     channel_id = ensure_channel(store, channel)
     with store.session() as s:
@@ -191,6 +208,8 @@ def set_digest_settings(store: Store, channel: ChannelRef, *, include: list[str]
             row.exclude_keywords = ",".join(k.strip() for k in exclude if k.strip()) or None
         if max_items is not None:
             row.max_items = max_items
+        if format is not None:
+            row.digest_format = None if format == "full" else format
 
 
 class StoredChannel(BaseModel):

@@ -87,6 +87,7 @@ class ChannelRow(Base):
     include_keywords: Mapped[str | None] = mapped_column(Text)  # comma-separated
     exclude_keywords: Mapped[str | None] = mapped_column(Text)
     max_items: Mapped[int] = mapped_column(Integer, default=8)
+    digest_format: Mapped[str | None] = mapped_column(String(20))  # bot.views.DigestFormat; NULL: "full"
     last_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_entry_id: Mapped[int | None] = mapped_column(Integer)
     # The channel's workspace (bot.store.channels.tenant_key): the feeds it subscribes to are shared
@@ -143,6 +144,7 @@ class ScheduleRow(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), unique=True)
     cron: Mapped[str] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    typed: Mapped[str | None] = mapped_column(String(100))  # "weekdays 08:00" as the person wrote it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

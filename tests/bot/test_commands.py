@@ -223,7 +223,7 @@ def test_the_same_refusal_for_typed_options(app):
 @pytest.mark.parametrize(("typed", "says"), [
     ("/newsdigest feeds", "No feeds yet"),
     ("/newsdigest admins list", "Only the workspace's admins and owners may change its channels"),
-    ("/digest preview", "Nothing new for this channel"),
+    ("/digest preview", "This channel follows no feeds yet"),
     ("/who-said ferry timetable", "Ines Moreau"),
 ])
 def test_reading_stays_open_to_every_member(app, typed, says):
@@ -281,3 +281,109 @@ def test_a_declaration_discord_would_refuse_fails_when_it_is_made():
         Command("/echo", "Say it back", "says it back")
     with pytest.raises(ValueError, match="words: a description"):
         Option("words", "")
+
+
+def test_settings_say_each_feeds_state_and_the_schedules_next_time_in_its_zone(app):
+    from datetime import datetime, timezone
+
+    from bot.commands.settings import settings
+    from bot.store import feeds as feed_store
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)  # a Tuesday
+    urls = [f"https://feeds.example/{name}.xml" for name in ("new", "fine", "failing", "paused")]
+    made = {url: feed_store.subscribe(app.store, SLACK, url, interval_seconds=900, now=now)[1] for url in urls}
+    feed_store.record_success(app.store, made[urls[1]].id, now=now, next_poll_at=now, etag=None, last_modified=None)
+    feed_store.record_failure(app.store, made[urls[2]].id, error="HTTP 503", pause_after=5,
+                              next_poll_at=datetime(2026, 12, 1, 13, 30, tzinfo=timezone.utc))
+    for _ in range(5):
+        feed_store.record_failure(app.store, made[urls[3]].id, error="HTTP 404", pause_after=5, next_poll_at=now)
+    assert handle_text(app, "/newsdigest schedule weekdays 08:00 Europe/Paris", SLACK, ADMIN).kind == "answer"
+    lines = settings(app, SLACK, now).sections
+    feeds = lines[0].text.splitlines()
+    assert feeds[0] == f"• {urls[0]} — not polled yet"
+    assert feeds[1] == f"• {urls[1]} — ok, last polled Tue 01 Dec 13:00 (Europe/Paris)"
+    assert feeds[2] == f"• {urls[2]} — failing (1 in a row: HTTP 503); next try Tue 01 Dec 14:30 (Europe/Paris)"
+    assert feeds[3] == f"• {urls[3]} — paused after 5 failures (HTTP 404): /newsdigest resume {urls[3]}"
+    assert lines[1].text == "“weekdays 08:00” (Europe/Paris); next digest Wed 02 Dec 08:00 (Europe/Paris)"
+
+
+def test_articles_lists_the_workspaces_articles_with_short_ids_and_forgives_a_typo(app):
+    flood = make_digest([], title="Council approves the flood barrier", url="https://news.example/barrier",
+                        intro="Council approves the flood barrier. The river wall will rise by two metres before winter.")
+    untitled = make_digest([], title=None, url=None, intro=(
+        "Sterling fell sharply against the euro on Thursday after the bank held its rates. Traders had "
+        "expected a cut, and the currency lost most of its weekly gain within an hour."))
+    ids = [article_store.save_digest(app.store, d, tenant=SLACK.tenant).article_id for d in (flood, untitled)]
+    listed = handle_text(app, "/newsdigest articles", SLACK, MEMBER)  # reading is everyone's
+    lines = listed.sections[0].text.splitlines()
+    # The newest first, each with its short id; the untitled one named by its first sentence.
+    assert lines[0] == f"• {ids[1][:8]} — Sterling fell sharply against the euro on Thursday after the bank held its rates. · 2025-03-14 · Test Wire"
+    assert lines[1].startswith(f"• {ids[0][:8]} — Council approves the flood barrier")
+    assert len(lines) == 3 and "Ferries twice an hour" in lines[2]
+    # Words of the title with a typo, words only in the text, and nothing: each answered.
+    assert handle_text(app, "/newsdigest articles flod barier", SLACK, MEMBER).sections[0].text.splitlines() == [
+        lines[1]]
+    in_text = handle_text(app, "/newsdigest articles river wal", SLACK, MEMBER).sections[0].text
+    assert in_text == lines[1] + " (in its text)"
+    missing = handle_text(app, "/newsdigest articles volcano eruption", SLACK, MEMBER)
+    assert missing.kind == "not_found" and "No stored article has “volcano eruption”" in missing.summary
+    # Another workspace sees none of them.
+    assert "Council approves" not in handle_text(app, "/newsdigest articles", DISCORD, MEMBER).sections[0].text
+    # The short id, and title words with a typo, name the article to /digest and /dispute.
+    assert handle_text(app, f"/digest {ids[0][:8]}", SLACK, MEMBER).digest.article.id == ids[0]
+    assert handle_text(app, "/digest sterlng fell", SLACK, MEMBER).digest.article.id == ids[1]
+    assert "does not report a dispute" in handle_text(app, "/dispute sterlin", SLACK, MEMBER).summary
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("/dgest the ferries", "Did you mean /digest?"),
+    ("/who-sad ferry timetable", "Did you mean /who-said?"),
+    ("/newsdigest subscibe https://feeds.example/a.xml", "Did you mean /newsdigest subscribe?"),
+    ("/newsdigest setings", "Did you mean /newsdigest settings?"),
+    ("/newsdigest fromat compact", "Did you mean /newsdigest format?"),
+])
+def test_a_mistyped_command_or_subcommand_gets_did_you_mean(app, typed, meant):
+    reply = handle_text(app, typed, SLACK, ADMIN)
+    assert reply.kind == "usage" and reply.visibility == "private" and meant in text_of(reply)
+    assert reply.title.startswith("Unknown")  # said as the person's mistake, not "Something went wrong"
+
+
+def test_nothing_close_suggests_nothing(app):
+    assert "Did you mean" not in text_of(handle_text(app, "/newsdigest xyzzy", SLACK, ADMIN))
+
+
+@pytest.mark.parametrize("prefix", ["Nd-", "-nd", "nd/", "a-very-long-prefix"])
+def test_a_command_prefix_discord_or_slack_would_refuse_is_the_operators_error(tmp_path, prefix):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="command_prefix"):
+        Settings(_env_file=None, data_dir=tmp_path, command_prefix=prefix)
+
+
+def test_no_answer_in_chat_names_an_operator_setting(app):
+    # A private address is refused without telling members how the operator could allow it.
+    for line in ("/newsdigest subscribe http://127.0.0.1:9/feed.xml", "/digest http://10.0.0.1/story",
+                 "/newsdigest help", "/newsdigest settings", "/newsdigest length 0", "/newsdigest nonsense"):
+        reply = handle_text(app, line, SLACK, ADMIN)
+        assert reply.kind in ("usage", "error", "answer") and "NEWSDIGEST_" not in text_of(reply), line
+        assert reply.title != "Something went wrong", line
+
+
+def test_the_prefix_rewrites_the_bots_words_and_never_the_articles(tmp_path):
+    from bot.commands.prefix import with_prefix
+    from bot.replies import ReplyField
+
+    reply = Reply(title="Unknown /digest form", summary="Try /newsdigest help or /who-said.",
+                  sections=[Section(text="See https://news.example/digest and /dispute <id>; not /digests.",
+                                    quote="type /digest to read it", fields=[ReplyField(name="In", value="/digest news")])])
+    fixed = with_prefix(reply, "nd-", DECLARATION)
+    assert (fixed.title, fixed.summary) == ("Unknown /nd-digest form", "Try /nd-newsdigest help or /nd-who-said.")
+    assert fixed.sections[0].text == "See https://news.example/digest and /nd-dispute <id>; not /digests."
+    assert fixed.sections[0].quote == "type /digest to read it"  # the article's words, verbatim
+    assert fixed.sections[0].fields[0].value == "/digest news"
+    assert with_prefix(fixed, "nd-", DECLARATION) == fixed and with_prefix(reply, "", DECLARATION) == reply
+    app = Newsdigest(Settings(_env_file=None, data_dir=tmp_path, command_prefix="nd-"))
+    try:
+        assert "/nd-newsdigest subscribe <feed URL>" in text_of(handle_text(app, "/newsdigest help", SLACK, MEMBER))
+    finally:
+        app.close()

@@ -358,3 +358,43 @@ def test_a_slack_post_that_went_out_just_before_a_crash_is_not_posted_again(stor
     assert outcome.status == "posted"
     assert len(slack_api.calls("chat.postMessage")) == 1
     assert ledger.deliveries(store, channel_id) == [("slot", "posted")]
+
+
+def test_the_settings_typed_in_chat_shape_the_next_post(store, digest_factory, poster, tmp_path):
+    from bot.commands import Caller, handle_text
+
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    for n, title in enumerate(["Harbour reopens after storm", "Harbour fees rise", "Harbour crane sold",
+                               "Council votes on harbour budget", "Football final tonight"]):
+        add_entry(store, feed, story(digest_factory, title), T0 + timedelta(minutes=10 + n))
+    admin = Caller(can_manage=True, user_id="U1")
+    for line in ("/newsdigest filter include harbour", "/newsdigest filter exclude council",
+                 "/newsdigest length 2", "/newsdigest format headlines"):
+        assert handle_text(app, line, CHANNEL, admin).kind == "answer", line
+    member = Caller(can_manage=False, user_id="U2")
+    assert handle_text(app, "/newsdigest length 9", CHANNEL, member).title == "Ask an admin"  # the channel permission
+    shown = " ".join(s.text or "" for s in handle_text(app, "/newsdigest settings", CHANNEL, member).sections)
+    assert "only stories with “harbour”; none with “council”" in shown and "at most 2 stories" in shown
+    outcome = asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", T0 + timedelta(hours=1)))
+    assert (outcome.status, outcome.items, outcome.waiting) == ("posted", 2, 1)
+    (_, post), = poster.posts
+    assert post.format == "headlines" and post.filtered == 2  # the football story and the council's
+    assert all("Harbour" in d.article.title for d in post.digests)
+
+
+def test_nothing_new_is_said_for_what_the_channel_is(store, digest_factory, poster, tmp_path):
+    from bot.commands import handle_text
+
+    app = Newsdigest(Settings(data_dir=tmp_path), store=store)
+    app.posters.register(poster)
+    assert "follows no feeds yet" in handle_text(app, "/digest preview", CHANNEL).summary
+    feed = "https://feeds.example/a.xml"
+    channel_id = subscribe(store, feed, T0)
+    first = handle_text(app, "/digest preview", CHANNEL).summary
+    assert "first digest" in first and "since its last digest" not in first  # there never was one
+    add_entry(store, feed, story(digest_factory, "Harbour reopens after storm"), T0 + timedelta(minutes=30))
+    assert asyncio.run(deliver(app, channel_id, "2026-11-23T08:00Z", T0 + timedelta(hours=1))).status == "posted"
+    assert "Nothing new for this channel since its last digest (" in handle_text(app, "/digest preview", CHANNEL).summary

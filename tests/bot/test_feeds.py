@@ -267,8 +267,12 @@ def test_subscriptions_made_before_feeds_had_rows_get_their_feed_from_the_migrat
             for url in ("https://old.example/a.xml", "https://old.example/b.xml"):
                 connection.execute(text("INSERT INTO subscriptions (channel_id, feed_url) VALUES (:c, :u)"),
                                    {"c": channel_id, "u": url})
-        feed_store.subscribe(store, SLACK, "https://old.example/c.xml", interval_seconds=600,
-                             now=datetime.now(timezone.utc) + timedelta(days=1))  # not due
+            # A subscription that has its feed already (not due): the migration leaves it as it is.
+            connection.execute(text("INSERT INTO subscriptions (channel_id, feed_url) VALUES (:c, :u)"),
+                               {"c": channel_id, "u": "https://old.example/c.xml"})
+            connection.execute(text("INSERT INTO feeds (url, interval_seconds, next_poll_at, failures, paused) "
+                                    "VALUES (:u, 600, :due, 0, false)"),
+                               {"u": "https://old.example/c.xml", "due": datetime.now(timezone.utc) + timedelta(days=1)})
         store.migrate()  # 0007 → head
         due = feed_store.due_feeds(store, datetime.now(timezone.utc))
         assert sorted(f.url for f in due) == ["https://old.example/a.xml", "https://old.example/b.xml"]

@@ -66,7 +66,8 @@ def test_one_confidence_label_per_band():
 
 def test_one_meta_line():
     digest = ferry_digest()
-    assert views.meta_items(digest) == ("2025-03-14", "Test Wire", "by K. Lund", f"{digest.article.word_count:,} words")
+    assert views.meta_items(digest) == ("2025-03-14", "Test Wire", "by K. Lund", f"{digest.article.word_count:,} words",
+                                        f"id {digest.article.id[:8]}")  # the short id /dispute and articles take
 
 
 # Digests
@@ -136,6 +137,38 @@ def test_a_post_view():
         "…and 3 more stories wait for the next digest (/digest preview lists them).",
         "1 story was left out by this channel's keywords."]
     assert closing.blocks[0].text == post.note.split(" 1 story")[0]  # the same words as the post's own note
+
+
+def test_a_compact_and_a_headlines_post():
+    one, two = ferry_digest(), make_digest([("the pier opens in May", BERG)], title="Pier", url="https://example.com/pier")
+    similar = {two.article.id: [SimilarStory(title="Pier opening", url=None, source="Wire")]}
+    compact = views.post_view(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
+                                         similar=similar, format="compact"))
+    assert kinds(compact) == ["title", "article", "article"]  # one part a story: no quote, implication or dispute parts
+    first = compact.parts[1].blocks
+    assert first[0] == views.Heading("Ferry stays in service", "article", url="https://example.com/ferry")
+    assert [type(b).__name__ for b in first] == ["Heading", "Meta", "Paragraph", "Quote", "Links"]
+    assert first[4] == views.Links((views.Link("Read the article", "https://example.com/ferry"),), key="0")
+    assert first[3].text == "we will keep the ferry running all winter"  # the first quote only
+    assert compact.parts[2].blocks[0] == views.Divider()
+    assert compact.parts[2].blocks[-1] == views.Links((views.Link("Pier opening", None),), title="+1 similar")
+    headlines = views.post_view(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
+                                           similar=similar, format="headlines", waiting=2))
+    assert kinds(headlines) == ["title", "article", "article", "note"]
+    assert headlines.parts[2].blocks == (views.Heading("Pier", "article", url="https://example.com/pier"),
+                                         views.Meta(("2025-03-14", "Test Wire", f"{two.article.word_count:,} words",
+                                                     f"id {two.article.id[:8]}", "+1 similar")),
+                                         views.Links((views.Link("Read the article", "https://example.com/pier"),), key="1"))
+    # Each platform translates them as any other blocks, in one message.
+    slack = slack_render.post_messages(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
+                                                  format="headlines"))
+    blocks = slack[0].payload()["blocks"]
+    # The title, then a story's heading, meta line and button (Slack's header cannot be a link).
+    assert len(slack) == 1 and [b["type"] for b in blocks] == ["header", *["header", "context", "actions"] * 2]
+    assert blocks[6]["elements"][0]["url"] == "https://example.com/pier"
+    discord = discord_render.post_messages(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
+                                                      format="compact"))
+    assert len(discord) == 1 and "Ferry stays in service" in json.dumps([e.to_dict() for e in discord[0].embeds])
 
 
 # Replies and notices

@@ -208,10 +208,14 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
     assert commands["digest"]["options"][0]["autocomplete"] is True
     assert commands["dispute"]["options"][0]["autocomplete"] is True
     group = commands["newsdigest"]
-    assert int(group["default_member_permissions"]) == int(MANAGE_CHANNELS) == 16  # Manage Channels, bit 4
+    # Every member sees the group (its settings and help); changing subcommands check Manage Channels.
+    assert group["default_member_permissions"] is None
     assert group["dm_permission"] is False
     subcommands = {o["name"]: o for o in group["options"]}
-    assert set(subcommands) == {"help", "feeds", "subscribe", "unsubscribe", "resume", "schedule"}
+    assert set(subcommands) == {"help", "settings", "feeds", "subscribe", "unsubscribe", "resume", "schedule",
+                                "filter", "length", "format", "articles"}
+    action = subcommands["filter"]["options"][0]
+    assert [c["value"] for c in action["choices"]] == ["include", "exclude", "clear"] and action["required"]
     schedule = {o["name"]: o for o in subcommands["schedule"]["options"]}
     assert schedule["when"]["required"] and not schedule["timezone"]["required"] and schedule["timezone"]["autocomplete"]
     assert bot.client.synced and {c.name for c in bot.client.synced} == set(commands)
@@ -548,6 +552,9 @@ def feeds_text(app: Newsdigest) -> str:
     ("unsubscribe", [option("feed_url", "FEED")]),
     ("resume", [option("feed_url", "FEED")]),
     ("schedule", [option("when", "weekdays 08:00")]),
+    ("filter", [option("action", "clear")]),
+    ("length", [option("count", "3")]),
+    ("format", [option("layout", "compact")]),
 ])
 async def test_a_member_without_manage_channels_is_refused_configuration(make_app, fake, local_http, sub, options):
     app = make_app(allow_private_urls=True)
@@ -576,7 +583,17 @@ async def test_a_member_with_manage_channels_configures_the_channel(make_app, fa
         assert "(0 8 * * mon-fri, Europe/Paris)" in text_of(the_callback(await bot.send(schedule))["data"])
         listed = the_callback(await bot.send(interaction("newsdigest", subcommand="feeds", permissions="0")))["data"]
         assert is_ephemeral(listed)
-        assert f"Riverside Gazette — {feed}" in text_of(listed) and "0 8 * * mon-fri (Europe/Paris)" in text_of(listed)
+        assert f"Riverside Gazette — {feed} — not polled yet" in text_of(listed)
+        assert "“weekdays 08:00” (Europe/Paris); next digest " in text_of(listed)  # as typed, with its next time
+        for sub, options, said in (("filter", [option("action", "include"), option("words", "council, flood")],
+                                    "only stories with “council”, “flood”"),
+                                   ("length", [option("count", "5")], "at most 5 stories"),
+                                   ("format", [option("layout", "headlines")], "now headlines")):
+            changed = the_callback(await bot.send(interaction("newsdigest", options, subcommand=sub,
+                                                              permissions=MANAGE_CHANNELS)))["data"]
+            assert said in text_of(changed)
+        shown = text_of(the_callback(await bot.send(interaction("newsdigest", subcommand="settings", permissions="0")))["data"])
+        assert "only stories with “council”, “flood”" in shown and "at most 5 stories" in shown and "Format: headlines" in shown
         unsubscribe = interaction("newsdigest", [option("feed_url", feed)], subcommand="unsubscribe", permissions=MANAGE_CHANNELS)
         assert f"Unsubscribed this channel from {feed}" in text_of(the_callback(await bot.send(unsubscribe))["data"])
     assert "No feeds yet" in feeds_text(app)
@@ -759,10 +776,10 @@ async def test_digest_now_needs_manage_channels_and_preview_does_not(bot):
     assert is_ephemeral(refused)
     assert "Ask an admin" in text_of(refused) and "members with the Manage Channels permission" in text_of(refused)
     preview = the_callback(await bot.send(interaction("digest", [option("article", "preview")], permissions="0")))["data"]
-    assert "Nothing new for this channel" in text_of(preview)
+    assert "This channel follows no feeds yet" in text_of(preview)
     allowed = the_callback(await bot.send(interaction("digest", [option("article", "now")],
                                                       permissions=MANAGE_CHANNELS)))["data"]
-    assert "Nothing new for this channel" in text_of(allowed) and "Ask an admin" not in text_of(allowed)
+    assert "This channel follows no feeds yet" in text_of(allowed) and "Ask an admin" not in text_of(allowed)
 
 
 # The synced commands are the declaration's
@@ -801,6 +818,29 @@ async def test_the_synced_commands_are_the_declaration(bot):
         for sent, declared in zip(payload["options"], subcommands):
             assert (sent["type"], sent["description"]) == (1, declared.description)
             _assert_declared_options(sent.get("options") or [], declared)
-        # Some subcommands change the channel: the group is shown to members who may manage it.
+        # Some subcommands change the channel, yet every member sees the group: those check Manage Channels.
         assert any(s.changes is True for s in subcommands)
-        assert int(payload["default_member_permissions"]) == int(MANAGE_CHANNELS)
+        assert payload["default_member_permissions"] is None
+
+
+async def test_the_command_prefix_names_the_synced_commands_and_their_answers_are_the_same(make_app, fake):
+    app = make_app(command_prefix="nd-")  # NEWSDIGEST_COMMAND_PREFIX=nd-
+    async with running(fake, app) as bot:
+        put = [r for r in bot.fake.recorded() if r.method == "PUT"][-1]
+        names = {c["name"] for c in put.body}
+        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-newsdigest"}
+        group = next(c for c in put.body if c["name"] == "nd-newsdigest")
+        assert "settings" in {o["name"] for o in group["options"]}  # subcommands keep their names
+        listed = the_callback(await bot.send(interaction("nd-newsdigest", subcommand="settings", permissions="0")))["data"]
+        assert is_ephemeral(listed) and "No feeds yet: /nd-newsdigest subscribe" in text_of(listed)
+        refused = the_callback(await bot.send(interaction("nd-newsdigest", [option("count", "3")], subcommand="length",
+                                                          permissions="0")))["data"]
+        assert "You need the Manage Channels permission" in text_of(refused)
+        assert "/nd-newsdigest settings" in text_of(refused) and "/newsdigest" not in text_of(refused)
+
+
+async def test_articles_answers_every_member_with_short_ids(bot):
+    [seed] = [a for a in article_store.recent_articles(bot.client.app.store, tenant=GUILD_TENANT) if a.title == TITLE]
+    listed = the_callback(await bot.send(interaction("newsdigest", [option("words", "rivalry antrhopic")],
+                                                     subcommand="articles", permissions="0")))["data"]
+    assert is_ephemeral(listed) and f"{seed.id[:8]} — AI Rivalry Heats Up" in text_of(listed)

@@ -162,7 +162,7 @@ def test_seed_digest_layout(seed_digest):
     # a less sure attribution says so, in the one wording every platform uses
     assert "Anthropic, commercial terms · likely" in said
     assert len(said) == len(seed_digest.quotes)
-    assert first.footer.text == "2025-08-03 · anthropic-cuts-openai-claude-access.txt · 622 words"  # the one meta line
+    assert first.footer.text == f"2025-08-03 · anthropic-cuts-openai-claude-access.txt · 622 words · id {seed_digest.article.id[:8]}"  # the one meta line
     dispute = [e for e in embeds if (e.title or "").startswith("Dispute: ")]
     assert len(dispute) == 1
     assert [f.name for f in dispute[0].fields] == ["Anthropic", "OpenAI"]

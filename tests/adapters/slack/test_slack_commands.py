@@ -326,6 +326,23 @@ async def test_newsdigest_subcommands_manage_the_channel(bot, slack, newsdigest,
     assert message["response_type"] == "ephemeral"
     assert feed in body_text(message)
 
+    for text, said in (("filter include harbour, ferry crews", "only stories with “harbour”, “ferry crews”"),
+                       ("filter exclude football", "leave out stories with “football”"),
+                       ("length 4", "at most 4 stories"), ("format compact", "now compact"),
+                       ("format tiny", "/newsdigest format full|compact|headlines"),
+                       ("length 500", "from 1 to 20")):
+        slack.clear()
+        assert said in body_text(await ask(bot, slack, "/newsdigest", text, channel_id="C0FEEDS")), text
+    slack.clear()
+    message = await ask(bot, slack, "/newsdigest", "settings", channel_id="C0FEEDS")
+    assert message["response_type"] == "ephemeral"
+    shown = body_text(message)
+    assert f"{feed} — not polled yet" in shown and "“weekdays 08:00” (Europe/Paris); next digest" in shown
+    assert "none with “football”" in shown and "at most 4 stories" in shown and "Format: compact" in shown
+    settings = channels.digest_settings(newsdigest.store, channels.find_channel(newsdigest.store, channel))
+    assert (settings.include, settings.exclude, settings.max_items, settings.format) == (
+        ["harbour", "ferry crews"], ["football"], 4, "compact")
+
     slack.clear()
     message = await ask(bot, slack, "/newsdigest", f"unsubscribe {feed}", channel_id="C0FEEDS")
     assert "Unsubscribed" in body_text(message)
@@ -565,3 +582,30 @@ async def test_socket_mode_acks_over_the_socket_and_answers_through_the_response
         await asyncio.wait_for(task, timeout=10)
         await runner.cleanup()
     assert app.posters.get("slack") is None  # and unregistered at the end
+
+
+async def test_the_command_prefix_is_the_name_slack_sends(tmp_path, engine, slack):  # noqa: F811
+    settings = Settings(data_dir=tmp_path / "data", command_prefix="nd-")  # NEWSDIGEST_COMMAND_PREFIX=nd-
+    app = Newsdigest(settings, service=DigestService(settings, engine=engine))
+    try:
+        prefixed_bot = SlackBot(app, slack_settings(slack))
+        message = await ask(prefixed_bot, slack, "/nd-newsdigest", "settings")
+        assert message["response_type"] == "ephemeral" and "No feeds yet" in body_text(message)
+        slack.clear()
+        assert "Did you mean /nd-newsdigest settings?" in body_text(await ask(prefixed_bot, slack, "/nd-newsdigest", "setings"))
+        # The unprefixed name is another app's now: the bot does not answer it.
+        assert (await send(prefixed_bot, slack, "/newsdigest", "settings")).status == 404
+    finally:
+        app.close()
+
+
+async def test_articles_lists_and_searches_the_workspaces_archive(bot, slack, newsdigest):
+    [seed] = [a for a in article_store.recent_articles(newsdigest.store, tenant=SLACK_TENANT) if a.title == TITLE]
+    listed = await ask(bot, slack, "/newsdigest", "articles")
+    assert listed["response_type"] == "ephemeral" and f"{seed.id[:8]} — AI Rivalry Heats Up" in body_text(listed)
+    slack.clear()
+    found = body_text(await ask(bot, slack, "/newsdigest", "articles antrhopic rivalry"))  # a typo forgiven
+    assert f"{seed.id[:8]} — AI Rivalry Heats Up" in found
+    slack.clear()
+    digest = await ask(bot, slack, "/digest", seed.id[:8])  # the short id names it
+    assert f"id {seed.id[:8]}" in body_text(digest) and TITLE in body_text(digest)

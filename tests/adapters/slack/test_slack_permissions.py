@@ -119,7 +119,7 @@ async def test_a_member_is_told_to_ask_an_admin_and_nothing_changes(bot, slack, 
     ("/newsdigest", "help", "/newsdigest admins add"),
     ("/newsdigest", "", "/newsdigest subscribe"),
     ("/newsdigest", "admins list", "Only the workspace's admins and owners may change its channels"),
-    ("/digest", "preview", "Nothing new for this channel"),
+    ("/digest", "preview", "This channel follows no feeds yet"),
 ])
 async def test_reading_stays_open_to_every_member_and_asks_slack_nothing(bot, slack, command, text, expected):
     message = await run(bot, slack, command, text, MEMBER)

@@ -34,11 +34,11 @@ def payloads(messages):
 
 
 def test_a_digest_is_one_native_looking_message():
-    [message] = payloads(render.digest_messages(seed_like_digest()))
+    [message] = payloads(render.digest_messages(digest := seed_like_digest()))
     assert_within_slack_limits(message)
     blocks = message["blocks"]
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Anthropic Cuts OpenAI Out of Access to Claude", "emoji": False}}
-    assert blocks[1]["elements"][0]["text"] == "2025-03-14 · Test Wire · by A. Writer · 56 words"  # the one meta line
+    assert blocks[1]["elements"][0]["text"] == f"2025-03-14 · Test Wire · by A. Writer · 56 words · id {digest.article.id[:8]}"  # the one meta line, with the short id
     assert blocks[2]["text"]["text"].startswith("*TL;DR*\n")
     button = blocks[3]["elements"][0]
     assert button["type"] == "button" and button["text"]["text"] == "Read the article"
@@ -249,6 +249,24 @@ def test_the_manifest_matches_the_app():
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["display_information"]["name"] == "newsdigest"
+
+
+def test_the_manifest_for_a_command_prefix_names_what_the_bot_registers():
+    import yaml
+
+    from adapters.slack.app import COMMANDS
+    from adapters.slack.manifest import manifest_text
+    from bot.commands.declaration import prefixed, unprefixed
+
+    plain = yaml.safe_load(manifest_text())
+    manifest = yaml.safe_load(manifest_text("nd-"))
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/nd-digest", "/nd-dispute", "/nd-who-said", "/nd-newsdigest"]
+    assert [c["command"] for c in commands] == [prefixed(name, "nd-") for name in COMMANDS]
+    assert [unprefixed(c["command"], "nd-") for c in commands] == list(COMMANDS)
+    # Only the names change: descriptions, usage hints and the rest are the checked manifest's.
+    assert [{**c, "command": None} for c in commands] == [{**c, "command": None} for c in plain["features"]["slash_commands"]]
+    assert {k: v for k, v in manifest.items() if k != "features"} == {k: v for k, v in plain.items() if k != "features"}
 
 
 def test_a_digest_of_only_an_opening_says_so():
