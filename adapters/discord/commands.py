@@ -152,7 +152,7 @@ def top_level_commands(prefix: str = "") -> list[app_commands.Command[Any, ..., 
                        share: app_commands.Transform[bool, flag("/who-said", "share")] = False) -> None:
         await invoke(interaction, "/who-said", fragment=fragment, share=share)
 
-    @declared("/quotes")
+    @declared("/quotes", prefix)
     async def quotes(interaction: discord.Interaction,
                      person: app_commands.Transform[str, text("/quotes", "person")],
                      words: app_commands.Transform[str, text("/quotes", "words")] = None,  # type: ignore[assignment]

@@ -64,6 +64,8 @@ RANK_POOL = 2000
 _TERM = re.compile(r"\w+\*?", re.UNICODE)  # a word, or a word prefix ending in *
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 def _pg_term(phrase: list[str]) -> str:
     """One tsquery term for a word or a phrase. A phrase is looked up by its neighbouring-word pair
     terms ("go_to", see the migration), which the GIN index answers without reading rows; the
@@ -243,7 +245,9 @@ def _save(store: Store, digest: Digest, tenant: str | None) -> SaveResult:
         s.flush()
         s.execute(delete(QuoteRow).where(QuoteRow.article_id == row.id))
         s.merge(DigestRow(article_id=row.id, engine=digest.engine, body=model_json(stored)))
-        said_on = article.published or _now().date().isoformat()
+        # The day the quotes were said, for /quotes' newest-first order: the article's date when it is one
+        # (a page's date can be anything), else the day it was stored.
+        said_on = article.published if article.published and _ISO_DAY.fullmatch(article.published) else _now().date().isoformat()
         keys = [speaker_key(q.speaker.name, q.speaker.kind) or None if q.speaker else None for q in digest.quotes]
         _register_speakers(s, {folded_name(q.speaker.name): key for q, key in zip(digest.quotes, keys) if q.speaker and key})
         s.add_all(QuoteRow(

@@ -828,7 +828,7 @@ async def test_the_command_prefix_names_the_synced_commands_and_their_answers_ar
     async with running(fake, app) as bot:
         put = [r for r in bot.fake.recorded() if r.method == "PUT"][-1]
         names = {c["name"] for c in put.body}
-        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-newsdigest"}
+        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-quotes", "nd-newsdigest"}
         group = next(c for c in put.body if c["name"] == "nd-newsdigest")
         assert "settings" in {o["name"] for o in group["options"]}  # subcommands keep their names
         listed = the_callback(await bot.send(interaction("nd-newsdigest", subcommand="settings", permissions="0")))["data"]

@@ -261,7 +261,7 @@ def test_the_manifest_for_a_command_prefix_names_what_the_bot_registers():
     plain = yaml.safe_load(manifest_text())
     manifest = yaml.safe_load(manifest_text("nd-"))
     commands = manifest["features"]["slash_commands"]
-    assert [c["command"] for c in commands] == ["/nd-digest", "/nd-dispute", "/nd-who-said", "/nd-newsdigest"]
+    assert [c["command"] for c in commands] == ["/nd-digest", "/nd-dispute", "/nd-who-said", "/nd-quotes", "/nd-newsdigest"]
     assert [c["command"] for c in commands] == [prefixed(name, "nd-") for name in COMMANDS]
     assert [unprefixed(c["command"], "nd-") for c in commands] == list(COMMANDS)
     # Only the names change: descriptions, usage hints and the rest are the checked manifest's.
