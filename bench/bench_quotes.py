@@ -23,7 +23,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -32,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_whosaid import COMMON, Sentences, percentile, tenant, typo, vocabulary  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from bench_whosaid import COMMON, Sentences, bench_store, percentile, tenant, typo, vocabulary  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from bot.quotes import quotes_by  # noqa: E402
 from bot.speakers import folded_name, speaker_key  # noqa: E402
@@ -147,19 +146,7 @@ def main() -> int:
     sentences = Sentences(rng)
     speakers = people(rng)
 
-    admin = None
-    tmp = tempfile.TemporaryDirectory()
-    if args.backend == "sqlite":
-        url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    else:
-        name = f"newsdigest_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.url.rsplit("/", 1)[0] + "/" + name
-    store = Store(url)
-    try:
-        store.migrate()
+    with bench_store(args.backend, args.url) as store:
         started = time.perf_counter()
         sample = fill(store, args.quotes, sentences, rng, speakers, args.tenants)
         print(f"backend: {args.backend}; filled {args.quotes:,} quotes by {len(speakers):,} speakers in "
@@ -186,13 +173,6 @@ def main() -> int:
             print(f"/quotes by {kind} over {len(picked):,} asks: p50 {percentile(times, 50):.1f} ms, "
                   f"p95 {percentile(times, 95):.1f} ms, p99 {percentile(times, 99):.1f} ms, "
                   f"mean {statistics.mean(times):.1f} ms; right answer {right / len(picked):.1%}")
-    finally:
-        store.close()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        tmp.cleanup()
     return 0
 
 

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,6 +178,35 @@ def synthetic_digest(sentences: Sentences, n: int) -> Digest:
     return Digest(article=article, tldr=[paragraphs[0]], quotes=quotes, engine="bench")
 
 
+
+@contextmanager
+def bench_store(backend: str, admin_url: str) -> Iterator[Store]:
+    """A migrated store of its own for one bench run: a SQLite file in a temporary folder, or a new
+    PostgreSQL database created from `admin_url`; closed and removed afterwards."""
+    admin = None
+    name = ""
+    tmp = tempfile.TemporaryDirectory()
+    if backend == "sqlite":
+        url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    else:
+        name = f"newsdigest_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.rsplit("/", 1)[0] + "/" + name
+    store = Store(url)
+    try:
+        store.migrate()
+        yield store
+    finally:
+        store.close()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+        tmp.cleanup()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
@@ -190,19 +221,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     sentences = Sentences(rng)
 
-    admin = None
-    tmp = tempfile.TemporaryDirectory()
-    if args.backend == "sqlite":
-        url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    else:
-        name = f"newsdigest_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = args.url.rsplit("/", 1)[0] + "/" + name
-    store = Store(url)
-    try:
-        store.migrate()
+    with bench_store(args.backend, args.url) as store:
         started = time.perf_counter()
         sample = fill(store, args.quotes, sentences, rng, tenants=args.tenants)
         print(f"backend: {args.backend}; filled {args.quotes:,} quotes in {args.tenants} workspace(s) "
@@ -229,13 +248,6 @@ def main() -> int:
         elapsed = time.perf_counter() - start
         print(f"ingest (store side, {args.ingest} digests of ~{digests[0].article.word_count} words, 6 quotes each): "
               f"{args.ingest / elapsed:.0f} articles/s")
-    finally:
-        store.close()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        tmp.cleanup()
     return 0
 
 
