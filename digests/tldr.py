@@ -5,8 +5,11 @@ to two more come from the next few, ranked by position and by how much of the ne
 title's words, the main actors, the article's most used nouns), within a word budget.
 
 Only well-formed prose is taken (`sentences.is_prose`): no question, caption, dateline, byline,
-fragment that leans on a sentence left out ("In addition to …"), nor the headline said again. A page
-with no prose at all (a box score, a listing) gets NO_PROSE, which says so, instead of a stat line.
+fragment that leans on a sentence left out ("In addition to …"), nor the headline said again; nor a
+piece of a quotation left open, the tail of a sentence cut at a line break, a sentence that breaks off
+on an ellipsis or has no main clause of its own. The writer's first-person aside is left out and a
+sentence that says the chosen ones again is dropped. A page with no prose at all (a box score, a
+listing) gets NO_PROSE, which says so, instead of a stat line.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from spacy.tokens import Span
 from .clean import is_chrome
 from .parsed import ParsedArticle
 from .sentences import (  # noqa: F401  (re-exported: the names other modules and tests import from here)
+    _CLOSERS,
     Sentence,
     body_sentences,
     content_start,
@@ -156,7 +160,6 @@ def in_open_quote(text: str, sentence: Sentence) -> bool:
 
 # A paragraph that stops on a lower-case word with no punctuation has been cut mid-sentence (a page
 # whose source lines were kept as paragraphs): the paragraph after it carries the sentence on.
-_CLOSERS = "\"'”’)]"
 _CUT_END = re.compile(r"(?:^|\s)[a-z][\w’'-]*$")
 
 
