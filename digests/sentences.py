@@ -183,22 +183,12 @@ def has_finite_verb(span: Span) -> bool:
     return any(token.tag_ in _FINITE for token in span)
 
 
-# Clauses that hang on a word of another clause: their subject and verb are not the sentence's own.
-_SUBORDINATE = {"advcl", "relcl", "acl", "pcomp", "csubj", "csubjpass"}
-_SUBJECTS = {"nsubj", "nsubjpass", "expl", "csubj", "csubjpass"}
-
-
 def has_main_clause(span: Span) -> bool:
-    """A subject with a finite verb outside any subordinate clause: "… while she was gone." has them
-    only in a clause that hangs on something missing. (Any such clause counts, not only the parse's
-    root: the parser sometimes hangs a sentence's real subject on a preposition.)"""
-    for token in span:
-        if token.dep_ in _SUBORDINATE or any(c.dep_ == "mark" for c in token.children):
-            continue  # "while she was gone", "who was there": a clause that hangs on another
-        verbs = [token, *(c for c in token.children if c.dep_ in {"aux", "auxpass"})]
-        if any(v.tag_ in _FINITE for v in verbs) and any(c.dep_ in _SUBJECTS for c in token.children):
-            return True
-    return False
+    """A finite verb outside every clause that a subordinator opens: "… while she was gone." has one
+    only in a clause that hangs on something left out. (Lenient on purpose: the parser often misreads
+    a sentence's subject behind an apposition, so the subject itself is not required.)"""
+    hanging = {t.i for head in span if any(c.dep_ == "mark" for c in head.children) for t in head.subtree}
+    return any(t.tag_ in _FINITE and t.i not in hanging for t in span)
 
 
 def _link_run(text: str) -> bool:

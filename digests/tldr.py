@@ -132,9 +132,9 @@ def is_dependent(span: Span) -> bool:
 
 
 def writer_speaks(span: Span, regions: list[tuple[int, int]] | None = None) -> bool:
-    """The writer speaking ("I was on the board", "We're told"): a first-person subject outside any
+    """The writer speaking ("I was on the board"): a first-person "I" as subject outside any
     quotation (inside one it is the speaker's, which is news)."""
-    return any(t.lower_ in {"i", "we"} and t.dep_ in {"nsubj", "nsubjpass"}
+    return any(t.lower_ == "i" and t.tag_ == "PRP" and t.dep_ in {"nsubj", "nsubjpass"}
                and not (regions and quoted_share(regions, t.idx, t.idx + len(t)) > 0) for t in span)
 
 
@@ -223,6 +223,13 @@ def _header_end(parsed: ParsedArticle) -> int:
     return 0
 
 
+def _prose(parsed: ParsedArticle, sentences: list[Sentence], title: str | None) -> list[Sentence]:
+    """The well-formed prose among `sentences`; when none starts like a sentence, those that open
+    their paragraph in lower case (text written all in lower case)."""
+    return [s for s in sentences if is_prose(parsed, s) and not repeats_title(title, s.text)] or \
+        [s for s in sentences if is_prose(parsed, s, lower_start=True) and not repeats_title(title, s.text)]
+
+
 def make_tldr(parsed: ParsedArticle) -> list[str]:
     header = _header_end(parsed)
     sentences = [s for s in parsed.sentences if s.start >= header] or parsed.sentences
@@ -231,17 +238,20 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
     title = parsed.layout.title
     # A sentence shown alone must be whole: not a piece of a quote left open, not the tail of a
     # sentence cut at a paragraph break, and with a main clause of its own.
-    usable = [s for s in sentences if _words(s.text) >= MIN_WORDS and not is_chrome(s.text)
-              and not in_open_quote(parsed.text, s) and not is_continuation(parsed, s) and not trails_off(s.text)
-              and has_main_clause(span_of(parsed, s))]
-    prose = [s for s in usable if is_prose(parsed, s) and not repeats_title(title, s.text)] or \
-        [s for s in usable if is_prose(parsed, s, lower_start=True) and not repeats_title(title, s.text)]
+    usable = [s for s in sentences if _words(s.text) >= MIN_WORDS and not is_chrome(s.text)]
+    whole = [s for s in usable if not in_open_quote(parsed.text, s) and not is_continuation(parsed, s)
+             and not trails_off(s.text) and has_main_clause(span_of(parsed, s))]
+    # A page whose every line was cut (source line breaks kept as paragraphs) still gets its best
+    # pieces rather than "no prose", which would not be true of it.
+    prose = _prose(parsed, whole, title) or _prose(parsed, usable, title)
     if not prose:
         return [NO_PROSE]
     candidates = [s for s in prose if not is_generic(s.text, entities_in(ents, s.start, s.end))
                   and quoted_share(regions, s.start, s.end) < 0.5]
-    # The writer's own aside ("I was on the board") is not the news, unless the page is all written so.
-    candidates = [s for s in candidates if not writer_speaks(span_of(parsed, s), regions)] or candidates
+    # The writer's own aside ("I was on the board") is not the news, unless the page opens so (an
+    # essay told in the first person).
+    if not writer_speaks(span_of(parsed, candidates[0]), regions):
+        candidates = [s for s in candidates if not writer_speaks(span_of(parsed, s), regions)]
     if not candidates:
         # Nothing specific to say: the first real sentence rather than nothing.
         return [prose[0].text]
