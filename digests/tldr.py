@@ -250,7 +250,7 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
                   and quoted_share(regions, s.start, s.end) < 0.5]
     # The writer's own aside ("I was on the board") is not the news, unless the page opens so (an
     # essay told in the first person).
-    if not writer_speaks(span_of(parsed, candidates[0]), regions):
+    if candidates and not writer_speaks(span_of(parsed, candidates[0]), regions):
         candidates = [s for s in candidates if not writer_speaks(span_of(parsed, s), regions)]
     if not candidates:
         # Nothing specific to say: the first real sentence rather than nothing.
