@@ -183,6 +183,14 @@ def has_finite_verb(span: Span) -> bool:
     return any(token.tag_ in _FINITE for token in span)
 
 
+def has_main_clause(span: Span) -> bool:
+    """A finite verb outside every clause that a subordinator opens: "… while she was gone." has one
+    only in a clause that hangs on something left out. (Lenient on purpose: the parser often misreads
+    a sentence's subject behind an apposition, so the subject itself is not required.)"""
+    hanging = {t.i for head in span if any(c.dep_ == "mark" for c in head.children) for t in head.subtree}
+    return any(t.tag_ in _FINITE and t.i not in hanging for t in span)
+
+
 def _link_run(text: str) -> bool:
     """Menu or link-list text run together ("Support Mojang on Twitter Try our other games!"):
     nearly every word capitalised, as no sentence of prose is."""

@@ -5,8 +5,11 @@ to two more come from the next few, ranked by position and by how much of the ne
 title's words, the main actors, the article's most used nouns), within a word budget.
 
 Only well-formed prose is taken (`sentences.is_prose`): no question, caption, dateline, byline,
-fragment that leans on a sentence left out ("In addition to …"), nor the headline said again. A page
-with no prose at all (a box score, a listing) gets NO_PROSE, which says so, instead of a stat line.
+fragment that leans on a sentence left out ("In addition to …"), nor the headline said again; nor a
+piece of a quotation left open, the tail of a sentence cut at a line break, a sentence that breaks off
+on an ellipsis or has no main clause of its own. The writer's first-person aside is left out and a
+sentence that says the chosen ones again is dropped. A page with no prose at all (a box score, a
+listing) gets NO_PROSE, which says so, instead of a stat line.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from spacy.tokens import Span
 from .clean import is_chrome
 from .parsed import ParsedArticle
 from .sentences import (  # noqa: F401  (re-exported: the names other modules and tests import from here)
+    _CLOSERS,
     Sentence,
     body_sentences,
     content_start,
     entities_in,
+    has_main_clause,
     is_prose,
     quoted_regions,
     quoted_share,
@@ -126,8 +131,78 @@ def is_dependent(span: Span) -> bool:
     return first.lower_ in _DEMONSTRATIVE and first.dep_ in {"nsubj", "nsubjpass"}
 
 
-def _first_person(span: Span) -> bool:
-    return any(t.lower_ in {"i", "we"} and t.dep_ in {"nsubj", "nsubjpass"} for t in span)
+def writer_speaks(span: Span, regions: list[tuple[int, int]] | None = None) -> bool:
+    """The writer speaking ("I was on the board"): a first-person "I" as subject outside any
+    quotation (inside one it is the speaker's, which is news)."""
+    return any(t.lower_ == "i" and t.tag_ == "PRP" and t.dep_ in {"nsubj", "nsubjpass"}
+               and not (regions and quoted_share(regions, t.idx, t.idx + len(t)) > 0) for t in span)
+
+
+def _quote_open(text: str) -> bool:
+    """Whether `text` leaves a quotation open: a curly opening mark not closed after it, or an odd
+    number of straight double quotes."""
+    depth = 0
+    for ch in text:
+        if ch == "“":
+            depth += 1
+        elif ch == "”":
+            depth = max(0, depth - 1)
+    return depth > 0 or text.count('"') % 2 == 1
+
+
+def in_open_quote(text: str, sentence: Sentence) -> bool:
+    """A sentence that opens or closes a quotation it does not hold whole ("“As the waters rose, the
+    crews did all they could." of a quote that runs on), or sits inside one opened before it in its
+    paragraph: a broken piece of someone's words, not the writer's statement."""
+    before = text[sentence.block.start:sentence.start]
+    return _quote_open(before) or _quote_open(before + sentence.text)
+
+
+# A paragraph that stops on a lower-case word with no punctuation has been cut mid-sentence (a page
+# whose source lines were kept as paragraphs): the paragraph after it carries the sentence on.
+_CUT_END = re.compile(r"(?:^|\s)[a-z][\w’'-]*$")
+
+
+def is_continuation(parsed: ParsedArticle, sentence: Sentence) -> bool:
+    """The opening of a paragraph that goes on with a sentence cut off at the end of the paragraph
+    before it ("… sometime between" / "8 AM and 9 PM Wednesday … while she was gone.")."""
+    text = parsed.text
+    if sentence.start != content_start(text, sentence.block):
+        return False
+    blocks = parsed.layout.blocks
+    index = next((i for i, b in enumerate(blocks) if b.start == sentence.block.start), 0)
+    if index == 0:
+        return False
+    cut = _CUT_END.search(text[blocks[index - 1].start:blocks[index - 1].end].rstrip())
+    if not cut:
+        return False
+    # A byline or a heading may end on a lower-case word ("Posted by the city desk", "How the deal
+    # was made"): after one, a paragraph that opens like a sentence starts afresh. After a word no
+    # sentence ends on ("between", "the", "could"), or when it opens with a number, "--" or a
+    # lower-case word, it goes on with the cut sentence.
+    opens = sentence.text.lstrip("\"'“‘([")[:1]
+    return cut.group().strip().lower() in STOP_WORDS or not opens.isupper()
+
+
+def trails_off(text: str) -> bool:
+    """Ends on an ellipsis: the sentence breaks off (or was split inside itself) instead of ending."""
+    return text.rstrip().rstrip(_CLOSERS).endswith(("...", "…"))
+
+
+def _content_words(text: str) -> set[str]:
+    return {_norm(w) for w in _WORD.findall(text) if w.lower() not in STOP_WORDS}
+
+
+NEAR_DUPLICATE = 0.6  # share of a sentence's content words already said by the TL;DR's others
+
+
+def repeats_chosen(sentence: str, chosen: list[str]) -> bool:
+    """A sentence that says again what a chosen one already says: most of its content words are there."""
+    words = _content_words(sentence)
+    if not words:
+        return False
+    said = set().union(*(_content_words(c) for c in chosen)) if chosen else set()
+    return len(words & said) / len(words) >= NEAR_DUPLICATE
 
 
 # A byline or timestamp line: on a news page it closes the header (headline, standfirst, byline).
@@ -148,19 +223,35 @@ def _header_end(parsed: ParsedArticle) -> int:
     return 0
 
 
+def _prose(parsed: ParsedArticle, sentences: list[Sentence], title: str | None) -> list[Sentence]:
+    """The well-formed prose among `sentences`; when none starts like a sentence, those that open
+    their paragraph in lower case (text written all in lower case)."""
+    return [s for s in sentences if is_prose(parsed, s) and not repeats_title(title, s.text)] or \
+        [s for s in sentences if is_prose(parsed, s, lower_start=True) and not repeats_title(title, s.text)]
+
+
 def make_tldr(parsed: ParsedArticle) -> list[str]:
     header = _header_end(parsed)
     sentences = [s for s in parsed.sentences if s.start >= header] or parsed.sentences
     regions = parsed.quoted
     ents = parsed.ents
     title = parsed.layout.title
+    # A sentence shown alone must be whole: not a piece of a quote left open, not the tail of a
+    # sentence cut at a paragraph break, and with a main clause of its own.
     usable = [s for s in sentences if _words(s.text) >= MIN_WORDS and not is_chrome(s.text)]
-    prose = [s for s in usable if is_prose(parsed, s) and not repeats_title(title, s.text)] or \
-        [s for s in usable if is_prose(parsed, s, lower_start=True) and not repeats_title(title, s.text)]
+    whole = [s for s in usable if not in_open_quote(parsed.text, s) and not is_continuation(parsed, s)
+             and not trails_off(s.text) and has_main_clause(span_of(parsed, s))]
+    # A page whose every line was cut (source line breaks kept as paragraphs) still gets its best
+    # pieces rather than "no prose", which would not be true of it.
+    prose = _prose(parsed, whole, title) or _prose(parsed, usable, title)
     if not prose:
         return [NO_PROSE]
     candidates = [s for s in prose if not is_generic(s.text, entities_in(ents, s.start, s.end))
                   and quoted_share(regions, s.start, s.end) < 0.5]
+    # The writer's own aside ("I was on the board") is not the news, unless the page opens so (an
+    # essay told in the first person).
+    if candidates and not writer_speaks(span_of(parsed, candidates[0]), regions):
+        candidates = [s for s in candidates if not writer_speaks(span_of(parsed, s), regions)]
     if not candidates:
         # Nothing specific to say: the first real sentence rather than nothing.
         return [prose[0].text]
@@ -183,7 +274,7 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
             value *= 0.6  # bullets are detail
         if is_dependent(spans[sentence.start]) and sentence.start < lead.start:
             value = 0.0  # it leans on something the page lost: never before the lead
-        if _first_person(spans[sentence.start]):
+        if writer_speaks(spans[sentence.start], regions):
             value *= 0.5  # the writer’s own aside, not the news
         return value
 
@@ -198,6 +289,8 @@ def make_tldr(parsed: ParsedArticle) -> list[str]:
             break
         if is_dependent(spans[sentence.start]) and before.get(sentence.start) not in {c.start for c in chosen}:
             continue
+        if repeats_chosen(sentence.text, [c.text for c in chosen]):
+            continue  # says again what the TL;DR already says
         if _words(sentence.text) <= budget:
             chosen.append(sentence)
             budget -= _words(sentence.text)

@@ -6,8 +6,16 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from digests.sentences import is_prose, lead_in_end
-from digests.tldr import NO_PROSE, make_tldr, repeats_title
+from digests.sentences import has_main_clause, is_prose, lead_in_end, span_of
+from digests.tldr import (
+    NO_PROSE,
+    in_open_quote,
+    is_continuation,
+    make_tldr,
+    repeats_chosen,
+    repeats_title,
+    writer_speaks,
+)
 from tests.conftest import parse_article as parse
 
 LEAD = "The Harlow council voted on Tuesday to close the Mill Road bridge to cars for two years of repairs."
@@ -144,3 +152,86 @@ def test_a_sentence_leaning_on_one_left_out_is_not_taken(nlp: Language) -> None:
     tldr = make_tldr(parse(nlp, raw, title="Tram depot deal"))
     assert tldr[0].startswith("The city council has agreed")
     assert not any(sentence.startswith("Instead") for sentence in tldr), tldr
+
+
+def test_the_tail_of_a_sentence_cut_at_a_line_break_is_not_taken(nlp: Language) -> None:
+    # The page kept its source lines as paragraphs: a sentence runs on over a break.
+    raw = ("Mill Fire Closes Canal Path\n\n"
+           "Firefighters told the Harlow Star that the old flour mill caught fire sometime between\n\n"
+           "6 AM and 7 AM Monday ... while the night guard was away.\n\n"
+           "The canal towpath beside the Harlow flour mill will stay closed to walkers until Friday, the council said.")
+    parsed = parse(nlp, raw)
+    tail = next(s for s in parsed.sentences if s.text.startswith("6 AM"))
+    assert is_continuation(parsed, tail)
+    assert not has_main_clause(span_of(parsed, tail))
+    lead = next(s for s in parsed.sentences if s.text.startswith("The canal towpath"))
+    assert not is_continuation(parsed, lead)
+    assert has_main_clause(span_of(parsed, lead))
+    tldr = make_tldr(parsed)
+    assert tldr[0] == lead.text
+    assert not any(s.startswith("6 AM") or "sometime between" in s for s in tldr)
+
+
+def test_a_sentence_needs_its_own_subject_and_finite_verb(nlp: Language) -> None:
+    whole = nlp("The night guard was away when the fire started.")
+    hanging = nlp("Sometime after midnight on Monday, while the night guard was away.")
+    reported = nlp("“We did all we could to save the mill,” the fire chief said.")
+    assert has_main_clause(whole[:])
+    assert not has_main_clause(hanging[:])
+    assert has_main_clause(reported[:])
+
+
+def test_a_piece_of_a_quote_left_open_is_not_taken(nlp: Language) -> None:
+    # The mother's quote opens in the third paragraph and runs on (no closing mark there).
+    raw = ("Student Dies After Taking Pills Bought Online\n\n"
+           "A Harlow student, 22, died in hospital on Sunday after taking pills she had bought online, police said.\n\n"
+           "Her father, Tom Quince, said in a statement that the family wanted other students to hear her story.\n\n"
+           "“As she got worse, the nurses in the ward did everything they could for her. They never gave up on her.\n\n"
+           "The pills contained a chemical that is banned for people to take, Essex police said on Monday.")
+    parsed = parse(nlp, raw)
+    opened = next(s for s in parsed.sentences if s.text.startswith("“As she got worse"))
+    inside = next(s for s in parsed.sentences if s.text.startswith("They never gave up"))
+    assert in_open_quote(parsed.text, opened) and in_open_quote(parsed.text, inside)
+    whole = next(s for s in parsed.sentences if s.text.startswith("Her father"))
+    assert not in_open_quote(parsed.text, whole)
+    tldr = make_tldr(parsed)
+    assert not any("nurses" in s or "never gave up" in s for s in tldr)
+    assert tldr[0].startswith("A Harlow student, 22, died")
+
+
+def test_a_balanced_quote_is_not_an_open_one(nlp: Language) -> None:
+    parsed = parse(nlp, "Mill Fire\n\nThe fire chief called the blaze “the worst in forty years” and said the mill "
+                        "could not be saved, according to the council.")
+    sentence = parsed.sentences[0]
+    assert not in_open_quote(parsed.text, sentence)
+
+
+def test_the_columnists_aside_is_left_out_but_a_quoted_we_is_not_the_writer(nlp: Language) -> None:
+    raw = ("Council Report on Bridge Repairs Is Published\n\n"
+           "The Harlow council published its report on the Mill Road bridge repairs on Tuesday, and it names three firms.\n\n"
+           "The report says the repairs will cost 14 million pounds and take two years, starting in May.\n\n"
+           "I was a member of the Harlow bridge trust when the first survey was done in 2019.\n\n"
+           "Pigeons nest under the arches of the old stone bridge, the Harlow bird society said.")
+    parsed = parse(nlp, raw)
+    aside = next(s for s in parsed.sentences if s.text.startswith("I was"))
+    assert writer_speaks(span_of(parsed, aside), parsed.quoted)
+    tldr = make_tldr(parsed)
+    assert not any(s.startswith("I was") for s in tldr)
+    quoted = parse(nlp, "Bridge\n\nThe mayor told the council that “we will reopen the bridge by May” on Tuesday night.")
+    assert not writer_speaks(span_of(quoted, quoted.sentences[0]), quoted.quoted)
+
+
+def test_a_sentence_that_says_the_lead_again_is_dropped(nlp: Language) -> None:
+    raw = ("Bug Lets Anyone Crash Harlow Ticket Machines\n\n"
+           "A bug in the Harlow ticket machines lets anyone crash them with a bent coin, according to an engineer "
+           "who has published a video that shows the trick.\n\n"
+           "The machines were installed at all twelve Harlow stations in 2021 by a firm from Leeds.\n\n"
+           "The engineer has published a video he says shows how anyone can crash the ticket machines with a bent coin.")
+    lead = raw.split("\n\n")[1]
+    again = raw.split("\n\n")[3]
+    assert repeats_chosen(again, [lead])
+    assert not repeats_chosen("The machines were installed at all twelve Harlow stations in 2021 by a firm from Leeds.",
+                              [lead])
+    tldr = make_tldr(parse(nlp, raw))
+    assert tldr[0] == lead
+    assert again not in tldr
