@@ -111,6 +111,18 @@ def test_a_typo_in_the_name(said, name):
     assert texts(result) == [LATEST, LATER, EARLY]
 
 
+def test_a_typo_in_the_first_letter_of_a_name_in_another_script(store, digest_factory):
+    """The near names are found by the key's second letter when the first is the typo, counted in
+    characters (not bytes) on both databases."""
+    words = "Οι γέφυρες της πόλης θα ανοίξουν ξανά την άνοιξη"
+    article_store.save_digest(store, digest_factory([(words, Speaker(name="Ελένη Παπαδοπούλου", role="δήμαρχος"))],
+                                                    title="Γέφυρες", url="https://gr.example/1", published="2026-03-02"),
+                              tenant=TERMINAL_TENANT)
+    result = quotes_by(store, "Ελένη Ταπαδοπούλου", tenant=TERMINAL_TENANT)
+    assert texts(result) == [words]
+    assert result.corrected
+
+
 def test_an_organisation(said):
     for name in ("Harbour Transit Authority", "the harbour transit authority", "Harbor Transit Authority"):
         assert texts(quotes_by(said, name, tenant=TERMINAL_TENANT)) == [AGENCY]
