@@ -319,13 +319,19 @@ class RunButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await client.run_invocation(interaction, invocation)
 
 
+def buttons_view(message: render.Message) -> discord.ui.View:
+    """The message's command buttons as components (each a RunButton, so clicks reach the bot after
+    a restart too)."""
+    view = discord.ui.View(timeout=None)
+    for label, custom_id in message.buttons:
+        view.add_item(RunButton(label, custom_id))
+    return view
+
+
 def _message_args(message: render.Message) -> dict[str, Any]:
     args: dict[str, Any] = {"embeds": message.embeds}
     if message.buttons:
-        view = discord.ui.View(timeout=None)
-        for label, custom_id in message.buttons:
-            view.add_item(RunButton(label, custom_id))
-        args["view"] = view
+        args["view"] = buttons_view(message)
     if message.content:
         args["content"] = message.content
     return args
