@@ -323,10 +323,13 @@ def buttons_of(message: dict) -> list[dict]:
     return [c for row in message.get("components") or [] for c in row.get("components") or []]
 
 
-async def click(bot: Bot, custom_id: str, *, ephemeral: bool = True, timeout: float = 30.0) -> list[Request]:
+async def click(bot: Bot, custom_id: str, *, ephemeral: bool = True, timeout: float = 30.0,
+                guild_id: str | None = None) -> list[Request]:
     """A MESSAGE_COMPONENT interaction (type 3) as the gateway delivers it: a click on the button
     `custom_id` of one of the bot's messages; waits until the bot has answered it."""
     payload = interaction("quotes", type=3)
+    if guild_id is not None:  # a click in another server
+        payload["guild_id"] = guild_id
     payload["data"] = {"custom_id": custom_id, "component_type": 2}
     bot_user = {"id": APP_ID, "username": "newsdigest", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
     payload["message"] = {
@@ -358,6 +361,43 @@ async def test_the_share_button_posts_a_private_answer_in_the_channel(bot, name,
     assert not is_ephemeral(body["data"])
     assert expected in text_of(body["data"])
     assert buttons_of(body["data"]) == []
+
+
+def story_buttons(app: Newsdigest, format: str = "compact") -> dict[str, str]:
+    """The custom_ids of a channel digest's story buttons (the seed article), as the poster sends them, by label."""
+    from adapters.discord.render import post_messages
+    from bot.platforms import DigestPost
+
+    [summary] = article_store.recent_articles(app.store, limit=1, tenant=GUILD_TENANT)
+    digest = article_store.get_digest(app.store, summary.id)
+    assert digest is not None
+    [message] = post_messages(DigestPost(title="News digest", digests=[digest], idempotency_key="k", format=format))
+    return {label.split(" · ")[0]: custom_id for label, custom_id in message.buttons}
+
+
+@pytest.mark.parametrize("format", ["full", "headlines"])
+async def test_a_storys_buttons_answer_the_clicker_privately(bot, app, format):
+    buttons = story_buttons(app, format)
+    assert list(buttons) == ["More quotes", "Full digest"]
+    body = the_callback(await click(bot, buttons["More quotes"], ephemeral=False))
+    assert body["type"] == 4 and is_ephemeral(body["data"])  # only the person who clicked sees it
+    text = text_of(body["data"])
+    assert f"Quotes in “{TITLE}”" in text
+    for speaker in ("Christopher Nulty, spokesperson, Anthropic", "Hannah Wong, Chief Communications Officer, OpenAI",
+                    "Jared Kaplan, Chief Science Officer, Anthropic"):
+        assert f"Said by {speaker}" in text
+    body = the_callback(await click(bot, buttons["Full digest"], ephemeral=False))
+    assert body["type"] == 4 and is_ephemeral(body["data"])
+    text = text_of(body["data"])
+    assert TITLE in text and "TL;DR" in text and "Christopher Nulty, spokesperson, Anthropic" in text
+
+
+async def test_a_storys_button_shows_nothing_of_another_servers_article(bot, app):
+    for label, custom_id in story_buttons(app).items():
+        body = the_callback(await click(bot, custom_id, ephemeral=False, guild_id="999999999999999999"))
+        assert is_ephemeral(body["data"]), label
+        text = text_of(body["data"])
+        assert "No such story" in text and TITLE not in text and "Nulty" not in text
 
 
 async def test_a_button_the_bot_never_made_gets_a_private_note(bot):
