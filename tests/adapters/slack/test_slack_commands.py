@@ -318,6 +318,47 @@ async def test_a_digest_of_a_url_is_acknowledged_at_once_and_posted_when_ready(b
     assert "Anthropic Stops OpenAI" in message["blocks"][0]["text"]["text"]
 
 
+async def shortcut(bot: SlackBot, slack, text: str, *, secret: str = SECRET):
+    """POST a signed message_action payload (the message shortcut on a message saying `text`) as Slack sends it."""
+    payload = {"type": "message_action", "callback_id": "digest_this_link", "trigger_id": "1.2", "action_ts": f"{time.time():.6f}",
+               "team": {"id": TEAM_ID, "domain": "news"}, "user": {"id": "U0BOB", "team_id": TEAM_ID},
+               "channel": {"id": "C0NEWS", "name": "news"}, "api_app_id": "A0APP", "token": "x",
+               "message_ts": "1700000000.000100", "response_url": slack.response_url(),
+               "message": {"type": "message", "user": "U0ADA", "ts": "1700000000.000100", "text": text}}
+    body = urlencode({"payload": json.dumps(payload)})
+    return await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, secret)))
+
+
+async def test_the_digest_this_link_shortcut_answers_privately_after_the_ack(bot, slack, local_http):
+    page = (SEED.read_text(encoding="utf-8").replace("Anthropic Cuts OpenAI", "Anthropic Halts OpenAI")
+            .replace("just got a lot more contentious", "just got rather more contentious"))  # another article
+    url = local_http.route("/shared-story", page, content_type="text/plain; charset=utf-8", delay=1.2)
+    started = time.monotonic()
+    ack = await shortcut(bot, slack, f"Worth a read: <{url}|the story>, and also <https://other.example/x>.")
+    assert ack.status == 200 and time.monotonic() - started < 1.0  # acknowledged at once
+    [answer] = await slack.responses_async(1)
+    assert time.monotonic() - started >= 1.2  # the work happened after the ack
+    message = json.loads(answer.body)
+    assert_within_slack_limits(message)
+    assert message["response_type"] == "ephemeral"  # only the person who asked sees it
+    assert "Anthropic Halts OpenAI" in message["blocks"][0]["text"]["text"]
+    assert slack.calls("chat.postMessage") == []
+
+
+async def test_the_shortcut_on_a_message_without_a_link_says_so_privately(bot, slack):
+    assert (await shortcut(bot, slack, "no address in here, just words")).status == 200
+    [answer] = await slack.responses_async(1)
+    message = json.loads(answer.body)
+    assert message["response_type"] == "ephemeral" and "No link in that message" in body_text(message)
+
+
+async def test_a_shortcut_with_a_wrong_signature_is_refused(bot, slack):
+    before = tasks_now()
+    assert (await shortcut(bot, slack, "see https://news.example/a", secret="not-the-secret")).status == 401
+    await tasks_started_since_ended(before)
+    assert slack.calls_snapshot == []
+
+
 async def test_an_article_cannot_mention_or_link_through_the_bot(bot, slack, newsdigest):
     evil = "Read this <!channel> now, <@U123> said, see <http://evil|click> & *act* `fast`"
     digest = make_digest([(evil, Speaker(name="Eve <!here>", role="boss", org="<#C999>"))],
