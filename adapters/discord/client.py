@@ -37,6 +37,8 @@ from bot.commands import DECLARATION, Invocation, dispatch
 from bot.commands.actions import action_invocation
 from bot.commands.declaration import unprefixed
 from bot.commands.prefix import with_prefix
+from bot.commands.shortcuts import NAME as SHORTCUT_NAME
+from bot.commands.shortcuts import digest_link
 from bot.replies import Reply, Section, error, usage
 
 from ..platform import PlatformError
@@ -172,6 +174,8 @@ class NewsdigestClient(discord.AutoShardedClient):
         self._announced_ready = False
         self.tree = NewsdigestTree(self)
         add_commands(self.tree, app.settings.command_prefix)
+        # A message's Apps menu: "Digest this link" (bot.commands.shortcuts).
+        self.tree.add_command(app_commands.ContextMenu(name=SHORTCUT_NAME, callback=digest_this_link))
         self.add_dynamic_items(RunButton)
 
     # Start-up
@@ -291,6 +295,18 @@ class NewsdigestClient(discord.AutoShardedClient):
                                             allowed_mentions=NO_MENTIONS, wait=True)
         extras["answered"] = True
         return private
+
+async def digest_this_link(interaction: discord.Interaction, message: discord.Message) -> None:
+    """The message context-menu command: the digest of the message's first link, for the person who
+    asked only. Deferred (ephemeral) at once, since fetching the page takes seconds; Discord sends the
+    message's text with the interaction, so no privileged intent is needed."""
+    client = cast("NewsdigestClient", interaction.client)
+    channel, caller = channel_ref(interaction), caller_of(interaction)
+    prefix = client.app.settings.command_prefix
+    await client.answer(interaction, lambda: with_prefix(digest_link(client.app, message.content, channel, caller),
+                                                         prefix, DECLARATION),
+                        defer_now=True, private=True)
+
 
 class RunButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                 template=re.compile(re.escape(render.BUTTON_PREFIX) + r"(?P<value>.+)", re.DOTALL)):

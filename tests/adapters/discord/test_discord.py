@@ -475,6 +475,45 @@ async def test_digest_of_a_url_defers_at_once_then_edits_the_answer(make_app, fa
     assert article_store.find_article(app.store, url, tenant=GUILD_TENANT) is not None
 
 
+def context_menu(content: str, *, age: float = 0.0) -> dict:
+    """An APPLICATION_COMMAND interaction of the message context-menu command (data type 3) on a
+    member's message saying `content`, as the gateway delivers it (the message resolved in it)."""
+    payload = interaction("Digest this link", age=age)
+    author = {"id": "1300000000000000001", "username": "bob", "discriminator": "0", "global_name": "Bob", "avatar": None}
+    target = "1500000000000000077"
+    payload["data"] = {"id": "1400000000000000009", "name": "Digest this link", "type": 3, "target_id": target,
+                       "guild_id": GUILD_ID, "resolved": {"messages": {target: {
+                           "id": target, "channel_id": CHANNEL_ID, "author": author, "content": content, "tts": False,
+                           "timestamp": "2026-12-01T17:00:00+00:00", "edited_timestamp": None, "mention_everyone": False,
+                           "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": False,
+                           "type": 0, "flags": 0, "components": []}}}}
+    return payload
+
+
+async def test_the_digest_this_link_menu_defers_privately_then_answers(make_app, fake, local_http):
+    app = make_app(allow_private_urls=True)
+    url = local_http.route("/shared", ARTICLE_HTML, content_type="text/html; charset=utf-8", delay=0.6)
+    async with running(fake, app) as bot:
+        started = time.monotonic()
+        requests = await bot.send(context_menu(f"Have you seen <{url}>? Also https://other.example/x"))
+    assert paths(requests) == [("POST", requests[0].path), ("PATCH", requests[1].path)]
+    deferral = requests[0]
+    assert deferral.body == {"type": 5, "data": {"flags": EPHEMERAL}}  # only the person who asked sees it
+    assert deferral.at - started < 0.5  # acknowledged before the page (0.6 s away) arrived
+    assert re.fullmatch(CALLBACK, deferral.path)  # answered with the interaction's own id and token
+    edit = requests[1].body
+    assert requests[1].path.endswith("/messages/@original")
+    assert edit["embeds"][0]["title"] == "Council backs riverside bike lanes" and "Maria Lopez" in text_of(edit)
+    assert local_http.paths() == ["/shared"]  # the first link only
+
+
+async def test_the_digest_this_link_menu_on_a_message_without_a_link(bot):
+    requests = await bot.send(context_menu("nothing to read here"))
+    assert paths(requests) == [("POST", requests[0].path), ("PATCH", requests[1].path)]
+    assert requests[0].body == {"type": 5, "data": {"flags": EPHEMERAL}}  # private from the start
+    assert "No link in that message" in text_of(requests[1].body)
+
+
 @pytest.mark.parametrize("allow_private", [True, False])
 async def test_a_failed_fetch_replaces_the_public_deferral_with_a_private_reason(make_app, fake, allow_private):
     app = make_app(allow_private_urls=allow_private)
@@ -840,9 +879,13 @@ def _assert_declared_options(sent: list[dict], command) -> None:  # noqa: ANN001
 
 async def test_the_synced_commands_are_the_declaration(bot):
     from bot.commands import DECLARATION
+    from bot.commands.shortcuts import NAME
 
     (sync,) = bot.fake.recorded("PUT")
-    synced = {c["name"]: c for c in sync.body}
+    synced = {c["name"]: c for c in sync.body if c.get("type", 1) == 1}  # the slash commands
+    # …and one message context-menu command (type 3), the shortcut on someone's message.
+    assert [(c["name"], c.get("options")) for c in sync.body if c.get("type") == 3] == [(NAME, None)]
+    assert len(sync.body) == len(synced) + 1
     offered = DECLARATION.offered("discord")
     assert list(synced) == [c.name.lstrip("/") for c in offered]
     assert "help" not in synced  # /help is the terminal's; on Discord, /newsdigest help
@@ -868,7 +911,8 @@ async def test_the_command_prefix_names_the_synced_commands_and_their_answers_ar
     async with running(fake, app) as bot:
         put = [r for r in bot.fake.recorded() if r.method == "PUT"][-1]
         names = {c["name"] for c in put.body}
-        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-quotes", "nd-newsdigest"}
+        # The context-menu command is named in words, not like a slash command: no prefix.
+        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-quotes", "nd-newsdigest", "Digest this link"}
         group = next(c for c in put.body if c["name"] == "nd-newsdigest")
         assert "settings" in {o["name"] for o in group["options"]}  # subcommands keep their names
         listed = the_callback(await bot.send(interaction("nd-newsdigest", subcommand="settings", permissions="0")))["data"]
