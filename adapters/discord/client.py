@@ -205,7 +205,10 @@ class NewsdigestClient(discord.AutoShardedClient):
                 f"Discord refused to register the commands in {target} ({exc.status} {exc.text or 'Forbidden'}): "
                 "invite the bot to that server with the applications.commands scope (see the README, "
                 "Connecting Discord)") from None
-        self.announce(f"{len(self.synced)} commands synced {where}: " + ", ".join(f"/{c.name}" for c in self.synced))
+        slash = [c for c in self.synced if c.type is discord.AppCommandType.chat_input]
+        menus = [c for c in self.synced if c.type is not discord.AppCommandType.chat_input]
+        self.announce(f"{len(slash)} commands synced {where}: " + ", ".join(f"/{c.name}" for c in slash)
+                      + "".join(f"; message menu “{c.name}”" for c in menus))
         return self.synced
 
     async def on_ready(self) -> None:

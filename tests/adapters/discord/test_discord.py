@@ -194,8 +194,10 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
     assert paths(requests) == [("GET", "/users/@me"), ("GET", "/oauth2/applications/@me"),
                                ("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")]
     assert requests[0].headers["authorization"] == "Bot test-token"
-    commands = {c["name"]: c for c in requests[2].body}
+    commands = {c["name"]: c for c in requests[2].body if c.get("type", 1) == 1}
     assert set(commands) == {"digest", "dispute", "who-said", "quotes", "newsdigest"}
+    # and the message context-menu command, which has no description
+    assert [(c["name"], c["type"]) for c in requests[2].body if c.get("type") == 3] == [("Digest this link", 3)]
     for command in commands.values():
         assert 1 <= len(command["description"]) <= 100
     who = {o["name"]: o for o in commands["who-said"]["options"]}
@@ -218,7 +220,7 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
     assert [c["value"] for c in action["choices"]] == ["include", "exclude", "clear"] and action["required"]
     schedule = {o["name"]: o for o in subcommands["schedule"]["options"]}
     assert schedule["when"]["required"] and not schedule["timezone"]["required"] and schedule["timezone"]["autocomplete"]
-    assert bot.client.synced and {c.name for c in bot.client.synced} == set(commands)
+    assert bot.client.synced and {c.name for c in bot.client.synced} == {*commands, "Digest this link"}
 
 
 async def test_without_a_guild_the_commands_sync_globally(fake, app):
