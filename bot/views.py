@@ -190,11 +190,15 @@ class Action:
     command: str
     subcommand: str | None = None
     options: tuple[tuple[str, str | bool], ...] = ()
+    # The story the button is about, for platforms that show buttons apart from it (Discord puts a
+    # message's buttons under all its embeds): its title.
+    story: str | None = None
 
 
 @dataclass(frozen=True)
 class Actions:
     actions: tuple[Action, ...]
+    key: str | None = None  # unique within the view, like Links.key (a post has one per story)
 
 
 @dataclass(frozen=True)
@@ -386,21 +390,48 @@ def headline_parts(digest: Digest, similar: Sequence[SimilarStory] = (), key: st
                              *_read_link(digest, key)))]
 
 
+MORE_QUOTES = "More quotes"
+FULL_DIGEST = "Full digest"
+
+
+def story_actions(digest: Digest, key: str | None = None) -> Actions:
+    """The buttons under a story of a channel digest: its quotes and its whole digest, shown to the
+    person who clicks (bot.commands.story). The article's full id, so that no other article matches."""
+    title = (digest.article.title or "").strip() or UNTITLED
+    article = (("article", digest.article.id),)
+    return Actions((Action(MORE_QUOTES, "/story", options=(*article, ("show", "quotes")), story=title),
+                    Action(FULL_DIGEST, "/story", options=(*article, ("show", "digest")), story=title)), key=key)
+
+
+def _with_actions(part: Part, digest: Digest, key: str) -> Part:
+    """The story's opening part with its buttons beside its "Read the article" (at its end without one)."""
+    if not digest.article.id:
+        return part
+    blocks = list(part.blocks)
+    at = next((i + 1 for i in range(len(blocks) - 1, -1, -1)
+               if isinstance(b := blocks[i], Links) and b.title is None), len(blocks))
+    blocks.insert(at, story_actions(digest, key))
+    return Part(part.kind, tuple(blocks), part.count)
+
+
 def post_view(post: DigestPost) -> View:
     """A scheduled (or requested) post: its title, each digest in the post's format (after a divider,
     with its "+N similar" stories), then how many stories wait and how many the channel's keywords
-    left out. Full: every part of each digest; compact: title, TL;DR, first quote; headlines: titles."""
+    left out. Full: every part of each digest; compact: title, TL;DR, first quote; headlines: titles.
+    Each story ends its opening part with its "More quotes" and "Full digest" buttons."""
     parts = [Part("title", (Heading(post.title, "title"),), count=0)]
     for i, digest in enumerate(post.digests):
         similar = post.similar_to(digest)
         if post.format == "headlines":
-            parts += headline_parts(digest, similar, key=str(i))
-            continue
-        story = (compact_parts(digest, similar, key=str(i)) if post.format == "compact"
-                 else digest_parts(digest, key=str(i), similar=similar))
-        if i:
-            first = story[0]
-            story[0] = Part(first.kind, (Divider(), *first.blocks), first.count)
+            story = headline_parts(digest, similar, key=str(i))
+        else:
+            story = (compact_parts(digest, similar, key=str(i)) if post.format == "compact"
+                     else digest_parts(digest, key=str(i), similar=similar))
+            if i:
+                first = story[0]
+                story[0] = Part(first.kind, (Divider(), *first.blocks), first.count)
+        # The story's buttons go with its opening part, so that they are never cut from it.
+        story[0] = _with_actions(story[0], digest, str(i))
         parts += story
     closing: list[Block] = []
     if post.waiting:

@@ -37,6 +37,8 @@ from bot.commands import DECLARATION, Invocation, dispatch
 from bot.commands.actions import action_invocation
 from bot.commands.declaration import unprefixed
 from bot.commands.prefix import with_prefix
+from bot.commands.shortcuts import NAME as SHORTCUT_NAME
+from bot.commands.shortcuts import digest_link
 from bot.replies import Reply, Section, error, usage
 
 from ..platform import PlatformError
@@ -172,6 +174,8 @@ class NewsdigestClient(discord.AutoShardedClient):
         self._announced_ready = False
         self.tree = NewsdigestTree(self)
         add_commands(self.tree, app.settings.command_prefix)
+        # A message's Apps menu: "Digest this link" (bot.commands.shortcuts).
+        self.tree.add_command(app_commands.ContextMenu(name=SHORTCUT_NAME, callback=digest_this_link))
         self.add_dynamic_items(RunButton)
 
     # Start-up
@@ -201,7 +205,10 @@ class NewsdigestClient(discord.AutoShardedClient):
                 f"Discord refused to register the commands in {target} ({exc.status} {exc.text or 'Forbidden'}): "
                 "invite the bot to that server with the applications.commands scope (see the README, "
                 "Connecting Discord)") from None
-        self.announce(f"{len(self.synced)} commands synced {where}: " + ", ".join(f"/{c.name}" for c in self.synced))
+        slash = [c for c in self.synced if c.type is discord.AppCommandType.chat_input]
+        menus = [c for c in self.synced if c.type is not discord.AppCommandType.chat_input]
+        self.announce(f"{len(slash)} commands synced {where}: " + ", ".join(f"/{c.name}" for c in slash)
+                      + "".join(f"; message menu “{c.name}”" for c in menus))
         return self.synced
 
     async def on_ready(self) -> None:
@@ -292,6 +299,18 @@ class NewsdigestClient(discord.AutoShardedClient):
         extras["answered"] = True
         return private
 
+async def digest_this_link(interaction: discord.Interaction, message: discord.Message) -> None:
+    """The message context-menu command: the digest of the message's first link, for the person who
+    asked only. Deferred (ephemeral) at once, since fetching the page takes seconds; Discord sends the
+    message's text with the interaction, so no privileged intent is needed."""
+    client = cast("NewsdigestClient", interaction.client)
+    channel, caller = channel_ref(interaction), caller_of(interaction)
+    prefix = client.app.settings.command_prefix
+    await client.answer(interaction, lambda: with_prefix(digest_link(client.app, message.content, channel, caller),
+                                                         prefix, DECLARATION),
+                        defer_now=True, private=True)
+
+
 class RunButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                 template=re.compile(re.escape(render.BUTTON_PREFIX) + r"(?P<value>.+)", re.DOTALL)):
     """A command button (bot.views.Action): clicked, it runs the command its custom_id carries through
@@ -319,13 +338,19 @@ class RunButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await client.run_invocation(interaction, invocation)
 
 
+def buttons_view(message: render.Message) -> discord.ui.View:
+    """The message's command buttons as components (each a RunButton, so clicks reach the bot after
+    a restart too)."""
+    view = discord.ui.View(timeout=None)
+    for label, custom_id in message.buttons:
+        view.add_item(RunButton(label, custom_id))
+    return view
+
+
 def _message_args(message: render.Message) -> dict[str, Any]:
     args: dict[str, Any] = {"embeds": message.embeds}
     if message.buttons:
-        view = discord.ui.View(timeout=None)
-        for label, custom_id in message.buttons:
-            view.add_item(RunButton(label, custom_id))
-        args["view"] = view
+        args["view"] = buttons_view(message)
     if message.content:
         args["content"] = message.content
     return args

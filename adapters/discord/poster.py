@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import aiohttp
 import discord
@@ -22,7 +23,7 @@ import discord
 from bot.platforms import DigestPost, MessageRecorder, PostResult
 
 from . import render
-from .client import NO_MENTIONS
+from .client import NO_MENTIONS, buttons_view
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ class DiscordPoster:
             if index in done:
                 continue
             try:
-                created = await channel.send(content=message.content, embeds=message.embeds,
+                extra: dict[str, Any] = {"view": buttons_view(message)} if message.buttons else {}
+                created = await channel.send(content=message.content, embeds=message.embeds, **extra,
                                              # None sends no nonce; discord.py's annotation leaves it out.
                                              nonce=render.nonce(key, index) if key else None,  # type: ignore[arg-type]
                                              allowed_mentions=NO_MENTIONS)

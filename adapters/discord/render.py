@@ -213,6 +213,9 @@ class _ViewBuilder:
     linked: str | None = None  # the URL the current embed's title links to
     fresh: bool = False  # a divider asked for a new embed, not made yet
     running: list[str] = field(default_factory=list)
+    # Command buttons, with the index of the embed they follow: a message carries the buttons of
+    # the stories whose embeds it holds.
+    actions: list[tuple[int, views.Actions]] = field(default_factory=list)
 
     def flush(self) -> None:
         if self.running:
@@ -276,7 +279,8 @@ class _ViewBuilder:
             if links and not (len(links) == 1 and links[0].url == self.linked):  # not just where the title leads
                 self.add_field("Links", _links_text(links), inline=False)
         elif isinstance(block, views.Actions):
-            pass  # buttons are components, not embed content (not laid out on Discord yet)
+            self.flush()  # buttons are components under the message, not embed content
+            self.actions.append((len(self.builder.embeds) - 1, block))
         elif isinstance(block, views.Divider):
             self.flush()
             self.fresh = True
@@ -291,6 +295,10 @@ COLOURS_OF_VIEWS: dict[views.ViewKind, int] = {"answer": COLOURS["answer"], "not
 
 def view_embeds(view: views.View) -> list[discord.Embed]:
     """A view's blocks as embeds (a post's title is not among them: it is its first message's text)."""
+    return _built(view).builder.embeds
+
+
+def _built(view: views.View) -> _ViewBuilder:
     out = _ViewBuilder(_Builder(COLOURS_OF_VIEWS[view.kind]))
     for part in view.parts:
         for block in part.blocks:
@@ -300,7 +308,7 @@ def view_embeds(view: views.View) -> list[discord.Embed]:
                 continue
             out.block(block)
         out.flush()
-    return out.builder.embeds
+    return out
 
 
 def reply_embeds(reply: Reply) -> list[discord.Embed]:
@@ -346,6 +354,18 @@ def pack(embeds: Iterable[discord.Embed], content: str | None = None) -> list[Me
 BUTTON_PREFIX = "nd_run:"  # a command button's custom_id: this, then bot.commands.actions.action_value
 CUSTOM_ID = 100  # Discord's limit on a custom_id
 BUTTON_LABEL = 80
+BUTTONS_PER_MESSAGE = 25  # five rows of five
+
+
+def button(action: views.Action) -> tuple[str, str] | None:
+    """(label, custom_id) of a command button; None when its custom_id would be over Discord's limit
+    (the person can still use the command). A story's button names the story: a message's buttons
+    are under all its embeds."""
+    custom_id = BUTTON_PREFIX + action_value(action)
+    if len(custom_id) > CUSTOM_ID:
+        return None
+    label = f"{action.label} · {action.story}" if action.story else action.label
+    return shorten(label, BUTTON_LABEL), custom_id
 
 
 def reply_messages(reply: Reply) -> list[Message]:
@@ -355,9 +375,9 @@ def reply_messages(reply: Reply) -> list[Message]:
     for block in views.reply_view(reply).blocks:
         if isinstance(block, views.Actions):
             for action in block.actions[:5]:
-                custom_id = BUTTON_PREFIX + action_value(action)
-                if len(custom_id) <= CUSTOM_ID:
-                    messages[-1].buttons.append((shorten(action.label, BUTTON_LABEL), custom_id))
+                made = button(action)
+                if made is not None:
+                    messages[-1].buttons.append(made)
     return messages
 
 
@@ -367,7 +387,17 @@ def post_messages(post: DigestPost) -> list[Message]:
     view = views.post_view(post)
     closing = [b.text for p in view.parts if p.kind == "note" for b in p.blocks if isinstance(b, (views.More, views.Note))]
     content = "\n".join(escape(line) for line in [post.title, *closing])
-    return pack(view_embeds(view), content=shorten(content, CONTENT) or None)
+    built = _built(view)
+    messages = pack(built.builder.embeds, content=shorten(content, CONTENT) or None)
+    # Each story's buttons go on the message that holds its embeds.
+    ends = [sum(len(m.embeds) for m in messages[:i + 1]) for i in range(len(messages))]
+    for embed, block in built.actions:
+        message = messages[next((i for i, end in enumerate(ends) if embed < end), len(messages) - 1)]
+        for action in block.actions:
+            made = button(action)
+            if made is not None and len(message.buttons) < BUTTONS_PER_MESSAGE:
+                message.buttons.append(made)
+    return messages
 
 
 def notice_message(text: str) -> Message:

@@ -33,6 +33,7 @@ from bot.commands import DECLARATION, Caller, Invocation, changes_channel, dispa
 from bot.commands.actions import action_invocation
 from bot.commands.declaration import prefixed, unprefixed
 from bot.commands.prefix import with_prefix
+from bot.commands.shortcuts import digest_link
 from bot.replies import Reply, error
 
 from . import render
@@ -51,6 +52,7 @@ SLOW_ICON = ":hourglass_flowing_sand: "
 # and usergroups:read tell who may change a channel (admins and owners, members of named groups).
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "channels:history", "users:read", "usergroups:read")
 EVENTS_PATH = "/slack/events"
+SHORTCUT_ID = "digest_this_link"  # the message shortcut's callback_id (manifest.yml)
 
 AUTHORIZE_ERROR = ("newsdigest is not installed in this workspace any more. Ask an admin to install it "
                    "again from the app's install page.")
@@ -150,6 +152,29 @@ def register_commands(slack_app: AsyncApp, app: Newsdigest, poster: SlackPoster,
 
     # A command button (bot.views.Action): its click runs the command it names through dispatch.
     slack_app.action(re.compile(f"^{render.RUN_ACTION_PREFIX}_"))(ack=acknowledge_click, lazy=[run_clicked])
+
+    async def acknowledge_shortcut(ack: Any) -> None:
+        await ack()  # at once, like a command: fetching and digesting the page takes seconds
+
+    async def digest_shared_link(body: dict, respond: Any, client: AsyncWebClient) -> None:
+        team_id = (body.get("team") or {}).get("id") or ""
+        user_id = (body.get("user") or {}).get("id") or ""
+        channel_id = (body.get("channel") or {}).get("id") or ""
+        text = (body.get("message") or {}).get("text") or ""
+        place = {"command": SHORTCUT_ID, "team_id": team_id, "channel_id": channel_id}
+        try:
+            # /digest of a URL never changes the channel: no permission look-up.
+            reply = await asyncio.to_thread(digest_link, app, text, channel_ref(team_id, channel_id),
+                                            Caller(can_manage=False, user_id=user_id or None))
+            reply = with_prefix(reply, prefix, DECLARATION)
+        except Exception:
+            log.exception("slack shortcut %s failed", SHORTCUT_ID)
+            reply = error("Something went wrong on the bot's side. The operator has been told.")
+        await deliver(reply, place, respond, poster)
+
+    # The message shortcut "Digest this link" (manifest.yml, features.shortcuts): answered privately
+    # through the payload's response_url.
+    slack_app.shortcut(SHORTCUT_ID)(ack=acknowledge_shortcut, lazy=[digest_shared_link])
 
     @slack_app.action(re.compile(f"^{render.LINK_ACTION_PREFIX}"))
     async def link_clicked(ack: Any) -> None:

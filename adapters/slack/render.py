@@ -270,11 +270,12 @@ def run_buttons(block: views.Actions) -> Block | None:
     """An actions block of command buttons; a button whose value would be over Slack's limit is left
     out (the person can still type the command)."""
     elements: list[Block] = []
+    prefix = f"{RUN_ACTION_PREFIX}_{block.key}" if block.key else RUN_ACTION_PREFIX  # unique in the message
     for action in block.actions[:MAX_BUTTONS]:
         value = action_value(action)
         if len(value) <= MAX_BUTTON_VALUE:
             elements.append({"type": "button", "text": plain(action.label, MAX_BUTTON_TEXT), "value": value,
-                             "action_id": f"{RUN_ACTION_PREFIX}_{len(elements)}"})
+                             "action_id": f"{prefix}_{len(elements)}"})
     return {"type": "actions", "elements": elements} if elements else None
 
 
@@ -315,7 +316,12 @@ def _units_of(part: views.Part, kind: str) -> list[Unit]:
                 running.append(value)
             elif what == "block":
                 flush()
-                blocks.append(value)
+                if value.get("type") == "actions" and blocks and blocks[-1].get("type") == "actions":
+                    # A story's command buttons beside its "Read the article": one block, not two
+                    # (a message holds 50).
+                    blocks[-1] = {**blocks[-1], "elements": [*blocks[-1]["elements"], *value["elements"]]}
+                else:
+                    blocks.append(value)
             elif what == "fields":
                 if running:
                     blocks.append({**section(clip("\n".join(running), MAX_SECTION_TEXT)), "fields": value})

@@ -3,7 +3,8 @@
 - `declaration`: what each command is (name, typed options, visibility, whether it changes the channel
   or may be slow); `registry.DECLARATION` holds them all, and every platform is built from it.
 - one module per command or group: `digest`, `dispute`, `who_said`, `channel` (/newsdigest), `admins`,
-  `help`; each holds its functions and its declared `Command`.
+  `help`, `story` (what a digest story's buttons run); each holds its functions and its declared `Command`.
+- `actions`: a button's carried value ↔ its invocation; `shortcuts`: "Digest this link" on a message.
 - `text`: the text form people type (Slack, the terminal) read into the typed invocation.
 - `dispatch`: the one path every invocation takes: permission check, `safely.run_safely`, the reply.
 """

@@ -10,6 +10,7 @@ from .digest import COMMAND as DIGEST
 from .dispute import COMMAND as DISPUTE
 from .help import COMMAND as HELP
 from .quotes import COMMAND as QUOTES
+from .story import COMMAND as STORY
 from .who_said import COMMAND as WHO_SAID
 
-DECLARATION = Declaration(commands=(DIGEST, DISPUTE, WHO_SAID, QUOTES, NEWSDIGEST, HELP))
+DECLARATION = Declaration(commands=(DIGEST, DISPUTE, WHO_SAID, QUOTES, NEWSDIGEST, HELP, STORY))

@@ -147,8 +147,14 @@ def test_a_compact_and_a_headlines_post():
     assert kinds(compact) == ["title", "article", "article"]  # one part a story: no quote, implication or dispute parts
     first = compact.parts[1].blocks
     assert first[0] == views.Heading("Ferry stays in service", "article", url="https://example.com/ferry")
-    assert [type(b).__name__ for b in first] == ["Heading", "Meta", "Paragraph", "Quote", "Links"]
+    assert [type(b).__name__ for b in first] == ["Heading", "Meta", "Paragraph", "Quote", "Links", "Actions"]
     assert first[4] == views.Links((views.Link("Read the article", "https://example.com/ferry"),), key="0")
+    # Beside the link, the story's buttons: its quotes and its whole digest, by the article's full id.
+    assert first[5] == views.Actions((
+        views.Action("More quotes", "/story", options=(("article", one.article.id), ("show", "quotes")),
+                     story="Ferry stays in service"),
+        views.Action("Full digest", "/story", options=(("article", one.article.id), ("show", "digest")),
+                     story="Ferry stays in service")), key="0")
     assert first[3].text == "we will keep the ferry running all winter"  # the first quote only
     assert compact.parts[2].blocks[0] == views.Divider()
     assert compact.parts[2].blocks[-1] == views.Links((views.Link("Pier opening", None),), title="+1 similar")
@@ -158,7 +164,8 @@ def test_a_compact_and_a_headlines_post():
     assert headlines.parts[2].blocks == (views.Heading("Pier", "article", url="https://example.com/pier"),
                                          views.Meta(("2025-03-14", "Test Wire", f"{two.article.word_count:,} words",
                                                      f"id {two.article.id[:8]}", "+1 similar")),
-                                         views.Links((views.Link("Read the article", "https://example.com/pier"),), key="1"))
+                                         views.Links((views.Link("Read the article", "https://example.com/pier"),), key="1"),
+                                         views.story_actions(two, key="1"))
     # Each platform translates them as any other blocks, in one message.
     slack = slack_render.post_messages(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
                                                   format="headlines"))
@@ -166,9 +173,17 @@ def test_a_compact_and_a_headlines_post():
     # The title, then a story's heading, meta line and button (Slack's header cannot be a link).
     assert len(slack) == 1 and [b["type"] for b in blocks] == ["header", *["header", "context", "actions"] * 2]
     assert blocks[6]["elements"][0]["url"] == "https://example.com/pier"
+    # The story's buttons share the link's actions block; their ids are unique in the message.
+    assert [e["text"]["text"] for e in blocks[6]["elements"]] == ["Read the article", "More quotes", "Full digest"]
+    assert [e["action_id"] for e in blocks[6]["elements"]] == ["newsdigest_link_1_0", "newsdigest_run_1_0", "newsdigest_run_1_1"]
     discord = discord_render.post_messages(DigestPost(title="News digest", digests=[one, two], idempotency_key="k",
                                                       format="compact"))
     assert len(discord) == 1 and "Ferry stays in service" in json.dumps([e.to_dict() for e in discord[0].embeds])
+    # Discord's buttons are under the message: each names its story.
+    assert [label for label, _ in discord[0].buttons] == ["More quotes · Ferry stays in service",
+                                                          "Full digest · Ferry stays in service",
+                                                          "More quotes · Pier", "Full digest · Pier"]
+    assert all(len(custom_id) <= 100 for _, custom_id in discord[0].buttons)
 
 
 # Replies and notices

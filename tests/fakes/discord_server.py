@@ -255,7 +255,8 @@ class FakeDiscord:
                           "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
         m = re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", path)
         if method == "PUT" and m:
-            return _json([{**command, "id": self._snowflake(), "application_id": m.group(1), "version": self._snowflake(),
+            # Discord answers a context-menu command (which has none) with an empty description.
+            return _json([{"description": "", **command, "id": self._snowflake(), "application_id": m.group(1), "version": self._snowflake(),
                            **({"guild_id": m.group(2)} if m.group(2) else {})} for command in body or []])
         m = re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path)
         if method == "POST" and m:

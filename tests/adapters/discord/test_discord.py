@@ -194,8 +194,10 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
     assert paths(requests) == [("GET", "/users/@me"), ("GET", "/oauth2/applications/@me"),
                                ("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")]
     assert requests[0].headers["authorization"] == "Bot test-token"
-    commands = {c["name"]: c for c in requests[2].body}
+    commands = {c["name"]: c for c in requests[2].body if c.get("type", 1) == 1}
     assert set(commands) == {"digest", "dispute", "who-said", "quotes", "newsdigest"}
+    # and the message context-menu command, which has no description
+    assert [(c["name"], c["type"]) for c in requests[2].body if c.get("type") == 3] == [("Digest this link", 3)]
     for command in commands.values():
         assert 1 <= len(command["description"]) <= 100
     who = {o["name"]: o for o in commands["who-said"]["options"]}
@@ -218,7 +220,7 @@ async def test_login_syncs_the_commands_to_the_guild(bot):
     assert [c["value"] for c in action["choices"]] == ["include", "exclude", "clear"] and action["required"]
     schedule = {o["name"]: o for o in subcommands["schedule"]["options"]}
     assert schedule["when"]["required"] and not schedule["timezone"]["required"] and schedule["timezone"]["autocomplete"]
-    assert bot.client.synced and {c.name for c in bot.client.synced} == set(commands)
+    assert bot.client.synced and {c.name for c in bot.client.synced} == {*commands, "Digest this link"}
 
 
 async def test_without_a_guild_the_commands_sync_globally(fake, app):
@@ -323,10 +325,13 @@ def buttons_of(message: dict) -> list[dict]:
     return [c for row in message.get("components") or [] for c in row.get("components") or []]
 
 
-async def click(bot: Bot, custom_id: str, *, ephemeral: bool = True, timeout: float = 30.0) -> list[Request]:
+async def click(bot: Bot, custom_id: str, *, ephemeral: bool = True, timeout: float = 30.0,
+                guild_id: str | None = None) -> list[Request]:
     """A MESSAGE_COMPONENT interaction (type 3) as the gateway delivers it: a click on the button
     `custom_id` of one of the bot's messages; waits until the bot has answered it."""
     payload = interaction("quotes", type=3)
+    if guild_id is not None:  # a click in another server
+        payload["guild_id"] = guild_id
     payload["data"] = {"custom_id": custom_id, "component_type": 2}
     bot_user = {"id": APP_ID, "username": "newsdigest", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
     payload["message"] = {
@@ -358,6 +363,43 @@ async def test_the_share_button_posts_a_private_answer_in_the_channel(bot, name,
     assert not is_ephemeral(body["data"])
     assert expected in text_of(body["data"])
     assert buttons_of(body["data"]) == []
+
+
+def story_buttons(app: Newsdigest, format: str = "compact") -> dict[str, str]:
+    """The custom_ids of a channel digest's story buttons (the seed article), as the poster sends them, by label."""
+    from adapters.discord.render import post_messages
+    from bot.platforms import DigestPost
+
+    [summary] = article_store.recent_articles(app.store, limit=1, tenant=GUILD_TENANT)
+    digest = article_store.get_digest(app.store, summary.id)
+    assert digest is not None
+    [message] = post_messages(DigestPost(title="News digest", digests=[digest], idempotency_key="k", format=format))
+    return {label.split(" · ")[0]: custom_id for label, custom_id in message.buttons}
+
+
+@pytest.mark.parametrize("format", ["full", "headlines"])
+async def test_a_storys_buttons_answer_the_clicker_privately(bot, app, format):
+    buttons = story_buttons(app, format)
+    assert list(buttons) == ["More quotes", "Full digest"]
+    body = the_callback(await click(bot, buttons["More quotes"], ephemeral=False))
+    assert body["type"] == 4 and is_ephemeral(body["data"])  # only the person who clicked sees it
+    text = text_of(body["data"])
+    assert f"Quotes in “{TITLE}”" in text
+    for speaker in ("Christopher Nulty, spokesperson, Anthropic", "Hannah Wong, Chief Communications Officer, OpenAI",
+                    "Jared Kaplan, Chief Science Officer, Anthropic"):
+        assert f"Said by {speaker}" in text
+    body = the_callback(await click(bot, buttons["Full digest"], ephemeral=False))
+    assert body["type"] == 4 and is_ephemeral(body["data"])
+    text = text_of(body["data"])
+    assert TITLE in text and "TL;DR" in text and "Christopher Nulty, spokesperson, Anthropic" in text
+
+
+async def test_a_storys_button_shows_nothing_of_another_servers_article(bot, app):
+    for label, custom_id in story_buttons(app).items():
+        body = the_callback(await click(bot, custom_id, ephemeral=False, guild_id="999999999999999999"))
+        assert is_ephemeral(body["data"]), label
+        text = text_of(body["data"])
+        assert "No such story" in text and TITLE not in text and "Nulty" not in text
 
 
 async def test_a_button_the_bot_never_made_gets_a_private_note(bot):
@@ -433,6 +475,45 @@ async def test_digest_of_a_url_defers_at_once_then_edits_the_answer(make_app, fa
     assert "Maria Lopez" in text_of(edit)
     assert local_http.paths() == ["/story"]
     assert article_store.find_article(app.store, url, tenant=GUILD_TENANT) is not None
+
+
+def context_menu(content: str, *, age: float = 0.0) -> dict:
+    """An APPLICATION_COMMAND interaction of the message context-menu command (data type 3) on a
+    member's message saying `content`, as the gateway delivers it (the message resolved in it)."""
+    payload = interaction("Digest this link", age=age)
+    author = {"id": "1300000000000000001", "username": "bob", "discriminator": "0", "global_name": "Bob", "avatar": None}
+    target = "1500000000000000077"
+    payload["data"] = {"id": "1400000000000000009", "name": "Digest this link", "type": 3, "target_id": target,
+                       "guild_id": GUILD_ID, "resolved": {"messages": {target: {
+                           "id": target, "channel_id": CHANNEL_ID, "author": author, "content": content, "tts": False,
+                           "timestamp": "2026-12-01T17:00:00+00:00", "edited_timestamp": None, "mention_everyone": False,
+                           "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": False,
+                           "type": 0, "flags": 0, "components": []}}}}
+    return payload
+
+
+async def test_the_digest_this_link_menu_defers_privately_then_answers(make_app, fake, local_http):
+    app = make_app(allow_private_urls=True)
+    url = local_http.route("/shared", ARTICLE_HTML, content_type="text/html; charset=utf-8", delay=0.6)
+    async with running(fake, app) as bot:
+        started = time.monotonic()
+        requests = await bot.send(context_menu(f"Have you seen <{url}>? Also https://other.example/x"))
+    assert paths(requests) == [("POST", requests[0].path), ("PATCH", requests[1].path)]
+    deferral = requests[0]
+    assert deferral.body == {"type": 5, "data": {"flags": EPHEMERAL}}  # only the person who asked sees it
+    assert deferral.at - started < 0.5  # acknowledged before the page (0.6 s away) arrived
+    assert re.fullmatch(CALLBACK, deferral.path)  # answered with the interaction's own id and token
+    edit = requests[1].body
+    assert requests[1].path.endswith("/messages/@original")
+    assert edit["embeds"][0]["title"] == "Council backs riverside bike lanes" and "Maria Lopez" in text_of(edit)
+    assert local_http.paths() == ["/shared"]  # the first link only
+
+
+async def test_the_digest_this_link_menu_on_a_message_without_a_link(bot):
+    requests = await bot.send(context_menu("nothing to read here"))
+    assert paths(requests) == [("POST", requests[0].path), ("PATCH", requests[1].path)]
+    assert requests[0].body == {"type": 5, "data": {"flags": EPHEMERAL}}  # private from the start
+    assert "No link in that message" in text_of(requests[1].body)
 
 
 @pytest.mark.parametrize("allow_private", [True, False])
@@ -800,9 +881,13 @@ def _assert_declared_options(sent: list[dict], command) -> None:  # noqa: ANN001
 
 async def test_the_synced_commands_are_the_declaration(bot):
     from bot.commands import DECLARATION
+    from bot.commands.shortcuts import NAME
 
     (sync,) = bot.fake.recorded("PUT")
-    synced = {c["name"]: c for c in sync.body}
+    synced = {c["name"]: c for c in sync.body if c.get("type", 1) == 1}  # the slash commands
+    # …and one message context-menu command (type 3), the shortcut on someone's message.
+    assert [(c["name"], c.get("options")) for c in sync.body if c.get("type") == 3] == [(NAME, None)]
+    assert len(sync.body) == len(synced) + 1
     offered = DECLARATION.offered("discord")
     assert list(synced) == [c.name.lstrip("/") for c in offered]
     assert "help" not in synced  # /help is the terminal's; on Discord, /newsdigest help
@@ -828,7 +913,8 @@ async def test_the_command_prefix_names_the_synced_commands_and_their_answers_ar
     async with running(fake, app) as bot:
         put = [r for r in bot.fake.recorded() if r.method == "PUT"][-1]
         names = {c["name"] for c in put.body}
-        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-quotes", "nd-newsdigest"}
+        # The context-menu command is named in words, not like a slash command: no prefix.
+        assert names == {"nd-digest", "nd-dispute", "nd-who-said", "nd-quotes", "nd-newsdigest", "Digest this link"}
         group = next(c for c in put.body if c["name"] == "nd-newsdigest")
         assert "settings" in {o["name"] for o in group["options"]}  # subcommands keep their names
         listed = the_callback(await bot.send(interaction("nd-newsdigest", subcommand="settings", permissions="0")))["data"]

@@ -77,6 +77,17 @@ async def test_a_digest_is_posted_with_a_nonce_and_no_mentions(poster, fake, dig
     assert [f["name"] for f in body["embeds"][0]["fields"]] == ["Person 0", "Person 1", "Person 2"]
 
 
+async def test_each_story_of_a_post_carries_its_buttons(poster, fake, digest_factory):
+    post = post_of(digest_factory, n=2, words=20)
+    assert (await poster.post_digest(CHANNEL_ID, post)).status == "posted"
+    (request,) = posted(fake)
+    buttons = [c for row in request.body["components"] for c in row["components"]]
+    assert [b["label"] for b in buttons] == ["More quotes · Story 0 for @everyone", "Full digest · Story 0 for @everyone",
+                                             "More quotes · Story 1 for @everyone", "Full digest · Story 1 for @everyone"]
+    assert all(b["type"] == 2 and b["custom_id"].startswith("nd_run:") and len(b["custom_id"]) <= 100 for b in buttons)
+    assert post.digests[1].article.id in buttons[3]["custom_id"]
+
+
 async def test_a_retried_post_reuses_its_nonces_so_discord_shows_it_once(poster, fake, digest_factory):
     post = post_of(digest_factory, n=4, quotes=8)
     first = await poster.post_digest(CHANNEL_ID, post)

@@ -124,7 +124,7 @@ def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
     errors = Lines(process.stderr)
     try:
         (sync,) = fake.wait_for("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
-        assert {c["name"] for c in sync.body} == {"digest", "dispute", "who-said", "quotes", "newsdigest"}
+        assert {c["name"] for c in sync.body} == {"digest", "dispute", "who-said", "quotes", "newsdigest", "Digest this link"}
         deadline = time.monotonic() + 30
         while not [m for m in fake.gateway_received if m.get("op") == 2] and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -144,7 +144,7 @@ def test_a_whole_session_over_the_gateway(tmp_path, fake, seeded_dir):
     stderr = errors.text()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
-    assert f"newsdigest: discord: 5 commands synced to server {GUILD_ID} (usable now): /digest, /dispute, /who-said, /quotes, /newsdigest" in stderr
+    assert f"newsdigest: discord: 5 commands synced to server {GUILD_ID} (usable now): /digest, /dispute, /who-said, /quotes, /newsdigest; message menu “Digest this link”" in stderr
     assert stderr.rstrip().endswith("newsdigest: discord: stopped")
 
 

@@ -165,9 +165,9 @@ def command_buttons(message: dict) -> list[dict]:
             if e["action_id"].startswith("newsdigest_run_")]
 
 
-async def click(bot: SlackBot, slack, button: dict, *, secret: str = SECRET):
+async def click(bot: SlackBot, slack, button: dict, *, secret: str = SECRET, team_id: str = TEAM_ID):
     """POST a signed block_actions payload for `button` as Slack sends it; the app's HTTP answer."""
-    payload = {"type": "block_actions", "team": {"id": TEAM_ID, "domain": "news"}, "user": {"id": "U0ADA", "team_id": TEAM_ID},
+    payload = {"type": "block_actions", "team": {"id": team_id, "domain": "news"}, "user": {"id": "U0ADA", "team_id": team_id},
                "api_app_id": "A0APP", "token": "x", "trigger_id": "1.2", "response_url": slack.response_url(),
                "channel": {"id": "C0NEWS", "name": "news"}, "container": {"type": "message", "is_ephemeral": True},
                "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b1", "value": button["value"],
@@ -212,6 +212,71 @@ async def test_a_forged_or_unsigned_button_click_is_refused(bot, slack):
     assert note["response_type"] == "ephemeral" and "type the command instead" in body_text(note)
 
 
+def post_buttons(newsdigest: Newsdigest, format: str = "compact") -> dict[str, dict]:
+    """The command buttons of a channel digest of the stored seed article, as the poster sends it, by label."""
+    from adapters.slack.render import post_messages
+    from bot.platforms import DigestPost
+
+    [summary] = article_store.recent_articles(newsdigest.store, limit=1, tenant=SLACK_TENANT)
+    digest = article_store.get_digest(newsdigest.store, summary.id)
+    assert digest is not None
+    [message] = post_messages(DigestPost(title="News digest", digests=[digest], idempotency_key="k", format=format))
+    assert_within_slack_limits(message.payload())
+    return {b["text"]["text"]: b for b in command_buttons(message.payload())}
+
+
+async def clicked(bot: SlackBot, slack, button: dict, **kwargs) -> dict:
+    slack.clear()
+    started = time.monotonic()
+    response = await click(bot, slack, button, **kwargs)
+    assert response.status == 200 and time.monotonic() - started < 2.0  # acknowledged at once (Slack allows 3 s)
+    [answer] = await slack.responses_async(1)
+    message = json.loads(answer.body)
+    assert_within_slack_limits(message)
+    return message
+
+
+@pytest.mark.parametrize("format", ["full", "compact", "headlines"])
+async def test_a_storys_more_quotes_button_answers_the_clicker_privately(bot, slack, newsdigest, format):
+    buttons = post_buttons(newsdigest, format)
+    assert list(buttons) == ["More quotes", "Full digest"]
+    message = await clicked(bot, slack, buttons["More quotes"])
+    assert message["response_type"] == "ephemeral"  # only the person who clicked sees it
+    assert message["blocks"][0]["text"]["text"] == f"Quotes in “{TITLE}”"
+    text = body_text(message)
+    # Every quote of the article with its speaker, not the compact digest's first one only.
+    assert "*Said by*\nChristopher Nulty, spokesperson, Anthropic" in text
+    assert "*Said by*\nHannah Wong, Chief Communications Officer, OpenAI" in text
+    assert "*Said by*\nJared Kaplan, Chief Science Officer, Anthropic" in text
+    assert slack.calls("chat.postMessage") == []  # nothing posted in the channel
+
+
+async def test_a_storys_full_digest_button_answers_the_clicker_privately(bot, slack, newsdigest):
+    message = await clicked(bot, slack, post_buttons(newsdigest, "headlines")["Full digest"])
+    assert message["response_type"] == "ephemeral"
+    assert message["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "emoji": False, "text": TITLE}}
+    text = body_text(message)
+    assert "*TL;DR*\n" in text and "— *Christopher Nulty, spokesperson, Anthropic*" in text
+    assert slack.calls("chat.postMessage") == []
+
+
+async def test_a_storys_button_shows_nothing_to_another_workspace(bot, slack, newsdigest):
+    for label, button in post_buttons(newsdigest).items():
+        message = await clicked(bot, slack, button, team_id="T0OTHER")
+        assert message["response_type"] == "ephemeral", label
+        assert message["blocks"][0]["text"]["text"] == ":mag: *No such story*"
+        assert TITLE not in body_text(message) and "Nulty" not in body_text(message)
+
+
+async def test_a_storys_button_click_with_a_wrong_signature_is_refused(bot, slack, newsdigest):
+    button = post_buttons(newsdigest)["More quotes"]
+    slack.clear()
+    before = tasks_now()
+    assert (await click(bot, slack, button, secret="not-the-secret")).status == 401
+    await tasks_started_since_ended(before)
+    assert slack.calls_snapshot == []
+
+
 # /digest and /dispute
 
 async def test_digest_of_the_latest_article_is_posted_in_the_channel(bot, slack):
@@ -251,6 +316,47 @@ async def test_a_digest_of_a_url_is_acknowledged_at_once_and_posted_when_ready(b
     assert_within_slack_limits(message)
     assert message["response_type"] == "in_channel"
     assert "Anthropic Stops OpenAI" in message["blocks"][0]["text"]["text"]
+
+
+async def shortcut(bot: SlackBot, slack, text: str, *, secret: str = SECRET):
+    """POST a signed message_action payload (the message shortcut on a message saying `text`) as Slack sends it."""
+    payload = {"type": "message_action", "callback_id": "digest_this_link", "trigger_id": "1.2", "action_ts": f"{time.time():.6f}",
+               "team": {"id": TEAM_ID, "domain": "news"}, "user": {"id": "U0BOB", "team_id": TEAM_ID},
+               "channel": {"id": "C0NEWS", "name": "news"}, "api_app_id": "A0APP", "token": "x",
+               "message_ts": "1700000000.000100", "response_url": slack.response_url(),
+               "message": {"type": "message", "user": "U0ADA", "ts": "1700000000.000100", "text": text}}
+    body = urlencode({"payload": json.dumps(payload)})
+    return await bot.app.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(body, secret)))
+
+
+async def test_the_digest_this_link_shortcut_answers_privately_after_the_ack(bot, slack, local_http):
+    page = (SEED.read_text(encoding="utf-8").replace("Anthropic Cuts OpenAI", "Anthropic Halts OpenAI")
+            .replace("just got a lot more contentious", "just got rather more contentious"))  # another article
+    url = local_http.route("/shared-story", page, content_type="text/plain; charset=utf-8", delay=1.2)
+    started = time.monotonic()
+    ack = await shortcut(bot, slack, f"Worth a read: <{url}|the story>, and also <https://other.example/x>.")
+    assert ack.status == 200 and time.monotonic() - started < 1.0  # acknowledged at once
+    [answer] = await slack.responses_async(1)
+    assert time.monotonic() - started >= 1.2  # the work happened after the ack
+    message = json.loads(answer.body)
+    assert_within_slack_limits(message)
+    assert message["response_type"] == "ephemeral"  # only the person who asked sees it
+    assert "Anthropic Halts OpenAI" in message["blocks"][0]["text"]["text"]
+    assert slack.calls("chat.postMessage") == []
+
+
+async def test_the_shortcut_on_a_message_without_a_link_says_so_privately(bot, slack):
+    assert (await shortcut(bot, slack, "no address in here, just words")).status == 200
+    [answer] = await slack.responses_async(1)
+    message = json.loads(answer.body)
+    assert message["response_type"] == "ephemeral" and "No link in that message" in body_text(message)
+
+
+async def test_a_shortcut_with_a_wrong_signature_is_refused(bot, slack):
+    before = tasks_now()
+    assert (await shortcut(bot, slack, "see https://news.example/a", secret="not-the-secret")).status == 401
+    await tasks_started_since_ended(before)
+    assert slack.calls_snapshot == []
 
 
 async def test_an_article_cannot_mention_or_link_through_the_bot(bot, slack, newsdigest):

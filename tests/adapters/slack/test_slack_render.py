@@ -249,6 +249,12 @@ def test_the_manifest_matches_the_app():
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["display_information"]["name"] == "newsdigest"
+    # The message shortcut the app listens for.
+    from adapters.slack.app import SHORTCUT_ID
+    from bot.commands.shortcuts import NAME
+
+    assert manifest["features"]["shortcuts"] == [{"name": NAME, "type": "message", "callback_id": SHORTCUT_ID,
+                                                  "description": "The digest of the first link in this message, shown only to you"}]
 
 
 def test_the_manifest_for_a_command_prefix_names_what_the_bot_registers():
