@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_whosaid import COMMON, Sentences, bench_store, percentile, tenant, typo, vocabulary  # noqa: E402
+from bench_whosaid import COMMON, Sentences, bench_store, percentile, store_arguments, tenant, typo, vocabulary  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bot.quotes import quotes_by  # noqa: E402
@@ -134,13 +134,8 @@ def some_words(quote: str, rng: random.Random) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                        help="an existing PostgreSQL database to create the bench database from")
-    parser.add_argument("--quotes", type=int, default=1_000_000)
+    store_arguments(parser)
     parser.add_argument("--queries", type=int, default=500, help="asked of each kind")
-    parser.add_argument("--tenants", type=int, default=10, help="workspaces the articles are dealt to")
-    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sentences = Sentences(rng)

@@ -179,6 +179,17 @@ def synthetic_digest(sentences: Sentences, n: int) -> Digest:
 
 
 
+def store_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every quote bench shares: where its store goes (bench_store), how many quotes, in how
+    many workspaces, from which random seed."""
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                        help="an existing PostgreSQL database to create the bench database from")
+    parser.add_argument("--quotes", type=int, default=1_000_000)
+    parser.add_argument("--tenants", type=int, default=10, help="workspaces the articles are dealt to")
+    parser.add_argument("--seed", type=int, default=7)
+
+
 @contextmanager
 def bench_store(backend: str, admin_url: str) -> Iterator[Store]:
     """A migrated store of its own for one bench run: a SQLite file in a temporary folder, or a new
@@ -209,14 +220,9 @@ def bench_store(backend: str, admin_url: str) -> Iterator[Store]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                        help="an existing PostgreSQL database to create the bench database from")
-    parser.add_argument("--quotes", type=int, default=1_000_000)
+    store_arguments(parser)
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--ingest", type=int, default=500, help="digests stored for the ingest figure")
-    parser.add_argument("--tenants", type=int, default=10, help="workspaces the articles are dealt to")
-    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sentences = Sentences(rng)
